@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test command (`npm test`): format + lint + type-check, then every test on SQLite and
+# PostgreSQL (and Redis and Chromium where a test needs them). Under CI=true a missing service
+# fails the run with a line naming it; nothing is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== check: format, lint (zero warnings), types"
+npx biome ci --error-on-warnings .
+npx tsc --noEmit
+
+if [ "${1:-}" != "unit" ]; then
+  bash scripts/ensure-chromium.sh
+fi
+
+mapfile -t files < <(find src test -name '*.test.ts' -o -name '*.test.tsx' | sort)
+if [ "${1:-}" = "unit" ]; then
+  mapfile -t files < <(printf '%s\n' "${files[@]}" | grep -v '/e2e/')
+fi
+echo "== tests: ${#files[@]} files"
+exec node --import tsx --test --test-concurrency=2 "${files[@]}"

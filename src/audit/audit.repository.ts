@@ -1,0 +1,34 @@
+import type { Kysely } from "kysely";
+import type { Schema } from "../storage/schema.js";
+
+export type Executor = Kysely<Schema>;
+
+export interface AuditRow {
+  at: string;
+  actor: string;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  details: string;
+}
+
+const BATCH = 500;
+
+export async function insertAuditRows(ex: Executor, rows: readonly AuditRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += BATCH) {
+    await ex
+      .insertInto("audit_event")
+      .values(rows.slice(i, i + BATCH))
+      .execute();
+  }
+}
+
+export async function selectAuditRows(
+  ex: Executor,
+  filter: { since?: string; limit: number; action?: string },
+): Promise<Array<AuditRow & { id: number }>> {
+  let q = ex.selectFrom("audit_event").selectAll();
+  if (filter.since) q = q.where("at", ">=", filter.since);
+  if (filter.action) q = q.where("action", "=", filter.action);
+  return q.orderBy("at", "desc").orderBy("id", "desc").limit(filter.limit).execute();
+}

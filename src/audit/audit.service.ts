@@ -1,0 +1,71 @@
+/**
+ * The append-only audit trail (the table refuses UPDATE and DELETE). Other modules record their
+ * events through this service, inside their own transaction when they pass one.
+ */
+import type { Clock } from "../shared/clock.js";
+import { type Executor, insertAuditRows, selectAuditRows } from "./audit.repository.js";
+
+export interface AuditEventInput {
+  /** Who did it: `cli:import staff`, `web:login`, `user:<username>`, … */
+  readonly actor: string;
+  /** What happened, dotted: `person.created`, `account.disabled`, `login.failed`, … */
+  readonly action: string;
+  readonly entity: string;
+  readonly entityId?: string | number | null;
+  /** Never a password, token or NUMEN. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditEvent {
+  readonly id: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly entity: string;
+  readonly entityId: string | null;
+  readonly details: Record<string, unknown>;
+}
+
+export class AuditService {
+  constructor(
+    private readonly db: Executor,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(event: AuditEventInput, ex: Executor = this.db): Promise<void> {
+    await this.recordMany([event], ex);
+  }
+
+  async recordMany(events: readonly AuditEventInput[], ex: Executor = this.db): Promise<void> {
+    if (events.length === 0) return;
+    const at = this.clock.now().toISOString();
+    await insertAuditRows(
+      ex,
+      events.map((e) => ({
+        at,
+        actor: e.actor,
+        action: e.action,
+        entity: e.entity,
+        entity_id: e.entityId === undefined || e.entityId === null ? null : String(e.entityId),
+        details: JSON.stringify(e.details ?? {}),
+      })),
+    );
+  }
+
+  async list(filter: { since?: Date; limit?: number; action?: string } = {}): Promise<AuditEvent[]> {
+    const rows = await selectAuditRows(this.db, {
+      ...(filter.since ? { since: filter.since.toISOString() } : {}),
+      ...(filter.action ? { action: filter.action } : {}),
+      limit: filter.limit ?? 1000,
+    });
+    return rows.map((r) => ({
+      id: r.id,
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      entity: r.entity,
+      entityId: r.entity_id,
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    }));
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * The `sesame` command: parse, call one service, print. Messages are English (operators);
+ * exit codes: 0 done, 1 done with rejected rows, 2 usage or file error.
+ */
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { type Config, ConfigError, loadConfig } from "./config/config.js";
+import type { Account, ImportReport } from "./directory/directory.types.js";
+import { startServer, stopOnSignals } from "./main.js";
+import { openServices, type Services } from "./services.js";
+import { isDomainError } from "./shared/errors.js";
+import { migrateToLatest } from "./storage/migrate.js";
+
+const USAGE = `Usage: sesame <command> [options]
+
+Commands:
+  start                                Fill an empty directory with the demo académie, then serve
+  serve                                Run the service (web; runs pending migrations; adds no data)
+  db migrate                           Run pending database migrations
+  import staff FILE.csv [--full] [--dry-run] [--json]
+                                       Import the HR staff export (numen;civilite;nom;prenom;
+                                       date_naissance;categorie;uai)
+  import establishments FILE.csv [--dry-run] [--json]
+                                       Import establishments (uai;libelle;numen_chef) and their
+                                       functional accounts ce.<uai>
+  account create-external --nom N --prenom P --recovery-email E [--json]
+  account show IDENT [--json]          IDENT: username, address or NUMEN
+  account disable IDENT
+  demo                                 Fill an empty directory with a generated académie
+  audit [--since YYYY-MM-DD] [--action A] [--limit N] [--json]
+                                       Print the audit trail, newest first
+`;
+
+class UsageError extends Error {}
+
+const out = (line = "") => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+function parse<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function progressBar(label: string): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = -1;
+  return (done, total) => {
+    const pct = total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 100;
+    if (pct === last) return;
+    last = pct;
+    const width = 30;
+    const filled = Math.round((pct / 100) * width);
+    process.stderr.write(`\r${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${pct}%`);
+    if (pct === 100) process.stderr.write("\n");
+  };
+}
+
+function printImport(report: ImportReport, json: boolean, dryRun: boolean): number {
+  if (json) {
+    const { created, updated, unchanged, departed, rejected, applied } = report;
+    out(JSON.stringify({ created, updated, unchanged, departed, rejected, applied }));
+  } else {
+    for (const r of report.rejected.slice(0, 100)) out(`line ${r.line}: ${r.reason}`);
+    if (report.rejected.length > 100) out(`… and ${report.rejected.length - 100} more rejected rows (use --json)`);
+    const verb = report.applied ? "" : " (would be)";
+    out(
+      `${report.rows} rows: ${report.created} created${verb}, ${report.updated} updated${verb}, ${report.unchanged} unchanged, ${report.departed} departed${verb}, ${report.rejected.length} rejected`,
+    );
+    if (dryRun) out("Dry run: nothing was written.");
+    else if (!report.applied)
+      out("More than 10% of the rows were rejected: nothing was imported. Fix the file and import it again.");
+  }
+  return report.rejected.length > 0 ? 1 : 0;
+}
+
+function accountJson(a: Account) {
+  return {
+    username: a.username,
+    address: a.address,
+    kind: a.kind,
+    passwordState: a.passwordState,
+    disabled: a.disabled,
+    holder:
+      a.holder.type === "person"
+        ? {
+            type: "person",
+            civilite: a.holder.civilite,
+            nom: a.holder.nom,
+            prenom: a.holder.prenom,
+            categorie: a.holder.categorie,
+            uai: a.holder.uai,
+            status: a.holder.status,
+          }
+        : { type: "external", nom: a.holder.nom, prenom: a.holder.prenom, recoveryEmail: a.recoveryEmail },
+    ...(a.establishmentUai ? { establishment: a.establishmentUai } : {}),
+    createdAt: a.createdAt,
+  };
+}
+
+function printAccount(a: Account, json: boolean): void {
+  if (json) {
+    out(JSON.stringify(accountJson(a)));
+    return;
+  }
+  const holder =
+    a.holder.type === "person"
+      ? `${a.holder.prenom} ${a.holder.nom} (${a.holder.status})`
+      : `${a.holder.prenom} ${a.holder.nom} (external, recovery ${a.recoveryEmail})`;
+  out(`username:       ${a.username}`);
+  out(`address:        ${a.address}`);
+  out(`kind:           ${a.kind}`);
+  out(`holder:         ${holder}`);
+  out(`password state: ${a.passwordState}`);
+  out(`disabled:       ${a.disabled ? "yes" : "no"}`);
+}
+
+async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>): Promise<T> {
+  const services = await openServices(config);
+  try {
+    return await fn(services);
+  } finally {
+    await services.close();
+  }
+}
+
+async function printDemoIdentities(services: Services, url: string): Promise<void> {
+  const ids = await services.demo.identities();
+  if (ids.length === 0) return;
+  out("Demo identities (generated académie):");
+  for (const id of ids) out(`  - ${id.role}: ${id.username} / ${id.password} — ${id.hint}`);
+  out(
+    `Sent messages that leave the académie are listed by: npx sesame outbox (coming with the assistance)`.replace(
+      / \(coming.*\)/,
+      "",
+    ),
+  );
+  void url;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const config = loadConfig();
+  const actor = `cli:${[command, rest[0]].filter((x) => x && !x.startsWith("-")).join(" ")}`;
+
+  switch (command) {
+    case "serve":
+    case "start": {
+      parse(rest, {});
+      const services = await openServices(config);
+      if (command === "start" && (await services.directory.isEmpty())) {
+        out("Empty directory: creating the demo académie (2,000 staff, 50 establishments, 20 external users)…");
+        await services.demo.fill("cli:start");
+      }
+      const server = await startServer(config, services);
+      stopOnSignals(server);
+      out(`Sésame (${config.academieName}) is running at ${config.publicUrl}/ (listening on ${server.url})`);
+      if (command === "start") await printDemoIdentities(services, server.url);
+      return -1; // keep running
+    }
+    case "db": {
+      const { positionals } = parse(rest, {});
+      if (positionals[0] !== "migrate") throw new UsageError("expected: sesame db migrate");
+      const { openDatabase } = await import("./storage/database.js");
+      const database = openDatabase(config.databaseUrl);
+      try {
+        const report = await migrateToLatest(database);
+        out(report.applied.length ? `Applied: ${report.applied.join(", ")}` : "The database is up to date.");
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case "import": {
+      const { values, positionals } = parse(rest, {
+        full: { type: "boolean" },
+        "dry-run": { type: "boolean" },
+        json: { type: "boolean" },
+      });
+      const [what, file, ...extra] = positionals;
+      if (!file || extra.length > 0) throw new UsageError("expected: sesame import staff|establishments FILE.csv");
+      const json = values.json === true;
+      const dryRun = values["dry-run"] === true;
+      if (what === "staff") {
+        const onProgress = json ? undefined : progressBar("Importing");
+        const report = await withServices(config, (s) =>
+          s.staffImport.importFile(file, {
+            actor,
+            full: values.full === true,
+            dryRun,
+            ...(onProgress ? { onProgress } : {}),
+          }),
+        );
+        return printImport(report, json, dryRun);
+      }
+      if (what === "establishments") {
+        if (values.full) throw new UsageError("--full applies to the staff import only");
+        const report = await withServices(config, (s) => s.directory.importEstablishments(file, { actor, dryRun }));
+        return printImport(report, json, dryRun);
+      }
+      throw new UsageError("expected: sesame import staff|establishments FILE.csv");
+    }
+    case "account": {
+      const { values, positionals } = parse(rest, {
+        nom: { type: "string" },
+        prenom: { type: "string" },
+        "recovery-email": { type: "string" },
+        json: { type: "boolean" },
+      });
+      const [sub, ident] = positionals;
+      const json = values.json === true;
+      if (sub === "create-external") {
+        if (!values.nom || !values.prenom || !values["recovery-email"]) {
+          throw new UsageError("expected: sesame account create-external --nom N --prenom P --recovery-email E");
+        }
+        const input = { nom: values.nom, prenom: values.prenom, recoveryEmail: values["recovery-email"] };
+        const account = await withServices(config, (s) => s.directory.createExternal(input, actor));
+        printAccount(account, json);
+        return 0;
+      }
+      if ((sub === "show" || sub === "disable") && ident && positionals.length === 2) {
+        const account = await withServices(config, (s) =>
+          sub === "show" ? s.directory.getAccount(ident) : s.directory.disableAccount(ident, actor),
+        );
+        if (sub === "disable" && !json) out(`Account ${account.username} is disabled.`);
+        else printAccount(account, json);
+        return 0;
+      }
+      throw new UsageError("expected: sesame account create-external|show IDENT|disable IDENT");
+    }
+    case "demo": {
+      parse(rest, {});
+      await withServices(config, async (s) => {
+        await s.demo.fill(actor);
+        out("Demo académie created.");
+        await printDemoIdentities(s, config.publicUrl);
+      });
+      return 0;
+    }
+    case "audit": {
+      const { values } = parse(rest, {
+        since: { type: "string" },
+        action: { type: "string" },
+        limit: { type: "string" },
+        json: { type: "boolean" },
+      });
+      let since: Date | undefined;
+      if (values.since !== undefined) {
+        since = new Date(values.since);
+        if (Number.isNaN(since.getTime()))
+          throw new UsageError("--since expects a date such as 2026-09-01 or an ISO time");
+      }
+      const limit = values.limit === undefined ? 1000 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError("--limit expects a positive whole number");
+      const events = await withServices(config, (s) =>
+        s.audit.list({ limit, ...(since ? { since } : {}), ...(values.action ? { action: values.action } : {}) }),
+      );
+      for (const e of events) {
+        out(
+          values.json
+            ? JSON.stringify(e)
+            : `${e.at}  ${e.actor.padEnd(24)} ${e.action.padEnd(22)} ${e.entity}${e.entityId ? `#${e.entityId}` : ""} ${JSON.stringify(e.details)}`,
+        );
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+try {
+  const code = await run(process.argv.slice(2));
+  if (code >= 0) process.exitCode = code;
+} catch (error) {
+  if (error instanceof UsageError) {
+    err(`sesame: ${error.message}`);
+    err("Run `sesame help` for the list of commands.");
+    process.exitCode = 2;
+  } else if (error instanceof ConfigError) {
+    err(`sesame: configuration error: ${error.message}`);
+    process.exitCode = 2;
+  } else if (isDomainError(error)) {
+    err(`sesame: ${error.message}`);
+    process.exitCode =
+      error.code === "NOT_FOUND" || error.code === "CONFLICT" || error.code.startsWith("INVALID") ? 1 : 2;
+  } else {
+    err(`sesame: unexpected error: ${(error as Error).message}`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,335 @@
+/** The only place that writes SQL for people, establishments and accounts. */
+import type { Kysely, Selectable } from "kysely";
+import type { AccountTable, PersonTable, Schema } from "../storage/schema.js";
+import type { Account, Person, StaffRecord } from "./directory.types.js";
+
+export type Executor = Kysely<Schema>;
+type PersonRow = Selectable<PersonTable>;
+type AccountRow = Selectable<AccountTable>;
+
+const BATCH = 500;
+
+function chunks<T>(items: readonly T[], size = BATCH): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function toPerson(r: PersonRow): Person {
+  return {
+    id: r.id,
+    civilite: r.civilite,
+    nom: r.nom,
+    prenom: r.prenom,
+    birthDate: r.birth_date,
+    categorie: r.categorie,
+    uai: r.uai,
+    status: r.status,
+  };
+}
+
+export interface StoredPerson extends Person {
+  readonly numenHash: string;
+}
+
+export async function findPersonsByNumenHashes(
+  ex: Executor,
+  hashes: readonly string[],
+): Promise<Map<string, StoredPerson>> {
+  const out = new Map<string, StoredPerson>();
+  for (const part of chunks(hashes)) {
+    if (part.length === 0) continue;
+    const rows = await ex.selectFrom("person").selectAll().where("numen_hash", "in", part).execute();
+    for (const r of rows) out.set(r.numen_hash, { ...toPerson(r), numenHash: r.numen_hash });
+  }
+  return out;
+}
+
+export async function findPersonByNumenHash(ex: Executor, hash: string): Promise<StoredPerson | null> {
+  return (await findPersonsByNumenHashes(ex, [hash])).get(hash) ?? null;
+}
+
+export async function insertPersons(
+  ex: Executor,
+  records: readonly StaffRecord[],
+  now: string,
+): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  for (const part of chunks(records)) {
+    const rows = await ex
+      .insertInto("person")
+      .values(
+        part.map((r) => ({
+          numen_hash: r.numenHash,
+          civilite: r.civilite,
+          nom: r.nom,
+          prenom: r.prenom,
+          birth_date: r.birthDate,
+          categorie: r.categorie,
+          uai: r.uai,
+          status: "active" as const,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .returning(["id", "numen_hash"])
+      .execute();
+    for (const r of rows) ids.set(r.numen_hash, r.id);
+  }
+  return ids;
+}
+
+export async function updatePerson(ex: Executor, id: number, record: StaffRecord, now: string): Promise<void> {
+  await ex
+    .updateTable("person")
+    .set({
+      civilite: record.civilite,
+      nom: record.nom,
+      prenom: record.prenom,
+      birth_date: record.birthDate,
+      categorie: record.categorie,
+      uai: record.uai,
+      status: "active",
+      updated_at: now,
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function listActivePersonIdsWithHash(ex: Executor): Promise<Array<{ id: number; numenHash: string }>> {
+  const rows = await ex.selectFrom("person").select(["id", "numen_hash"]).where("status", "=", "active").execute();
+  return rows.map((r) => ({ id: r.id, numenHash: r.numen_hash }));
+}
+
+export async function markPersonsDeparted(ex: Executor, ids: readonly number[], now: string): Promise<void> {
+  for (const part of chunks(ids)) {
+    await ex.updateTable("person").set({ status: "departed", updated_at: now }).where("id", "in", part).execute();
+    await ex
+      .updateTable("account")
+      .set({ disabled: 1, disabled_reason: "departed", updated_at: now })
+      .where("person_id", "in", part)
+      .where("kind", "=", "academique")
+      .where("disabled", "=", 0)
+      .execute();
+  }
+}
+
+/** A person listed again by HR gets back the accounts their departure disabled (not an admin's). */
+export async function reenableAccountsAfterReturn(ex: Executor, personId: number, now: string): Promise<number> {
+  const result = await ex
+    .updateTable("account")
+    .set({ disabled: 0, disabled_reason: null, updated_at: now })
+    .where("person_id", "=", personId)
+    .where("disabled_reason", "=", "departed")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function loadIssuedNames(ex: Executor): Promise<{ usernames: Set<string>; addresses: Set<string> }> {
+  const rows = await ex.selectFrom("account").select(["username", "address"]).execute();
+  return {
+    usernames: new Set(rows.map((r) => r.username)),
+    addresses: new Set(rows.map((r) => r.address)),
+  };
+}
+
+export interface NewAccount {
+  readonly kind: Account["kind"];
+  readonly username: string;
+  readonly address: string;
+  readonly personId: number | null;
+  readonly establishmentUai: string | null;
+  readonly externalNom: string | null;
+  readonly externalPrenom: string | null;
+  readonly recoveryEmail: string | null;
+  readonly recoveryConfirmed: boolean;
+  readonly passwordState: Account["passwordState"];
+  readonly passwordHash: string | null;
+}
+
+export async function insertAccounts(
+  ex: Executor,
+  accounts: readonly NewAccount[],
+  now: string,
+): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  for (const part of chunks(accounts)) {
+    const rows = await ex
+      .insertInto("account")
+      .values(
+        part.map((a) => ({
+          kind: a.kind,
+          username: a.username,
+          address: a.address,
+          person_id: a.personId,
+          establishment_uai: a.establishmentUai,
+          external_nom: a.externalNom,
+          external_prenom: a.externalPrenom,
+          recovery_email: a.recoveryEmail,
+          recovery_confirmed: a.recoveryConfirmed ? 1 : 0,
+          password_state: a.passwordState,
+          password_hash: a.passwordHash,
+          disabled: 0,
+          disabled_reason: null,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .returning(["id", "username"])
+      .execute();
+    for (const r of rows) ids.set(r.username, r.id);
+  }
+  return ids;
+}
+
+const accountWithHolder = (ex: Executor) =>
+  ex
+    .selectFrom("account")
+    .leftJoin("person", "person.id", "account.person_id")
+    .selectAll("account")
+    .select([
+      "person.civilite as p_civilite",
+      "person.nom as p_nom",
+      "person.prenom as p_prenom",
+      "person.categorie as p_categorie",
+      "person.uai as p_uai",
+      "person.status as p_status",
+    ]);
+
+type AccountJoinRow = AccountRow & {
+  p_civilite: string | null;
+  p_nom: string | null;
+  p_prenom: string | null;
+  p_categorie: string | null;
+  p_uai: string | null;
+  p_status: Person["status"] | null;
+};
+
+function toAccount(r: AccountJoinRow): Account {
+  const holder: Account["holder"] =
+    r.person_id !== null
+      ? {
+          type: "person",
+          personId: r.person_id,
+          civilite: r.p_civilite ?? "",
+          nom: r.p_nom ?? "",
+          prenom: r.p_prenom ?? "",
+          categorie: r.p_categorie ?? "",
+          uai: r.p_uai ?? "",
+          status: r.p_status ?? "active",
+        }
+      : { type: "external", nom: r.external_nom ?? "", prenom: r.external_prenom ?? "" };
+  return {
+    id: r.id,
+    kind: r.kind,
+    username: r.username,
+    address: r.address,
+    holder,
+    establishmentUai: r.establishment_uai,
+    recoveryEmail: r.recovery_email,
+    recoveryConfirmed: r.recovery_confirmed === 1,
+    passwordState: r.password_state,
+    disabled: r.disabled === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export async function findAccountByUsernameOrAddress(ex: Executor, ident: string): Promise<Account | null> {
+  const value = ident.trim().toLowerCase();
+  const row = await accountWithHolder(ex)
+    .where((eb) => eb.or([eb("account.username", "=", value), eb("account.address", "=", value)]))
+    .executeTakeFirst();
+  return row ? toAccount(row) : null;
+}
+
+export async function findAccountsOfPerson(ex: Executor, personId: number): Promise<Account[]> {
+  const rows = await accountWithHolder(ex).where("account.person_id", "=", personId).orderBy("account.id").execute();
+  return rows.map(toAccount);
+}
+
+export async function findFunctionalAccount(ex: Executor, uai: string): Promise<Account | null> {
+  const row = await accountWithHolder(ex)
+    .where("account.establishment_uai", "=", uai)
+    .where("account.kind", "=", "fonctionnel")
+    .executeTakeFirst();
+  return row ? toAccount(row) : null;
+}
+
+export async function setAccountDisabled(
+  ex: Executor,
+  id: number,
+  disabled: boolean,
+  reason: "admin" | null,
+  now: string,
+): Promise<void> {
+  await ex
+    .updateTable("account")
+    .set({ disabled: disabled ? 1 : 0, disabled_reason: disabled ? reason : null, updated_at: now })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Gives a functional account to a new holder; the password goes back to the holder's NUMEN. */
+export async function setFunctionalHolder(
+  ex: Executor,
+  accountId: number,
+  personId: number,
+  now: string,
+): Promise<void> {
+  await ex
+    .updateTable("account")
+    .set({ person_id: personId, password_state: "initial", password_hash: null, updated_at: now })
+    .where("id", "=", accountId)
+    .execute();
+}
+
+export interface EstablishmentRecord {
+  readonly uai: string;
+  readonly libelle: string;
+  readonly headPersonId: number | null;
+}
+
+export async function findEstablishments(
+  ex: Executor,
+  uais: readonly string[],
+): Promise<Map<string, EstablishmentRecord>> {
+  const out = new Map<string, EstablishmentRecord>();
+  for (const part of chunks(uais)) {
+    if (part.length === 0) continue;
+    const rows = await ex.selectFrom("establishment").selectAll().where("uai", "in", part).execute();
+    for (const r of rows) out.set(r.uai, { uai: r.uai, libelle: r.libelle, headPersonId: r.head_person_id });
+  }
+  return out;
+}
+
+export async function insertEstablishment(ex: Executor, e: EstablishmentRecord, now: string): Promise<void> {
+  await ex
+    .insertInto("establishment")
+    .values({ uai: e.uai, libelle: e.libelle, head_person_id: e.headPersonId, created_at: now, updated_at: now })
+    .execute();
+}
+
+export async function updateEstablishment(ex: Executor, e: EstablishmentRecord, now: string): Promise<void> {
+  await ex
+    .updateTable("establishment")
+    .set({ libelle: e.libelle, head_person_id: e.headPersonId, updated_at: now })
+    .where("uai", "=", e.uai)
+    .execute();
+}
+
+export async function countPersons(ex: Executor): Promise<number> {
+  const row = await ex
+    .selectFrom("person")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function countAccounts(ex: Executor): Promise<number> {
+  const row = await ex
+    .selectFrom("account")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,0 +1,283 @@
+/**
+ * The directory's rules for single changes: external accounts, look-ups, disabling, and the
+ * establishments import (functional accounts `ce.<uai>`).
+ */
+import type { AuditService } from "../audit/audit.service.js";
+import type { Clock } from "../shared/clock.js";
+import { keyedHash } from "../shared/crypto.js";
+import { DomainError } from "../shared/errors.js";
+import { openCsv } from "./csv-source.js";
+import {
+  countPersons,
+  type Executor,
+  findAccountByUsernameOrAddress,
+  findAccountsOfPerson,
+  findEstablishments,
+  findFunctionalAccount,
+  findPersonByNumenHash,
+  findPersonsByNumenHashes,
+  insertAccounts,
+  insertEstablishment,
+  loadIssuedNames,
+  setAccountDisabled,
+  setFunctionalHolder,
+  updateEstablishment,
+} from "./directory.repository.js";
+import type { Account, ImportReport, RejectedRow } from "./directory.types.js";
+import { normalizeNumen, parseEmail, parseUai } from "./identifiers.js";
+import { addressLocalBase, firstFree, firstFreeAddress, usernameBase } from "./naming.js";
+import { MAX_REJECTED_SHARE } from "./staff-import.service.js";
+
+export const ESTABLISHMENT_COLUMNS = ["uai", "libelle", "numen_chef"] as const;
+
+export interface DirectoryDeps {
+  readonly db: Executor;
+  readonly secret: string;
+  readonly mailDomain: string;
+  readonly clock: Clock;
+  readonly audit: AuditService;
+}
+
+export interface ExternalInput {
+  readonly nom: string;
+  readonly prenom: string;
+  readonly recoveryEmail: string;
+  /** Optional argon2id PHC string (demo data); otherwise the password is set through recovery. */
+  readonly passwordHash?: string;
+}
+
+class Rollback extends Error {}
+
+export class DirectoryService {
+  constructor(private readonly deps: DirectoryDeps) {}
+
+  numenHash(numen: string): string {
+    return keyedHash(this.deps.secret, numen);
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await countPersons(this.deps.db)) === 0;
+  }
+
+  /** An account by username, address (any case) or its holder's NUMEN (their academic account). */
+  async findAccount(ident: string): Promise<Account | null> {
+    const numen = normalizeNumen(ident);
+    if (numen !== null) {
+      const person = await findPersonByNumenHash(this.deps.db, this.numenHash(numen));
+      if (!person) return null;
+      const accounts = await findAccountsOfPerson(this.deps.db, person.id);
+      return accounts.find((a) => a.kind === "academique") ?? accounts[0] ?? null;
+    }
+    return findAccountByUsernameOrAddress(this.deps.db, ident);
+  }
+
+  async getAccount(ident: string): Promise<Account> {
+    const account = await this.findAccount(ident);
+    if (!account) throw new DomainError("NOT_FOUND", `no account matches "${ident}"`);
+    return account;
+  }
+
+  async disableAccount(ident: string, actor: string): Promise<Account> {
+    const account = await this.getAccount(ident);
+    if (account.disabled) return account;
+    await this.deps.db.transaction().execute(async (trx) => {
+      await setAccountDisabled(trx, account.id, true, "admin", this.deps.clock.now().toISOString());
+      await this.deps.audit.record(
+        {
+          actor,
+          action: "account.disabled",
+          entity: "account",
+          entityId: account.id,
+          details: { username: account.username },
+        },
+        trx,
+      );
+    });
+    return this.getAccount(account.username);
+  }
+
+  async createExternal(input: ExternalInput, actor: string): Promise<Account> {
+    const nom = input.nom.trim();
+    const prenom = input.prenom.trim();
+    if (nom === "" || prenom === "" || nom.length > 100 || prenom.length > 100) {
+      throw new DomainError("INVALID_NAME", "nom and prenom are required (at most 100 characters each)");
+    }
+    const base = usernameBase(prenom, nom);
+    const localBase = addressLocalBase(prenom, nom);
+    if (base === null || localBase === null) {
+      throw new DomainError("INVALID_NAME", "nom and prenom must contain Latin letters to make a username");
+    }
+    const recoveryEmail = parseEmail(input.recoveryEmail);
+    if (recoveryEmail.toLowerCase().endsWith(`@${this.deps.mailDomain}`)) {
+      throw new DomainError("INVALID_EMAIL", `the recovery address must be outside ${this.deps.mailDomain}`);
+    }
+    const username = await this.deps.db.transaction().execute(async (trx) => {
+      const names = await loadIssuedNames(trx);
+      const chosen = firstFree(`ext-${base}`, (c) => names.usernames.has(c));
+      const address = firstFreeAddress(`ext.${localBase}`, this.deps.mailDomain, (c) => names.addresses.has(c));
+      const now = this.deps.clock.now().toISOString();
+      const ids = await insertAccounts(
+        trx,
+        [
+          {
+            kind: "externe",
+            username: chosen,
+            address,
+            personId: null,
+            establishmentUai: null,
+            externalNom: nom,
+            externalPrenom: prenom,
+            recoveryEmail,
+            // Given by an administrator: counts as confirmed (the assistance issue relies on it).
+            recoveryConfirmed: true,
+            passwordState: input.passwordHash ? "personal" : "must_change",
+            passwordHash: input.passwordHash ?? null,
+          },
+        ],
+        now,
+      );
+      await this.deps.audit.record(
+        {
+          actor,
+          action: "account.created",
+          entity: "account",
+          entityId: ids.get(chosen),
+          details: { username: chosen, kind: "externe" },
+        },
+        trx,
+      );
+      return chosen;
+    });
+    return this.getAccount(username);
+  }
+
+  /**
+   * Establishments import (`uai;libelle;numen_chef`): creates each establishment and its functional
+   * account `ce.<uai>`, held by the head. A new head takes the account over, and its password goes
+   * back to the initial one (the new head's NUMEN), so that the former head loses access.
+   */
+  async importEstablishments(file: string, options: { actor: string; dryRun?: boolean }): Promise<ImportReport> {
+    const source = await openCsv(file, ESTABLISHMENT_COLUMNS);
+    const rejected: RejectedRow[] = [];
+    let rows = 0;
+    let created = 0;
+    let updated = 0;
+    let unchanged = 0;
+    let applied = false;
+    try {
+      await this.deps.db.transaction().execute(async (trx) => {
+        const names = await loadIssuedNames(trx);
+        const seen = new Set<string>();
+        for await (const { line, fields } of source.records()) {
+          rows++;
+          let uai: string;
+          try {
+            uai = parseUai(fields.uai ?? "");
+          } catch {
+            rejected.push({ line, reason: `invalid UAI "${fields.uai ?? ""}": expected 7 digits and its key letter` });
+            continue;
+          }
+          if (seen.has(uai)) {
+            rejected.push({ line, reason: `UAI ${uai} repeated in the file` });
+            continue;
+          }
+          seen.add(uai);
+          const libelle = (fields.libelle ?? "").trim();
+          if (libelle === "" || libelle.length > 200) {
+            rejected.push({ line, reason: "missing libelle (or longer than 200 characters)" });
+            continue;
+          }
+          const numen = normalizeNumen(fields.numen_chef ?? "");
+          if (numen === null) {
+            rejected.push({ line, reason: "invalid numen_chef: expected 2 digits, 1 letter, 7 digits, 3 letters" });
+            continue;
+          }
+          const hash = this.numenHash(numen);
+          const head = (await findPersonsByNumenHashes(trx, [hash])).get(hash);
+          if (head?.status !== "active") {
+            rejected.push({ line, reason: "numen_chef matches no active person: import the staff first" });
+            continue;
+          }
+          const now = this.deps.clock.now().toISOString();
+          const current = (await findEstablishments(trx, [uai])).get(uai);
+          if (!current) {
+            await insertEstablishment(trx, { uai, libelle, headPersonId: head.id }, now);
+            created++;
+          } else if (current.libelle !== libelle || current.headPersonId !== head.id) {
+            await updateEstablishment(trx, { uai, libelle, headPersonId: head.id }, now);
+            updated++;
+          } else {
+            unchanged++;
+          }
+          const account = await findFunctionalAccount(trx, uai);
+          if (!account) {
+            const username = `ce.${uai.toLowerCase()}`;
+            const address = `${username}@${this.deps.mailDomain}`;
+            if (names.usernames.has(username) || names.addresses.has(address)) {
+              rejected.push({ line, reason: `the functional account ${username} already exists for another holder` });
+              continue;
+            }
+            names.usernames.add(username);
+            names.addresses.add(address);
+            const ids = await insertAccounts(
+              trx,
+              [
+                {
+                  kind: "fonctionnel",
+                  username,
+                  address,
+                  personId: head.id,
+                  establishmentUai: uai,
+                  externalNom: null,
+                  externalPrenom: null,
+                  recoveryEmail: null,
+                  recoveryConfirmed: false,
+                  passwordState: "initial",
+                  passwordHash: null,
+                },
+              ],
+              now,
+            );
+            await this.deps.audit.record(
+              {
+                actor: options.actor,
+                action: "account.created",
+                entity: "account",
+                entityId: ids.get(username),
+                details: { username, kind: "fonctionnel", uai },
+              },
+              trx,
+            );
+          } else if (account.holder.type !== "person" || account.holder.personId !== head.id) {
+            await setFunctionalHolder(trx, account.id, head.id, now);
+            await this.deps.audit.record(
+              {
+                actor: options.actor,
+                action: "account.holder_changed",
+                entity: "account",
+                entityId: account.id,
+                details: { username: account.username },
+              },
+              trx,
+            );
+          }
+        }
+        if (rows === 0) throw new DomainError("CSV_INVALID", "the file has a header row but no data rows");
+        applied = rejected.length <= rows * MAX_REJECTED_SHARE && !options.dryRun;
+        if (!applied) throw new Rollback();
+        await this.deps.audit.record(
+          {
+            actor: options.actor,
+            action: "import.establishments",
+            entity: "import",
+            details: { file, rows, created, updated, rejected: rejected.length },
+          },
+          trx,
+        );
+      });
+    } catch (error) {
+      if (!(error instanceof Rollback)) throw error;
+    }
+    return { created, updated, unchanged, departed: 0, rejected, applied, rows };
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Start-up: config → database (migrations) → services → web (and SMTP once the mail issues land).
+ * SIGTERM/SIGINT stop it cleanly: in-flight requests finish, then the database is closed.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Config } from "./config/config.js";
+import { openServices, type Services } from "./services.js";
+import { createLogger } from "./shared/logger.js";
+import { buildApp } from "./web/app.js";
+
+export interface RunningServer {
+  readonly services: Services;
+  readonly app: FastifyInstance;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, services?: Services): Promise<RunningServer> {
+  const logger = createLogger(config.logLevel);
+  const svc = services ?? (await openServices(config));
+  const app = await buildApp({ services: svc, logger });
+  await app.listen({ port: config.httpPort, host: config.httpHost });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.httpPort;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await app.close();
+      await svc.close();
+    })();
+    return stopping;
+  };
+  return { services: svc, app, url: `http://${config.httpHost}:${port}/`, stop };
+}
+
+/** Stops on SIGTERM/SIGINT once; a second signal forces the exit. */
+export function stopOnSignals(server: RunningServer): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    server.app.log.info({ signal }, "stopping");
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.app.log.error({ err: error }, "error while stopping");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}

@@ -1,0 +1,54 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import pg from "pg";
+import type { Schema } from "./schema.js";
+
+export type DialectName = "sqlite" | "postgres";
+
+export interface Database {
+  readonly db: Kysely<Schema>;
+  readonly dialect: DialectName;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL only: the schema to work in (tests give each run its own). */
+  readonly searchPath?: string;
+  readonly poolSize?: number;
+}
+
+// PostgreSQL BIGINT (count(*) and the like) comes back as a string by default; our counts fit in a
+// JS number, so parse them as numbers.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
+  if (url.startsWith("sqlite:")) {
+    const file = url.slice("sqlite:".length);
+    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+    const native = new SqliteDatabase(file);
+    native.pragma("journal_mode = WAL");
+    native.pragma("foreign_keys = ON");
+    native.pragma("busy_timeout = 5000");
+    native.pragma("synchronous = NORMAL");
+    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: native }) });
+    return {
+      db,
+      dialect: "sqlite",
+      close: () => db.destroy(),
+    };
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+  });
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: "postgres", close: () => db.destroy() };
+}
+
+/** Cheap liveness probe, used by the health route and start-up. */
+export async function ping(database: Database): Promise<void> {
+  await sql`select 1`.execute(database.db);
+}

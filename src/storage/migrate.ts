@@ -1,0 +1,31 @@
+import { type Migration, type MigrationProvider, Migrator } from "kysely";
+import type { Database, DialectName } from "./database.js";
+import * as m001 from "./migrations/001-directory.js";
+
+type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
+
+/** Migrations in order; one set for both dialects (a module may branch on the dialect). */
+const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [["001-directory", m001]];
+
+class StaticProvider implements MigrationProvider {
+  constructor(private readonly dialect: DialectName) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, mod] of MIGRATIONS) out[name] = { up: (db) => mod.up(db, this.dialect) };
+    return out;
+  }
+}
+
+export interface MigrationReport {
+  readonly applied: string[];
+}
+
+/** Runs pending migrations; safe to call from several processes at once (Kysely locks). */
+export async function migrateToLatest(database: Database): Promise<MigrationReport> {
+  const migrator = new Migrator({ db: database.db, provider: new StaticProvider(database.dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    throw new Error(`database migration failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { applied: (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName) };
+}

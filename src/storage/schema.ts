@@ -1,0 +1,65 @@
+/**
+ * Table shapes as Kysely sees them. Rows stay inside repositories: services get domain objects.
+ * Conventions, identical on SQLite and PostgreSQL: timestamps are ISO-8601 UTC text, dates are
+ * `YYYY-MM-DD` text, booleans are integers 0/1.
+ */
+import type { Generated } from "kysely";
+
+export interface PersonTable {
+  id: Generated<number>;
+  numen_hash: string;
+  civilite: string;
+  nom: string;
+  prenom: string;
+  birth_date: string;
+  categorie: string;
+  uai: string;
+  status: "active" | "departed";
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EstablishmentTable {
+  uai: string;
+  libelle: string;
+  head_person_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AccountTable {
+  id: Generated<number>;
+  kind: "academique" | "fonctionnel" | "externe";
+  username: string;
+  address: string;
+  person_id: number | null;
+  establishment_uai: string | null;
+  external_nom: string | null;
+  external_prenom: string | null;
+  recovery_email: string | null;
+  recovery_confirmed: number;
+  password_state: "initial" | "personal" | "must_change";
+  password_hash: string | null;
+  disabled: number;
+  /** Why the account is disabled: `departed` (HR import, undone when the person returns) or `admin`. */
+  disabled_reason: "departed" | "admin" | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditEventTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  details: string;
+}
+
+export interface Schema {
+  person: PersonTable;
+  establishment: EstablishmentTable;
+  account: AccountTable;
+  audit_event: AuditEventTable;
+}

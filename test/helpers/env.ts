@@ -1,0 +1,102 @@
+/**
+ * Test environment: configs on temporary folders, and the database dialects every repository test
+ * runs on. PostgreSQL is required (each test gets its own schema); when it is unreachable the test
+ * fails with a line naming it, it is never skipped.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { type Config, loadConfig } from "../../src/config/config.js";
+import { type Services, type ServicesOptions, openServices } from "../../src/services.js";
+import type { DialectName } from "../../src/storage/database.js";
+
+export const POSTGRES_URL = process.env.SESAME_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const REDIS_URL = process.env.SESAME_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+export const DIALECTS: readonly DialectName[] = ["sqlite", "postgres"];
+
+export const TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+
+export function tempDir(prefix = "sesame-test-"): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  const { dir } = tempDir();
+  return loadConfig({
+    SESAME_DATA_DIR: dir,
+    SESAME_SECRET: TEST_SECRET,
+    SESAME_HTTP_PORT: "0",
+    SESAME_LOG_LEVEL: "silent",
+    // Cheap argon2 in tests; the benchmarks use the real defaults.
+    SESAME_ARGON2_MEMORY_KIB: "1024",
+    SESAME_ARGON2_TIME_COST: "1",
+    ...overrides,
+  });
+}
+
+async function createSchema(): Promise<{ schema: string; drop(): Promise<void> }> {
+  const schema = `t_${randomBytes(6).toString("hex")}`;
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL is unreachable at ${POSTGRES_URL} (${(error as Error).message}): start it or set SESAME_TEST_POSTGRES_URL`,
+    );
+  }
+  await client.query(`create schema ${schema}`);
+  await client.end();
+  return {
+    schema,
+    async drop() {
+      const c = new pg.Client({ connectionString: POSTGRES_URL });
+      await c.connect();
+      await c.query(`drop schema ${schema} cascade`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestContext {
+  readonly services: Services;
+  readonly config: Config;
+  readonly dialect: DialectName;
+  close(): Promise<void>;
+}
+
+/** Fresh, migrated services on an empty database of the given dialect. */
+export async function openTestServices(
+  dialect: DialectName,
+  overrides: Record<string, string> = {},
+  options: ServicesOptions = {},
+): Promise<TestContext> {
+  if (dialect === "sqlite") {
+    const config = testConfig(overrides);
+    const services = await openServices(config, options);
+    return {
+      services,
+      config,
+      dialect,
+      close: async () => {
+        await services.close();
+        rmSync(config.dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const { schema, drop } = await createSchema();
+  const config = testConfig({ SESAME_DATABASE_URL: POSTGRES_URL, ...overrides });
+  const services = await openServices(config, { ...options, database: { searchPath: schema, poolSize: 4 } });
+  return {
+    services,
+    config,
+    dialect,
+    close: async () => {
+      await services.close();
+      await drop();
+      rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
