@@ -1,11 +1,17 @@
 import { type Migration, type MigrationProvider, Migrator } from "kysely";
 import type { Database, DialectName } from "./database.js";
 import * as m001 from "./migrations/001-directory.js";
+import * as m002 from "./migrations/002-throttle.js";
+import * as m003 from "./migrations/003-sessions.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
 /** Migrations in order; one set for both dialects (a module may branch on the dialect). */
-const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [["001-directory", m001]];
+const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
+  ["001-directory", m001],
+  ["002-throttle", m002],
+  ["003-sessions", m003],
+];
 
 class StaticProvider implements MigrationProvider {
   constructor(private readonly dialect: DialectName) {}

@@ -1,0 +1,8 @@
+import type { Kysely } from "kysely";
+import type { DialectName } from "../database.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then, not Schema
+type AnyDb = Kysely<any>;
+
+/** Throttling counters (filled in by the throttling work). */
+export async function up(_db: AnyDb, _dialect: DialectName): Promise<void> {}
