@@ -130,13 +130,7 @@ async function printDemoIdentities(services: Services, url: string): Promise<voi
   if (ids.length === 0) return;
   out("Demo identities (generated académie):");
   for (const id of ids) out(`  - ${id.role}: ${id.username} / ${id.password} — ${id.hint}`);
-  out(
-    `Sent messages that leave the académie are listed by: npx sesame outbox (coming with the assistance)`.replace(
-      / \(coming.*\)/,
-      "",
-    ),
-  );
-  void url;
+  out(`Open ${url} and sign in with one of them.`);
 }
 
 async function run(argv: string[]): Promise<number> {

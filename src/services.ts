@@ -7,8 +7,18 @@ import type { Config } from "./config/config.js";
 import { DemoService } from "./directory/demo.service.js";
 import { DirectoryService } from "./directory/directory.service.js";
 import { StaffImportService } from "./directory/staff-import.service.js";
+import { ChallengeService } from "./identity/challenge.js";
+import { LoginService } from "./identity/login.service.js";
+import { PasswordService } from "./identity/password.service.js";
 import { PasswordHasher } from "./identity/password-hasher.js";
+import { PasswordPolicy } from "./identity/password-policy.js";
+import { SqlSessionStore } from "./identity/session.repository.js";
+import { SessionService } from "./identity/session.service.js";
+import { RedisSessionStore } from "./identity/session-store.js";
+import { ACCOUNT_POLICY, BackoffThrottle, LOGIN_IP_POLICY, WindowCounter } from "./identity/throttle.js";
+import { createThrottleStores } from "./identity/throttle.repository.js";
 import { type Clock, systemClock } from "./shared/clock.js";
+import { closeRedis, openRedis, type Redis } from "./shared/redis.js";
 import { type Database, type DatabaseOptions, openDatabase } from "./storage/database.js";
 import { migrateToLatest } from "./storage/migrate.js";
 
@@ -21,6 +31,11 @@ export interface Services {
   readonly staffImport: StaffImportService;
   readonly demo: DemoService;
   readonly hasher: PasswordHasher;
+  readonly redis: Redis | null;
+  readonly sessions: SessionService;
+  readonly challenge: ChallengeService;
+  readonly login: LoginService;
+  readonly passwords: PasswordService;
   close(): Promise<void>;
 }
 
@@ -29,6 +44,10 @@ export interface ServicesOptions {
   readonly database?: DatabaseOptions;
   /** Run pending migrations first (default true). */
   readonly migrate?: boolean;
+  /** Redis key prefix (tests give each run its own). */
+  readonly redisPrefix?: string;
+  /** Cheaper proof-of-work in tests. */
+  readonly challengeSettings?: Partial<import("./identity/challenge.js").ChallengeSettings>;
 }
 
 export async function openServices(config: Config, options: ServicesOptions = {}): Promise<Services> {
@@ -45,8 +64,37 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   const base = { db, secret: config.secret, mailDomain: config.mailDomain, clock, audit };
   const directory = new DirectoryService(base);
   const staffImport = new StaffImportService(base);
-  const hasher = new PasswordHasher(config.argon2);
+  const hasher = new PasswordHasher(config.argon2, { queue: config.hashQueue });
   const demo = new DemoService(directory, staffImport, hasher);
+
+  // Shared state for several instances: Redis when configured, else the database.
+  const redis = config.redisUrl ? openRedis(config.redisUrl, { connectionName: "sesame" }) : null;
+  const redisPrefix = options.redisPrefix ?? "sesame:";
+  const stores = createThrottleStores({ db, redis, redisPrefix });
+  const timeouts = { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000 };
+  const sessions = new SessionService(
+    redis ? new RedisSessionStore(redis, timeouts.idleMs, redisPrefix) : new SqlSessionStore(db),
+    clock,
+    timeouts,
+  );
+  const challenge = new ChallengeService({
+    secret: config.secret,
+    clock,
+    usedChallenges: stores.usedChallenges,
+    ...(options.challengeSettings ? { settings: options.challengeSettings } : {}),
+  });
+  const login = new LoginService({
+    directory,
+    hasher,
+    sessions,
+    accountThrottle: new BackoffThrottle(stores.failures, clock, ACCOUNT_POLICY),
+    ipFailures: new WindowCounter(stores.failures, clock, LOGIN_IP_POLICY),
+    challenge,
+    audit,
+    clock,
+  });
+  const policy = new PasswordPolicy({ minLength: config.passwordMinLength, maxLength: config.passwordMaxLength });
+  const passwords = new PasswordService({ directory, hasher, policy, sessions });
   return {
     config,
     database,
@@ -56,6 +104,14 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     staffImport,
     demo,
     hasher,
-    close: () => database.close(),
+    redis,
+    sessions,
+    challenge,
+    login,
+    passwords,
+    close: async () => {
+      if (redis) await closeRedis(redis);
+      await database.close();
+    },
   };
 }

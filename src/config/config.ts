@@ -3,7 +3,7 @@
  * stops the start with one line naming the variable and what is expected (ConfigError).
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 export class ConfigError extends Error {
@@ -31,19 +31,40 @@ export interface Config {
   readonly secret: string;
   readonly argon2: Argon2Params;
   readonly logLevel: string;
+  /** Shared throttling counters and sessions for several instances (unset: in the database). */
+  readonly redisUrl: string | null;
+  /** Believe X-Forwarded-For (only behind a reverse proxy that sets it). */
+  readonly trustProxy: boolean;
+  readonly sessionIdleMinutes: number;
+  readonly sessionMaxHours: number;
+  readonly passwordMinLength: number;
+  readonly passwordMaxLength: number;
+  /** Password checks waiting for a core, past which the service answers 503. */
+  readonly hashQueue: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** A value quoted for an error message: always one line (newlines escaped), never too long. */
+function shown(raw: string): string {
+  const quoted = JSON.stringify(raw);
+  return quoted.length > 80 ? `${quoted.slice(0, 77)}…"` : quoted;
+}
+
+/** A URL for an error message, without the user and password it may carry. */
+function withoutCredentials(url: string): string {
+  return url.replace(/\/\/[^/?#]*@/, "//…@");
+}
 
 function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return fallback;
   if (!/^\d+$/.test(raw.trim())) {
-    throw new ConfigError(`${name} must be a whole number between ${min} and ${max} (got "${raw}")`);
+    throw new ConfigError(`${name} must be a whole number between ${min} and ${max} (got ${shown(raw)})`);
   }
   const value = Number(raw.trim());
   if (value < min || value > max) {
-    throw new ConfigError(`${name} must be a whole number between ${min} and ${max} (got "${raw}")`);
+    throw new ConfigError(`${name} must be a whole number between ${min} and ${max} (got ${shown(raw)})`);
   }
   return value;
 }
@@ -74,8 +95,19 @@ function readSecret(env: Env, dataDir: string): string {
   }
   mkdirSync(dataDir, { recursive: true });
   const generated = randomBytes(32).toString("base64url");
-  writeFileSync(file, `${generated}\n`, { mode: 0o600, flag: "wx" });
-  chmodSync(file, 0o600);
+  // Written whole to a private temporary file, then linked into place: two processes starting together
+  // on one data directory never see a half-written secret, and the second one adopts the first one's.
+  const temporary = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  writeFileSync(temporary, `${generated}\n`, { mode: 0o600, flag: "wx" });
+  chmodSync(temporary, 0o600);
+  try {
+    linkSync(temporary, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return readSecret(env, dataDir);
+  } finally {
+    unlinkSync(temporary);
+  }
   return generated;
 }
 
@@ -86,13 +118,21 @@ export function loadConfig(env: Env = process.env): Config {
   const httpHost = readText(env, "SESAME_HTTP_HOST", "127.0.0.1");
 
   let databaseUrl = readText(env, "SESAME_DATABASE_URL", `sqlite:${path.join(dataDir, "sesame.db")}`);
-  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+  if (!/^(sqlite:.|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     throw new ConfigError(
-      `SESAME_DATABASE_URL must start with "sqlite:" (a file) or "postgres://" (got "${databaseUrl}")`,
+      `SESAME_DATABASE_URL must be "sqlite:<file>" or "postgres://…" (got ${shown(withoutCredentials(databaseUrl))})`,
     );
   }
   if (databaseUrl.startsWith("sqlite:") && databaseUrl !== "sqlite::memory:") {
     databaseUrl = `sqlite:${path.resolve(databaseUrl.slice("sqlite:".length))}`;
+  } else if (databaseUrl.startsWith("postgres")) {
+    try {
+      new URL(databaseUrl);
+    } catch {
+      throw new ConfigError(
+        `SESAME_DATABASE_URL is not a valid PostgreSQL URL such as postgres://user@host:5432/base (got ${shown(withoutCredentials(databaseUrl))})`,
+      );
+    }
   }
 
   const publicUrl = readText(env, "SESAME_PUBLIC_URL", `http://localhost:${httpPort}`);
@@ -100,18 +140,18 @@ export function loadConfig(env: Env = process.env): Config {
     const u = new URL(publicUrl);
     if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("protocol");
   } catch {
-    throw new ConfigError(`SESAME_PUBLIC_URL must be an http:// or https:// URL (got "${publicUrl}")`);
+    throw new ConfigError(`SESAME_PUBLIC_URL must be an http:// or https:// URL (got ${shown(publicUrl)})`);
   }
 
   const mailDomain = readText(env, "SESAME_MAIL_DOMAIN", "ac-lyon.fr").toLowerCase();
   if (!DOMAIN_RE.test(mailDomain)) {
-    throw new ConfigError(`SESAME_MAIL_DOMAIN must be a domain name such as ac-lyon.fr (got "${mailDomain}")`);
+    throw new ConfigError(`SESAME_MAIL_DOMAIN must be a domain name such as ac-lyon.fr (got ${shown(mailDomain)})`);
   }
 
   const logLevel = readText(env, "SESAME_LOG_LEVEL", "info");
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) {
     throw new ConfigError(
-      `SESAME_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`,
+      `SESAME_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got ${shown(logLevel)})`,
     );
   }
 
@@ -120,6 +160,19 @@ export function loadConfig(env: Env = process.env): Config {
     timeCost: readInt(env, "SESAME_ARGON2_TIME_COST", 2, 1, 100),
     parallelism: readInt(env, "SESAME_ARGON2_PARALLELISM", 1, 1, 16),
   };
+
+  const redisRaw = readText(env, "SESAME_REDIS_URL", "");
+  if (redisRaw !== "" && !/^rediss?:\/\//.test(redisRaw)) {
+    throw new ConfigError(
+      `SESAME_REDIS_URL must start with redis:// or rediss:// (got ${shown(withoutCredentials(redisRaw))})`,
+    );
+  }
+  const trustRaw = readText(env, "SESAME_TRUST_PROXY", "false").toLowerCase();
+  if (!["true", "false", "1", "0", "yes", "no"].includes(trustRaw)) {
+    throw new ConfigError(`SESAME_TRUST_PROXY must be true or false (got ${shown(trustRaw)})`);
+  }
+  const passwordMinLength = readInt(env, "SESAME_PASSWORD_MIN_LENGTH", 12, 8, 64);
+  const passwordMaxLength = readInt(env, "SESAME_PASSWORD_MAX_LENGTH", 128, 64, 1024);
 
   const config: Config = {
     httpPort,
@@ -134,6 +187,13 @@ export function loadConfig(env: Env = process.env): Config {
     secret: readSecret(env, dataDir),
     argon2: Object.freeze(argon2),
     logLevel,
+    redisUrl: redisRaw === "" ? null : redisRaw,
+    trustProxy: ["true", "1", "yes"].includes(trustRaw),
+    sessionIdleMinutes: readInt(env, "SESAME_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
+    sessionMaxHours: readInt(env, "SESAME_SESSION_MAX_HOURS", 12, 1, 24 * 30),
+    passwordMinLength,
+    passwordMaxLength,
+    hashQueue: readInt(env, "SESAME_HASH_QUEUE", 64, 0, 100000),
   };
   return Object.freeze(config);
 }

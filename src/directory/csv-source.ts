@@ -40,7 +40,7 @@ async function scan(file: string): Promise<{ encoding: Encoding; head: Buffer }>
   let utf8 = true;
   const headParts: Buffer[] = [];
   let headBytes = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
     if (chunk.includes(0)) {
       throw new DomainError("CSV_INVALID", "the file contains binary data (NUL bytes): not a CSV text file");
     }
@@ -124,7 +124,7 @@ export async function openCsv(file: string, requiredColumns: readonly string[]):
     delimiter,
     size,
     async *records(onBytes) {
-      const input = createReadStream(file, { highWaterMark: 256 * 1024 });
+      const input = createReadStream(file, { highWaterMark: 64 * 1024 });
       let bytes = 0;
       if (onBytes) {
         input.on("data", (chunk) => {

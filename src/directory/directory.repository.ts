@@ -333,3 +333,55 @@ export async function countAccounts(ex: Executor): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+export interface StoredCredentials {
+  readonly account: Account;
+  readonly passwordHash: string | null;
+  /** The holder's keyed NUMEN hash (null for external accounts). */
+  readonly numenHash: string | null;
+  readonly birthDate: string | null;
+}
+
+/** An account with what is needed to check a password, by username or address. */
+export async function findCredentials(ex: Executor, ident: string): Promise<StoredCredentials | null> {
+  const value = ident.trim().toLowerCase();
+  const row = await accountWithHolder(ex)
+    .select(["person.numen_hash as p_numen_hash", "person.birth_date as p_birth_date"])
+    .where((eb) => eb.or([eb("account.username", "=", value), eb("account.address", "=", value)]))
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    account: toAccount(row),
+    passwordHash: row.password_hash,
+    numenHash: row.p_numen_hash,
+    birthDate: row.p_birth_date,
+  };
+}
+
+export async function findCredentialsById(ex: Executor, id: number): Promise<StoredCredentials | null> {
+  const row = await accountWithHolder(ex)
+    .select(["person.numen_hash as p_numen_hash", "person.birth_date as p_birth_date"])
+    .where("account.id", "=", id)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    account: toAccount(row),
+    passwordHash: row.password_hash,
+    numenHash: row.p_numen_hash,
+    birthDate: row.p_birth_date,
+  };
+}
+
+export async function updatePasswordHash(
+  ex: Executor,
+  id: number,
+  hash: string,
+  state: Account["passwordState"],
+  now: string,
+): Promise<void> {
+  await ex
+    .updateTable("account")
+    .set({ password_hash: hash, password_state: state, updated_at: now })
+    .where("id", "=", id)
+    .execute();
+}

@@ -4,7 +4,7 @@
  */
 import type { AuditService } from "../audit/audit.service.js";
 import type { Clock } from "../shared/clock.js";
-import { keyedHash } from "../shared/crypto.js";
+import { keyedHash, safeEqual } from "../shared/crypto.js";
 import { DomainError } from "../shared/errors.js";
 import { openCsv } from "./csv-source.js";
 import {
@@ -12,6 +12,8 @@ import {
   type Executor,
   findAccountByUsernameOrAddress,
   findAccountsOfPerson,
+  findCredentials,
+  findCredentialsById,
   findEstablishments,
   findFunctionalAccount,
   findPersonByNumenHash,
@@ -19,9 +21,11 @@ import {
   insertAccounts,
   insertEstablishment,
   loadIssuedNames,
+  type StoredCredentials,
   setAccountDisabled,
   setFunctionalHolder,
   updateEstablishment,
+  updatePasswordHash,
 } from "./directory.repository.js";
 import type { Account, ImportReport, RejectedRow } from "./directory.types.js";
 import { normalizeNumen, parseEmail, parseUai } from "./identifiers.js";
@@ -53,6 +57,52 @@ export class DirectoryService {
 
   numenHash(numen: string): string {
     return keyedHash(this.deps.secret, numen);
+  }
+
+  /** Whether `candidate` (any case, spaces ignored) is the NUMEN whose keyed hash is `numenHash`. */
+  numenMatches(numenHash: string | null, candidate: string): boolean {
+    if (numenHash === null) return false;
+    const numen = normalizeNumen(candidate);
+    return numen !== null && safeEqual(this.numenHash(numen), numenHash);
+  }
+
+  /** What the identity module needs to check a password; by username or address (any case). */
+  credentials(identifier: string): Promise<StoredCredentials | null> {
+    return findCredentials(this.deps.db, identifier);
+  }
+
+  async getAccountById(accountId: number): Promise<Account> {
+    const c = await findCredentialsById(this.deps.db, accountId);
+    if (!c) throw new DomainError("NOT_FOUND", `no account #${accountId}`);
+    return c.account;
+  }
+
+  credentialsById(accountId: number): Promise<StoredCredentials | null> {
+    return findCredentialsById(this.deps.db, accountId);
+  }
+
+  /** Stores a new password hash; `personal` ends the initial (NUMEN) state for good. */
+  async setPasswordHash(
+    accountId: number,
+    phc: string,
+    state: "personal" | "must_change",
+    audit: { actor: string; action: string; details?: Record<string, unknown> } | null,
+  ): Promise<void> {
+    await this.deps.db.transaction().execute(async (trx) => {
+      await updatePasswordHash(trx, accountId, phc, state, this.deps.clock.now().toISOString());
+      if (audit) {
+        await this.deps.audit.record(
+          {
+            actor: audit.actor,
+            action: audit.action,
+            entity: "account",
+            entityId: accountId,
+            details: audit.details ?? {},
+          },
+          trx,
+        );
+      }
+    });
   }
 
   async isEmpty(): Promise<boolean> {
@@ -108,7 +158,9 @@ export class DirectoryService {
       throw new DomainError("INVALID_NAME", "nom and prenom must contain Latin letters to make a username");
     }
     const recoveryEmail = parseEmail(input.recoveryEmail);
-    if (recoveryEmail.toLowerCase().endsWith(`@${this.deps.mailDomain}`)) {
+    // Outside the académie's mail, subdomains included: it must work when the account does not.
+    const recoveryDomain = recoveryEmail.slice(recoveryEmail.lastIndexOf("@") + 1).toLowerCase();
+    if (recoveryDomain === this.deps.mailDomain || recoveryDomain.endsWith(`.${this.deps.mailDomain}`)) {
       throw new DomainError("INVALID_EMAIL", `the recovery address must be outside ${this.deps.mailDomain}`);
     }
     const username = await this.deps.db.transaction().execute(async (trx) => {

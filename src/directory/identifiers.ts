@@ -5,9 +5,15 @@ import { DomainError } from "../shared/errors.js";
 
 const NUMEN_RE = /^\d{2}[A-Z]\d{7}[A-Z]{3}$/;
 
-/** Uppercases and removes spaces; returns null when the result is not a NUMEN. */
+/**
+ * Uppercases and removes spaces; returns null when the result is not a NUMEN. Only ASCII letters and
+ * digits are accepted before uppercasing: "ß".toUpperCase() is "SS" and "ı" gives "I", which would
+ * otherwise turn a mistyped value into someone's NUMEN.
+ */
 export function normalizeNumen(raw: string): string | null {
-  const value = raw.replace(/\s+/g, "").toUpperCase();
+  const compact = raw.replace(/\s+/g, "");
+  if (!/^[0-9A-Za-z]+$/.test(compact)) return null;
+  const value = compact.toUpperCase();
   return NUMEN_RE.test(value) ? value : null;
 }
 
@@ -28,19 +34,20 @@ export function uaiKey(digits: string): string {
   return UAI_KEYS.charAt(Number.parseInt(digits, 10) % 23);
 }
 
-/** A UAI is 7 digits and a key letter: key = "ABCDEFGHJKLMNPRSTUVWXYZ"[number % 23]. */
+/**
+ * A UAI is 7 digits and a key letter: key = "ABCDEFGHJKLMNPRSTUVWXYZ"[number % 23]. The key may be
+ * typed in lowercase; it is checked as ASCII before uppercasing ("ſ".toUpperCase() is "S").
+ */
 export function isValidUai(raw: string): boolean {
-  const value = raw.trim().toUpperCase();
-  const m = /^(\d{7})([A-Z])$/.exec(value);
-  return m !== null && uaiKey(m[1] as string) === m[2];
+  const m = /^(\d{7})([A-Za-z])$/.exec(raw.trim());
+  return m !== null && uaiKey(m[1] as string) === (m[2] as string).toUpperCase();
 }
 
 export function parseUai(raw: string): string {
-  const value = raw.trim().toUpperCase();
-  if (!isValidUai(value)) {
+  if (!isValidUai(raw)) {
     throw new DomainError("INVALID_UAI", "UAI must be 7 digits followed by its key letter (e.g. 0690026D)");
   }
-  return value;
+  return raw.trim().toUpperCase();
 }
 
 /** A calendar date as `YYYY-MM-DD`. */
@@ -90,13 +97,25 @@ export function formatFrenchDate(iso: IsoDate): string {
   return `${d}/${m}/${y}`;
 }
 
-const EMAIL_RE = /^[^\s@<>()[\]\\,;:"]{1,64}@(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+/** Dot-atom local part (no dot first, last or doubled; no space, control or special character). */
+const EMAIL_LOCAL_RE = /^[^\s\p{Cc}@<>()[\]\\,;:".]+(?:\.[^\s\p{Cc}@<>()[\]\\,;:".]+)*$/u;
+const EMAIL_DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const utf8 = new TextEncoder();
 
+/** An address a mail can be sent to: trimmed, domain lowercased, local part kept as typed. */
 export function parseEmail(raw: string): string {
   const value = raw.trim();
-  if (value.length > 254 || !EMAIL_RE.test(value)) {
-    throw new DomainError("INVALID_EMAIL", `not an e-mail address: "${value}"`);
-  }
   const at = value.lastIndexOf("@");
-  return `${value.slice(0, at)}@${value.slice(at + 1).toLowerCase()}`;
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  if (
+    at < 1 ||
+    value.length > 254 ||
+    utf8.encode(local).length > 64 ||
+    !EMAIL_LOCAL_RE.test(local) ||
+    !EMAIL_DOMAIN_RE.test(domain)
+  ) {
+    throw new DomainError("INVALID_EMAIL", `not an e-mail address: ${JSON.stringify(value)}`);
+  }
+  return `${local}@${domain.toLowerCase()}`;
 }

@@ -15,12 +15,15 @@ const SPECIAL_FOLDS: Readonly<Record<string, string>> = {
   ı: "i",
 };
 
-/** Lowercase ASCII: diacritics stripped, ligatures and a few letters spelled out. */
+/**
+ * Lowercase ASCII: diacritics stripped, ligatures and a few letters spelled out. NFKD (not NFD) so
+ * that compatibility characters fold too: ﬁ → fi, ĳ → ij, fullwidth letters → ASCII.
+ */
 export function foldToAscii(value: string): string {
   return value
     .toLowerCase()
     .replace(/[ßæœøłđðþı]/g, (ch) => SPECIAL_FOLDS[ch] ?? ch)
-    .normalize("NFD")
+    .normalize("NFKD")
     .replace(/\p{M}/gu, "");
 }
 
@@ -39,10 +42,14 @@ export function usernameBase(prenom: string, nom: string): string | null {
   return `${first.charAt(0)}${last}`.slice(0, USERNAME_BASE_MAX);
 }
 
+/**
+ * Spaces and hyphens become one `-`. "Hyphens" include the Unicode ones word processors and HR tools
+ * produce (‐ ‑ ‒ – — ―, minus sign), which would otherwise glue the two parts of a name together.
+ */
 function addressPart(value: string): string {
-  return foldToAscii(value)
-    .replace(/['’ʼ`´]/g, "")
-    .replace(/[\s-]+/g, "-")
+  // Apostrophes go before folding: NFKD would turn the spacing acute accent (´, typed for ’) into a space.
+  return foldToAscii(value.replace(/['’‘ʼ`´]/g, ""))
+    .replace(/[\s\-\u2010-\u2015\u2212]+/g, "-")
     .replace(/[^a-z-]/g, "")
     .replace(/-+/g, "-")
     .replace(/^-|-$/g, "");

@@ -15,6 +15,13 @@ export const ERROR_CODES = [
   "CSV_INVALID",
   "FILE_UNREADABLE",
   "IMPORT_TOO_MANY_REJECTED",
+  "INVALID_CREDENTIALS",
+  "THROTTLED",
+  "CHALLENGE_REQUIRED",
+  "PASSWORD_TOO_WEAK",
+  "OVERLOADED",
+  "SESSION_EXPIRED",
+  "CSRF_REJECTED",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -57,9 +57,47 @@ export interface AuditEventTable {
   details: string;
 }
 
+export interface SessionTable {
+  /** SHA-256 of the session token (the token itself is only in the cookie). */
+  id_hash: string;
+  account_id: number;
+  /** `webmail`, `password_change` (forced change before anything else), `recovery`, `account`. */
+  kind: string;
+  created_at: string;
+  last_seen_at: string;
+  /** Absolute expiry. */
+  expires_at: string;
+  ip: string;
+  user_agent: string;
+}
+
+/** Throttling (migration 002). Times are epoch milliseconds, not ISO text: see the migration. */
+export interface ThrottleFailureTable {
+  id: Generated<number>;
+  /** Opaque, already-hashed key given by the caller, e.g. `login:acct:<sha256>`. */
+  key: string;
+  at: number;
+}
+
+export interface ThrottleKeyTable {
+  key: string;
+  /** Consecutive failures since the last success (forgotten 24 h after the last failure). */
+  streak: number;
+  last_failure_at: number;
+}
+
+export interface ChallengeUsedTable {
+  signature: string;
+  expires_at: number;
+}
+
 export interface Schema {
   person: PersonTable;
   establishment: EstablishmentTable;
   account: AccountTable;
   audit_event: AuditEventTable;
+  throttle_failure: ThrottleFailureTable;
+  throttle_key: ThrottleKeyTable;
+  challenge_used: ChallengeUsedTable;
+  session: SessionTable;
 }

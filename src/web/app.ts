@@ -6,12 +6,15 @@ import { fileURLToPath } from "node:url";
 import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Services } from "../services.js";
 import type { Logger } from "../shared/logger.js";
 import { ping } from "../storage/database.js";
+import { clientAsset } from "./assets.js";
 import { registerErrorPages } from "./error-pages.js";
-import { homeRoutes } from "./routes/home.routes.js";
+import { security } from "./plugins/security.js";
+import { assistanceRoutes } from "./routes/assistance.routes.js";
+import { portalRoutes } from "./routes/portal.routes.js";
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "static");
 
@@ -21,14 +24,19 @@ export interface AppOptions {
 }
 
 export async function buildApp({ services, logger = false }: AppOptions): Promise<FastifyInstance> {
-  const https = services.config.publicUrl.startsWith("https:");
+  const { config } = services;
+  const https = config.publicUrl.startsWith("https:");
   const loggerInstance: FastifyBaseLogger | undefined = logger === false ? undefined : logger;
   const app = Fastify({
     loggerInstance,
     bodyLimit: 64 * 1024,
-    trustProxy: false,
+    trustProxy: config.trustProxy,
     return503OnClosing: true,
+    // One line per request at info level would cost more than the request; errors are logged.
+    logController: new LogController({ disableRequestLogging: true }),
   });
+  const script = await clientAsset();
+
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -39,6 +47,7 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
         imgSrc: ["'self'", "data:"],
         fontSrc: ["'self'"],
         connectSrc: ["'self'"],
+        workerSrc: ["'self'", "blob:"],
         objectSrc: ["'none'"],
         baseUri: ["'none'"],
         formAction: ["'self'"],
@@ -53,17 +62,25 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
   app.addHook("onSend", async (_req, reply) => {
     reply.header(
       "Permissions-Policy",
-      "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+      "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()",
     );
   });
-  await app.register(formbody);
-  await app.register(fastifyStatic, { root: STATIC_DIR, prefix: "/static/", maxAge: "1h" });
-  registerErrorPages(app, services.config);
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(fastifyStatic, { root: STATIC_DIR, prefix: "/static/", maxAge: "1h", index: false });
+  app.get(script.url, async (_req, reply) =>
+    reply
+      .type("text/javascript; charset=utf-8")
+      .header("Cache-Control", "public, max-age=31536000, immutable")
+      .send(script.body),
+  );
+  await app.register(security, { services });
+  registerErrorPages(app, config, script.url);
 
   app.get("/healthz", async (_req, reply) => {
     await ping(services.database);
     return reply.type("text/plain").send("ok");
   });
-  await app.register(homeRoutes, { services });
+  await app.register(portalRoutes, { services, scriptUrl: script.url });
+  await app.register(assistanceRoutes, { services, scriptUrl: script.url });
   return app;
 }

@@ -1,48 +1,40 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config/config.js";
+import { isDomainError } from "../shared/errors.js";
 import { fr } from "./i18n/fr.js";
-import { Layout, renderPage } from "./views/layout.js";
+import { pageContext, sendPage } from "./page.js";
+import { MessagePage } from "./views/portal.view.js";
 
-function page(config: Config, title: string, message: string): string {
-  return renderPage(
-    <Layout title={title} academie={config.academieName}>
-      <h1>{title}</h1>
-      <p>{message}</p>
-      <p>
-        <a href="/">{fr.errors.backHome}</a>
-      </p>
-    </Layout>,
-  );
+/** Status and French page for an error that reached the edge: 4xx for bad input, never a stack trace. */
+function describe(error: FastifyError): { status: number; title: string; message: string } {
+  if (isDomainError(error, "OVERLOADED")) {
+    return { status: 503, title: fr.errors.overloadedTitle, message: fr.errors.overloaded };
+  }
+  if (isDomainError(error)) return { status: 400, title: fr.errors.badRequestTitle, message: fr.codes[error.code] };
+  const status = error.statusCode ?? 500;
+  if (status === 403) return { status, title: fr.errors.forbiddenTitle, message: fr.errors.forbidden };
+  if (status === 404) return { status, title: fr.errors.notFoundTitle, message: fr.errors.notFound };
+  if (status === 413) return { status, title: fr.errors.tooLargeTitle, message: fr.errors.tooLarge };
+  if (status === 415) return { status, title: fr.errors.unsupportedTitle, message: fr.errors.unsupported };
+  if (status >= 400 && status < 500) return { status, title: fr.errors.badRequestTitle, message: fr.errors.badRequest };
+  return { status: 500, title: fr.errors.serverTitle, message: fr.errors.server };
 }
 
-/** French error pages: 4xx for bad input, never a stack trace. */
-export function registerErrorPages(app: FastifyInstance, config: Config): void {
-  app.setNotFoundHandler((_req, reply) => {
-    reply
-      .code(404)
-      .type("text/html; charset=utf-8")
-      .send(page(config, fr.errors.notFoundTitle, fr.errors.notFound));
-  });
+export function registerErrorPages(app: FastifyInstance, config: Config, scriptUrl?: string): void {
+  const render = (req: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string) =>
+    sendPage(reply, <MessagePage ctx={pageContext(config, req, scriptUrl)} title={title} message={message} />, status);
+
+  app.setNotFoundHandler((req, reply) => render(req, reply, 404, fr.errors.notFoundTitle, fr.errors.notFound));
+
   app.setErrorHandler((error: FastifyError, req, reply) => {
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      req.log.error({ err: error }, "request failed");
-      reply
-        .code(500)
-        .type("text/html; charset=utf-8")
-        .send(page(config, fr.errors.serverTitle, fr.errors.server));
-      return;
+    const { status, title, message } = describe(error);
+    if (status >= 500 && status !== 503) req.log.error({ err: error }, "request failed");
+    else req.log.info({ code: error.code, status, reason: error.message }, "request refused");
+    if (status === 503) reply.header("Retry-After", "5");
+    // Requests from the page script get JSON, not a page.
+    if (req.headers["x-csrf-token"] !== undefined) {
+      return reply.code(status).send({ error: message });
     }
-    if (status === 413) {
-      reply
-        .code(413)
-        .type("text/html; charset=utf-8")
-        .send(page(config, fr.errors.tooLargeTitle, fr.errors.tooLarge));
-      return;
-    }
-    reply
-      .code(status)
-      .type("text/html; charset=utf-8")
-      .send(page(config, fr.errors.badRequestTitle, fr.errors.badRequest));
+    return render(req, reply, status, title, message);
   });
 }

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { type Config, loadConfig } from "../../src/config/config.js";
-import { type Services, type ServicesOptions, openServices } from "../../src/services.js";
+import { openServices, type Services, type ServicesOptions } from "../../src/services.js";
 import type { DialectName } from "../../src/storage/database.js";
 
 export const POSTGRES_URL = process.env.SESAME_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";

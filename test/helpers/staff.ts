@@ -35,7 +35,10 @@ export function staffRow(n: number, overrides: Partial<StaffRow> = {}): StaffRow
 
 export const STAFF_HEADER = ["numen", "civilite", "nom", "prenom", "date_naissance", "categorie", "uai"] as const;
 
-export function staffCsv(rows: readonly StaffRow[], options: { separator?: string; header?: readonly string[] } = {}): string {
+export function staffCsv(
+  rows: readonly StaffRow[],
+  options: { separator?: string; header?: readonly string[] } = {},
+): string {
   const sep = options.separator ?? ";";
   const header = options.header ?? STAFF_HEADER;
   const lines = rows.map((r) =>

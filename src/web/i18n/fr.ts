@@ -4,12 +4,157 @@
  */
 import type { ErrorCode } from "../../shared/errors.js";
 
+/** "à 14 h 05" style time, in the académie's time zone. */
+export function frenchTime(date: Date): string {
+  return new Intl.DateTimeFormat("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris" })
+    .format(date)
+    .replace(":", " h ");
+}
+
+export function frenchDateTime(date: Date): string {
+  const day = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "Europe/Paris" }).format(date);
+  return `${day} à ${frenchTime(date)}`;
+}
+
+/** "1 minute", "3 minutes" … */
+export function minutes(n: number): string {
+  return n <= 1 ? "1 minute" : `${n} minutes`;
+}
+
 export const fr = {
   appName: "Sésame",
   skipLink: "Aller au contenu",
-  home: {
-    title: (academie: string) => `Messagerie de l'${academie}`,
+  errorPrefix: "Erreur : ",
+  required: "obligatoire",
+  showPassword: "Afficher le mot de passe",
+  hidePassword: "Masquer le mot de passe",
+  errorSummaryTitle: "Le formulaire contient des erreurs :",
+  footer: {
+    help: "Aide",
+    phishing: "Se protéger du filoutage",
+    assistance: "Assistance à l'identification",
+  },
+  login: {
+    title: "Connexion au webmail",
+    phishingTitle: "ATTENTION aux nombreuses tentatives de filoutage.",
+    phishingText:
+      "Ne répondez à aucune sollicitation vous demandant de fournir vos identifiant et mot de passe de messagerie, vérifiez l'adresse de l'expéditeur des messages reçus.",
+    phishingMorePrefix: "Pour en savoir plus, consultez ",
+    phishingMoreLink: "cette page d'information",
     welcome: "Bienvenue sur le webmail",
+    username: "Nom d'utilisateur",
+    usernameHint: "Votre nom d'utilisateur est généralement : 1ère lettre du prénom suivie du nom de famille.",
+    password: "Mot de passe",
+    passwordHint: "Le mot de passe est votre NUMEN lors de votre première connexion.",
+    submit: "Se connecter",
+    help: "J'ai besoin d'aide",
+    lost: "Je ne connais pas mon nom d'utilisateur ou mon mot de passe",
+    invalid: "Nom d'utilisateur ou mot de passe incorrect.",
+    usernameMissing: "Saisissez votre nom d'utilisateur.",
+    passwordMissing: "Saisissez votre mot de passe.",
+    throttled: (retry: string) =>
+      `Trop de tentatives de connexion pour ce compte. Par sécurité, réessayez à partir de ${retry}.`,
+    challengeRequired:
+      "De nombreuses tentatives de connexion viennent de votre réseau. Une courte vérification automatique est demandée : elle se fait dans votre navigateur, sans rien à saisir, puis validez à nouveau.",
+    challengeNoScript:
+      "Cette vérification a besoin de JavaScript. Sans JavaScript, réessayez dans une dizaine de minutes.",
+    challengeLabel: "Vérification automatique anti-robot",
+    loggedOut: "Vous êtes déconnecté. À bientôt !",
+    sessionExpired: "Votre session a expiré. Connectez-vous à nouveau.",
+  },
+  help: {
+    title: "Aide à la connexion",
+    intro: (academie: string) => `Le webmail de l'${academie} vous donne accès à votre messagerie académique.`,
+    items: [
+      "Votre nom d'utilisateur est généralement la première lettre de votre prénom suivie de votre nom de famille (par exemple jdupont pour Jean Dupont). Si un homonyme existe déjà, un chiffre est ajouté (jdupont2).",
+      "Vous pouvez aussi vous connecter avec votre adresse complète (prenom.nom@…).",
+      "Lors de votre première connexion, votre mot de passe est votre NUMEN. Vous devrez alors choisir un mot de passe personnel.",
+      "Votre mot de passe ne vous sera jamais demandé par message électronique ou par téléphone.",
+    ],
+    lostTitle: "Identifiant ou mot de passe oublié",
+    lostText: "Utilisez l'application d'Assistance à l'identification académique :",
+    back: "Revenir à la page de connexion",
+  },
+  lost: {
+    title: "Que faire si vous ne connaissez pas votre identifiant ou en cas de perte de son mot de passe ?",
+    casesIntro: "Dans les cas où :",
+    cases: ["Vous ne connaissez pas votre identifiant.", "Vous avez perdu votre mot de passe."],
+    action: "Connectez-vous à l'application d'Assistance à l'identification Académique.",
+    link: "Accéder à l'Assistance à l'identification académique",
+    back: "Revenir à la page de connexion",
+  },
+  phishing: {
+    title: "Se protéger du filoutage (hameçonnage)",
+    intro:
+      "Le filoutage consiste à vous faire croire qu'un message vient d'un service de confiance pour obtenir votre identifiant, votre mot de passe ou d'autres informations personnelles.",
+    recognizeTitle: "Comment le reconnaître ?",
+    recognize: [
+      "Le message vous demande votre identifiant, votre mot de passe ou votre NUMEN, souvent avec urgence (« votre compte sera fermé »).",
+      "L'adresse de l'expéditeur ne correspond pas au domaine de l'académie, ou ressemble à s'y méprendre à une adresse connue.",
+      "Le lien proposé mène vers un site dont l'adresse n'est pas celle de l'académie.",
+      "Le message contient des fautes, une mise en forme inhabituelle ou une pièce jointe inattendue.",
+    ],
+    neverTitle: "L'académie ne vous demandera jamais votre mot de passe",
+    never: (domain: string) =>
+      `Aucun service de l'académie ne vous demandera votre mot de passe par message électronique ou par téléphone. Connectez-vous toujours en tapant vous-même l'adresse du webmail, et vérifiez que les adresses des expéditeurs se terminent bien par @${domain}.`,
+    reportTitle: "Que faire ?",
+    report: [
+      "Ne répondez pas, ne cliquez sur aucun lien, n'ouvrez aucune pièce jointe.",
+      "Signalez le message à l'assistance informatique de l'académie, puis supprimez-le.",
+      "Si vous avez saisi votre mot de passe, changez-le immédiatement avec l'Assistance à l'identification et prévenez l'assistance.",
+    ],
+    back: "Revenir à la page de connexion",
+  },
+  password: {
+    changeTitle: "Choisissez votre mot de passe personnel",
+    forcedIntro:
+      "Vous vous êtes connecté avec votre NUMEN. Pour protéger votre compte, choisissez maintenant un mot de passe personnel : le NUMEN ne pourra plus servir de mot de passe.",
+    rulesTitle: "Votre nouveau mot de passe doit :",
+    rules: (min: number, max: number) => [
+      `compter entre ${min} et ${max} caractères (une phrase de plusieurs mots est idéale) ;`,
+      "ne contenir ni votre nom d'utilisateur, ni vos nom et prénom, ni votre NUMEN, ni votre date de naissance ;",
+      "ne pas être un mot de passe courant ou facile à deviner.",
+    ],
+    rulesNote: "Aucune combinaison de majuscules, chiffres ou caractères spéciaux n'est imposée.",
+    current: "Mot de passe actuel",
+    newPassword: "Nouveau mot de passe",
+    confirmation: "Confirmation du mot de passe",
+    submit: "Enregistrer le mot de passe",
+    strength: "Robustesse du mot de passe :",
+    strengthLevels: ["très faible", "faible", "moyenne", "bonne", "très bonne"],
+    changed: "Votre mot de passe a été modifié.",
+    missing: "Saisissez votre nouveau mot de passe.",
+    confirmationMissing: "Saisissez à nouveau le mot de passe pour le confirmer.",
+    ruleMessages: {
+      TOO_SHORT: (min: number) => `Le mot de passe doit compter au moins ${min} caractères.`,
+      TOO_LONG: (max: number) => `Le mot de passe doit compter au plus ${max} caractères.`,
+      CONTAINS_USERNAME: "Le mot de passe ne doit pas contenir votre nom d'utilisateur.",
+      CONTAINS_NAME: "Le mot de passe ne doit pas contenir votre nom ou votre prénom.",
+      CONTAINS_NUMEN: "Le mot de passe ne doit pas contenir votre NUMEN.",
+      CONTAINS_BIRTH_DATE: "Le mot de passe ne doit pas contenir votre date de naissance.",
+      COMMON_PASSWORD: "Ce mot de passe fait partie des mots de passe les plus courants.",
+      TOO_GUESSABLE: "Ce mot de passe est trop facile à deviner : allongez-le, par exemple avec plusieurs mots.",
+      SAME_AS_CURRENT: "Le nouveau mot de passe doit être différent de l'actuel.",
+      CONFIRMATION_MISMATCH: "La confirmation ne correspond pas au nouveau mot de passe.",
+      CURRENT_WRONG: "Le mot de passe actuel est incorrect.",
+    },
+  },
+  assistance: {
+    title: "Assistance à l'identification",
+    comingSoon: (phone: string) =>
+      `L'Assistance à l'identification en ligne ouvre prochainement. En attendant, contactez le rectorat au ${phone}.`,
+  },
+  mail: {
+    inboxTitle: "Boîte de réception",
+    signedInAs: "Connecté en tant que",
+    logout: "Se déconnecter",
+    placeholder: "Votre messagerie arrive bientôt ici.",
+  },
+  session: {
+    warningTitle: "Votre session va expirer",
+    warningText: (mins: string) => `Sans action de votre part, vous serez déconnecté dans ${mins}.`,
+    extend: "Prolonger la session",
+    extended: "Votre session a été prolongée.",
   },
   errors: {
     notFoundTitle: "Page introuvable",
@@ -18,8 +163,17 @@ export const fr = {
     badRequest: "La demande envoyée n'a pas pu être lue. Revenez à la page précédente et réessayez.",
     tooLargeTitle: "Demande trop volumineuse",
     tooLarge: "Les informations envoyées dépassent la taille autorisée.",
+    unsupportedTitle: "Format non pris en charge",
+    unsupported: "Le format des informations envoyées n'est pas pris en charge.",
+    forbiddenTitle: "Formulaire expiré",
+    forbidden:
+      "Ce formulaire a expiré ou n'a pas été envoyé depuis cette page. Revenez à la page, rechargez-la et réessayez.",
+    overloadedTitle: "Service très sollicité",
+    overloaded: "Le service reçoit beaucoup de demandes en ce moment. Réessayez dans quelques secondes.",
     serverTitle: "Service momentanément indisponible",
     server: "Une erreur est survenue de notre côté. Réessayez dans quelques instants.",
+    tooLong: "Ce champ est trop long.",
+    invalidChars: "Ce champ contient des caractères non autorisés.",
     backHome: "Revenir à l'accueil",
   },
   /** One French message per domain error code (a test checks that none is missing). */
@@ -36,5 +190,12 @@ export const fr = {
     CSV_INVALID: "Le fichier n'est pas un fichier CSV valide.",
     FILE_UNREADABLE: "Le fichier n'a pas pu être lu.",
     IMPORT_TOO_MANY_REJECTED: "Trop de lignes sont en erreur : rien n'a été importé.",
+    INVALID_CREDENTIALS: "Nom d'utilisateur ou mot de passe incorrect.",
+    THROTTLED: "Trop de tentatives. Par sécurité, réessayez plus tard.",
+    CHALLENGE_REQUIRED: "Une vérification anti-robot est nécessaire avant de continuer.",
+    PASSWORD_TOO_WEAK: "Le mot de passe choisi ne respecte pas les règles.",
+    OVERLOADED: "Le service reçoit beaucoup de demandes en ce moment. Réessayez dans quelques secondes.",
+    SESSION_EXPIRED: "Votre session a expiré. Connectez-vous à nouveau.",
+    CSRF_REJECTED: "Ce formulaire a expiré. Rechargez la page et réessayez.",
   } satisfies Record<ErrorCode, string>,
 } as const;

@@ -1,24 +1,41 @@
-import type { ComponentChildren } from "preact";
+import type { ComponentChildren, VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { fr } from "../i18n/fr.js";
 
+export interface PageContext {
+  readonly academie: string;
+  readonly mailDomain: string;
+  readonly csrfToken: string;
+  /** The client script's URL (content-hashed), when it is built. */
+  readonly scriptUrl?: string;
+  /** For the session-expiry warning: ms left, when a session is open. */
+  readonly sessionRemainingMs?: number;
+}
+
 export interface PageProps {
   readonly title: string;
-  readonly academie: string;
+  readonly ctx: PageContext;
+  /** Prefixes the title with "Erreur : " when the page shows form errors (RGAA 8.6). */
+  readonly hasErrors?: boolean;
   readonly children: ComponentChildren;
 }
 
-export function Layout({ title, academie, children }: PageProps) {
+export function Layout({ title, ctx, hasErrors, children }: PageProps) {
   return (
     <html lang="fr">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
-        <title>{`${title} — ${fr.appName}, ${academie}`}</title>
+        <meta name="referrer" content="no-referrer" />
+        <title>{`${hasErrors ? fr.errorPrefix : ""}${title} — ${fr.appName}, ${ctx.academie}`}</title>
         <link rel="stylesheet" href="/static/app.css" />
+        {ctx.scriptUrl ? <script type="module" src={ctx.scriptUrl} /> : null}
       </head>
-      <body>
+      <body
+        data-csrf={ctx.csrfToken}
+        data-session-remaining={ctx.sessionRemainingMs !== undefined ? String(ctx.sessionRemainingMs) : undefined}
+      >
         <a class="skip-link" href="#contenu">
           {fr.skipLink}
         </a>
@@ -27,18 +44,53 @@ export function Layout({ title, academie, children }: PageProps) {
             <span class="brand-mark" aria-hidden="true">
               ✉
             </span>{" "}
-            {academie}
+            <span class="brand-domain">{ctx.mailDomain}</span>
+            <span class="brand-name"> — {ctx.academie}</span>
           </p>
         </header>
         <main id="contenu" tabIndex={-1}>
           {children}
         </main>
+        <footer class="site-footer">
+          <ul>
+            <li>
+              <a href="/aide">{fr.footer.help}</a>
+            </li>
+            <li>
+              <a href="/filoutage">{fr.footer.phishing}</a>
+            </li>
+            <li>
+              <a href="/assistance">{fr.footer.assistance}</a>
+            </li>
+          </ul>
+        </footer>
+        {ctx.sessionRemainingMs !== undefined ? (
+          <div
+            class="session-warning"
+            id="session-warning"
+            role="alertdialog"
+            aria-modal="false"
+            aria-labelledby="session-warning-title"
+            aria-describedby="session-warning-text"
+            hidden
+          >
+            <h2 id="session-warning-title">{fr.session.warningTitle}</h2>
+            <p
+              id="session-warning-text"
+              data-one={fr.session.warningText("1 minute")}
+              data-many={fr.session.warningText("{n} minutes")}
+            />
+            <button type="button" id="session-extend">
+              {fr.session.extend}
+            </button>
+          </div>
+        ) : null}
       </body>
     </html>
   );
 }
 
 /** Renders a page to an HTML document string. */
-export function renderPage(node: preact.VNode): string {
+export function renderPage(node: VNode): string {
   return `<!doctype html>${renderToString(node)}`;
 }

@@ -1,0 +1,146 @@
+/**
+ * Webmail sign-in. The same answer, status and time for every failure (unknown account, wrong
+ * password, disabled account, departed person): an unknown account still costs one argon2
+ * verification against a dummy hash, and so does an account still on its initial password (the
+ * NUMEN, checked through its keyed hash). Throttled per account (whether it exists or not) and per
+ * client address (a proof-of-work challenge past a threshold).
+ */
+import type { AuditService } from "../audit/audit.service.js";
+import type { DirectoryService } from "../directory/directory.service.js";
+import type { Account } from "../directory/directory.types.js";
+import type { Clock } from "../shared/clock.js";
+import { sha256Hex } from "../shared/crypto.js";
+import { DomainError } from "../shared/errors.js";
+import type { ChallengeService } from "./challenge.js";
+import type { PasswordHasher } from "./password-hasher.js";
+import type { Session, SessionService } from "./session.service.js";
+import type { BackoffThrottle, WindowCounter } from "./throttle.js";
+
+export interface LoginInput {
+  readonly identifier: string;
+  readonly password: string;
+  readonly ip: string;
+  readonly userAgent: string;
+  /** The solved proof-of-work, when the form carried one. */
+  readonly challenge?: string | undefined;
+  /** Which application signs in (recorded with the session and in the audit trail). */
+  readonly application?: "webmail" | "account";
+}
+
+export interface LoginSuccess {
+  readonly token: string;
+  readonly session: Session;
+  readonly account: Account;
+  /** The initial password (NUMEN) or an imposed one was used: change it before anything else. */
+  readonly mustChangePassword: boolean;
+}
+
+export interface LoginDeps {
+  readonly directory: DirectoryService;
+  readonly hasher: PasswordHasher;
+  readonly sessions: SessionService;
+  readonly accountThrottle: BackoffThrottle;
+  readonly ipFailures: WindowCounter;
+  readonly challenge: ChallengeService;
+  readonly audit: AuditService;
+  readonly clock: Clock;
+}
+
+/** Normalised form of what was typed in the username field (username or full address). */
+export function normalizeIdentifier(raw: string): string {
+  return raw.normalize("NFC").trim().toLowerCase();
+}
+
+export class LoginService {
+  constructor(private readonly deps: LoginDeps) {}
+
+  /** Whether the form for this client address must carry a proof-of-work challenge. */
+  challengeRequired(ip: string): Promise<boolean> {
+    return this.deps.ipFailures.isOver(ipKey(ip));
+  }
+
+  async login(input: LoginInput): Promise<LoginSuccess> {
+    const { directory, hasher, audit } = this.deps;
+    const identifier = normalizeIdentifier(input.identifier);
+    const application = input.application ?? "webmail";
+    const meta = {
+      username: identifier.slice(0, 256),
+      ip: input.ip,
+      userAgent: input.userAgent.slice(0, 256),
+      application,
+    };
+    const record = (action: string, details: Record<string, unknown> = {}) =>
+      audit.record({ actor: `web:${application}`, action, entity: "login", details: { ...meta, ...details } });
+
+    if (await this.challengeRequired(input.ip)) {
+      if (!input.challenge || !(await this.deps.challenge.verify(input.challenge))) {
+        await record("login.challenge_required");
+        throw new DomainError("CHALLENGE_REQUIRED", "a solved proof-of-work challenge is required");
+      }
+    }
+
+    const credentials = await directory.credentials(identifier);
+    // Throttle by account when it exists (username and address share one counter), else by what
+    // was typed: the same policy either way, so the throttle tells nothing about existence.
+    const key = credentials ? `login:acct:${credentials.account.id}` : `login:name:${sha256Hex(identifier)}`;
+    const decision = await this.deps.accountThrottle.check(key);
+    if (!decision.allowed) {
+      await record("login.throttled", { retryAt: decision.retryAt.toISOString(), reason: decision.reason });
+      throw new DomainError("THROTTLED", "too many failed attempts for this account", { retryAt: decision.retryAt });
+    }
+
+    const usable =
+      credentials !== null &&
+      !credentials.account.disabled &&
+      (credentials.account.holder.type === "external" || credentials.account.holder.status === "active");
+    let ok = false;
+    if (usable && credentials.account.passwordState === "initial") {
+      // The NUMEN, through its keyed hash; the dummy verification keeps the time of a real one.
+      ok = directory.numenMatches(credentials.numenHash, input.password);
+      await hasher.verifyDummy(input.password);
+    } else if (usable && credentials.passwordHash !== null) {
+      ok = await hasher.verify(credentials.passwordHash, input.password);
+    } else {
+      await hasher.verifyDummy(input.password);
+    }
+
+    if (!ok || !credentials) {
+      const next = await this.deps.accountThrottle.recordFailure(key);
+      await this.deps.ipFailures.recordFailure(ipKey(input.ip));
+      await record("login.failed", next.allowed ? {} : { throttledUntil: next.retryAt.toISOString() });
+      throw new DomainError("INVALID_CREDENTIALS", "invalid username or password");
+    }
+
+    await this.deps.accountThrottle.recordSuccess(key);
+    const account = credentials.account;
+    const mustChangePassword = account.passwordState !== "personal";
+    if (!mustChangePassword && credentials.passwordHash !== null && hasher.needsRehash(credentials.passwordHash)) {
+      const rehashed = await hasher.hash(input.password);
+      await directory.setPasswordHash(account.id, rehashed, "personal", null);
+    }
+    const { token, session } = await this.deps.sessions.start(
+      account.id,
+      mustChangePassword ? "password_change" : application,
+      { ip: input.ip, userAgent: input.userAgent },
+    );
+    await record(mustChangePassword ? "login.succeeded_must_change" : "login.succeeded", { accountId: account.id });
+    return { token, session, account, mustChangePassword };
+  }
+
+  async logout(token: string | undefined, meta: { ip: string; userAgent: string }): Promise<void> {
+    const ended = await this.deps.sessions.end(token);
+    if (ended) {
+      await this.deps.audit.record({
+        actor: "web:webmail",
+        action: "logout",
+        entity: "account",
+        entityId: ended.accountId,
+        details: { ip: meta.ip, userAgent: meta.userAgent.slice(0, 256) },
+      });
+    }
+  }
+}
+
+function ipKey(ip: string): string {
+  return `login:ip:${ip}`;
+}

@@ -1,0 +1,65 @@
+/** SQL storage of sessions (the default store; Redis replaces it when configured). */
+import type { Kysely } from "kysely";
+import type { Schema } from "../storage/schema.js";
+import type { SessionRecord, SessionStore } from "./session-store.js";
+
+type Executor = Kysely<Schema>;
+
+export class SqlSessionStore implements SessionStore {
+  constructor(private readonly db: Executor) {}
+
+  async create(s: SessionRecord): Promise<void> {
+    await this.db
+      .insertInto("session")
+      .values({
+        id_hash: s.idHash,
+        account_id: s.accountId,
+        kind: s.kind,
+        created_at: s.createdAt,
+        last_seen_at: s.lastSeenAt,
+        expires_at: s.expiresAt,
+        ip: s.ip,
+        user_agent: s.userAgent,
+      })
+      .execute();
+  }
+
+  async get(idHash: string): Promise<SessionRecord | null> {
+    const r = await this.db.selectFrom("session").selectAll().where("id_hash", "=", idHash).executeTakeFirst();
+    return r
+      ? {
+          idHash: r.id_hash,
+          accountId: r.account_id,
+          kind: r.kind as SessionRecord["kind"],
+          createdAt: r.created_at,
+          lastSeenAt: r.last_seen_at,
+          expiresAt: r.expires_at,
+          ip: r.ip,
+          userAgent: r.user_agent,
+        }
+      : null;
+  }
+
+  async touch(idHash: string, lastSeenAt: string): Promise<void> {
+    await this.db.updateTable("session").set({ last_seen_at: lastSeenAt }).where("id_hash", "=", idHash).execute();
+  }
+
+  async delete(idHash: string): Promise<void> {
+    await this.db.deleteFrom("session").where("id_hash", "=", idHash).execute();
+  }
+
+  async deleteForAccount(accountId: number, exceptIdHash?: string): Promise<number> {
+    let q = this.db.deleteFrom("session").where("account_id", "=", accountId);
+    if (exceptIdHash) q = q.where("id_hash", "!=", exceptIdHash);
+    const r = await q.executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async purgeExpired(now: string, idleCutoff: string): Promise<number> {
+    const r = await this.db
+      .deleteFrom("session")
+      .where((eb) => eb.or([eb("expires_at", "<=", now), eb("last_seen_at", "<=", idleCutoff)]))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}

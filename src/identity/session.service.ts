@@ -1,0 +1,104 @@
+/**
+ * Server-side sessions: a 256-bit random token in the cookie, only its SHA-256 stored; idle and
+ * absolute timeouts; a new token at every sign-in; every session of an account can be ended.
+ */
+import type { Clock } from "../shared/clock.js";
+import { randomToken, sha256Hex } from "../shared/crypto.js";
+import type { SessionKind, SessionRecord, SessionStore } from "./session-store.js";
+
+export interface SessionTimeouts {
+  readonly idleMs: number;
+  readonly absoluteMs: number;
+}
+
+export interface Session extends SessionRecord {
+  /** Milliseconds left before the idle timeout (or the absolute one, whichever is first). */
+  readonly remainingMs: number;
+}
+
+/** Touching the store on every request would be a write per page: only after this much time. */
+const TOUCH_AFTER_MS = 30_000;
+
+export class SessionService {
+  constructor(
+    private readonly store: SessionStore,
+    private readonly clock: Clock,
+    readonly timeouts: SessionTimeouts,
+  ) {}
+
+  async start(
+    accountId: number,
+    kind: SessionKind,
+    meta: { ip: string; userAgent: string },
+    absoluteMs = this.timeouts.absoluteMs,
+  ): Promise<{ token: string; session: Session }> {
+    const token = randomToken(32);
+    const now = this.clock.now();
+    const record: SessionRecord = {
+      idHash: sha256Hex(token),
+      accountId,
+      kind,
+      createdAt: now.toISOString(),
+      lastSeenAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + absoluteMs).toISOString(),
+      ip: meta.ip,
+      userAgent: meta.userAgent.slice(0, 512),
+    };
+    await this.store.create(record);
+    return { token, session: { ...record, remainingMs: Math.min(this.timeouts.idleMs, absoluteMs) } };
+  }
+
+  /** The live session of a token, refreshed; null when unknown or expired (an expired one is removed). */
+  async resolve(token: string | undefined, options: { touch?: boolean } = {}): Promise<Session | null> {
+    if (!token || token.length > 128) return null;
+    const idHash = sha256Hex(token);
+    const record = await this.store.get(idHash);
+    if (!record) return null;
+    const now = this.clock.now().getTime();
+    const lastSeen = new Date(record.lastSeenAt).getTime();
+    const expires = new Date(record.expiresAt).getTime();
+    if (now >= expires || now - lastSeen >= this.timeouts.idleMs) {
+      await this.store.delete(idHash);
+      return null;
+    }
+    let seen = lastSeen;
+    if (options.touch !== false && now - lastSeen >= TOUCH_AFTER_MS) {
+      await this.store.touch(idHash, new Date(now).toISOString());
+      seen = now;
+    }
+    return { ...record, remainingMs: Math.min(seen + this.timeouts.idleMs, expires) - now };
+  }
+
+  /** Explicit extension (the "Prolonger la session" button): always refreshes the idle timer. */
+  async extend(token: string): Promise<Session | null> {
+    const session = await this.resolve(token, { touch: false });
+    if (!session) return null;
+    const now = this.clock.now();
+    await this.store.touch(session.idHash, now.toISOString());
+    const expires = new Date(session.expiresAt).getTime();
+    return {
+      ...session,
+      lastSeenAt: now.toISOString(),
+      remainingMs: Math.min(now.getTime() + this.timeouts.idleMs, expires) - now.getTime(),
+    };
+  }
+
+  async end(token: string | undefined): Promise<SessionRecord | null> {
+    if (!token || token.length > 128) return null;
+    const idHash = sha256Hex(token);
+    const record = await this.store.get(idHash);
+    await this.store.delete(idHash);
+    return record;
+  }
+
+  endAllForAccount(accountId: number, exceptIdHash?: string): Promise<number> {
+    return this.store.deleteForAccount(accountId, exceptIdHash);
+  }
+
+  purgeExpired(): Promise<number> {
+    const now = this.clock.now();
+    return this.store.purgeExpired(now.toISOString(), new Date(now.getTime() - this.timeouts.idleMs).toISOString());
+  }
+}
+
+export type { SessionKind, SessionRecord };

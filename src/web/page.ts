@@ -1,0 +1,20 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { VNode } from "preact";
+import type { Config } from "../config/config.js";
+import type { PageContext } from "./views/layout.js";
+import { renderPage } from "./views/layout.js";
+
+/** What every page needs from the request: configured names, CSRF token, script, session timer. */
+export function pageContext(config: Config, req: FastifyRequest, scriptUrl: string | undefined): PageContext {
+  return {
+    academie: config.academieName,
+    mailDomain: config.mailDomain,
+    csrfToken: req.csrfToken,
+    ...(scriptUrl ? { scriptUrl } : {}),
+    ...(req.session ? { sessionRemainingMs: req.session.remainingMs } : {}),
+  };
+}
+
+export function sendPage(reply: FastifyReply, node: VNode, status = 200): FastifyReply {
+  return reply.code(status).header("Cache-Control", "no-store").type("text/html; charset=utf-8").send(renderPage(node));
+}

@@ -1,0 +1,101 @@
+/**
+ * Cookies, the server-side session of each request, and CSRF defence on every POST: a token tied
+ * to a random per-browser cookie (HMAC with the server secret), renewed at sign-in and sign-out,
+ * plus an Origin / Sec-Fetch-Site check.
+ */
+import cookie from "@fastify/cookie";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import type { Session } from "../../identity/session.service.js";
+import type { Services } from "../../services.js";
+import { keyedHash, randomToken, safeEqual } from "../../shared/crypto.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    session: Session | null;
+    sessionToken: string | undefined;
+    /** The token to put in this page's forms. */
+    csrfToken: string;
+  }
+  interface FastifyReply {
+    /** Sets the session cookie (after sign-in) and renews the CSRF cookie. */
+    startSession(token: string, maxAgeMs: number): void;
+    /** Clears the session cookie and renews the CSRF cookie. */
+    endSession(): void;
+  }
+}
+
+export class CsrfError extends Error {
+  readonly statusCode = 403;
+}
+
+export interface CookieNames {
+  readonly session: string;
+  readonly csrf: string;
+}
+
+export function cookieNames(https: boolean): CookieNames {
+  // `__Host-` cookies must be Secure, which browsers refuse over plain http: the prefix is used
+  // whenever the public URL is https (every real deployment).
+  return https ? { session: "__Host-sesame", csrf: "__Host-sesame-csrf" } : { session: "sesame", csrf: "sesame-csrf" };
+}
+
+async function securityPlugin(app: FastifyInstance, { services }: { services: Services }) {
+  const { config } = services;
+  const https = config.publicUrl.startsWith("https:");
+  const names = cookieNames(https);
+  const publicOrigin = new URL(config.publicUrl).origin;
+  const base = { path: "/", httpOnly: true, secure: https, sameSite: "lax" as const };
+  const tokenFor = (csrfCookie: string) => keyedHash(config.secret, `csrf:${csrfCookie}`);
+
+  await app.register(cookie);
+  app.decorateRequest("session", null);
+  app.decorateRequest("sessionToken", undefined);
+  app.decorateRequest("csrfToken", "");
+
+  const renewCsrf = (reply: FastifyReply) => {
+    const value = randomToken(32);
+    reply.setCookie(names.csrf, value, base);
+    reply.request.csrfToken = tokenFor(value);
+  };
+  app.decorateReply("startSession", function (this: FastifyReply, token: string, maxAgeMs: number) {
+    this.setCookie(names.session, token, { ...base, maxAge: Math.floor(maxAgeMs / 1000) });
+    renewCsrf(this);
+  });
+  app.decorateReply("endSession", function (this: FastifyReply) {
+    this.clearCookie(names.session, base);
+    renewCsrf(this);
+  });
+
+  app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.url.startsWith("/static/") || req.url === "/healthz") return;
+    const token = req.cookies[names.session];
+    req.sessionToken = token;
+    req.session = token ? await services.sessions.resolve(token) : null;
+    if (token && !req.session) reply.clearCookie(names.session, base);
+    const csrfCookie = req.cookies[names.csrf];
+    if (csrfCookie && csrfCookie.length <= 128) req.csrfToken = tokenFor(csrfCookie);
+    else if (req.method === "GET" || req.method === "HEAD") renewCsrf(reply);
+  });
+
+  app.addHook("preHandler", async (req: FastifyRequest) => {
+    if (req.method !== "POST") return;
+    const site = req.headers["sec-fetch-site"];
+    if (site !== undefined && site !== "same-origin" && site !== "none") throw new CsrfError("cross-site request");
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== "null" && origin !== publicOrigin) {
+      const own = `${req.protocol}://${req.headers.host ?? ""}`;
+      if (origin !== own) throw new CsrfError("foreign origin");
+    }
+    const csrfCookie = req.cookies[names.csrf];
+    const body = req.body as Record<string, unknown> | null | undefined;
+    const sent = body && typeof body === "object" ? body._csrf : undefined;
+    const header = req.headers["x-csrf-token"];
+    const given = typeof sent === "string" ? sent : typeof header === "string" ? header : undefined;
+    if (!csrfCookie || csrfCookie.length > 128 || given === undefined || !safeEqual(given, tokenFor(csrfCookie))) {
+      throw new CsrfError("missing or wrong CSRF token");
+    }
+  });
+}
+
+export const security = fp(securityPlugin, { name: "sesame-security" });

@@ -1,0 +1,104 @@
+/** Pages behind the sign-in: the forced password change and the (temporary) inbox. */
+import type { Account } from "../../directory/directory.types.js";
+import { fr } from "../i18n/fr.js";
+import { CsrfInput, ErrorSummary, Field, type FieldErrors } from "./components.js";
+import { Layout, type PageContext } from "./layout.js";
+
+export function PasswordRules({ min, max }: { min: number; max: number }) {
+  return (
+    <section class="rules" aria-labelledby="regles-titre">
+      <h2 id="regles-titre">{fr.password.rulesTitle}</h2>
+      <ul>
+        {fr.password.rules(min, max).map((r) => (
+          <li key={r}>{r}</li>
+        ))}
+      </ul>
+      <p>{fr.password.rulesNote}</p>
+    </section>
+  );
+}
+
+export interface PasswordChangeViewModel {
+  readonly username: string;
+  readonly errors?: FieldErrors;
+  readonly min: number;
+  readonly max: number;
+  readonly forced: boolean;
+}
+
+export function PasswordChangePage({ ctx, vm }: { ctx: PageContext; vm: PasswordChangeViewModel }) {
+  const errors = vm.errors ?? {};
+  return (
+    <Layout title={fr.password.changeTitle} ctx={ctx} hasErrors={Object.keys(errors).length > 0}>
+      <h1>{fr.password.changeTitle}</h1>
+      {vm.forced ? <p>{fr.password.forcedIntro}</p> : null}
+      <PasswordRules min={vm.min} max={vm.max} />
+      <ErrorSummary
+        errors={errors}
+        labels={{ newPassword: fr.password.newPassword, confirmation: fr.password.confirmation }}
+      />
+      <form method="post" action="/changer-mot-de-passe" class="form" novalidate>
+        <CsrfInput token={ctx.csrfToken} />
+        {/* Lets password managers file the new password under the right account. */}
+        <input type="text" name="username" value={vm.username} autocomplete="username" hidden readOnly />
+        <Field
+          name="newPassword"
+          label={fr.password.newPassword}
+          type="password"
+          autocomplete="new-password"
+          errors={errors.newPassword}
+          required
+          toggle
+          strength
+        />
+        <Field
+          name="confirmation"
+          label={fr.password.confirmation}
+          type="password"
+          autocomplete="new-password"
+          errors={errors.confirmation}
+          required
+          toggle
+        />
+        <button type="submit" class="button-primary">
+          {fr.password.submit}
+        </button>
+      </form>
+      <form method="post" action="/deconnexion" class="inline-form">
+        <CsrfInput token={ctx.csrfToken} />
+        <button type="submit" class="button-secondary">
+          {fr.mail.logout}
+        </button>
+      </form>
+    </Layout>
+  );
+}
+
+export function InboxPage({ ctx, account, notice }: { ctx: PageContext; account: Account; notice?: string }) {
+  return (
+    <Layout title={fr.mail.inboxTitle} ctx={ctx}>
+      <div class="account-bar">
+        <p>
+          {fr.mail.signedInAs}{" "}
+          <strong>
+            {account.holder.prenom} {account.holder.nom}
+          </strong>{" "}
+          (<span class="address">{account.address}</span>)
+        </p>
+        <form method="post" action="/deconnexion" class="inline-form">
+          <CsrfInput token={ctx.csrfToken} />
+          <button type="submit" class="button-secondary">
+            {fr.mail.logout}
+          </button>
+        </form>
+      </div>
+      {notice ? (
+        <div class="notice notice--success" role="status">
+          {notice}
+        </div>
+      ) : null}
+      <h1>{fr.mail.inboxTitle}</h1>
+      <p>{fr.mail.placeholder}</p>
+    </Layout>
+  );
+}

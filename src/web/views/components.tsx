@@ -1,0 +1,121 @@
+/** Form pieces that keep labels, hints and errors tied together (RGAA 11.1, 11.10, 11.11). */
+import type { ComponentChildren } from "preact";
+import { fr } from "../i18n/fr.js";
+
+export type FieldErrors = Readonly<Record<string, readonly string[]>>;
+
+export function CsrfInput({ token }: { token: string }) {
+  return <input type="hidden" name="_csrf" value={token} />;
+}
+
+export interface FieldProps {
+  readonly name: string;
+  readonly label: string;
+  readonly type?: "text" | "password" | "email";
+  readonly value?: string;
+  readonly hint?: ComponentChildren;
+  readonly errors?: readonly string[];
+  readonly autocomplete?: string;
+  readonly required?: boolean;
+  /** Password fields: add the show/hide button (enhanced by JavaScript). */
+  readonly toggle?: boolean;
+  /** Password fields: the strength meter target (enhanced by JavaScript). */
+  readonly strength?: boolean;
+  readonly inputMode?: "text" | "numeric";
+}
+
+export function Field(p: FieldProps) {
+  const id = `champ-${p.name}`;
+  const hintId = p.hint ? `${id}-aide` : undefined;
+  const errorId = p.errors && p.errors.length > 0 ? `${id}-erreur` : undefined;
+  const describedBy = [errorId, hintId].filter(Boolean).join(" ") || undefined;
+  return (
+    <div class={`field${errorId ? " field--error" : ""}`}>
+      <label for={id}>
+        {p.label}
+        {p.required ? <span class="required"> ({fr.required})</span> : null}
+      </label>
+      {p.hint ? (
+        <p class="hint" id={hintId}>
+          {p.hint}
+        </p>
+      ) : null}
+      {errorId ? (
+        <ul class="field-errors" id={errorId}>
+          {p.errors?.map((e) => (
+            <li key={e}>
+              <span class="visually-hidden">{fr.errorPrefix}</span>
+              {e}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div class="input-row">
+        <input
+          id={id}
+          name={p.name}
+          type={p.type ?? "text"}
+          value={p.type === "password" ? undefined : p.value}
+          autocomplete={p.autocomplete}
+          required={p.required}
+          aria-required={p.required ? "true" : undefined}
+          aria-invalid={errorId ? "true" : undefined}
+          aria-describedby={describedBy}
+          inputMode={p.inputMode}
+          spellcheck={false}
+          autocapitalize="none"
+          maxLength={1024}
+          data-strength={p.strength ? "" : undefined}
+        />
+        {p.toggle ? (
+          <button
+            type="button"
+            class="toggle-password"
+            data-password-toggle={id}
+            data-label-show={fr.showPassword}
+            data-label-hide={fr.hidePassword}
+            aria-pressed="false"
+            hidden
+          >
+            {fr.showPassword}
+          </button>
+        ) : null}
+      </div>
+      {p.strength ? <p class="strength" id={`${id}-robustesse`} aria-live="polite" hidden /> : null}
+    </div>
+  );
+}
+
+/** The list of errors at the top of a form, each a link to its field. */
+export function ErrorSummary({ errors, labels }: { errors: FieldErrors; labels: Readonly<Record<string, string>> }) {
+  const entries = Object.entries(errors).filter(([, list]) => list.length > 0);
+  if (entries.length === 0) return null;
+  return (
+    <div class="error-summary" role="alert" tabIndex={-1} data-error-summary aria-labelledby="erreurs-titre">
+      <h2 id="erreurs-titre">{fr.errorSummaryTitle}</h2>
+      <ul>
+        {entries.flatMap(([name, list]) =>
+          list.map((message) => (
+            <li key={`${name}-${message}`}>
+              <a href={`#champ-${name}`}>{labels[name] ? `${labels[name]} : ${message}` : message}</a>
+            </li>
+          )),
+        )}
+      </ul>
+    </div>
+  );
+}
+
+export function Notice({
+  kind,
+  children,
+}: {
+  kind: "info" | "success" | "error" | "warning";
+  children: ComponentChildren;
+}) {
+  return (
+    <div class={`notice notice--${kind}`} role={kind === "error" ? "alert" : "status"}>
+      {children}
+    </div>
+  );
+}

@@ -1,0 +1,17 @@
+// The ALTCHA proof-of-work widget is a custom element; tell TSX about the attributes we use.
+import "preact";
+
+declare module "preact" {
+  namespace JSX {
+    interface IntrinsicElements {
+      "altcha-widget": {
+        challengejson?: string;
+        name?: string;
+        auto?: string;
+        hidelogo?: boolean;
+        hidefooter?: boolean;
+        strings?: string;
+      };
+    }
+  }
+}
