@@ -5,10 +5,12 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./config/config.js";
 import type { Account, ImportReport } from "./directory/directory.types.js";
-import { startServer, stopOnSignals } from "./main.js";
-import { openServices, type Services } from "./services.js";
+import type { Services } from "./services.js";
 import { isDomainError } from "./shared/errors.js";
-import { migrateToLatest } from "./storage/migrate.js";
+
+// The services, the web server and the database are imported when a command needs them: a usage
+// or configuration error answers at once, and `db migrate` or `import` do not load the web stack.
+const loadServices = () => import("./services.js");
 
 const USAGE = `Usage: sesame <command> [options]
 
@@ -117,6 +119,7 @@ function printAccount(a: Account, json: boolean): void {
 }
 
 async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>): Promise<T> {
+  const { openServices } = await loadServices();
   const services = await openServices(config);
   try {
     return await fn(services);
@@ -146,6 +149,10 @@ async function run(argv: string[]): Promise<number> {
     case "serve":
     case "start": {
       parse(rest, {});
+      const [{ openServices }, { startServer, stopOnSignals }] = await Promise.all([
+        loadServices(),
+        import("./main.js"),
+      ]);
       const services = await openServices(config);
       if (command === "start" && (await services.directory.isEmpty())) {
         out("Empty directory: creating the demo académie (2,000 staff, 50 establishments, 20 external users)…");
@@ -160,7 +167,10 @@ async function run(argv: string[]): Promise<number> {
     case "db": {
       const { positionals } = parse(rest, {});
       if (positionals[0] !== "migrate") throw new UsageError("expected: sesame db migrate");
-      const { openDatabase } = await import("./storage/database.js");
+      const [{ openDatabase }, { migrateToLatest }] = await Promise.all([
+        import("./storage/database.js"),
+        import("./storage/migrate.js"),
+      ]);
       const database = openDatabase(config.databaseUrl);
       try {
         const report = await migrateToLatest(database);
@@ -273,8 +283,8 @@ try {
   if (code >= 0) process.exitCode = code;
 } catch (error) {
   if (error instanceof UsageError) {
-    err(`sesame: ${error.message}`);
-    err("Run `sesame help` for the list of commands.");
+    // One line: what is wrong, and where to look.
+    err(`sesame: ${error.message} (run "sesame help" for the list of commands)`);
     process.exitCode = 2;
   } else if (error instanceof ConfigError) {
     err(`sesame: configuration error: ${error.message}`);

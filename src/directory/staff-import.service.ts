@@ -28,7 +28,7 @@ export const STAFF_COLUMNS = ["numen", "civilite", "nom", "prenom", "date_naissa
 /** Share of rejected rows above which nothing is imported. */
 export const MAX_REJECTED_SHARE = 0.1;
 const MAX_NAME_LENGTH = 100;
-const BATCH = 100;
+const BATCH = 500;
 
 export interface StaffImportOptions {
   readonly full?: boolean;

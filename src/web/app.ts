@@ -10,7 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Services } from "../services.js";
 import type { Logger } from "../shared/logger.js";
 import { ping } from "../storage/database.js";
-import { clientAsset } from "./assets.js";
+import { clientAssets } from "./assets.js";
 import { registerErrorPages } from "./error-pages.js";
 import { security } from "./plugins/security.js";
 import { assistanceRoutes } from "./routes/assistance.routes.js";
@@ -35,7 +35,7 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
     // One line per request at info level would cost more than the request; errors are logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  const script = await clientAsset();
+  const assets = await clientAssets();
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -67,20 +67,24 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
   });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: "/static/", maxAge: "1h", index: false });
-  app.get(script.url, async (_req, reply) =>
-    reply
-      .type("text/javascript; charset=utf-8")
-      .header("Cache-Control", "public, max-age=31536000, immutable")
-      .send(script.body),
-  );
+  for (const asset of [assets.app, assets.challenge]) {
+    app.get(asset.url, async (_req, reply) =>
+      reply.type(asset.type).header("Cache-Control", "public, max-age=31536000, immutable").send(asset.body),
+    );
+  }
+  for (const asset of assets.vendor) {
+    app.get(asset.url, async (_req, reply) =>
+      reply.type(asset.type).header("Cache-Control", "public, max-age=86400").send(asset.body),
+    );
+  }
   await app.register(security, { services });
-  registerErrorPages(app, config, script.url);
+  registerErrorPages(app, config, assets);
 
   app.get("/healthz", async (_req, reply) => {
     await ping(services.database);
     return reply.type("text/plain").send("ok");
   });
-  await app.register(portalRoutes, { services, scriptUrl: script.url });
-  await app.register(assistanceRoutes, { services, scriptUrl: script.url });
+  await app.register(portalRoutes, { services, assets });
+  await app.register(assistanceRoutes, { services, assets });
   return app;
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config/config.js";
 import { isDomainError } from "../shared/errors.js";
+import type { ClientAssets } from "./assets.js";
 import { fr } from "./i18n/fr.js";
 import { pageContext, sendPage } from "./page.js";
 import { MessagePage } from "./views/portal.view.js";
@@ -20,9 +21,9 @@ function describe(error: FastifyError): { status: number; title: string; message
   return { status: 500, title: fr.errors.serverTitle, message: fr.errors.server };
 }
 
-export function registerErrorPages(app: FastifyInstance, config: Config, scriptUrl?: string): void {
+export function registerErrorPages(app: FastifyInstance, config: Config, assets?: ClientAssets): void {
   const render = (req: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string) =>
-    sendPage(reply, <MessagePage ctx={pageContext(config, req, scriptUrl)} title={title} message={message} />, status);
+    sendPage(reply, <MessagePage ctx={pageContext(config, req, assets)} title={title} message={message} />, status);
 
   app.setNotFoundHandler((req, reply) => render(req, reply, 404, fr.errors.notFoundTitle, fr.errors.notFound));
 

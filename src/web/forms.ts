@@ -1,6 +1,8 @@
 /**
  * Reading form fields safely: strings only, at most 1,024 characters, no NUL or other control
  * characters, no U+FFFD (what invalid UTF-8 becomes). Anything else is a 400 with a French page.
+ * Bodies are parsed strictly too (`parseUrlencoded`): a percent-escape that is not valid UTF-8 is
+ * refused, never kept as its raw text.
  */
 export class BadInputError extends Error {
   readonly statusCode = 400;
@@ -27,4 +29,32 @@ export function field(body: FormBody, name: string, max = MAX_FIELD_LENGTH): str
   if (value.length > max) throw new BadInputError(`field ${name} is too long`);
   if (FORBIDDEN.test(value)) throw new BadInputError(`field ${name} has forbidden characters`);
   return value;
+}
+
+/**
+ * Strict `application/x-www-form-urlencoded` parsing (WHATWG rules: `+` is a space). Unlike the
+ * lenient parsers, which keep a malformed escape such as `%FF%FE` as its raw text (so that garbage
+ * would be checked as a password and counted as a failure), a malformed escape or one that is not
+ * valid UTF-8 refuses the whole body. A repeated name gives an array, which `field` then refuses.
+ */
+export function parseUrlencoded(body: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  if (body === "") return out;
+  const decode = (s: string): string => {
+    try {
+      return decodeURIComponent(s.replace(/\+/g, " "));
+    } catch {
+      throw new BadInputError("malformed percent-encoding or invalid UTF-8 in the form");
+    }
+  };
+  for (const pair of body.split("&")) {
+    if (pair === "") continue;
+    const eq = pair.indexOf("=");
+    const name = decode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? "" : decode(pair.slice(eq + 1));
+    const previous = out[name];
+    if (previous === undefined) out[name] = value;
+    else out[name] = Array.isArray(previous) ? [...previous, value] : [previous, value];
+  }
+  return out;
 }

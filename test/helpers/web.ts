@@ -2,10 +2,16 @@
  * In-process HTTP client for route tests: app.inject with a cookie jar, and the CSRF token taken
  * from the last page like a browser would submit it.
  */
-import type { FastifyInstance, LightMyRequestResponse } from "fastify";
-import type { Services } from "../../src/services.js";
+import { rmSync } from "node:fs";
+import { type Challenge, solveChallenge } from "altcha-lib";
+import { deriveKey } from "altcha-lib/algorithms/pbkdf2";
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
+import { sql } from "kysely";
+import type { Account } from "../../src/directory/directory.types.js";
+import { openServices, type Services, type ServicesOptions } from "../../src/services.js";
+import type { Redis } from "../../src/shared/redis.js";
 import { buildApp } from "../../src/web/app.js";
-import { tempDir } from "./env.js";
+import { type TestContext, tempDir, testConfig } from "./env.js";
 import { type StaffRow, staffCsv, staffRow, writeCsv } from "./staff.js";
 
 export class WebClient {
@@ -14,7 +20,24 @@ export class WebClient {
   constructor(
     readonly app: FastifyInstance,
     readonly ip = "192.0.2.10",
+    /** Sent as User-Agent when given (else light-my-request's default). */
+    readonly userAgent?: string,
   ) {}
+
+  private baseHeaders(): Record<string, string> {
+    return { cookie: this.cookieHeader(), ...(this.userAgent ? { "user-agent": this.userAgent } : {}) };
+  }
+
+  /** Any request, with this client's address, cookies and user agent; the reply is absorbed like a page. */
+  async send(options: InjectOptions & { method: string; url: string }): Promise<LightMyRequestResponse> {
+    return this.absorb(
+      await this.app.inject({
+        remoteAddress: this.ip,
+        ...options,
+        headers: { ...this.baseHeaders(), ...(options.headers as Record<string, string> | undefined) },
+      } as InjectOptions),
+    );
+  }
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
@@ -36,7 +59,7 @@ export class WebClient {
         method: "GET",
         url,
         remoteAddress: this.ip,
-        headers: { cookie: this.cookieHeader(), ...headers },
+        headers: { ...this.baseHeaders(), ...headers },
       }),
     );
   }
@@ -54,7 +77,7 @@ export class WebClient {
         url,
         remoteAddress: this.ip,
         payload,
-        headers: { "content-type": "application/x-www-form-urlencoded", cookie: this.cookieHeader(), ...headers },
+        headers: { "content-type": "application/x-www-form-urlencoded", ...this.baseHeaders(), ...headers },
       }),
     );
   }
@@ -101,4 +124,84 @@ export function textOf(html: string): string {
     .replace(/&amp;/g, "&")
     .replace(/\s+/g, " ")
     .trim();
+}
+
+// ------------------------------------------------------------------------------------------------
+// Additions for the portal route tests (login, sessions, bad input, several instances).
+
+/** Decodes the few entities preact-render-to-string writes in attributes and text. */
+export function unescapeHtml(s: string): string {
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
+}
+
+/** The opening tag of the `<input>` named `name`, or null. */
+export function inputTag(html: string, name: string): string | null {
+  for (const m of html.matchAll(/<input\b[^>]*>/g)) {
+    if (m[0].includes(` name="${name}"`)) return m[0];
+  }
+  return null;
+}
+
+/** The value an `<input>` shows (unescaped), "" when it has none; null when there is no such input. */
+export function inputValue(html: string, name: string): string | null {
+  const tag = inputTag(html, name);
+  if (tag === null) return null;
+  const m = / value="([^"]*)"/.exec(tag);
+  return m?.[1] === undefined ? "" : unescapeHtml(m[1]);
+}
+
+/** The account created for a staff row (its academic account). */
+export async function accountOf(services: Services, row: StaffRow): Promise<Account> {
+  return services.directory.getAccount(row.numen);
+}
+
+/**
+ * A second Services over the SAME database as `ctx` (the same SQLite file, or the same PostgreSQL
+ * schema), like a second instance of the application or a restart with another configuration.
+ * Close it before `ctx`.
+ */
+export async function openTwinServices(
+  ctx: TestContext,
+  overrides: Record<string, string> = {},
+  options: ServicesOptions = {},
+): Promise<{ services: Services; close(): Promise<void> }> {
+  const config = testConfig({ SESAME_DATABASE_URL: ctx.config.databaseUrl, ...overrides });
+  let database = options.database;
+  if (ctx.dialect === "postgres") {
+    const r = await sql<{ schema: string }>`select current_schema() as schema`.execute(ctx.services.database.db);
+    database = { searchPath: r.rows[0]?.schema ?? "public", poolSize: 4 };
+  }
+  const services = await openServices(config, { migrate: false, ...options, ...(database ? { database } : {}) });
+  return {
+    services,
+    close: async () => {
+      await services.close();
+      rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Solves the ALTCHA challenge a page carries, as the widget would; the payload the form posts. */
+export async function solveChallengeOf(html: string): Promise<string> {
+  const m = /<altcha-widget\b[^>]*?\schallenge(?:json)?="([^"]*)"/.exec(html);
+  if (!m?.[1]) throw new Error("the page carries no ALTCHA challenge");
+  const challenge = JSON.parse(unescapeHtml(m[1])) as Challenge;
+  const solution = await solveChallenge({ challenge, deriveKey, timeout: 30_000 });
+  if (!solution) throw new Error("the test solver found no solution");
+  return Buffer.from(JSON.stringify({ challenge, solution })).toString("base64");
+}
+
+/** Deletes every Redis key under a test prefix. */
+export async function deleteRedisKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== "0");
 }

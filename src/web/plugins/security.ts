@@ -1,7 +1,7 @@
 /**
  * Cookies, the server-side session of each request, and CSRF defence on every POST: a token tied
  * to a random per-browser cookie (HMAC with the server secret), renewed at sign-in and sign-out,
- * plus an Origin / Sec-Fetch-Site check.
+ * plus an Origin / Sec-Fetch-Site check. Also the body parsers: urlencoded forms only, parsed strictly.
  */
 import cookie from "@fastify/cookie";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -9,6 +9,7 @@ import fp from "fastify-plugin";
 import type { Session } from "../../identity/session.service.js";
 import type { Services } from "../../services.js";
 import { keyedHash, randomToken, safeEqual } from "../../shared/crypto.js";
+import { parseUrlencoded } from "../forms.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -47,6 +48,19 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
   const publicOrigin = new URL(config.publicUrl).origin;
   const base = { path: "/", httpOnly: true, secure: https, sameSite: "lax" as const };
   const tokenFor = (csrfCookie: string) => keyedHash(config.secret, `csrf:${csrfCookie}`);
+
+  // Bodies: urlencoded forms only, the one format the pages (and the page script) send. Fastify's
+  // default JSON and text parsers would let a script post a login or a password change without the
+  // form (a JSON login succeeded); any other content type is now a 415. The parser is strict: a
+  // malformed escape or invalid UTF-8 (`%FF%FE`) is a 400, not raw text checked as a password.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
+    try {
+      done(null, parseUrlencoded(String(body)));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
   await app.register(cookie);
   app.decorateRequest("session", null);

@@ -5,12 +5,12 @@ import { pageContext, sendPage } from "../page.js";
 import { MessagePage } from "../views/portal.view.js";
 import type { RouteOptions } from "./portal.routes.js";
 
-export const assistanceRoutes: FastifyPluginAsync<RouteOptions> = async (app, { services, scriptUrl }) => {
+export const assistanceRoutes: FastifyPluginAsync<RouteOptions> = async (app, { services, assets }) => {
   app.get("/assistance", async (req, reply) =>
     sendPage(
       reply,
       <MessagePage
-        ctx={pageContext(services.config, req, scriptUrl)}
+        ctx={pageContext(services.config, req, assets)}
         title={fr.assistance.title}
         message={fr.assistance.comingSoon(services.config.rectoratPhone)}
       />,

@@ -6,6 +6,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { PasswordRule } from "../../identity/password-policy.js";
 import type { Services } from "../../services.js";
 import { isDomainError } from "../../shared/errors.js";
+import type { ClientAssets } from "../assets.js";
 import { field, formBody } from "../forms.js";
 import { fr, frenchTime } from "../i18n/fr.js";
 import { pageContext, sendPage } from "../page.js";
@@ -15,7 +16,7 @@ import { HelpPage, LoginPage, type LoginViewModel, LostCredentialsPage, Phishing
 
 export interface RouteOptions {
   readonly services: Services;
-  readonly scriptUrl?: string;
+  readonly assets?: ClientAssets;
 }
 
 export function ruleMessage(rule: PasswordRule | "CURRENT_WRONG", min: number, max: number): string {
@@ -25,9 +26,9 @@ export function ruleMessage(rule: PasswordRule | "CURRENT_WRONG", min: number, m
   return m[rule];
 }
 
-export const portalRoutes: FastifyPluginAsync<RouteOptions> = async (app, { services, scriptUrl }) => {
+export const portalRoutes: FastifyPluginAsync<RouteOptions> = async (app, { services, assets }) => {
   const { config } = services;
-  const ctx = (req: FastifyRequest) => pageContext(config, req, scriptUrl);
+  const ctx = (req: FastifyRequest) => pageContext(config, req, assets);
   const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: String(req.headers["user-agent"] ?? "") });
 
   const loginPage = async (req: FastifyRequest, reply: FastifyReply, vm: LoginViewModel, status = 200) => {

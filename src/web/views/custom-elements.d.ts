@@ -5,12 +5,10 @@ declare module "preact" {
   namespace JSX {
     interface IntrinsicElements {
       "altcha-widget": {
-        challengejson?: string;
+        challenge?: string;
         name?: string;
         auto?: string;
-        hidelogo?: boolean;
-        hidefooter?: boolean;
-        strings?: string;
+        language?: string;
       };
     }
   }

@@ -8,6 +8,8 @@ export interface PageContext {
   readonly csrfToken: string;
   /** The client script's URL (content-hashed), when it is built. */
   readonly scriptUrl?: string;
+  /** The proof-of-work widget's script, loaded by pages that carry a challenge. */
+  readonly challengeScriptUrl?: string;
   /** For the session-expiry warning: ms left, when a session is open. */
   readonly sessionRemainingMs?: number;
 }
@@ -17,10 +19,12 @@ export interface PageProps {
   readonly ctx: PageContext;
   /** Prefixes the title with "Erreur : " when the page shows form errors (RGAA 8.6). */
   readonly hasErrors?: boolean;
+  /** The page carries an ALTCHA challenge: load the widget. */
+  readonly withChallenge?: boolean;
   readonly children: ComponentChildren;
 }
 
-export function Layout({ title, ctx, hasErrors, children }: PageProps) {
+export function Layout({ title, ctx, hasErrors, withChallenge, children }: PageProps) {
   return (
     <html lang="fr">
       <head>
@@ -29,8 +33,15 @@ export function Layout({ title, ctx, hasErrors, children }: PageProps) {
         <meta name="color-scheme" content="light dark" />
         <meta name="referrer" content="no-referrer" />
         <title>{`${hasErrors ? fr.errorPrefix : ""}${title} — ${fr.appName}, ${ctx.academie}`}</title>
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/static/app.css" />
         {ctx.scriptUrl ? <script type="module" src={ctx.scriptUrl} /> : null}
+        {withChallenge && ctx.challengeScriptUrl ? (
+          <>
+            <link rel="stylesheet" href="/static/vendor/altcha.css" />
+            <script type="module" src={ctx.challengeScriptUrl} />
+          </>
+        ) : null}
       </head>
       <body
         data-csrf={ctx.csrfToken}

@@ -17,7 +17,7 @@ export function LoginPage({ ctx, vm }: { ctx: PageContext; vm: LoginViewModel })
   const errors = vm.errors ?? {};
   const hasErrors = Object.keys(errors).length > 0 || vm.formError !== undefined;
   return (
-    <Layout title={fr.login.title} ctx={ctx} hasErrors={hasErrors}>
+    <Layout title={fr.login.title} ctx={ctx} hasErrors={hasErrors} withChallenge={vm.challenge !== undefined}>
       <section class="phishing-banner" aria-labelledby="filoutage-titre">
         <h2 id="filoutage-titre">{fr.login.phishingTitle}</h2>
         <p>{fr.login.phishingText}</p>
@@ -59,7 +59,7 @@ export function LoginPage({ ctx, vm }: { ctx: PageContext; vm: LoginViewModel })
         {vm.challenge ? (
           <div class="challenge">
             <p>{fr.login.challengeRequired}</p>
-            <altcha-widget challengejson={vm.challenge} name="altcha" auto="onload" hidelogo hidefooter />
+            <altcha-widget challenge={vm.challenge} name="altcha" auto="onload" language="fr-fr" />
             <noscript>
               <p>{fr.login.challengeNoScript}</p>
             </noscript>

@@ -1,0 +1,97 @@
+/**
+ * Browser tests: Debian's Chromium driven by playwright-core, against a real server on 127.0.0.1,
+ * with axe-core on every page (wcag2a, wcag2aa, wcag21aa).
+ */
+import assert from "node:assert/strict";
+import { existsSync, rmSync } from "node:fs";
+import { AxeBuilder } from "@axe-core/playwright";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type RunningServer, startServer } from "../../src/main.js";
+import type { ServicesOptions } from "../../src/services.js";
+import { openServices } from "../../src/services.js";
+import { testConfig } from "./env.js";
+
+export const CHROMIUM = process.env.SESAME_CHROMIUM ?? "/usr/bin/chromium";
+
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export interface BrowserEnv {
+  readonly server: RunningServer;
+  readonly baseUrl: string;
+  readonly browser: Browser;
+  newContext(options?: { javaScriptEnabled?: boolean }): Promise<BrowserContext>;
+  close(): Promise<void>;
+}
+
+/** A server on a fresh SQLite database and a Chromium with a fresh profile. */
+export async function openBrowserEnv(
+  env: Record<string, string> = {},
+  options: ServicesOptions = {},
+): Promise<BrowserEnv> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is missing at ${CHROMIUM}: run scripts/ensure-chromium.sh (Debian package chromium)`);
+  }
+  const config = testConfig({ SESAME_HTTP_HOST: "127.0.0.1", ...env });
+  const services = await openServices(config, options);
+  const server = await startServer(config, services);
+  const baseUrl = server.url.replace(/\/$/, "");
+  // playwright-core gives every launch a fresh, temporary profile of its own.
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  return {
+    server,
+    baseUrl,
+    browser,
+    newContext: (o = {}) =>
+      browser.newContext({ baseURL: baseUrl, locale: "fr-FR", javaScriptEnabled: o.javaScriptEnabled ?? true }),
+    async close() {
+      await browser.close();
+      await server.stop();
+      rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** axe-core on the page as it is now: zero violations of WCAG 2.1 A and AA. */
+export async function expectAccessible(page: Page, label: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa"]).analyze();
+  const violations = results.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+  );
+  assert.deepEqual(violations, [], `accessibility violations on ${label}`);
+}
+
+/**
+ * Collects CSP violations, script errors and failed sub-resources (a stylesheet, a script, an
+ * icon…), to assert none happened. Pages answered with a 4xx on purpose (a wrong password) are
+ * not problems.
+ */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) problems.push(msg.text());
+  });
+  page.on("pageerror", (err) => problems.push(err.message));
+  page.on("response", (res) => {
+    const type = res.request().resourceType();
+    if (res.status() >= 400 && type !== "document" && type !== "fetch") problems.push(`${res.status()} ${res.url()}`);
+  });
+  page.on("requestfailed", (req) => {
+    // A request cut short by leaving the page (the strength meter while submitting) is not a fault.
+    if (req.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`failed ${req.url()}`);
+  });
+  return problems;
+}
+
+/** The form field whose label starts with `label` (labels end with "(obligatoire)" when required). */
+export function field(page: Page, label: string) {
+  return page.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+}
