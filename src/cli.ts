@@ -7,6 +7,7 @@ import { type Config, ConfigError, loadConfig } from "./config/config.js";
 import type { Account, ImportReport } from "./directory/directory.types.js";
 import type { Services } from "./services.js";
 import { isDomainError } from "./shared/errors.js";
+import { RedisUnreachableError } from "./shared/redis.js";
 
 // The services, the web server and the database are imported when a command needs them: a usage
 // or configuration error answers at once, and `db migrate` or `import` do not load the web stack.
@@ -285,6 +286,9 @@ try {
   if (error instanceof UsageError) {
     // One line: what is wrong, and where to look.
     err(`sesame: ${error.message} (run "sesame help" for the list of commands)`);
+    process.exitCode = 2;
+  } else if (error instanceof RedisUnreachableError) {
+    err(`sesame: ${error.message}`);
     process.exitCode = 2;
   } else if (error instanceof ConfigError) {
     err(`sesame: configuration error: ${error.message}`);

@@ -8,6 +8,8 @@ import { openServices, type Services } from "./services.js";
 import { createLogger } from "./shared/logger.js";
 import { buildApp } from "./web/app.js";
 
+const PURGE_EVERY_MS = 10 * 60_000;
+
 export interface RunningServer {
   readonly services: Services;
   readonly app: FastifyInstance;
@@ -22,9 +24,15 @@ export async function startServer(config: Config, services?: Services): Promise<
   await app.listen({ port: config.httpPort, host: config.httpHost });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.httpPort;
+  // Expired sessions and counters are skipped when read; this only keeps the tables small.
+  const purge = setInterval(() => {
+    svc.purgeExpired().catch((error: unknown) => app.log.warn({ err: error }, "purge of expired data failed"));
+  }, PURGE_EVERY_MS);
+  purge.unref();
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      clearInterval(purge);
       await app.close();
       await svc.close();
     })();

@@ -18,7 +18,7 @@ import { RedisSessionStore } from "./identity/session-store.js";
 import { ACCOUNT_POLICY, BackoffThrottle, LOGIN_IP_POLICY, WindowCounter } from "./identity/throttle.js";
 import { createThrottleStores } from "./identity/throttle.repository.js";
 import { type Clock, systemClock } from "./shared/clock.js";
-import { closeRedis, openRedis, type Redis } from "./shared/redis.js";
+import { closeRedis, openRedis, pingRedis, type Redis } from "./shared/redis.js";
 import { type Database, type DatabaseOptions, openDatabase } from "./storage/database.js";
 import { migrateToLatest } from "./storage/migrate.js";
 
@@ -36,6 +36,8 @@ export interface Services {
   readonly challenge: ChallengeService;
   readonly login: LoginService;
   readonly passwords: PasswordService;
+  /** Forgets what has expired (sessions, throttling counters, used challenges) from the database. */
+  purgeExpired(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,15 @@ export async function openServices(config: Config, options: ServicesOptions = {}
 
   // Shared state for several instances: Redis when configured, else the database.
   const redis = config.redisUrl ? openRedis(config.redisUrl, { connectionName: "sesame" }) : null;
+  if (redis && config.redisUrl) {
+    try {
+      await pingRedis(redis, config.redisUrl);
+    } catch (error) {
+      await closeRedis(redis);
+      await database.close();
+      throw error;
+    }
+  }
   const redisPrefix = options.redisPrefix ?? "sesame:";
   const stores = createThrottleStores({ db, redis, redisPrefix });
   const timeouts = { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000 };
@@ -109,6 +120,12 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     challenge,
     login,
     passwords,
+    purgeExpired: async () => {
+      const now = clock.now();
+      await sessions.purgeExpired();
+      await stores.failures.purgeExpired(now);
+      await stores.usedChallenges.purgeExpired(now);
+    },
     close: async () => {
       if (redis) await closeRedis(redis);
       await database.close();

@@ -124,7 +124,9 @@ export async function openCsv(file: string, requiredColumns: readonly string[]):
     delimiter,
     size,
     async *records(onBytes) {
-      const input = createReadStream(file, { highWaterMark: 64 * 1024 });
+      // Small reads: csv-parse turns a whole chunk into records at once, and records waiting in its
+      // buffer while a batch is written would survive into V8's old space (peak memory on big files).
+      const input = createReadStream(file, { highWaterMark: 16 * 1024 });
       let bytes = 0;
       if (onBytes) {
         input.on("data", (chunk) => {

@@ -214,7 +214,9 @@ export class StaffWriter {
       n = n === 1 ? 2 : n + 1;
       candidate = `${base}${n}`;
     }
-    hints.set(base, n);
+    // Only bases that collided are remembered: most bases are used once, and 100,000 entries for them
+    // would cost memory for nothing (a missing hint starts from the base itself, which is then taken).
+    if (n > 1) hints.set(base, n);
     return candidate;
   }
 
