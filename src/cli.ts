@@ -192,6 +192,7 @@ async function run(argv: string[]): Promise<number> {
       const json = values.json === true;
       const dryRun = values["dry-run"] === true;
       if (what === "staff") {
+        await (await import("./directory/staff-import.service.js")).checkStaffFile(file);
         const onProgress = json ? undefined : progressBar("Importing");
         const report = await withServices(config, (s) =>
           s.staffImport.importFile(file, {
@@ -205,6 +206,7 @@ async function run(argv: string[]): Promise<number> {
       }
       if (what === "establishments") {
         if (values.full) throw new UsageError("--full applies to the staff import only");
+        await (await import("./directory/directory.service.js")).checkEstablishmentsFile(file);
         const report = await withServices(config, (s) => s.directory.importEstablishments(file, { actor, dryRun }));
         return printImport(report, json, dryRun);
       }

@@ -87,6 +87,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     redis ? new RedisSessionStore(redis, timeouts.idleMs, redisPrefix) : new SqlSessionStore(db),
     clock,
     timeouts,
+    (accountId) => directory.isAccountUsable(accountId),
   );
   const challenge = new ChallengeService({
     secret: config.secret,

@@ -124,9 +124,7 @@ export async function openCsv(file: string, requiredColumns: readonly string[]):
     delimiter,
     size,
     async *records(onBytes) {
-      // Small reads: csv-parse turns a whole chunk into records at once, and records waiting in its
-      // buffer while a batch is written would survive into V8's old space (peak memory on big files).
-      const input = createReadStream(file, { highWaterMark: 16 * 1024 });
+      const input = createReadStream(file, { highWaterMark: 64 * 1024 });
       let bytes = 0;
       if (onBytes) {
         input.on("data", (chunk) => {
@@ -148,14 +146,26 @@ export async function openCsv(file: string, requiredColumns: readonly string[]):
           info: true,
         }),
       );
+      let extraLines = 0;
       try {
         for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-          yield { line: item.info.lines, fields: item.record };
+          // csv-parse counts lines up to the end of the record; a quoted field with line breaks (a
+          // comments column, say) spans several, and the operator looks for where the record starts.
+          // It also counts a CRLF inside quotes as two lines, for this record and all the next ones.
+          let spanned = 0;
+          for (const name in item.record) {
+            const value = item.record[name];
+            if (value?.includes("\n")) {
+              spanned += value.split("\n").length - 1;
+              extraLines += value.split("\r\n").length - 1;
+            }
+          }
+          yield { line: item.info.lines - extraLines - spanned, fields: item.record };
         }
       } catch (error) {
         input.destroy();
         const e = error as Error & { code?: string; lines?: number };
-        const where = e.lines ? ` at line ${e.lines}` : "";
+        const where = e.lines ? ` at line ${e.lines - extraLines}` : "";
         if (e.code === "CSV_MAX_RECORD_SIZE") {
           throw new DomainError(
             "CSV_INVALID",

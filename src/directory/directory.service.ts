@@ -34,6 +34,11 @@ import { MAX_REJECTED_SHARE } from "./staff-import.service.js";
 
 export const ESTABLISHMENT_COLUMNS = ["uai", "libelle", "numen_chef"] as const;
 
+/** Checks that a file is a readable establishments export, without a database (see checkStaffFile). */
+export async function checkEstablishmentsFile(file: string): Promise<void> {
+  await openCsv(file, ESTABLISHMENT_COLUMNS);
+}
+
 export interface DirectoryDeps {
   readonly db: Executor;
   readonly secret: string;
@@ -75,6 +80,16 @@ export class DirectoryService {
     const c = await findCredentialsById(this.deps.db, accountId);
     if (!c) throw new DomainError("NOT_FOUND", `no account #${accountId}`);
     return c.account;
+  }
+
+  /** An account that exists, is not disabled, and whose holder (a person) has not departed. */
+  async isAccountUsable(accountId: number): Promise<boolean> {
+    const c = await findCredentialsById(this.deps.db, accountId);
+    return (
+      c !== null &&
+      !c.account.disabled &&
+      (c.account.holder.type === "external" || c.account.holder.status === "active")
+    );
   }
 
   credentialsById(accountId: number): Promise<StoredCredentials | null> {
@@ -254,9 +269,34 @@ export class DirectoryService {
           const current = (await findEstablishments(trx, [uai])).get(uai);
           if (!current) {
             await insertEstablishment(trx, { uai, libelle, headPersonId: head.id }, now);
+            await this.deps.audit.record(
+              {
+                actor: options.actor,
+                action: "establishment.created",
+                entity: "establishment",
+                entityId: uai,
+                details: { libelle, headPersonId: head.id },
+              },
+              trx,
+            );
             created++;
           } else if (current.libelle !== libelle || current.headPersonId !== head.id) {
             await updateEstablishment(trx, { uai, libelle, headPersonId: head.id }, now);
+            await this.deps.audit.record(
+              {
+                actor: options.actor,
+                action: "establishment.updated",
+                entity: "establishment",
+                entityId: uai,
+                details: {
+                  fields: [
+                    ...(current.libelle !== libelle ? ["libelle"] : []),
+                    ...(current.headPersonId !== head.id ? ["head"] : []),
+                  ],
+                },
+              },
+              trx,
+            );
             updated++;
           } else {
             unchanged++;

@@ -113,10 +113,9 @@ export class StaffWriter {
   unchanged = 0;
   readonly seen = new Set<string>();
   /**
-   * Per base, the smallest suffix not yet known to be taken (1 = the base itself). Names are only
-   * ever added, so the first free suffix of a base never goes down: starting the search there gives
-   * the same result as `firstFree` from 2 upward, without rescanning every homonym (quadratic on
-   * 100,000 rows with common names).
+   * Per base that collided, the last suffix given in this import. Names are only ever added, so every
+   * suffix below it is still taken: resuming the search there gives the same result as naming's
+   * `firstFree` from 2 upward, without rescanning every homonym (quadratic on 100,000 rows).
    */
   private readonly usernameHint = new Map<string, number>();
   private readonly addressHint = new Map<string, number>();
@@ -214,8 +213,8 @@ export class StaffWriter {
       n = n === 1 ? 2 : n + 1;
       candidate = `${base}${n}`;
     }
-    // Only bases that collided are remembered: most bases are used once, and 100,000 entries for them
-    // would cost memory for nothing (a missing hint starts from the base itself, which is then taken).
+    // Only bases that collided are remembered: most address bases are used once, and remembering
+    // them all would hold 100,000 entries for nothing (without a hint, the search starts at the base).
     if (n > 1) hints.set(base, n);
     return candidate;
   }
@@ -232,6 +231,14 @@ export class StaffWriter {
     );
     return ids.length;
   }
+}
+
+/**
+ * Checks that a file is a readable HR export with the staff columns, without a database: the CLI
+ * calls it first, so that a wrong file is reported at once and creates no database.
+ */
+export async function checkStaffFile(file: string): Promise<void> {
+  await openCsv(file, STAFF_COLUMNS);
 }
 
 export class StaffImportService {

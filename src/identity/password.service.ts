@@ -51,11 +51,19 @@ export class PasswordService {
     };
   }
 
-  /** The policy's verdict, for the strength meter (no change made). */
+  /**
+   * The policy's verdict, for the strength meter (no change made). It never compares with the current
+   * password: the meter is called at every keystroke, unthrottled, so that rule would make it an
+   * oracle letting whoever holds a session test guesses of the password (and an argon2 verification
+   * per keystroke). The submitted change still refuses the current password.
+   */
   async evaluate(accountId: number, password: string): Promise<{ score: number; rules: PasswordRule[] }> {
     const c = await this.deps.directory.credentialsById(accountId);
     if (!c) throw new DomainError("NOT_FOUND", "no such account");
-    const ctx = this.context(c);
+    // The meter answers while typing, without limit: it must not become an oracle for secrets the
+    // session holder may not know (current password, birth date, NUMEN). Those rules are checked
+    // when the form is submitted.
+    const { isCurrentPassword: _current, birthDate: _birth, containsNumen: _numen, ...ctx } = this.context(c);
     return { score: this.deps.policy.score(password, ctx), rules: await this.deps.policy.check(password, ctx) };
   }
 

@@ -24,6 +24,8 @@ export class SessionService {
     private readonly store: SessionStore,
     private readonly clock: Clock,
     readonly timeouts: SessionTimeouts,
+    /** Whether the account may still be used (not disabled, holder not departed): checked on every use. */
+    private readonly accountUsable: (accountId: number) => Promise<boolean> = async () => true,
   ) {}
 
   async start(
@@ -57,7 +59,7 @@ export class SessionService {
     const now = this.clock.now().getTime();
     const lastSeen = new Date(record.lastSeenAt).getTime();
     const expires = new Date(record.expiresAt).getTime();
-    if (now >= expires || now - lastSeen >= this.timeouts.idleMs) {
+    if (now >= expires || now - lastSeen >= this.timeouts.idleMs || !(await this.accountUsable(record.accountId))) {
       await this.store.delete(idHash);
       return null;
     }

@@ -3,7 +3,6 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
@@ -12,11 +11,14 @@ import type { Logger } from "../shared/logger.js";
 import { ping } from "../storage/database.js";
 import { clientAssets } from "./assets.js";
 import { registerErrorPages } from "./error-pages.js";
+import { BadInputError } from "./forms.js";
 import { security } from "./plugins/security.js";
 import { assistanceRoutes } from "./routes/assistance.routes.js";
 import { portalRoutes } from "./routes/portal.routes.js";
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "static");
+
+const BAD_URL_PATH = "/requete-invalide";
 
 export interface AppOptions {
   readonly services: Services;
@@ -32,6 +34,18 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
     bodyLimit: 64 * 1024,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    // A path that cannot be decoded (`/%FF`) would get Fastify's bare JSON answer, before any hook:
+    // send it to a route that fails like any bad input (French 400 page, every security header).
+    rewriteUrl: (req) => {
+      const url = req.url ?? "/";
+      const q = url.indexOf("?");
+      try {
+        decodeURIComponent(q === -1 ? url : url.slice(0, q));
+        return url;
+      } catch {
+        return BAD_URL_PATH;
+      }
+    },
     // One line per request at info level would cost more than the request; errors are logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -57,6 +71,7 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
     },
     hsts: https ? { maxAge: 31536000, includeSubDomains: true } : false,
     referrerPolicy: { policy: "no-referrer" },
+    frameguard: { action: "deny" },
     crossOriginEmbedderPolicy: false,
   });
   app.addHook("onSend", async (_req, reply) => {
@@ -65,7 +80,6 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
       "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()",
     );
   });
-  await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: "/static/", maxAge: "1h", index: false });
   for (const asset of [assets.app, assets.challenge]) {
     app.get(asset.url, async (_req, reply) =>
@@ -80,6 +94,9 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
   await app.register(security, { services });
   registerErrorPages(app, config, assets);
 
+  app.all(BAD_URL_PATH, async () => {
+    throw new BadInputError("the URL cannot be decoded");
+  });
   app.get("/healthz", async (_req, reply) => {
     await ping(services.database);
     return reply.type("text/plain").send("ok");

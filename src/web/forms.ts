@@ -32,26 +32,19 @@ export function field(body: FormBody, name: string, max = MAX_FIELD_LENGTH): str
 }
 
 /**
- * Strict `application/x-www-form-urlencoded` parsing (WHATWG rules: `+` is a space). Unlike the
- * lenient parsers, which keep a malformed escape such as `%FF%FE` as its raw text (so that garbage
- * would be checked as a password and counted as a failure), a malformed escape or one that is not
- * valid UTF-8 refuses the whole body. A repeated name gives an array, which `field` then refuses.
+ * `application/x-www-form-urlencoded` parsing with the platform's WHATWG parser (URLSearchParams),
+ * which turns invalid UTF-8 (`%FF%FE`) into U+FFFD: such a body is refused
+ * whole (400) rather than checked as a password and counted as a failure. A repeated name gives an
+ * array, which `field` then refuses.
  */
 export function parseUrlencoded(body: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = Object.create(null);
-  if (body === "") return out;
-  const decode = (s: string): string => {
-    try {
-      return decodeURIComponent(s.replace(/\+/g, " "));
-    } catch {
+  // Browsers always escape "%" itself: a "%" not followed by two hex digits is a malformed body.
+  if (/%(?![0-9A-Fa-f]{2})/.test(body)) throw new BadInputError("malformed percent-encoding in the form");
+  for (const [name, value] of new URLSearchParams(body)) {
+    if (name.includes("\uFFFD") || value.includes("\uFFFD")) {
       throw new BadInputError("malformed percent-encoding or invalid UTF-8 in the form");
     }
-  };
-  for (const pair of body.split("&")) {
-    if (pair === "") continue;
-    const eq = pair.indexOf("=");
-    const name = decode(eq === -1 ? pair : pair.slice(0, eq));
-    const value = eq === -1 ? "" : decode(pair.slice(eq + 1));
     const previous = out[name];
     if (previous === undefined) out[name] = value;
     else out[name] = Array.isArray(previous) ? [...previous, value] : [previous, value];

@@ -205,3 +205,29 @@ export async function deleteRedisKeys(redis: Redis, prefix: string): Promise<voi
     cursor = next;
   } while (cursor !== "0");
 }
+
+/** The `<input>` tag a `<label>` starting with `label` points to (its `for`), or null. */
+export function labelledInput(html: string, label: string): string | null {
+  for (const m of html.matchAll(/<label\b[^>]*\bfor="([^"]+)"[^>]*>([\s\S]*?)<\/label>/g)) {
+    if (!textOf(m[2] ?? "").startsWith(label)) continue;
+    for (const input of html.matchAll(/<input\b[^>]*>/g)) {
+      if (input[0].includes(` id="${m[1]}"`)) return input[0];
+    }
+  }
+  return null;
+}
+
+/** The hrefs of the links whose text is exactly `text`. */
+export function linksTo(html: string, text: string): string[] {
+  const out: string[] = [];
+  for (const m of html.matchAll(/<a\b[^>]*\bhref="([^"]*)"[^>]*>([\s\S]*?)<\/a>/g)) {
+    if (textOf(m[2] ?? "") === text) out.push(unescapeHtml(m[1] ?? ""));
+  }
+  return out;
+}
+
+/** The text of the element with this id (first match; for small leaf elements such as error lists). */
+export function textOfId(html: string, id: string): string | null {
+  const m = new RegExp(`<(\\w+)\\b[^>]*\\bid="${id}"[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
+  return m ? textOf(m[2] ?? "") : null;
+}
