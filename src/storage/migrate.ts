@@ -3,6 +3,7 @@ import type { Database, DialectName } from "./database.js";
 import * as m001 from "./migrations/001-directory.js";
 import * as m002 from "./migrations/002-throttle.js";
 import * as m003 from "./migrations/003-sessions.js";
+import * as m004 from "./migrations/004-recovery.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -11,6 +12,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["001-directory", m001],
   ["002-throttle", m002],
   ["003-sessions", m003],
+  ["004-recovery", m004],
 ];
 
 class StaticProvider implements MigrationProvider {

@@ -91,6 +91,39 @@ export interface ChallengeUsedTable {
   expires_at: number;
 }
 
+export interface ResetTokenTable {
+  token_hash: string;
+  account_id: number;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  cancelled_at: string | null;
+}
+
+export interface VerificationCodeTable {
+  id: Generated<number>;
+  account_id: number;
+  /** `recovery_email` (confirm a new recovery address) or `recovery_signin` (optional second factor). */
+  purpose: string;
+  /** The address the code was sent to. */
+  target: string;
+  code_hash: string;
+  created_at: string;
+  expires_at: string;
+  attempts_left: number;
+  consumed_at: string | null;
+}
+
+export interface OutboxMessageTable {
+  id: Generated<number>;
+  created_at: string;
+  recipient: string;
+  subject: string;
+  text_body: string;
+  /** The whole RFC 5322 message. */
+  raw: string;
+}
+
 export interface Schema {
   person: PersonTable;
   establishment: EstablishmentTable;
@@ -100,4 +133,7 @@ export interface Schema {
   throttle_key: ThrottleKeyTable;
   challenge_used: ChallengeUsedTable;
   session: SessionTable;
+  reset_token: ResetTokenTable;
+  verification_code: VerificationCodeTable;
+  outbox_message: OutboxMessageTable;
 }
