@@ -32,3 +32,18 @@ export async function selectAuditRows(
   if (filter.action) q = q.where("action", "=", filter.action);
   return q.orderBy("at", "desc").orderBy("id", "desc").limit(filter.limit).execute();
 }
+
+export async function selectEntityRows(
+  ex: Executor,
+  filter: { entity: string; entityId: string; actions: readonly string[]; limit: number },
+): Promise<Array<AuditRow & { id: number }>> {
+  return ex
+    .selectFrom("audit_event")
+    .selectAll()
+    .where("entity", "=", filter.entity)
+    .where("entity_id", "=", filter.entityId)
+    .where("action", "in", [...filter.actions])
+    .orderBy("id", "desc")
+    .limit(filter.limit)
+    .execute();
+}

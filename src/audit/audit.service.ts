@@ -3,7 +3,7 @@
  * events through this service, inside their own transaction when they pass one.
  */
 import type { Clock } from "../shared/clock.js";
-import { type Executor, insertAuditRows, selectAuditRows } from "./audit.repository.js";
+import { type Executor, insertAuditRows, selectAuditRows, selectEntityRows } from "./audit.repository.js";
 
 export interface AuditEventInput {
   /** Who did it: `cli:import staff`, `web:login`, `user:<username>`, … */
@@ -50,6 +50,25 @@ export class AuditService {
         details: JSON.stringify(e.details ?? {}),
       })),
     );
+  }
+
+  /** The latest events of some kinds about one record (e.g. an account's sign-ins), newest first. */
+  async forEntity(
+    entity: string,
+    entityId: string | number,
+    actions: readonly string[],
+    limit = 10,
+  ): Promise<AuditEvent[]> {
+    const rows = await selectEntityRows(this.db, { entity, entityId: String(entityId), actions, limit });
+    return rows.map((r) => ({
+      id: r.id,
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      entity: r.entity,
+      entityId: r.entity_id,
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    }));
   }
 
   async list(filter: { since?: Date; limit?: number; action?: string } = {}): Promise<AuditEvent[]> {

@@ -7,7 +7,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { base, Faker, fr } from "@faker-js/faker";
 import type { PasswordHasher } from "../identity/password-hasher.js";
 import { DomainError } from "../shared/errors.js";
 import type { DirectoryService } from "./directory.service.js";
@@ -41,7 +40,9 @@ function csvField(value: string): string {
 }
 
 /** The same data for the same seed, every time. */
-export function generateDemoData(sizes = { staff: 2000, establishments: 50, externals: 20 }): DemoData {
+export async function generateDemoData(sizes = { staff: 2000, establishments: 50, externals: 20 }): Promise<DemoData> {
+  // Loaded only here: faker's French locale weighs tens of megabytes that no other command needs.
+  const { base, Faker, fr } = await import("@faker-js/faker");
   const faker = new Faker({ locale: [fr, base], seed: DEMO_SEED });
   const pick = <T>(items: readonly T[]): T => items[faker.number.int({ min: 0, max: items.length - 1 })] as T;
   const uais: string[] = [];
@@ -108,7 +109,7 @@ export class DemoService {
     if (!(await this.directory.isEmpty())) {
       throw new DomainError("CONFLICT", "the directory is not empty: the demo only fills an empty one");
     }
-    const data = generateDemoData();
+    const data = await generateDemoData();
     const dir = await mkdtemp(path.join(tmpdir(), "sesame-demo-"));
     try {
       const staffCsv = path.join(dir, "staff.csv");
@@ -142,7 +143,7 @@ export class DemoService {
 
   /** Three identities to try the service with, or none when the directory is not the demo one. */
   async identities(): Promise<DemoIdentity[]> {
-    const data = generateDemoData();
+    const data = await generateDemoData();
     const out: DemoIdentity[] = [];
     const teacher = data.staff.find((p) => p.categorie === "enseignant");
     const head = data.establishments[0];

@@ -11,6 +11,7 @@ import {
   countPersons,
   type Executor,
   findAccountByUsernameOrAddress,
+  findAccountsByRecoveryEmail,
   findAccountsOfPerson,
   findCredentials,
   findCredentialsById,
@@ -26,6 +27,7 @@ import {
   setFunctionalHolder,
   updateEstablishment,
   updatePasswordHash,
+  updateRecoveryEmail,
 } from "./directory.repository.js";
 import type { Account, ImportReport, RejectedRow } from "./directory.types.js";
 import { normalizeNumen, parseEmail, parseUai } from "./identifiers.js";
@@ -117,6 +119,50 @@ export class DirectoryService {
           trx,
         );
       }
+    });
+  }
+
+  /**
+   * The accounts of the active person with this NUMEN and birth date, or [] — always the same
+   * queries, so that the time does not tell which part did not match.
+   */
+  async accountsByNumenAndBirthDate(numen: string, birthDate: string): Promise<Account[]> {
+    const person = await findPersonByNumenHash(this.deps.db, this.numenHash(numen));
+    const matches = person !== null && person.status === "active" && safeEqual(person.birthDate, birthDate);
+    const accounts = await findAccountsOfPerson(this.deps.db, matches ? person.id : -1);
+    return accounts.filter((a) => !a.disabled);
+  }
+
+  /** Accounts (not disabled) of the person holding `accountId`, or just that account for an external one. */
+  async accountsOfHolder(accountId: number): Promise<Account[]> {
+    const account = await this.getAccountById(accountId);
+    if (account.holder.type !== "person") return account.disabled ? [] : [account];
+    return (await findAccountsOfPerson(this.deps.db, account.holder.personId)).filter((a) => !a.disabled);
+  }
+
+  /** Accounts whose confirmed recovery address is `email` (any case of the domain). */
+  async accountsByRecoveryEmail(email: string): Promise<Account[]> {
+    let normalized: string;
+    try {
+      normalized = parseEmail(email);
+    } catch {
+      return [];
+    }
+    return findAccountsByRecoveryEmail(this.deps.db, normalized);
+  }
+
+  /** Sets (confirmed) or clears the recovery address of an account, with its audit event. */
+  async setRecoveryEmail(accountId: number, email: string | null, actor: string): Promise<void> {
+    const normalized = email === null ? null : parseEmail(email);
+    if (normalized?.toLowerCase().endsWith(`@${this.deps.mailDomain}`)) {
+      throw new DomainError("INVALID_EMAIL", `the recovery address must be outside ${this.deps.mailDomain}`);
+    }
+    await this.deps.db.transaction().execute(async (trx) => {
+      await updateRecoveryEmail(trx, accountId, normalized, normalized !== null, this.deps.clock.now().toISOString());
+      await this.deps.audit.record(
+        { actor, action: "account.recovery_email_set", entity: "account", entityId: accountId, details: {} },
+        trx,
+      );
     });
   }
 

@@ -69,8 +69,15 @@ export class LoginService {
       userAgent: input.userAgent.slice(0, 256),
       application,
     };
-    const record = (action: string, details: Record<string, unknown> = {}) =>
-      audit.record({ actor: `web:${application}`, action, entity: "login", details: { ...meta, ...details } });
+    const record = (action: string, details: Record<string, unknown> = {}, accountId?: number) =>
+      audit.record({
+        actor: `web:${application}`,
+        action,
+        // Successes are filed under the account, for its sign-in history.
+        entity: accountId === undefined ? "login" : "account",
+        entityId: accountId ?? null,
+        details: { ...meta, ...details },
+      });
 
     if (await this.challengeRequired(input.ip)) {
       if (!input.challenge || !(await this.deps.challenge.verify(input.challenge))) {
@@ -123,7 +130,7 @@ export class LoginService {
       mustChangePassword ? "password_change" : application,
       { ip: input.ip, userAgent: input.userAgent },
     );
-    await record(mustChangePassword ? "login.succeeded_must_change" : "login.succeeded", { accountId: account.id });
+    await record(mustChangePassword ? "login.succeeded_must_change" : "login.succeeded", {}, account.id);
     return { token, session, account, mustChangePassword };
   }
 

@@ -67,6 +67,16 @@ export class PasswordService {
     return { score: this.deps.policy.score(password, ctx), rules: await this.deps.policy.check(password, ctx) };
   }
 
+  /** Throws PASSWORD_TOO_WEAK (with every failed rule) when the policy refuses the new password. */
+  async checkNew(accountId: number, newPassword: string, confirmation: string): Promise<void> {
+    const c = await this.deps.directory.credentialsById(accountId);
+    if (!c) throw new DomainError("NOT_FOUND", "no such account");
+    const rules = await this.deps.policy.check(newPassword, this.context(c), confirmation);
+    if (rules.length > 0) {
+      throw new DomainError("PASSWORD_TOO_WEAK", `password refused: ${rules.join(", ")}`, { rules });
+    }
+  }
+
   /** Checks and stores a new password, then ends the account's other sessions. */
   async change(input: ChangeInput, keepSessionIdHash?: string): Promise<void> {
     const { directory, hasher, policy } = this.deps;

@@ -25,6 +25,7 @@ export interface SessionStore {
   /** Ends every session of an account but one (after a password change); returns how many. */
   deleteForAccount(accountId: number, exceptIdHash?: string): Promise<number>;
   purgeExpired(now: string, idleCutoff: string): Promise<number>;
+  listForAccount(accountId: number): Promise<SessionRecord[]>;
 }
 
 /**
@@ -105,5 +106,16 @@ export class RedisSessionStore implements SessionStore {
 
   async purgeExpired(): Promise<number> {
     return 0; // Redis expires keys by itself.
+  }
+
+  async listForAccount(accountId: number): Promise<SessionRecord[]> {
+    const members = await this.redis.smembers(this.accountKey(accountId));
+    const out: SessionRecord[] = [];
+    for (const id of members) {
+      const s = await this.get(id);
+      if (s) out.push(s);
+      else await this.redis.srem(this.accountKey(accountId), id);
+    }
+    return out;
   }
 }

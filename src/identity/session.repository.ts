@@ -55,6 +55,20 @@ export class SqlSessionStore implements SessionStore {
     return Number(r.numDeletedRows);
   }
 
+  async listForAccount(accountId: number): Promise<SessionRecord[]> {
+    const rows = await this.db.selectFrom("session").selectAll().where("account_id", "=", accountId).execute();
+    return rows.map((r) => ({
+      idHash: r.id_hash,
+      accountId: r.account_id,
+      kind: r.kind as SessionRecord["kind"],
+      createdAt: r.created_at,
+      lastSeenAt: r.last_seen_at,
+      expiresAt: r.expires_at,
+      ip: r.ip,
+      userAgent: r.user_agent,
+    }));
+  }
+
   async purgeExpired(now: string, idleCutoff: string): Promise<number> {
     const r = await this.db
       .deleteFrom("session")

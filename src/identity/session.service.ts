@@ -93,6 +93,23 @@ export class SessionService {
     return record;
   }
 
+  /** The live sessions of an account, newest first. */
+  async listForAccount(accountId: number): Promise<SessionRecord[]> {
+    const now = this.clock.now().getTime();
+    const live = (await this.store.listForAccount(accountId)).filter(
+      (s) => new Date(s.expiresAt).getTime() > now && now - new Date(s.lastSeenAt).getTime() < this.timeouts.idleMs,
+    );
+    return live.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /** Ends one session of an account (the "Fermer" button); false when it is not one of its sessions. */
+  async endOne(accountId: number, idHash: string): Promise<boolean> {
+    const record = await this.store.get(idHash);
+    if (!record || record.accountId !== accountId) return false;
+    await this.store.delete(idHash);
+    return true;
+  }
+
   endAllForAccount(accountId: number, exceptIdHash?: string): Promise<number> {
     return this.store.deleteForAccount(accountId, exceptIdHash);
   }

@@ -22,6 +22,9 @@ export const ERROR_CODES = [
   "OVERLOADED",
   "SESSION_EXPIRED",
   "CSRF_REJECTED",
+  "IDENTIFICATION_FAILED",
+  "INVALID_LINK",
+  "INVALID_CODE",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -197,5 +197,8 @@ export const fr = {
     OVERLOADED: "Le service reçoit beaucoup de demandes en ce moment. Réessayez dans quelques secondes.",
     SESSION_EXPIRED: "Votre session a expiré. Connectez-vous à nouveau.",
     CSRF_REJECTED: "Ce formulaire a expiré. Rechargez la page et réessayez.",
+    IDENTIFICATION_FAILED: "Les informations saisies ne permettent pas de vous identifier.",
+    INVALID_LINK: "Ce lien n'est pas valable : il a expiré, a déjà servi ou a été remplacé par un lien plus récent.",
+    INVALID_CODE: "Le code saisi est incorrect ou a expiré.",
   } satisfies Record<ErrorCode, string>,
 } as const;

@@ -17,12 +17,17 @@ declare module "fastify" {
     sessionToken: string | undefined;
     /** The token to put in this page's forms. */
     csrfToken: string;
+    /** The Assistance's own session (recovery or account page), separate from the webmail's. */
+    assistanceSession: Session | null;
+    assistanceToken: string | undefined;
   }
   interface FastifyReply {
     /** Sets the session cookie (after sign-in) and renews the CSRF cookie. */
     startSession(token: string, maxAgeMs: number): void;
     /** Clears the session cookie and renews the CSRF cookie. */
     endSession(): void;
+    startAssistanceSession(token: string, maxAgeMs: number): void;
+    endAssistanceSession(): void;
   }
 }
 
@@ -32,13 +37,16 @@ export class CsrfError extends Error {
 
 export interface CookieNames {
   readonly session: string;
+  readonly assistance: string;
   readonly csrf: string;
 }
 
 export function cookieNames(https: boolean): CookieNames {
   // `__Host-` cookies must be Secure, which browsers refuse over plain http: the prefix is used
   // whenever the public URL is https (every real deployment).
-  return https ? { session: "__Host-sesame", csrf: "__Host-sesame-csrf" } : { session: "sesame", csrf: "sesame-csrf" };
+  return https
+    ? { session: "__Host-sesame", assistance: "__Host-sesame-assistance", csrf: "__Host-sesame-csrf" }
+    : { session: "sesame", assistance: "sesame-assistance", csrf: "sesame-csrf" };
 }
 
 async function securityPlugin(app: FastifyInstance, { services }: { services: Services }) {
@@ -66,6 +74,8 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
   app.decorateRequest("session", null);
   app.decorateRequest("sessionToken", undefined);
   app.decorateRequest("csrfToken", "");
+  app.decorateRequest("assistanceSession", null);
+  app.decorateRequest("assistanceToken", undefined);
 
   const renewCsrf = (reply: FastifyReply) => {
     const value = randomToken(32);
@@ -80,6 +90,14 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
     this.clearCookie(names.session, base);
     renewCsrf(this);
   });
+  app.decorateReply("startAssistanceSession", function (this: FastifyReply, token: string, maxAgeMs: number) {
+    this.setCookie(names.assistance, token, { ...base, maxAge: Math.floor(maxAgeMs / 1000) });
+    renewCsrf(this);
+  });
+  app.decorateReply("endAssistanceSession", function (this: FastifyReply) {
+    this.clearCookie(names.assistance, base);
+    renewCsrf(this);
+  });
 
   app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.url.startsWith("/static/") || req.url === "/healthz") return;
@@ -87,6 +105,12 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
     req.sessionToken = token;
     req.session = token ? await services.sessions.resolve(token) : null;
     if (token && !req.session) reply.clearCookie(names.session, base);
+    if (req.url.startsWith("/assistance")) {
+      const assistance = req.cookies[names.assistance];
+      req.assistanceToken = assistance;
+      req.assistanceSession = assistance ? await services.sessions.resolve(assistance) : null;
+      if (assistance && !req.assistanceSession) reply.clearCookie(names.assistance, base);
+    }
     const csrfCookie = req.cookies[names.csrf];
     if (csrfCookie && csrfCookie.length <= 128) req.csrfToken = tokenFor(csrfCookie);
     else if (req.method === "GET" || req.method === "HEAD") renewCsrf(reply);

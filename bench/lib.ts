@@ -1,0 +1,231 @@
+/**
+ * Shared helpers of the HTTP benchmarks (bench/login.bench.ts, bench/http.bench.ts): a real server on
+ * 127.0.0.1 over a temporary data directory, accounts with a personal password, the machine state, and
+ * a load generator run in a CHILD process (the script forks itself), so that the measuring does not
+ * take the server's event loop and its garbage collector (server and load share the same cores).
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
+import path from "node:path";
+import { loadConfig } from "../src/config/config.js";
+import { type RunningServer, startServer } from "../src/main.js";
+import { openServices, type Services } from "../src/services.js";
+
+export const SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+
+/** Marker argument of the forked load-generator process. */
+export const CHILD_FLAG = "--bench-child";
+
+export const isChild = (): boolean => process.argv.includes(CHILD_FLAG);
+
+export interface BenchServer {
+  readonly services: Services;
+  readonly server: RunningServer;
+  /** Base URL, e.g. http://127.0.0.1:40123/ */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** A fresh data directory, the default configuration (default argon2 parameters), and the real server. */
+export async function startBenchServer(): Promise<BenchServer> {
+  const dir = mkdtempSync(path.join(tmpdir(), "sesame-bench-"));
+  try {
+    const config = loadConfig({
+      SESAME_DATA_DIR: path.join(dir, "data"),
+      SESAME_SECRET: SECRET,
+      SESAME_HTTP_PORT: "0",
+      SESAME_HTTP_HOST: "127.0.0.1",
+      SESAME_LOG_LEVEL: "silent",
+    });
+    const services = await openServices(config);
+    const server = await startServer(config, services);
+    return {
+      services,
+      server,
+      url: server.url,
+      close: async () => {
+        try {
+          await server.stop();
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export interface BenchAccount {
+  readonly username: string;
+  readonly password: string;
+  readonly phc: string;
+}
+
+/**
+ * `count` external accounts, each with its own personal password (hashed through the service's hasher,
+ * so with the configured parameters); they sign in with their `ext-…` username.
+ */
+export async function createAccounts(services: Services, count: number): Promise<BenchAccount[]> {
+  const passwords = Array.from({ length: count }, (_, i) => `Banc-d-essai ${i} ${SECRET.slice(-12)}`);
+  // In batches: the hasher refuses work past its queue (OVERLOADED).
+  const hashes: string[] = [];
+  const batch = services.hasher.limits.concurrency * 4;
+  for (let i = 0; i < count; i += batch) {
+    hashes.push(...(await Promise.all(passwords.slice(i, i + batch).map((pw) => services.hasher.hash(pw)))));
+  }
+  const accounts: BenchAccount[] = [];
+  for (let i = 0; i < count; i++) {
+    const phc = hashes[i] as string;
+    const account = await services.directory.createExternal(
+      { nom: "Mesure", prenom: "Banc", recoveryEmail: `banc${i}@example.org`, passwordHash: phc },
+      "bench",
+    );
+    accounts.push({ username: account.username, password: passwords[i] as string, phc });
+  }
+  return accounts;
+}
+
+export interface MachineState {
+  readonly cores: number;
+  readonly cpuModel: string;
+  readonly loadAvg: [number, number, number];
+  readonly freeMemMB: number;
+  readonly totalMemMB: number;
+  readonly node: string;
+}
+
+export function machineState(): MachineState {
+  const [l1 = 0, l5 = 0, l15 = 0] = loadavg();
+  const round2 = (n: number) => Math.round(n * 100) / 100;
+  return {
+    cores: availableParallelism(),
+    cpuModel: cpus()[0]?.model.trim() ?? "unknown",
+    loadAvg: [round2(l1), round2(l5), round2(l15)],
+    freeMemMB: Math.round(freemem() / 1024 / 1024),
+    totalMemMB: Math.round(totalmem() / 1024 / 1024),
+    node: process.version,
+  };
+}
+
+export function machineLine(state: MachineState = machineState()): string {
+  return (
+    `machine: ${state.cores} cores (${state.cpuModel}), load average ${state.loadAvg.join(" / ")} (1/5/15 min), ` +
+    `free memory ${state.freeMemMB.toLocaleString("en")} MB of ${state.totalMemMB.toLocaleString("en")} MB, Node ${state.node}`
+  );
+}
+
+export interface ThreadTimes {
+  /** Time the thread ran on a core (ms). */
+  readonly cpuMs: number;
+  /** Time the thread was ready but waited for a core (ms): how much it was starved. */
+  readonly waitMs: number;
+}
+
+/**
+ * CPU and run-queue wait of this process's MAIN thread only (the event loop, without the libuv pool
+ * where argon2 runs), from Linux's /proc/<pid>/task/<pid>/schedstat; null elsewhere.
+ */
+export function mainThreadTimes(): ThreadTimes | null {
+  try {
+    const [run = "", wait = ""] = readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, "utf8").split(" ");
+    return { cpuMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 };
+  } catch {
+    return null;
+  }
+}
+
+export function threadTimesSince(start: ThreadTimes | null): ThreadTimes | null {
+  const now = mainThreadTimes();
+  return start && now ? { cpuMs: now.cpuMs - start.cpuMs, waitMs: now.waitMs - start.waitMs } : null;
+}
+
+/** The p-th percentile (0–100) of sorted values (nearest rank). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+export const round = (n: number, digits = 1): number => {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+};
+
+/** A progress line on stderr (stdout keeps the summary and the JSON line). */
+export function progress(message: string): void {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ------------------------------------------------------------------------------ the child process
+
+/**
+ * The forked load generator: the bench script itself, started with CHILD_FLAG. `call` sends it one
+ * job and waits for its answer; `close` ends it.
+ */
+export interface LoadChild {
+  call<Req, Res>(job: Req): Promise<Res>;
+  close(): void;
+}
+
+/**
+ * Forks the load generator and waits until it listens (a message sent before the child has attached
+ * its listener would be lost: loading the TypeScript takes a moment).
+ */
+export async function forkLoadChild(scriptPath: string): Promise<LoadChild> {
+  const child: ChildProcess = fork(scriptPath, [CHILD_FLAG], {
+    execArgv: ["--import", "tsx"],
+    serialization: "advanced",
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`load generator exited at start (code ${code})`));
+    child.once("exit", onExit);
+    child.once("message", () => {
+      child.off("exit", onExit);
+      resolve();
+    });
+  });
+  let pending: { resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null;
+  child.on("message", (message: { ok: boolean; result?: unknown; error?: string }) => {
+    const p = pending;
+    pending = null;
+    if (!p) return;
+    if (message.ok) p.resolve(message.result);
+    else p.reject(new Error(`load generator: ${message.error}`));
+  });
+  child.on("exit", (code) => {
+    const p = pending;
+    pending = null;
+    p?.reject(new Error(`load generator exited (code ${code})`));
+  });
+  return {
+    call<Req, Res>(job: Req): Promise<Res> {
+      if (pending) return Promise.reject(new Error("one job at a time"));
+      return new Promise<Res>((resolve, reject) => {
+        pending = { resolve: resolve as (v: unknown) => void, reject };
+        child.send(job as object);
+      });
+    },
+    close() {
+      if (child.connected) child.disconnect();
+      if (child.exitCode === null) child.kill();
+    },
+  };
+}
+
+/** In the child: answer each job of the parent with `handler`, until the parent disconnects. */
+export function serveJobs<Req, Res>(handler: (job: Req) => Promise<Res>): void {
+  process.on("message", (job: Req) => {
+    handler(job).then(
+      (result) => process.send?.({ ok: true, result }),
+      (error: unknown) => process.send?.({ ok: false, error: error instanceof Error ? error.stack : String(error) }),
+    );
+  });
+  process.on("disconnect", () => process.exit(0));
+  process.send?.({ ready: true });
+}

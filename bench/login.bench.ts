@@ -1,0 +1,373 @@
+/**
+ * Login benchmark (issue 3, section 9): sign-ins with correct passwords through the real HTTP server
+ * on 127.0.0.1 must reach ≥ 85 % of the raw argon2 verification rate measured in the same run, on the
+ * same machine, with the default argon2 parameters.
+ *
+ * - Phase A (raw rate): `verify` of @node-rs/argon2 on one of the accounts' PHC strings, as many at once
+ *   as there are cores, the server idle.
+ * - Phase B (logins): a load generator in a child process (this script, forked) plays virtual clients:
+ *   each first GETs / for its `sesame-csrf` cookie and the form's `_csrf` value, then POSTs /connexion
+ *   again and again with a correct password, cycling over BENCH_ACCOUNTS accounts (so that no
+ *   per-account rule ever applies). Only 303 answers count as successes; any other status is reported.
+ * - The two phases alternate in BENCH_ROUNDS slices (default 5 × 2 s each, BENCH_SECONDS = 10 s per
+ *   phase in all), so that a change of background load on the machine weighs on both figures alike.
+ *
+ *   npm run bench:login
+ *   BENCH_SECONDS=10 BENCH_ROUNDS=5 BENCH_LOGIN_CONCURRENCY=8 BENCH_ACCOUNTS=200 npm run bench:login
+ *
+ * Prints a readable summary, then as its last line one JSON object with the figures.
+ */
+import http from "node:http";
+import { availableParallelism } from "node:os";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { verify } from "@node-rs/argon2";
+import {
+  createAccounts,
+  forkLoadChild,
+  isChild,
+  machineLine,
+  machineState,
+  mainThreadTimes,
+  percentile,
+  progress,
+  round,
+  serveJobs,
+  startBenchServer,
+  threadTimesSince,
+} from "./lib.js";
+
+const TARGET_RATIO = 0.85;
+const CORES = availableParallelism();
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = 2;
+/** Phases A and B alternate in this many slices each (see the header). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 200);
+const CONCURRENCY = Number(process.env.BENCH_LOGIN_CONCURRENCY ?? 4 * CORES);
+
+// ------------------------------------------------------------------------- the load generator (child)
+
+interface PrepareJob {
+  readonly kind: "prepare";
+  readonly url: string;
+  readonly accounts: ReadonlyArray<{ username: string; password: string }>;
+  readonly concurrency: number;
+}
+interface RunJob {
+  readonly kind: "run";
+  readonly durationMs: number;
+}
+type Job = PrepareJob | RunJob;
+
+interface RunResult {
+  readonly seconds: number;
+  /** Answers received within the run, by status. */
+  readonly statuses: Record<string, number>;
+  /** Their latencies (ms). */
+  readonly latencies: number[];
+  readonly errors: number;
+  readonly firstError: string | null;
+  /** CPU time of the load generator during the run (ms, user + system). */
+  readonly clientCpuMs: number;
+}
+
+interface VirtualClient {
+  readonly cookie: string;
+  readonly csrf: string;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+function childMain(): void {
+  let agent: http.Agent | undefined;
+  let target: URL | undefined;
+  let clients: VirtualClient[] = [];
+  let accounts: PrepareJob["accounts"] = [];
+  let next = 0;
+
+  const request = (method: string, pathname: string, headers: http.OutgoingHttpHeaders, body?: string) =>
+    new Promise<Answer>((resolve, reject) => {
+      if (!target) throw new Error("not prepared");
+      const req = http.request(
+        { host: target.hostname, port: target.port, path: pathname, method, headers, agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString("utf8"),
+            }),
+          );
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+
+  const prepare = async (job: PrepareJob): Promise<{ clients: number }> => {
+    target = new URL(job.url);
+    agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+    accounts = job.accounts;
+    clients = await Promise.all(
+      Array.from({ length: job.concurrency }, async () => {
+        const page = await request("GET", "/", { "user-agent": "sesame-bench" });
+        const setCookie = (page.headers["set-cookie"] ?? []).find((c) => c.startsWith("sesame-csrf="));
+        const cookie = setCookie?.split(";")[0];
+        const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+        if (page.status !== 200 || !cookie || !csrf) {
+          throw new Error(`GET / gave no CSRF cookie or token (status ${page.status})`);
+        }
+        return { cookie, csrf };
+      }),
+    );
+    return { clients: clients.length };
+  };
+
+  const run = async (job: RunJob): Promise<RunResult> => {
+    const statuses: Record<string, number> = {};
+    const latencies: number[] = [];
+    let errors = 0;
+    let firstError: string | null = null;
+    const cpu0 = process.cpuUsage();
+    const start = performance.now();
+    const end = start + job.durationMs;
+    await Promise.all(
+      clients.map(async (client) => {
+        while (performance.now() < end) {
+          const account = accounts[next++ % accounts.length];
+          if (!account) throw new Error("no accounts");
+          const body = new URLSearchParams({
+            _csrf: client.csrf,
+            username: account.username,
+            password: account.password,
+          }).toString();
+          const t0 = performance.now();
+          try {
+            const answer = await request(
+              "POST",
+              "/connexion",
+              {
+                "user-agent": "sesame-bench",
+                cookie: client.cookie,
+                "content-type": "application/x-www-form-urlencoded",
+                "content-length": Buffer.byteLength(body),
+              },
+              body,
+            );
+            const t1 = performance.now();
+            if (t1 <= end) {
+              statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+              latencies.push(t1 - t0);
+            }
+          } catch (error) {
+            errors++;
+            firstError ??= error instanceof Error ? error.message : String(error);
+          }
+        }
+      }),
+    );
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      seconds: job.durationMs / 1000,
+      statuses,
+      latencies,
+      errors,
+      firstError,
+      clientCpuMs: (cpu.user + cpu.system) / 1000,
+    };
+  };
+
+  serveJobs<Job, unknown>((job) => (job.kind === "prepare" ? prepare(job) : run(job)));
+}
+
+// ------------------------------------------------------------------------------------ the benchmark
+
+/** Raw verifications: `concurrency` verifications in flight at all times for `ms`; how many, in how long. */
+async function rawVerify(
+  phc: string,
+  password: string,
+  concurrency: number,
+  ms: number,
+): Promise<{ count: number; seconds: number }> {
+  let count = 0;
+  const start = performance.now();
+  const end = start + ms;
+  let last = start;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        if (!(await verify(phc, password))) throw new Error("the raw verification failed");
+        count++;
+        last = performance.now();
+      }
+    }),
+  );
+  return { count, seconds: (last - start) / 1000 };
+}
+
+interface Round {
+  readonly argon2PerSec: number;
+  readonly loginPerSec: number;
+}
+
+async function main(): Promise<void> {
+  const before = machineState();
+  const bench = await startBenchServer();
+  const child = await forkLoadChild(fileURLToPath(import.meta.url));
+  try {
+    const { services } = bench;
+    const setupStart = performance.now();
+    const accounts = await createAccounts(services, ACCOUNTS);
+    const setupSeconds = (performance.now() - setupStart) / 1000;
+    const sample = accounts[0];
+    if (!sample) throw new Error("no account created");
+
+    progress(
+      `${accounts.length} accounts ready; preparing ${CONCURRENCY} virtual clients, then ${WARMUP_SECONDS} s of warm-up`,
+    );
+    await child.call({
+      kind: "prepare",
+      url: bench.url,
+      accounts: accounts.map(({ username, password }) => ({ username, password })),
+      concurrency: CONCURRENCY,
+    } satisfies PrepareJob);
+    await child.call<RunJob, RunResult>({ kind: "run", durationMs: WARMUP_SECONDS * 1000 });
+    await rawVerify(sample.phc, sample.password, CORES, 500);
+
+    // ROUNDS × (phase A slice, phase B slice): both phases see the same background load of the machine.
+    const slice = (SECONDS * 1000) / ROUNDS;
+    const rounds: Round[] = [];
+    let argonCount = 0;
+    let argonSeconds = 0;
+    let argonCpuMs = 0;
+    let mainCpuMs = 0;
+    let mainWaitMs = 0;
+    let mainTimesKnown = true;
+    const statuses: Record<string, number> = {};
+    const latencies: number[] = [];
+    let errors = 0;
+    let firstError: string | null = null;
+    let loginSeconds = 0;
+    let clientCpuMs = 0;
+    let serverCpuMs = 0;
+    let eluActive = 0;
+    let eluTotal = 0;
+    for (let r = 1; r <= ROUNDS; r++) {
+      progress(`round ${r}/${ROUNDS}: phase A (raw argon2) ${slice / 1000} s, phase B (HTTP logins) ${slice / 1000} s`);
+      const rawCpu0 = process.cpuUsage();
+      const raw = await rawVerify(sample.phc, sample.password, CORES, slice);
+      const rawCpu = process.cpuUsage(rawCpu0);
+      argonCpuMs += (rawCpu.user + rawCpu.system) / 1000;
+      argonCount += raw.count;
+      argonSeconds += raw.seconds;
+
+      const elu0 = performance.eventLoopUtilization();
+      const cpu0 = process.cpuUsage();
+      const main0 = mainThreadTimes();
+      const run = await child.call<RunJob, RunResult>({ kind: "run", durationMs: slice });
+      const mainTimes = threadTimesSince(main0);
+      const cpu = process.cpuUsage(cpu0);
+      if (mainTimes) {
+        mainCpuMs += mainTimes.cpuMs;
+        mainWaitMs += mainTimes.waitMs;
+      } else mainTimesKnown = false;
+      const elu = performance.eventLoopUtilization(elu0);
+      serverCpuMs += (cpu.user + cpu.system) / 1000;
+      eluActive += elu.active;
+      eluTotal += elu.active + elu.idle;
+      for (const [status, n] of Object.entries(run.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
+      latencies.push(...run.latencies);
+      errors += run.errors;
+      firstError ??= run.firstError;
+      loginSeconds += run.seconds;
+      clientCpuMs += run.clientCpuMs;
+      rounds.push({ argon2PerSec: raw.count / raw.seconds, loginPerSec: (run.statuses["303"] ?? 0) / run.seconds });
+    }
+
+    const argon2PerSec = argonCount / argonSeconds;
+    const successes = statuses["303"] ?? 0;
+    const loginPerSec = successes / loginSeconds;
+    const ratio = loginPerSec / argon2PerSec;
+    const others = Object.entries(statuses).filter(([status]) => status !== "303");
+    latencies.sort((a, b) => a - b);
+    const p50 = round(percentile(latencies, 50), 1);
+    const p99 = round(percentile(latencies, 99), 1);
+    const after = machineState();
+
+    console.log("Login benchmark (HTTP POST /connexion on 127.0.0.1, SQLite, default argon2 parameters)");
+    console.log(`  ${machineLine(before)}`);
+    console.log(
+      `  setup:         ${accounts.length} external accounts with personal passwords in ${setupSeconds.toFixed(1)} s; ` +
+        `${CONCURRENCY} virtual clients (load generator in a child process), ${WARMUP_SECONDS} s of warm-up`,
+    );
+    console.log(
+      `  method:        ${ROUNDS} rounds of ${slice / 1000} s raw argon2 (verify() × ${CORES} at once, server idle) ` +
+        `then ${slice / 1000} s of HTTP logins`,
+    );
+    for (const [i, r] of rounds.entries()) {
+      console.log(
+        `    round ${i + 1}:     argon2 ${round(r.argon2PerSec, 1)}/s, logins ${round(r.loginPerSec, 1)}/s, ratio ${round(r.loginPerSec / r.argon2PerSec, 3)}`,
+      );
+    }
+    console.log(
+      `  argon2 raw:    ${round(argon2PerSec, 1)} verifications/s (${argonCount} in ${round(argonSeconds, 1)} s)`,
+    );
+    console.log(
+      `  logins:        ${round(loginPerSec, 1)} logins/s (${successes} × 303 in ${round(loginSeconds, 1)} s, over ${accounts.length} accounts); ` +
+        `latency p50 ${p50} ms, p99 ${p99} ms`,
+    );
+    console.log(
+      `  other answers: ${others.length === 0 ? "none" : others.map(([s, n]) => `${n} × ${s}`).join(", ")}; ` +
+        `transport errors: ${errors}${firstError ? ` (${firstError})` : ""}`,
+    );
+    console.log(
+      `  CPU (logins):  server process ${round(serverCpuMs / 1000 / loginSeconds, 2)} cores ` +
+        `(main thread busy ${round((eluActive / eluTotal) * 100, 1)} %), load generator ${round(clientCpuMs / 1000 / loginSeconds, 2)} cores`,
+    );
+    const completed = latencies.length;
+    console.log(
+      `  CPU per login: ${round(serverCpuMs / completed, 2)} ms in the server process (argon2 included), ` +
+        (mainTimesKnown
+          ? `${round(mainCpuMs / completed, 2)} ms on its main thread (which also waited ${round(mainWaitMs / completed, 2)} ms for a core), `
+          : "") +
+        `${round(clientCpuMs / completed, 2)} ms in the load generator; one raw verification: ${round(argonCpuMs / argonCount, 2)} ms`,
+    );
+    console.log(`  ratio:         ${round(ratio, 3)} (target ≥ ${TARGET_RATIO})`);
+    console.log(`  after the run: ${machineLine(after)}`);
+    const ok = ratio >= TARGET_RATIO && others.length === 0 && errors === 0;
+    console.log(`  verdict:       ${ok ? "meets the target" : "MISSES the target"}`);
+    console.log(
+      JSON.stringify({
+        loginPerSec: round(loginPerSec, 1),
+        argon2PerSec: round(argon2PerSec, 1),
+        ratio: round(ratio, 3),
+        loginP50Ms: p50,
+        loginP99Ms: p99,
+        mainThreadCpuMsPerLogin: mainTimesKnown ? round(mainCpuMs / completed, 2) : null,
+        argon2CpuMsPerVerify: round(argonCpuMs / argonCount, 2),
+        concurrency: CONCURRENCY,
+        accounts: accounts.length,
+        nonSuccess: Object.fromEntries(others),
+        errors,
+        cores: before.cores,
+        loadAvg: before.loadAvg,
+        freeMemMB: before.freeMemMB,
+      }),
+    );
+    if (!ok) process.exitCode = 1;
+  } finally {
+    child.close();
+    await bench.close();
+  }
+}
+
+if (isChild()) childMain();
+else await main();
