@@ -31,6 +31,9 @@ Commands:
   demo                                 Fill an empty directory with a generated académie
   audit [--since YYYY-MM-DD] [--action A] [--limit N] [--json]
                                        Print the audit trail, newest first
+  outbox [--to ADDRESS] [--limit N] [--json]
+                                       Print the messages kept in the local outbox (no SMTP relay
+                                       configured), newest first: reset links, notifications
 `;
 
 class UsageError extends Error {}
@@ -274,6 +277,43 @@ async function run(argv: string[]): Promise<number> {
             : `${e.at}  ${e.actor.padEnd(24)} ${e.action.padEnd(22)} ${e.entity}${e.entityId ? `#${e.entityId}` : ""} ${JSON.stringify(e.details)}`,
         );
       }
+      return 0;
+    }
+    case "outbox": {
+      const { values, positionals } = parse(rest, {
+        to: { type: "string" },
+        limit: { type: "string" },
+        json: { type: "boolean" },
+      });
+      if (positionals.length > 0) throw new UsageError("expected: sesame outbox [--to ADDRESS] [--limit N] [--json]");
+      const limit = values.limit === undefined ? 20 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+        throw new UsageError("--limit expects a whole number between 1 and 10000");
+      }
+      const to = values.to;
+      if (to !== undefined && !/^[^\s@]+@[^\s@]+$/.test(to.trim())) {
+        throw new UsageError("--to expects an e-mail address");
+      }
+      if (config.smtpRelayUrl && !values.json) {
+        err("note: SESAME_SMTP_RELAY_URL is set, so new messages go to the relay and not to this outbox");
+      }
+      const messages = await withServices(config, (s) =>
+        s.outbound.listOutbox({ limit, ...(to !== undefined ? { to } : {}) }),
+      );
+      for (const m of messages) {
+        if (values.json) {
+          const { id, createdAt, recipient, subject, text } = m;
+          out(JSON.stringify({ id, createdAt, recipient, subject, text }));
+        } else {
+          out(`Date:    ${m.createdAt}`);
+          out(`To:      ${m.recipient}`);
+          out(`Subject: ${m.subject}`);
+          out();
+          out(m.text);
+          out("-".repeat(72));
+        }
+      }
+      if (messages.length === 0 && !values.json) out("The outbox is empty.");
       return 0;
     }
     default:

@@ -17,6 +17,9 @@ import { SessionService } from "./identity/session.service.js";
 import { RedisSessionStore } from "./identity/session-store.js";
 import { ACCOUNT_POLICY, BackoffThrottle, LOGIN_IP_POLICY, WindowCounter } from "./identity/throttle.js";
 import { createThrottleStores } from "./identity/throttle.repository.js";
+import { passwordChangedMessage, resetLinkMessage, verificationCodeMessage } from "./mail/outbound.js";
+import { OutboundService } from "./mail/outbound.service.js";
+import { type RecoveryMessages, RecoveryService } from "./recovery/recovery.service.js";
 import { type Clock, systemClock } from "./shared/clock.js";
 import { closeRedis, openRedis, pingRedis, type Redis } from "./shared/redis.js";
 import { type Database, type DatabaseOptions, openDatabase } from "./storage/database.js";
@@ -36,9 +39,57 @@ export interface Services {
   readonly challenge: ChallengeService;
   readonly login: LoginService;
   readonly passwords: PasswordService;
+  /** Outbound messages (an OutboundMailer): the SMTP relay when configured, else the local outbox. */
+  readonly outbound: OutboundService;
+  readonly recovery: RecoveryService;
   /** Forgets what has expired (sessions, throttling counters, used challenges) from the database. */
   purgeExpired(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The NUMEN form asks for a proof of work sooner than the login: 10 failures in 10 minutes. */
+const RECOVERY_IP_POLICY = { windowMs: 10 * 60_000, threshold: 10 };
+/** At most 3 reset messages per account per hour (no mail flooding). */
+const RESET_SEND_POLICY = { windowMs: 60 * 60_000, threshold: 3 };
+
+/** The recovery messages' French texts (src/mail/outbound.ts) fitted to the recovery service. */
+function recoveryMessages(config: Config): RecoveryMessages {
+  const only = (m: { subject: string; text: string }) => ({ subject: m.subject, text: m.text });
+  return {
+    passwordChanged: (p) =>
+      only(
+        passwordChangedMessage(config, {
+          to: "",
+          username: p.username,
+          address: p.address,
+          at: p.when,
+          via: "assistance",
+          ip: p.ip,
+        }),
+      ),
+    resetLink: (p) =>
+      only(
+        resetLinkMessage(config, {
+          to: "",
+          username: p.username,
+          link: p.link,
+          validMinutes: p.minutes,
+          at: p.when,
+          ip: p.ip,
+        }),
+      ),
+    code: (p) =>
+      only(
+        verificationCodeMessage(config, {
+          to: "",
+          username: p.username,
+          code: p.code,
+          purpose: "recovery-address",
+          validMinutes: p.minutes,
+          maxAttempts: p.attempts,
+        }),
+      ),
+  };
 }
 
 export interface ServicesOptions {
@@ -107,6 +158,29 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   });
   const policy = new PasswordPolicy({ minLength: config.passwordMinLength, maxLength: config.passwordMaxLength });
   const passwords = new PasswordService({ directory, hasher, policy, sessions });
+  const outbound = new OutboundService({
+    db,
+    clock,
+    mailDomain: config.mailDomain,
+    academieName: config.academieName,
+    relayUrl: config.smtpRelayUrl,
+  });
+  const recovery = new RecoveryService({
+    directory,
+    sessions,
+    passwords,
+    numenThrottle: new BackoffThrottle(stores.failures, clock, ACCOUNT_POLICY),
+    ipFailures: new WindowCounter(stores.failures, clock, RECOVERY_IP_POLICY),
+    resetSends: new WindowCounter(stores.failures, clock, RESET_SEND_POLICY),
+    challenge,
+    mailer: outbound,
+    messages: recoveryMessages(config),
+    audit,
+    clock,
+    secret: config.secret,
+    publicUrl: config.publicUrl,
+    db,
+  });
   return {
     config,
     database,
@@ -121,6 +195,8 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     challenge,
     login,
     passwords,
+    outbound,
+    recovery,
     purgeExpired: async () => {
       const now = clock.now();
       await sessions.purgeExpired();
@@ -128,6 +204,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       await stores.usedChallenges.purgeExpired(now);
     },
     close: async () => {
+      await outbound.close();
       if (redis) await closeRedis(redis);
       await database.close();
     },

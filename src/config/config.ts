@@ -41,6 +41,8 @@ export interface Config {
   readonly passwordMaxLength: number;
   /** Password checks waiting for a core, past which the service answers 503. */
   readonly hashQueue: number;
+  /** SMTP relay for outbound messages, `smtp://` or `smtps://` (unset: the local outbox, `sesame outbox`). */
+  readonly smtpRelayUrl: string | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -171,6 +173,26 @@ export function loadConfig(env: Env = process.env): Config {
   if (!["true", "false", "1", "0", "yes", "no"].includes(trustRaw)) {
     throw new ConfigError(`SESAME_TRUST_PROXY must be true or false (got ${shown(trustRaw)})`);
   }
+  const relayRaw = readText(env, "SESAME_SMTP_RELAY_URL", "");
+  if (relayRaw !== "") {
+    let valid = false;
+    try {
+      const u = new URL(relayRaw);
+      valid =
+        (u.protocol === "smtp:" || u.protocol === "smtps:") &&
+        u.hostname !== "" &&
+        (u.pathname === "" || u.pathname === "/") &&
+        u.search === "" &&
+        u.hash === "";
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
+      throw new ConfigError(
+        `SESAME_SMTP_RELAY_URL must be smtp://[user:password@]host[:port] or smtps://… (got ${shown(withoutCredentials(relayRaw))})`,
+      );
+    }
+  }
   const passwordMinLength = readInt(env, "SESAME_PASSWORD_MIN_LENGTH", 12, 8, 64);
   const passwordMaxLength = readInt(env, "SESAME_PASSWORD_MAX_LENGTH", 128, 64, 1024);
 
@@ -194,6 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
     passwordMinLength,
     passwordMaxLength,
     hashQueue: readInt(env, "SESAME_HASH_QUEUE", 64, 0, 100000),
+    smtpRelayUrl: relayRaw === "" ? null : relayRaw,
   };
   return Object.freeze(config);
 }

@@ -45,12 +45,12 @@ export interface Mailer {
 
 /** The texts of the messages (French, from web/i18n/fr.ts, passed in by the composition root). */
 export interface RecoveryMessages {
-  passwordChanged(p: { username: string; address: string; when: Date; ip: string; assistanceUrl: string }): {
+  passwordChanged(p: { username: string; address: string; when: Date; ip: string }): { subject: string; text: string };
+  resetLink(p: { username: string; link: string; minutes: number; when: Date; ip: string }): {
     subject: string;
     text: string;
   };
-  resetLink(p: { username: string; link: string; minutes: number }): { subject: string; text: string };
-  code(p: { code: string; minutes: number }): { subject: string; text: string };
+  code(p: { username: string; code: string; minutes: number; attempts: number }): { subject: string; text: string };
 }
 
 export interface RecoveryDeps {
@@ -217,7 +217,6 @@ export class RecoveryService {
       address: fresh.address,
       when: now,
       ip,
-      assistanceUrl: `${this.deps.publicUrl}/assistance`,
     });
     const recipients = [
       fresh.address,
@@ -273,6 +272,8 @@ export class RecoveryService {
         username: account.username,
         link,
         minutes: RESET_LINK_MS / 60_000,
+        when: now,
+        ip: meta.ip,
       });
       await this.deps.mailer.send({ to: account.recoveryEmail as string, ...message });
       await this.audit("recovery.link_sent", { ip: meta.ip }, account.id);
@@ -332,7 +333,16 @@ export class RecoveryService {
       expiresAt: new Date(now.getTime() + CODE_MS).toISOString(),
       attempts: CODE_ATTEMPTS,
     });
-    await this.deps.mailer.send({ to: target, ...this.deps.messages.code({ code, minutes: CODE_MS / 60_000 }) });
+    const account = await this.deps.directory.getAccountById(session.accountId);
+    await this.deps.mailer.send({
+      to: target,
+      ...this.deps.messages.code({
+        username: account.username,
+        code,
+        minutes: CODE_MS / 60_000,
+        attempts: CODE_ATTEMPTS,
+      }),
+    });
     await this.audit("recovery.email_code_sent", {}, session.accountId);
     return target;
   }

@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   "IDENTIFICATION_FAILED",
   "INVALID_LINK",
   "INVALID_CODE",
+  "MAIL_UNAVAILABLE",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

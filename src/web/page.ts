@@ -1,18 +1,24 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { VNode } from "preact";
 import type { Config } from "../config/config.js";
+import type { Session } from "../identity/session.service.js";
 import type { ClientAssets } from "./assets.js";
 import type { PageContext } from "./views/layout.js";
 import { renderPage } from "./views/layout.js";
 
 /** What every page needs from the request: configured names, CSRF token, script, session timer. */
-export function pageContext(config: Config, req: FastifyRequest, assets: ClientAssets | undefined): PageContext {
+export function pageContext(
+  config: Config,
+  req: FastifyRequest,
+  assets: ClientAssets | undefined,
+  session: Session | null = req.session,
+): PageContext {
   return {
     academie: config.academieName,
     mailDomain: config.mailDomain,
     csrfToken: req.csrfToken,
     ...(assets ? { scriptUrl: assets.app.url, challengeScriptUrl: assets.challenge.url } : {}),
-    ...(req.session ? { sessionRemainingMs: req.session.remainingMs } : {}),
+    ...(session ? { sessionRemainingMs: session.remainingMs } : {}),
   };
 }
 
