@@ -13,12 +13,12 @@
  *
  * Prints a readable summary, then as its last line one JSON object with the figures.
  */
-import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import {
   forkLoadChild,
   isChild,
+  loadAutocannon,
   machineLine,
   machineState,
   mainThreadTimes,
@@ -40,34 +40,6 @@ const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "10,25,50")
   .filter((c) => Number.isInteger(c) && c > 0);
 
 // ------------------------------------------------------------------------- the load generator (child)
-
-/** The part of autocannon's API used here (the package ships no types). */
-interface AutocannonHistogram {
-  readonly average: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly total: number;
-}
-interface AutocannonResult {
-  readonly requests: AutocannonHistogram;
-  readonly latency: AutocannonHistogram;
-  readonly duration: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly non2xx: number;
-  readonly statusCodeStats: Record<string, { count: number }>;
-}
-interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-  on(event: "response", listener: (client: unknown, status: number, bytes: number, ms: number) => void): void;
-}
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  pipelining: number;
-  timeout: number;
-}) => AutocannonInstance;
 
 interface LoadJob {
   readonly url: string;
@@ -92,7 +64,7 @@ interface LoadResult {
 }
 
 function childMain(): void {
-  const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+  const autocannon = loadAutocannon();
   serveJobs<LoadJob, LoadResult>(async (job) => {
     const latencies: number[] = [];
     const cpu0 = process.cpuUsage();

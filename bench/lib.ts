@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { availableParallelism, cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { loadConfig } from "../src/config/config.js";
@@ -228,4 +229,48 @@ export function serveJobs<Req, Res>(handler: (job: Req) => Promise<Res>): void {
   });
   process.on("disconnect", () => process.exit(0));
   process.send?.({ ready: true });
+}
+
+// ------------------------------------------------------------------------------------- autocannon
+
+/** The part of autocannon's API used here (the package ships no types). */
+export interface AutocannonHistogram {
+  readonly average: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly total: number;
+}
+export interface AutocannonResult {
+  readonly requests: AutocannonHistogram;
+  readonly latency: AutocannonHistogram;
+  readonly duration: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  readonly statusCodeStats: Record<string, { count: number }>;
+}
+export interface AutocannonRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+export interface AutocannonOptions {
+  url: string;
+  connections: number;
+  duration: number;
+  pipelining: number;
+  timeout: number;
+  headers?: Record<string, string>;
+  requests?: Array<AutocannonRequest & { setupRequest?: (request: AutocannonRequest) => AutocannonRequest }>;
+}
+export interface AutocannonInstance extends PromiseLike<AutocannonResult> {
+  on(event: "response", listener: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+}
+export type Autocannon = (options: AutocannonOptions) => AutocannonInstance;
+
+/** autocannon (CommonJS, untyped) loaded with the types above. */
+export function loadAutocannon(): Autocannon {
+  return createRequire(import.meta.url)("autocannon") as Autocannon;
 }
