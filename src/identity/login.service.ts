@@ -130,7 +130,11 @@ export class LoginService {
       mustChangePassword ? "password_change" : application,
       { ip: input.ip, userAgent: input.userAgent },
     );
-    await record(mustChangePassword ? "login.succeeded_must_change" : "login.succeeded", {}, account.id);
+    await record(
+      mustChangePassword ? "login.succeeded_must_change" : "login.succeeded",
+      { accountId: account.id },
+      account.id,
+    );
     return { token, session, account, mustChangePassword };
   }
 

@@ -133,25 +133,34 @@ export class SqlFailureStore implements FailureStore {
   }
 }
 
+/** The whole state of a key in one statement (it runs on every login page and attempt). */
 async function readState(ex: Executor, key: string, now: number, windowMs: number): Promise<FailureState> {
   const windowStart = now - windowMs;
-  const counts = await ex
-    .selectFrom("throttle_failure")
-    .select((eb) => [eb.fn.countAll<number | string>().as("n"), eb.fn.min<number | string | null>("at").as("oldest")])
-    .where("key", "=", key)
-    .where("at", ">", windowStart)
-    .executeTakeFirst();
   const row = await ex
-    .selectFrom("throttle_key")
-    .select(["streak", "last_failure_at"])
-    .where("key", "=", key)
-    .executeTakeFirst();
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom("throttle_failure")
+        .select((f) => f.fn.countAll<number | string>().as("n"))
+        .where("key", "=", key)
+        .where("at", ">", windowStart)
+        .as("n"),
+      eb
+        .selectFrom("throttle_failure")
+        .select((f) => f.fn.min<number | string | null>("at").as("oldest"))
+        .where("key", "=", key)
+        .where("at", ">", windowStart)
+        .as("oldest"),
+      eb.selectFrom("throttle_key").select("streak").where("key", "=", key).as("streak"),
+      eb.selectFrom("throttle_key").select("last_failure_at").where("key", "=", key).as("last"),
+    ])
+    .executeTakeFirstOrThrow();
+  const present = (v: unknown) => v !== null && v !== undefined;
   return toState(
     now,
-    row ? Number(row.streak) : 0,
-    row ? Number(row.last_failure_at) : null,
-    Number(counts?.n ?? 0),
-    counts?.oldest === null || counts?.oldest === undefined ? null : Number(counts.oldest),
+    present(row.streak) ? Number(row.streak) : 0,
+    present(row.last) ? Number(row.last) : null,
+    Number(row.n ?? 0),
+    present(row.oldest) ? Number(row.oldest) : null,
   );
 }
 

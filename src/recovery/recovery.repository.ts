@@ -6,6 +6,7 @@ type Executor = Kysely<Schema>;
 
 export interface StoredResetToken {
   readonly accountId: number;
+  readonly createdAt: string;
   readonly expiresAt: string;
   readonly usedAt: string | null;
   readonly cancelledAt: string | null;
@@ -31,7 +32,13 @@ export async function insertResetToken(
 export async function findResetToken(ex: Executor, tokenHash: string): Promise<StoredResetToken | null> {
   const r = await ex.selectFrom("reset_token").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
   return r
-    ? { accountId: r.account_id, expiresAt: r.expires_at, usedAt: r.used_at, cancelledAt: r.cancelled_at }
+    ? {
+        accountId: r.account_id,
+        createdAt: r.created_at,
+        expiresAt: r.expires_at,
+        usedAt: r.used_at,
+        cancelledAt: r.cancelled_at,
+      }
     : null;
 }
 

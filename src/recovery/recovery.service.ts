@@ -39,6 +39,9 @@ export const RESET_LINK_MS = 15 * 60_000;
 export const CODE_MS = 10 * 60_000;
 export const CODE_ATTEMPTS = 3;
 
+/** The audit actions of a password change, wherever it was made (webmail, assistance, account page). */
+const PASSWORD_CHANGE_ACTIONS = ["password.changed", "password.initial_replaced"] as const;
+
 export interface Mailer {
   send(message: { to: string; subject: string; text: string }): Promise<void>;
 }
@@ -288,6 +291,13 @@ export class RecoveryService {
     if (!stored || stored.usedAt || stored.cancelledAt || stored.expiresAt <= now) {
       throw new DomainError("INVALID_LINK", "unknown, used, cancelled or expired reset link");
     }
+    // A password change cancels the links sent before it, wherever it was made: the changes made
+    // here cancel them at once (afterPasswordChange), but the webmail's own change (identity module)
+    // does not know about links. Every change is in the audit trail, in the same transaction.
+    const [lastChange] = await this.deps.audit.forEntity("account", stored.accountId, PASSWORD_CHANGE_ACTIONS, 1);
+    if (lastChange && lastChange.at >= stored.createdAt) {
+      throw new DomainError("INVALID_LINK", "the password changed after this link was sent");
+    }
     const account = await this.deps.directory.getAccountById(stored.accountId);
     if (account.disabled) throw new DomainError("INVALID_LINK", "the account is disabled");
     return account;
@@ -322,6 +332,14 @@ export class RecoveryService {
     } catch {
       throw validationError({ email: "format" });
     }
+    const account = await this.deps.directory.getAccountById(session.accountId);
+    // A way back when the académie's mail does not work: never one of its own addresses (the
+    // account's address is on the académie's mail domain). Refused before any code is sent.
+    const ownDomain = account.address.slice(account.address.lastIndexOf("@") + 1).toLowerCase();
+    const targetDomain = target.slice(target.lastIndexOf("@") + 1).toLowerCase();
+    if (targetDomain === ownDomain || targetDomain.endsWith(`.${ownDomain}`)) {
+      throw new DomainError("INVALID_EMAIL", "the recovery address must be outside the académie's mail domain");
+    }
     const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
     const now = this.deps.clock.now();
     await replaceCode(this.deps.db, {
@@ -333,7 +351,6 @@ export class RecoveryService {
       expiresAt: new Date(now.getTime() + CODE_MS).toISOString(),
       attempts: CODE_ATTEMPTS,
     });
-    const account = await this.deps.directory.getAccountById(session.accountId);
     await this.deps.mailer.send({
       to: target,
       ...this.deps.messages.code({

@@ -32,7 +32,22 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     native.pragma("foreign_keys = ON");
     native.pragma("busy_timeout = 5000");
     native.pragma("synchronous = NORMAL");
-    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: native }) });
+    // Kysely prepares every statement afresh; better-sqlite3 statements can be reused, and the
+    // application runs a small, fixed set of statements: keep them prepared.
+    const prepared = new Map<string, SqliteDatabase.Statement>();
+    const database = {
+      close: () => native.close(),
+      prepare: (sqlText: string) => {
+        let statement = prepared.get(sqlText);
+        if (!statement) {
+          if (prepared.size >= 1000) prepared.clear();
+          statement = native.prepare(sqlText);
+          prepared.set(sqlText, statement);
+        }
+        return statement;
+      },
+    };
+    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
     return {
       db,
       dialect: "sqlite",

@@ -1,11 +1,12 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 /**
  * Builds the Fastify application (no listening here: main.ts listens, tests use inject()).
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import helmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import helmet from "helmet";
 import type { Services } from "../services.js";
 import type { Logger } from "../shared/logger.js";
 import { ping } from "../storage/database.js";
@@ -19,6 +20,50 @@ import { portalRoutes } from "./routes/portal.routes.js";
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "static");
 
 const BAD_URL_PATH = "/requete-invalide";
+
+/**
+ * CSP without inline script or style and `frame-ancestors 'none'`, HSTS over https, no referrer,
+ * nosniff, DENY framing, a restrictive Permissions-Policy. helmet computes them; they are the same
+ * for every response, so they are computed once.
+ */
+export function securityHeaders(https: boolean): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const middleware = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        workerSrc: ["'self'", "blob:"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(https ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: https ? { maxAge: 31536000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: "no-referrer" },
+    xFrameOptions: { action: "deny" },
+    crossOriginEmbedderPolicy: false,
+  });
+  const sink = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers[name] = Array.isArray(value) ? value.join(", ") : String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name];
+    },
+  };
+  middleware({} as IncomingMessage, sink as unknown as ServerResponse, () => {});
+  headers["Permissions-Policy"] =
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()";
+  return headers;
+}
 
 export interface AppOptions {
   readonly services: Services;
@@ -51,34 +96,11 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
   });
   const assets = await clientAssets();
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        workerSrc: ["'self'", "blob:"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        ...(https ? { upgradeInsecureRequests: [] } : {}),
-      },
-    },
-    hsts: https ? { maxAge: 31536000, includeSubDomains: true } : false,
-    referrerPolicy: { policy: "no-referrer" },
-    frameguard: { action: "deny" },
-    crossOriginEmbedderPolicy: false,
-  });
-  app.addHook("onSend", async (_req, reply) => {
-    reply.header(
-      "Permissions-Policy",
-      "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()",
-    );
+  // The security headers never change: computed once with helmet, set by one hook.
+  const headers = securityHeaders(https);
+  app.addHook("onRequest", (_req, reply, done) => {
+    reply.headers(headers);
+    done();
   });
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: "/static/", maxAge: "1h", index: false });
   for (const asset of [assets.app, assets.challenge]) {

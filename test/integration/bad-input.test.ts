@@ -94,7 +94,7 @@ describe("bad input on the login form", () => {
     const events = (await ctx.services.audit.list({ limit: 10_000 })).filter(
       (e) =>
         e.action.startsWith("login.") &&
-        (e.details.ip === ip || e.details.username === account.username || e.details.accountId === account.id),
+        (e.details.ip === ip || e.details.username === account.username || e.entityId === String(account.id)),
     );
     assert.deepEqual(
       events.map((e) => e.action),
@@ -257,7 +257,7 @@ describe("replayed forms", () => {
     assert.equal((await c.post("/deconnexion", {})).statusCode, 303);
     await c.get("/?deconnecte");
     const succeeded = async () =>
-      (await ctx.services.audit.list({ action: "login.succeeded" })).filter((e) => e.details.accountId === account.id)
+      (await ctx.services.audit.list({ action: "login.succeeded" })).filter((e) => e.entityId === String(account.id))
         .length;
     assert.equal(await succeeded(), 1);
 

@@ -205,14 +205,17 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       status,
     );
   };
+  // Wildcards rather than `:id` / `:token`: the router answers a parameter over 100 characters
+  // itself, with a bare English JSON 414 echoing the path; here any value reaches the handler and
+  // gets the French page (404, or "lien non valable").
   const accountIdParam = (req: FastifyRequest) => {
-    const raw = (req.params as Record<string, string>).id ?? "";
+    const raw = (req.params as Record<string, string>)["*"] ?? "";
     return /^\d{1,10}$/.test(raw) ? Number(raw) : -1;
   };
-  app.get("/assistance/compte/mot-de-passe/:id", async (req, reply) =>
+  app.get("/assistance/compte/mot-de-passe/*", async (req, reply) =>
     recoveryPasswordPage(req, reply, accountIdParam(req)),
   );
-  app.post("/assistance/compte/mot-de-passe/:id", async (req, reply) => {
+  app.post("/assistance/compte/mot-de-passe/*", async (req, reply) => {
     const session = recoverySession(req, reply);
     if (!session) return reply;
     const accountId = accountIdParam(req);
@@ -391,12 +394,10 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       if (isDomainError(error, "INVALID_CODE")) {
         const left = error.details.attemptsLeft;
         const message = typeof left === "number" ? t.codeWrong(left) : t.codeExpired;
-        return accountPage(
-          req,
-          reply,
-          { emailErrors: { code: [message], ...(typeof left === "number" ? {} : { email: [message] }) } },
-          400,
-        );
+        // With tries left the message goes to the code field; otherwise that field is gone from the
+        // page (no live code), so it goes to the address field, where a new code is asked for.
+        const at = typeof left === "number" && left > 0 ? "code" : "email";
+        return accountPage(req, reply, { emailErrors: { [at]: [message] } }, 400);
       }
       if (isDomainError(error, "INVALID_EMAIL")) {
         return accountPage(req, reply, { emailErrors: { email: [t.fieldProblems.email.format] } }, 400);
@@ -426,7 +427,7 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       />,
       410,
     );
-  const tokenParam = (req: FastifyRequest) => (req.params as Record<string, string>).token ?? "";
+  const tokenParam = (req: FastifyRequest) => (req.params as Record<string, string>)["*"] ?? "";
   const resetPage = async (req: FastifyRequest, reply: FastifyReply, errors: FieldErrors = {}, status = 200) => {
     const token = tokenParam(req);
     try {
@@ -444,12 +445,12 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       throw error;
     }
   };
-  app.get("/assistance/reinitialiser/:token", async (req, reply) => {
+  app.get("/assistance/reinitialiser/*", async (req, reply) => {
     // The link's token must not leak through the Referer of anything this page loads.
     reply.header("Referrer-Policy", "no-referrer");
     return resetPage(req, reply);
   });
-  app.post("/assistance/reinitialiser/:token", async (req, reply) => {
+  app.post("/assistance/reinitialiser/*", async (req, reply) => {
     const body = formBody(req.body);
     const newPassword = field(body, "newPassword");
     const confirmation = field(body, "confirmation");
