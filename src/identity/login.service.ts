@@ -51,12 +51,29 @@ export function normalizeIdentifier(raw: string): string {
   return raw.normalize("NFC").trim().toLowerCase();
 }
 
+/** How long a page may reuse the answer to "does this address need a challenge?". */
+const CHALLENGE_HINT_MS = 2_000;
+const CHALLENGE_HINT_MAX = 10_000;
+
 export class LoginService {
+  /**
+   * A short-lived hint for rendering the login page (every GET / would otherwise query the shared
+   * counters). It only decides whether the page shows the widget: `login()` always asks the shared
+   * store, so an instance with a stale hint refuses the attempt and shows the widget then.
+   */
+  readonly #challengeHints = new Map<string, { value: boolean; until: number }>();
+
   constructor(private readonly deps: LoginDeps) {}
 
   /** Whether the form for this client address must carry a proof-of-work challenge. */
-  challengeRequired(ip: string): Promise<boolean> {
-    return this.deps.ipFailures.isOver(ipKey(ip));
+  async challengeRequired(ip: string): Promise<boolean> {
+    const now = this.deps.clock.now().getTime();
+    const hint = this.#challengeHints.get(ip);
+    if (hint && hint.until > now) return hint.value;
+    const value = await this.deps.ipFailures.isOver(ipKey(ip));
+    if (this.#challengeHints.size >= CHALLENGE_HINT_MAX) this.#challengeHints.clear();
+    this.#challengeHints.set(ip, { value, until: now + CHALLENGE_HINT_MS });
+    return value;
   }
 
   async login(input: LoginInput): Promise<LoginSuccess> {
@@ -79,7 +96,7 @@ export class LoginService {
         details: { ...meta, ...details },
       });
 
-    if (await this.challengeRequired(input.ip)) {
+    if (await this.deps.ipFailures.isOver(ipKey(input.ip))) {
       if (!input.challenge || !(await this.deps.challenge.verify(input.challenge))) {
         await record("login.challenge_required");
         throw new DomainError("CHALLENGE_REQUIRED", "a solved proof-of-work challenge is required");
@@ -90,7 +107,7 @@ export class LoginService {
     // Throttle by account when it exists (username and address share one counter), else by what
     // was typed: the same policy either way, so the throttle tells nothing about existence.
     const key = credentials ? `login:acct:${credentials.account.id}` : `login:name:${sha256Hex(identifier)}`;
-    const decision = await this.deps.accountThrottle.check(key);
+    const { decision, hasStreak } = await this.deps.accountThrottle.checkWithStreak(key);
     if (!decision.allowed) {
       await record("login.throttled", { retryAt: decision.retryAt.toISOString(), reason: decision.reason });
       throw new DomainError("THROTTLED", "too many failed attempts for this account", { retryAt: decision.retryAt });
@@ -114,11 +131,13 @@ export class LoginService {
     if (!ok || !credentials) {
       const next = await this.deps.accountThrottle.recordFailure(key);
       await this.deps.ipFailures.recordFailure(ipKey(input.ip));
+      this.#challengeHints.delete(input.ip);
       await record("login.failed", next.allowed ? {} : { throttledUntil: next.retryAt.toISOString() });
       throw new DomainError("INVALID_CREDENTIALS", "invalid username or password");
     }
 
-    await this.deps.accountThrottle.recordSuccess(key);
+    // The common case, a first try that succeeds, writes nothing here.
+    if (hasStreak) await this.deps.accountThrottle.recordSuccess(key);
     const account = credentials.account;
     const mustChangePassword = account.passwordState !== "personal";
     if (!mustChangePassword && credentials.passwordHash !== null && hasher.needsRehash(credentials.passwordHash)) {

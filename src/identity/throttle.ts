@@ -91,8 +91,14 @@ export class BackoffThrottle {
 
   /** May an attempt on `key` be made now? */
   async check(key: string): Promise<ThrottleDecision> {
+    return (await this.checkWithStreak(key)).decision;
+  }
+
+  /** The decision, and whether the key has a failure streak that a success must reset. */
+  async checkWithStreak(key: string): Promise<{ decision: ThrottleDecision; hasStreak: boolean }> {
     const now = this.clock.now();
-    return decide(this.policy, await this.store.read(key, now, this.policy.windowMs), now);
+    const state = await this.store.read(key, now, this.policy.windowMs);
+    return { decision: decide(this.policy, state, now), hasStreak: state.consecutiveFailures > 0 };
   }
 
   /** Records a failed attempt; returns the decision for the NEXT attempt (to tell the user when). */
