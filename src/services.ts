@@ -84,7 +84,7 @@ function recoveryMessages(config: Config): RecoveryMessages {
           to: "",
           username: p.username,
           code: p.code,
-          purpose: "recovery-address",
+          purpose: p.purpose === "recovery_signin" ? "second-factor" : "recovery-address",
           validMinutes: p.minutes,
           maxAttempts: p.attempts,
         }),
@@ -180,6 +180,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     secret: config.secret,
     publicUrl: config.publicUrl,
     db,
+    requireCode: config.recoveryRequireCode,
   });
   return {
     config,

@@ -39,6 +39,8 @@ export interface Config {
   readonly sessionMaxHours: number;
   readonly passwordMinLength: number;
   readonly passwordMaxLength: number;
+  /** The NUMEN path also requires a 6-digit code sent to the account's confirmed recovery address. */
+  readonly recoveryRequireCode: boolean;
   /** Password checks waiting for a core, past which the service answers 503. */
   readonly hashQueue: number;
   /** SMTP relay for outbound messages, `smtp://` or `smtps://` (unset: the local outbox, `sesame outbox`). */
@@ -69,6 +71,15 @@ function readInt(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be a whole number between ${min} and ${max} (got ${shown(raw)})`);
   }
   return value;
+}
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = raw.trim().toLowerCase();
+  if (["true", "1", "yes"].includes(value)) return true;
+  if (["false", "0", "no"].includes(value)) return false;
+  throw new ConfigError(`${name} must be true or false (got ${shown(raw)})`);
 }
 
 function readText(env: Env, name: string, fallback: string): string {
@@ -211,6 +222,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     redisUrl: redisRaw === "" ? null : redisRaw,
     trustProxy: ["true", "1", "yes"].includes(trustRaw),
+    recoveryRequireCode: readBoolean(env, "SESAME_RECOVERY_REQUIRE_CODE", false),
     sessionIdleMinutes: readInt(env, "SESAME_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
     sessionMaxHours: readInt(env, "SESAME_SESSION_MAX_HOURS", 12, 1, 24 * 30),
     passwordMinLength,

@@ -4,7 +4,7 @@
  */
 import type { Redis } from "ioredis";
 
-export type SessionKind = "webmail" | "password_change" | "recovery" | "account";
+export type SessionKind = "webmail" | "password_change" | "recovery" | "recovery_pending" | "account";
 
 export interface SessionRecord {
   readonly idHash: string;

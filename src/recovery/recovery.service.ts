@@ -53,7 +53,10 @@ export interface RecoveryMessages {
     subject: string;
     text: string;
   };
-  code(p: { username: string; code: string; minutes: number; attempts: number }): { subject: string; text: string };
+  code(p: { username: string; code: string; purpose: CodePurpose; minutes: number; attempts: number }): {
+    subject: string;
+    text: string;
+  };
 }
 
 export interface RecoveryDeps {
@@ -71,7 +74,11 @@ export interface RecoveryDeps {
   readonly secret: string;
   readonly publicUrl: string;
   readonly db: Parameters<typeof insertResetToken>[0];
+  /** SESAME_RECOVERY_REQUIRE_CODE: the NUMEN path also asks a code sent to the recovery address. */
+  readonly requireCode?: boolean;
 }
+
+export type CodePurpose = "recovery_email" | "recovery_signin";
 
 export interface NumenSignInInput {
   readonly numen: string;
@@ -166,6 +173,13 @@ export class RecoveryService {
       throw new DomainError("IDENTIFICATION_FAILED", "no active person with an account of this type matches");
     }
     await this.deps.numenThrottle.recordSuccess(key);
+    if (this.deps.requireCode && first.recoveryEmail && first.recoveryConfirmed) {
+      // NUMEN + birth date is weak proof: when configured, a code sent to the recovery address too.
+      await this.sendCode(first, "recovery_signin", first.recoveryEmail);
+      const pending = await this.deps.sessions.start(first.id, "recovery_pending", meta, RECOVERY_SESSION_MS);
+      await this.audit("recovery.numen_succeeded_code_sent", meta, first.id);
+      return pending;
+    }
     const started = await this.deps.sessions.start(first.id, "recovery", meta, RECOVERY_SESSION_MS);
     await this.audit("recovery.numen_succeeded", meta, first.id);
     return started;
@@ -340,13 +354,20 @@ export class RecoveryService {
     if (targetDomain === ownDomain || targetDomain.endsWith(`.${ownDomain}`)) {
       throw new DomainError("INVALID_EMAIL", "the recovery address must be outside the académie's mail domain");
     }
+    await this.sendCode(account, "recovery_email", target);
+    await this.audit("recovery.email_code_sent", {}, session.accountId);
+    return target;
+  }
+
+  /** A fresh 6-digit code for `purpose`, sent to `target` (an older live one stops working). */
+  private async sendCode(account: Account, purpose: CodePurpose, target: string): Promise<void> {
     const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
     const now = this.deps.clock.now();
     await replaceCode(this.deps.db, {
-      accountId: session.accountId,
-      purpose: "recovery_email",
+      accountId: account.id,
+      purpose,
       target,
-      codeHash: keyedHash(this.deps.secret, `code:${session.accountId}:${code}`),
+      codeHash: keyedHash(this.deps.secret, `code:${account.id}:${code}`),
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + CODE_MS).toISOString(),
       attempts: CODE_ATTEMPTS,
@@ -356,12 +377,29 @@ export class RecoveryService {
       ...this.deps.messages.code({
         username: account.username,
         code,
+        purpose,
         minutes: CODE_MS / 60_000,
         attempts: CODE_ATTEMPTS,
       }),
     });
-    await this.audit("recovery.email_code_sent", {}, session.accountId);
-    return target;
+  }
+
+  /** Checks a code (3 tries, 10 minutes); returns the address it was sent to. */
+  private async checkCode(accountId: number, purpose: CodePurpose, code: string): Promise<string> {
+    const stored = await findLiveCode(this.deps.db, accountId, purpose);
+    const now = this.deps.clock.now().toISOString();
+    if (!stored || stored.expiresAt <= now || stored.attemptsLeft <= 0) {
+      throw new DomainError("INVALID_CODE", "no live code: ask for a new one", { expired: true });
+    }
+    const ok =
+      /^\d{6}$/.test(code.trim()) &&
+      safeEqual(keyedHash(this.deps.secret, `code:${accountId}:${code.trim()}`), stored.codeHash);
+    if (!ok) {
+      await spendCodeAttempt(this.deps.db, stored.id);
+      throw new DomainError("INVALID_CODE", "wrong code", { attemptsLeft: stored.attemptsLeft - 1 });
+    }
+    if (!(await consumeCode(this.deps.db, stored.id, now))) throw new DomainError("INVALID_CODE", "code already used");
+    return stored.target;
   }
 
   /** The address waiting for its code, if any. */
@@ -371,20 +409,32 @@ export class RecoveryService {
   }
 
   async confirmRecoveryEmail(session: Session, code: string): Promise<void> {
-    const stored = await findLiveCode(this.deps.db, session.accountId, "recovery_email");
-    const now = this.deps.clock.now().toISOString();
-    if (!stored || stored.expiresAt <= now || stored.attemptsLeft <= 0) {
-      throw new DomainError("INVALID_CODE", "no live code: ask for a new one", { expired: true });
-    }
-    const ok =
-      /^\d{6}$/.test(code.trim()) &&
-      safeEqual(keyedHash(this.deps.secret, `code:${session.accountId}:${code.trim()}`), stored.codeHash);
-    if (!ok) {
-      await spendCodeAttempt(this.deps.db, stored.id);
-      throw new DomainError("INVALID_CODE", "wrong code", { attemptsLeft: stored.attemptsLeft - 1 });
-    }
-    if (!(await consumeCode(this.deps.db, stored.id, now))) throw new DomainError("INVALID_CODE", "code already used");
-    await this.deps.directory.setRecoveryEmail(session.accountId, stored.target, "web:account");
+    const target = await this.checkCode(session.accountId, "recovery_email", code);
+    await this.deps.directory.setRecoveryEmail(session.accountId, target, "web:account");
+  }
+
+  /**
+   * Optional hardening (SESAME_RECOVERY_REQUIRE_CODE): the code sent to the confirmed recovery
+   * address after the NUMEN step; the right code turns the pending session into a recovery one.
+   */
+  async confirmSignInCode(
+    pending: Session,
+    code: string,
+    meta: { ip: string; userAgent: string },
+  ): Promise<{ token: string; session: Session }> {
+    await this.checkCode(pending.accountId, "recovery_signin", code);
+    await this.deps.sessions.endOne(pending.accountId, pending.idHash);
+    const started = await this.deps.sessions.start(pending.accountId, "recovery", meta, RECOVERY_SESSION_MS);
+    await this.audit("recovery.code_succeeded", { ip: meta.ip }, pending.accountId);
+    return started;
+  }
+
+  /** Where the sign-in code went, partly hidden (a***@example.org), for the code page. */
+  async signInCodeTarget(pending: Session): Promise<string | null> {
+    const code = await findLiveCode(this.deps.db, pending.accountId, "recovery_signin");
+    if (!code) return null;
+    const [local = "", domain = ""] = code.target.split("@");
+    return `${local.slice(0, 1)}***@${domain}`;
   }
 
   /** The account page: the last 10 sign-ins and the open sessions. */

@@ -251,6 +251,10 @@ export const fr = {
     resetFor: (username: string) => `Compte : ${username}`,
     resetDone: (username: string) =>
       `Le mot de passe de ${username} a été modifié. Vous pouvez maintenant vous connecter au webmail.`,
+    signInCodeTitle: "Code de vérification",
+    signInCodeText: (target: string) =>
+      `Pour protéger votre compte, un code à 6 chiffres vient d'être envoyé à votre adresse de secours (${target}). Il est valable 10 minutes.`,
+    signInCodeRestart: "Recommencer l'identification",
     invalidLinkTitle: "Lien non valable",
     backToAssistance: "Revenir à l'Assistance",
     backToWebmail: "Aller au webmail",

@@ -24,6 +24,7 @@ import {
   NumenSignInPage,
   type NumenViewModel,
   RecoveryInfoPage,
+  SignInCodePage,
 } from "../views/assistance.view.js";
 import type { FieldErrors } from "../views/components.js";
 import { ruleMessage } from "./portal.routes.js";
@@ -118,13 +119,13 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       accountType: field(body, "accountType"),
     };
     try {
-      const { token } = await services.recovery.numenSignIn({
+      const { token, session } = await services.recovery.numenSignIn({
         ...typed,
         ...meta(req),
         challenge: field(body, "altcha", 8192) || undefined,
       });
       reply.startAssistanceSession(token, RECOVERY_SESSION_MS);
-      return reply.redirect("/assistance/compte", 303);
+      return reply.redirect(session.kind === "recovery_pending" ? "/assistance/code" : "/assistance/compte", 303);
     } catch (error) {
       if (isDomainError(error, "VALIDATION_FAILED")) {
         const fields = error.details.fields as Record<string, NumenFieldProblem>;
@@ -155,9 +156,41 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
     }
   });
 
+  // Optional second step (SESAME_RECOVERY_REQUIRE_CODE): the code sent to the recovery address.
+  const codePage = async (req: FastifyRequest, reply: FastifyReply, errors: FieldErrors = {}, status = 200) => {
+    const pending = req.assistanceSession;
+    if (pending?.kind !== "recovery_pending") return reply.redirect("/assistance/numen", 303);
+    const target = (await services.recovery.signInCodeTarget(pending)) ?? "";
+    return sendPage(reply, <SignInCodePage ctx={ctx(req)} target={target} errors={errors} />, status);
+  };
+  app.get("/assistance/code", async (req, reply) => codePage(req, reply));
+  app.post("/assistance/code", async (req, reply) => {
+    const pending = req.assistanceSession;
+    if (pending?.kind !== "recovery_pending") return reply.redirect("/assistance/numen?expire", 303);
+    try {
+      const { token } = await services.recovery.confirmSignInCode(
+        pending,
+        field(formBody(req.body), "code", 32),
+        meta(req),
+      );
+      reply.startAssistanceSession(token, RECOVERY_SESSION_MS);
+      return reply.redirect("/assistance/compte", 303);
+    } catch (error) {
+      if (isDomainError(error, "INVALID_CODE")) {
+        const left = error.details.attemptsLeft;
+        return codePage(req, reply, { code: [typeof left === "number" ? t.codeWrong(left) : t.codeExpired] }, 400);
+      }
+      throw error;
+    }
+  });
+
   // A4 — what the recovery session shows, and the password change it allows.
   const recoverySession = (req: FastifyRequest, reply: FastifyReply) => {
     if (req.assistanceSession?.kind === "recovery") return req.assistanceSession;
+    if (req.assistanceSession?.kind === "recovery_pending") {
+      reply.redirect("/assistance/code", 303);
+      return null;
+    }
     reply.redirect(req.assistanceToken ? "/assistance/numen?expire" : "/assistance/numen", 303);
     return null;
   };

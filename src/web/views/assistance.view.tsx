@@ -565,3 +565,32 @@ export function AssistanceMessagePage({
     </Layout>
   );
 }
+
+export function SignInCodePage({ ctx, target, errors }: { ctx: PageContext; target: string; errors?: FieldErrors }) {
+  const e = errors ?? {};
+  return (
+    <Layout title={t.signInCodeTitle} ctx={ctx} hasErrors={Object.keys(e).length > 0}>
+      <h1>{t.signInCodeTitle}</h1>
+      <p>{t.signInCodeText(target)}</p>
+      <ErrorSummary errors={e} labels={{ code: t.codeField }} />
+      <form method="post" action="/assistance/code" class="form" novalidate>
+        <CsrfInput token={ctx.csrfToken} />
+        <Field
+          name="code"
+          label={t.codeField}
+          hint={t.codeHint}
+          errors={e.code}
+          autocomplete="one-time-code"
+          inputMode="numeric"
+          required
+        />
+        <button type="submit" class="button-primary">
+          {t.submit}
+        </button>
+      </form>
+      <p>
+        <a href="/assistance/numen">{t.signInCodeRestart}</a>
+      </p>
+    </Layout>
+  );
+}
