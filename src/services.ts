@@ -17,13 +17,13 @@ import { SessionService } from "./identity/session.service.js";
 import { RedisSessionStore } from "./identity/session-store.js";
 import { ACCOUNT_POLICY, BackoffThrottle, LOGIN_IP_POLICY, WindowCounter } from "./identity/throttle.js";
 import { createThrottleStores } from "./identity/throttle.repository.js";
-import { passwordChangedMessage, resetLinkMessage, verificationCodeMessage } from "./mail/outbound.js";
 import { OutboundService } from "./mail/outbound.service.js";
 import { type RecoveryMessages, RecoveryService } from "./recovery/recovery.service.js";
 import { type Clock, systemClock } from "./shared/clock.js";
 import { closeRedis, openRedis, pingRedis, type Redis } from "./shared/redis.js";
 import { type Database, type DatabaseOptions, openDatabase } from "./storage/database.js";
 import { migrateToLatest } from "./storage/migrate.js";
+import { passwordChangedMessage, resetLinkMessage, verificationCodeMessage } from "./web/i18n/messages.fr.js";
 
 export interface Services {
   readonly config: Config;

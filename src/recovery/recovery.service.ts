@@ -46,7 +46,7 @@ export interface Mailer {
   send(message: { to: string; subject: string; text: string }): Promise<void>;
 }
 
-/** The texts of the messages (French, from web/i18n/fr.ts, passed in by the composition root). */
+/** The texts of the messages (French, from web/i18n/messages.fr.ts, passed in by the composition root). */
 export interface RecoveryMessages {
   passwordChanged(p: { username: string; address: string; when: Date; ip: string }): { subject: string; text: string };
   resetLink(p: { username: string; link: string; minutes: number; when: Date; ip: string }): {

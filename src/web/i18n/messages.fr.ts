@@ -1,0 +1,144 @@
+/**
+ * The French texts of the messages Sésame sends (password changed, reset link, verification code),
+ * beside the pages' texts (fr.ts). Plain text (no HTML): a link stands alone on its line so that
+ * every mail client makes it clickable, and no message ever carries a password or a NUMEN.
+ */
+import type { MessageContext, OutboundMessage } from "../../mail/outbound.js";
+
+/** "15 janvier 2026 à 09 h 00", in the académie's time zone. */
+function parisDateTime(date: Date): string {
+  const day = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "Europe/Paris" }).format(date);
+  const time = new Intl.DateTimeFormat("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris" })
+    .format(date)
+    .replace(":", " h ");
+  return `${day} à ${time}`;
+}
+
+function minutes(n: number): string {
+  return n <= 1 ? "1 minute" : `${n} minutes`;
+}
+
+function fromAddress(ip: string | null | undefined): string {
+  return ip ? ` (adresse IP ${ip})` : "";
+}
+
+/** The closing lines of every message ("-- " is the signature separator mail clients recognise). */
+function signature(ctx: MessageContext): string {
+  return [
+    "-- ",
+    `Sésame — ${ctx.academieName}`,
+    "Message envoyé automatiquement : merci de ne pas y répondre.",
+    "L'académie ne vous demandera jamais votre mot de passe, ni par message, ni par téléphone.",
+  ].join("\n");
+}
+
+function assistanceUrl(ctx: MessageContext): string {
+  return `${ctx.publicUrl.replace(/\/+$/, "")}/assistance`;
+}
+
+const VIA = {
+  assistance: "l'Assistance à l'identification",
+  webmail: "le webmail",
+} as const;
+
+/**
+ * Issue 4, section 5: sent to the account's own mailbox and to its recovery address after a password
+ * change ("Votre mot de passe a été modifié le … depuis …; si ce n'est pas vous, …").
+ */
+export function passwordChangedMessage(
+  ctx: MessageContext,
+  input: {
+    readonly to: string;
+    readonly username: string;
+    readonly address: string;
+    readonly at: Date;
+    readonly via: keyof typeof VIA;
+    readonly ip?: string | null;
+  },
+): OutboundMessage {
+  const text = [
+    "Bonjour,",
+    "",
+    `Le mot de passe de votre compte ${input.username} (${input.address}) a été modifié le ${parisDateTime(input.at)} depuis ${VIA[input.via]}${fromAddress(input.ip)}.`,
+    "",
+    "Si vous êtes à l'origine de ce changement, vous n'avez rien à faire.",
+    "",
+    "Si ce n'est pas vous, quelqu'un connaît peut-être vos informations de connexion :",
+    "- choisissez sans attendre un nouveau mot de passe avec l'Assistance à l'identification :",
+    `  ${assistanceUrl(ctx)}`,
+    `- puis prévenez l'assistance du rectorat au ${ctx.rectoratPhone}.`,
+    "",
+    signature(ctx),
+  ].join("\n");
+  return { to: input.to, subject: "Votre mot de passe a été modifié", text };
+}
+
+/**
+ * Issue 4, section 7: the single-use link sent to a confirmed recovery address. The username is
+ * given too: the person may have asked with their recovery address because they forgot it.
+ */
+export function resetLinkMessage(
+  ctx: MessageContext,
+  input: {
+    readonly to: string;
+    readonly username: string;
+    readonly link: string;
+    readonly validMinutes: number;
+    readonly at: Date;
+    readonly ip?: string | null;
+  },
+): OutboundMessage {
+  const text = [
+    "Bonjour,",
+    "",
+    `Une demande de réinitialisation du mot de passe du compte ${input.username} a été faite le ${parisDateTime(input.at)} sur l'Assistance à l'identification${fromAddress(input.ip)}.`,
+    "",
+    `Pour choisir un nouveau mot de passe, ouvrez ce lien dans les ${minutes(input.validMinutes)} :`,
+    "",
+    input.link,
+    "",
+    "Ce lien ne sert qu'une fois. Une nouvelle demande ou un changement de mot de passe l'annule.",
+    "",
+    "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.",
+    "",
+    signature(ctx),
+  ].join("\n");
+  return { to: input.to, subject: "Réinitialisation de votre mot de passe", text };
+}
+
+const CODE_PURPOSE = {
+  /** Section 6: confirming a personal recovery address. */
+  "recovery-address": (username: string) =>
+    `Pour confirmer cette adresse comme adresse de récupération du compte ${username}, saisissez ce code sur l'Assistance à l'identification :`,
+  /** Section 10: the optional second step of the NUMEN path. */
+  "second-factor": (username: string) =>
+    `Pour accéder aux informations du compte ${username} sur l'Assistance à l'identification, saisissez ce code :`,
+} as const;
+
+/** A 6-digit code sent to an address (issue 4, sections 6 and 10). */
+export function verificationCodeMessage(
+  ctx: MessageContext,
+  input: {
+    readonly to: string;
+    readonly username: string;
+    readonly code: string;
+    readonly purpose: keyof typeof CODE_PURPOSE;
+    readonly validMinutes: number;
+    readonly maxAttempts: number;
+  },
+): OutboundMessage {
+  const text = [
+    "Bonjour,",
+    "",
+    CODE_PURPOSE[input.purpose](input.username),
+    "",
+    `    ${input.code}`,
+    "",
+    `Ce code est valable ${minutes(input.validMinutes)}, avec ${input.maxAttempts} essais au plus. Ne le communiquez à personne.`,
+    "",
+    "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.",
+    "",
+    signature(ctx),
+  ].join("\n");
+  return { to: input.to, subject: "Votre code de vérification", text };
+}
