@@ -154,7 +154,7 @@ export class RecoveryService {
     }
     // Per claimed NUMEN, whether it exists or not (keyed hash: no NUMEN in clear anywhere).
     const key = `recovery:numen:${keyedHash(this.deps.secret, numen)}`;
-    const decision = await this.deps.numenThrottle.check(key);
+    const { decision, hasStreak } = await this.deps.numenThrottle.checkWithStreak(key);
     if (!decision.allowed) {
       await this.audit("recovery.throttled", { ...meta, retryAt: decision.retryAt.toISOString() });
       throw new DomainError("THROTTLED", "too many failed attempts for this NUMEN", { retryAt: decision.retryAt });
@@ -172,7 +172,8 @@ export class RecoveryService {
       );
       throw new DomainError("IDENTIFICATION_FAILED", "no active person with an account of this type matches");
     }
-    await this.deps.numenThrottle.recordSuccess(key);
+    // The common case, a first try that succeeds, writes nothing here.
+    if (hasStreak) await this.deps.numenThrottle.recordSuccess(key);
     if (this.deps.requireCode && first.recoveryEmail && first.recoveryConfirmed) {
       // NUMEN + birth date is weak proof: when configured, a code sent to the recovery address too.
       await this.sendCode(first, "recovery_signin", first.recoveryEmail);
