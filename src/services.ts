@@ -63,7 +63,7 @@ function recoveryMessages(config: Config): RecoveryMessages {
           username: p.username,
           address: p.address,
           at: p.when,
-          via: "assistance",
+          via: p.via,
           ip: p.ip,
         }),
       ),
@@ -157,7 +157,16 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     clock,
   });
   const policy = new PasswordPolicy({ minLength: config.passwordMinLength, maxLength: config.passwordMaxLength });
-  const passwords = new PasswordService({ directory, hasher, policy, sessions });
+  // Every password change is notified and cancels reset links: the recovery module does it, and is
+  // built below (it needs the password service), hence the late binding.
+  let recoveryRef: RecoveryService | undefined;
+  const passwords = new PasswordService({
+    directory,
+    hasher,
+    policy,
+    sessions,
+    onChanged: async (accountId, ip, via) => recoveryRef?.passwordChanged(accountId, ip, via),
+  });
   const outbound = new OutboundService({
     db,
     clock,
@@ -182,6 +191,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     db,
     requireCode: config.recoveryRequireCode,
   });
+  recoveryRef = recovery;
   return {
     config,
     database,

@@ -140,23 +140,35 @@ export class DirectoryService {
     return (await findAccountsOfPerson(this.deps.db, account.holder.personId)).filter((a) => !a.disabled);
   }
 
-  /** Accounts whose confirmed recovery address is `email` (any case of the domain). */
+  /** Accounts whose confirmed recovery address is `email` (any case). */
   async accountsByRecoveryEmail(email: string): Promise<Account[]> {
     let normalized: string;
     try {
-      normalized = parseEmail(email);
+      normalized = this.recoveryAddress(email);
     } catch {
       return [];
     }
     return findAccountsByRecoveryEmail(this.deps.db, normalized);
   }
 
+  /**
+   * A recovery address as stored: checked, lower case (people type it in any case), and outside the
+   * académie's mail, subdomains included — it must work when the account does not.
+   */
+  recoveryAddress(email: string): string {
+    const normalized = parseEmail(email).toLowerCase();
+    const domain = normalized.slice(normalized.lastIndexOf("@") + 1);
+    if (domain === this.deps.mailDomain || domain.endsWith(`.${this.deps.mailDomain}`)) {
+      throw new DomainError("INVALID_EMAIL", `the recovery address must be outside ${this.deps.mailDomain}`, {
+        reason: "inside_domain",
+      });
+    }
+    return normalized;
+  }
+
   /** Sets (confirmed) or clears the recovery address of an account, with its audit event. */
   async setRecoveryEmail(accountId: number, email: string | null, actor: string): Promise<void> {
-    const normalized = email === null ? null : parseEmail(email);
-    if (normalized?.toLowerCase().endsWith(`@${this.deps.mailDomain}`)) {
-      throw new DomainError("INVALID_EMAIL", `the recovery address must be outside ${this.deps.mailDomain}`);
-    }
+    const normalized = email === null ? null : this.recoveryAddress(email);
     await this.deps.db.transaction().execute(async (trx) => {
       await updateRecoveryEmail(trx, accountId, normalized, normalized !== null, this.deps.clock.now().toISOString());
       await this.deps.audit.record(
@@ -218,12 +230,7 @@ export class DirectoryService {
     if (base === null || localBase === null) {
       throw new DomainError("INVALID_NAME", "nom and prenom must contain Latin letters to make a username");
     }
-    const recoveryEmail = parseEmail(input.recoveryEmail);
-    // Outside the académie's mail, subdomains included: it must work when the account does not.
-    const recoveryDomain = recoveryEmail.slice(recoveryEmail.lastIndexOf("@") + 1).toLowerCase();
-    if (recoveryDomain === this.deps.mailDomain || recoveryDomain.endsWith(`.${this.deps.mailDomain}`)) {
-      throw new DomainError("INVALID_EMAIL", `the recovery address must be outside ${this.deps.mailDomain}`);
-    }
+    const recoveryEmail = this.recoveryAddress(input.recoveryEmail);
     const username = await this.deps.db.transaction().execute(async (trx) => {
       const names = await loadIssuedNames(trx);
       const chosen = firstFree(`ext-${base}`, (c) => names.usernames.has(c));

@@ -16,6 +16,8 @@ export interface PasswordDeps {
   readonly hasher: PasswordHasher;
   readonly policy: PasswordPolicy;
   readonly sessions: SessionService;
+  /** Told after every change (the holder is notified, reset links die): wired to the recovery module. */
+  readonly onChanged?: (accountId: number, ip: string, via: "webmail" | "assistance") => Promise<void>;
 }
 
 export interface ChangeInput {
@@ -102,6 +104,7 @@ export class PasswordService {
       details: { ip: input.ip, username: c.account.username },
     });
     await this.deps.sessions.endAllForAccount(input.accountId, keepSessionIdHash);
+    await this.deps.onChanged?.(input.accountId, input.ip, input.actor === "web:webmail" ? "webmail" : "assistance");
   }
 
   /**

@@ -12,7 +12,7 @@ import { randomInt } from "node:crypto";
 import type { AuditService } from "../audit/audit.service.js";
 import type { DirectoryService } from "../directory/directory.service.js";
 import type { Account } from "../directory/directory.types.js";
-import { normalizeNumen, parseBirthDate, parseEmail } from "../directory/identifiers.js";
+import { normalizeNumen, parseBirthDate } from "../directory/identifiers.js";
 import type { ChallengeService } from "../identity/challenge.js";
 import type { PasswordService } from "../identity/password.service.js";
 import type { Session, SessionService } from "../identity/session.service.js";
@@ -48,7 +48,10 @@ export interface Mailer {
 
 /** The texts of the messages (French, from web/i18n/messages.fr.ts, passed in by the composition root). */
 export interface RecoveryMessages {
-  passwordChanged(p: { username: string; address: string; when: Date; ip: string }): { subject: string; text: string };
+  passwordChanged(p: { username: string; address: string; when: Date; ip: string; via: "webmail" | "assistance" }): {
+    subject: string;
+    text: string;
+  };
   resetLink(p: { username: string; link: string; minutes: number; when: Date; ip: string }): {
     subject: string;
     text: string;
@@ -90,7 +93,7 @@ export interface NumenSignInInput {
 }
 
 /** Field-level problems of the NUMEN form, by field: the web layer words them. */
-export type NumenFieldProblem = "missing" | "format" | "impossible" | "out_of_range" | "unknown";
+export type NumenFieldProblem = "missing" | "format" | "impossible" | "out_of_range" | "unknown" | "inside_domain";
 
 function validationError(fields: Record<string, NumenFieldProblem>): DomainError {
   return new DomainError("VALIDATION_FAILED", `invalid fields: ${Object.keys(fields).join(", ")}`, { fields });
@@ -211,7 +214,6 @@ export class RecoveryService {
       },
       session.idHash,
     );
-    await this.afterPasswordChange(account, input.ip);
     return account;
   }
 
@@ -222,19 +224,22 @@ export class RecoveryService {
   ): Promise<void> {
     const account = await this.deps.directory.getAccountById(session.accountId);
     await this.deps.passwords.change({ ...input, accountId: account.id, actor: "web:account" }, session.idHash);
-    await this.afterPasswordChange(account, input.ip);
   }
 
-  /** After any password change here: older reset links die; the holder is told, everywhere. */
-  private async afterPasswordChange(account: Account, ip: string): Promise<void> {
+  /**
+   * After every password change (webmail, assistance, reset link — PasswordService calls it): older
+   * reset links die, and the holder is told at the account's address and at its recovery address.
+   */
+  async passwordChanged(accountId: number, ip: string, via: "webmail" | "assistance"): Promise<void> {
     const now = this.deps.clock.now();
-    await cancelResetTokens(this.deps.db, account.id, now.toISOString());
-    const fresh = await this.deps.directory.getAccountById(account.id);
+    await cancelResetTokens(this.deps.db, accountId, now.toISOString());
+    const fresh = await this.deps.directory.getAccountById(accountId);
     const message = this.deps.messages.passwordChanged({
       username: fresh.username,
       address: fresh.address,
       when: now,
       ip,
+      via,
     });
     const recipients = [
       fresh.address,
@@ -306,9 +311,9 @@ export class RecoveryService {
     if (!stored || stored.usedAt || stored.cancelledAt || stored.expiresAt <= now) {
       throw new DomainError("INVALID_LINK", "unknown, used, cancelled or expired reset link");
     }
-    // A password change cancels the links sent before it, wherever it was made: the changes made
-    // here cancel them at once (afterPasswordChange), but the webmail's own change (identity module)
-    // does not know about links. Every change is in the audit trail, in the same transaction.
+    // A password change cancels the links sent before it, wherever it was made (passwordChanged,
+    // called by PasswordService). The audit trail, written in the same transaction as every change,
+    // is checked too, so that a link never outlives a change even if that call failed.
     const [lastChange] = await this.deps.audit.forEntity("account", stored.accountId, PASSWORD_CHANGE_ACTIONS, 1);
     if (lastChange && lastChange.at >= stored.createdAt) {
       throw new DomainError("INVALID_LINK", "the password changed after this link was sent");
@@ -335,7 +340,6 @@ export class RecoveryService {
       actor: "web:assistance",
       ip: input.ip,
     });
-    await this.afterPasswordChange(account, input.ip);
     return account;
   }
 
@@ -343,18 +347,15 @@ export class RecoveryService {
   async startRecoveryEmailChange(session: Session, email: string): Promise<string> {
     let target: string;
     try {
-      target = parseEmail(email);
-    } catch {
+      // Checked (outside the académie's mail, subdomains included) before any code is sent.
+      target = this.deps.directory.recoveryAddress(email);
+    } catch (error) {
+      if (isDomainError(error, "INVALID_EMAIL") && error.details.reason === "inside_domain") {
+        throw validationError({ email: "inside_domain" });
+      }
       throw validationError({ email: "format" });
     }
     const account = await this.deps.directory.getAccountById(session.accountId);
-    // A way back when the académie's mail does not work: never one of its own addresses (the
-    // account's address is on the académie's mail domain). Refused before any code is sent.
-    const ownDomain = account.address.slice(account.address.lastIndexOf("@") + 1).toLowerCase();
-    const targetDomain = target.slice(target.lastIndexOf("@") + 1).toLowerCase();
-    if (targetDomain === ownDomain || targetDomain.endsWith(`.${ownDomain}`)) {
-      throw new DomainError("INVALID_EMAIL", "the recovery address must be outside the académie's mail domain");
-    }
     await this.sendCode(account, "recovery_email", target);
     await this.audit("recovery.email_code_sent", {}, session.accountId);
     return target;

@@ -190,7 +190,11 @@ export const fr = {
       },
       accountType: { unknown: "Choisissez un type de compte dans la liste." },
       identifier: { missing: "Saisissez votre identifiant ou votre adresse de secours." },
-      email: { format: "Saisissez une adresse électronique valide (ex : prenom.nom@exemple.fr)." },
+      email: {
+        format: "Saisissez une adresse électronique valide (ex : prenom.nom@exemple.fr).",
+        inside_domain:
+          "Choisissez une adresse personnelle, hors de la messagerie académique : elle doit fonctionner même quand votre compte ne fonctionne plus.",
+      },
     },
     notIdentified: "Les informations saisies ne permettent pas de vous identifier.",
     throttled: (retry: string) => `Trop de tentatives avec ce NUMEN. Par sécurité, réessayez à partir de ${retry}.`,

@@ -407,12 +407,10 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       return reply.redirect("/assistance/mon-compte", 303);
     } catch (error) {
       if (isDomainError(error, "VALIDATION_FAILED") || isDomainError(error, "INVALID_EMAIL")) {
-        return accountPage(
-          req,
-          reply,
-          { emailErrors: { email: [t.fieldProblems.email.format] }, emailValue: email },
-          400,
-        );
+        const problem = (error.details.fields as Record<string, string> | undefined)?.email;
+        const message =
+          problem === "inside_domain" ? t.fieldProblems.email.inside_domain : t.fieldProblems.email.format;
+        return accountPage(req, reply, { emailErrors: { email: [message] }, emailValue: email }, 400);
       }
       throw error;
     }
