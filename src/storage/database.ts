@@ -10,6 +10,8 @@ export type DialectName = "sqlite" | "postgres";
 export interface Database {
   readonly db: Kysely<Schema>;
   readonly dialect: DialectName;
+  /** PostgreSQL: the schema the tables live in (`public` unless given). */
+  readonly schema?: string;
   close(): Promise<void>;
 }
 
@@ -60,7 +62,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: "postgres", close: () => db.destroy() };
+  return { db, dialect: "postgres", schema: options.searchPath ?? "public", close: () => db.destroy() };
 }
 
 /** Cheap liveness probe, used by the health route and start-up. */

@@ -30,7 +30,13 @@ export interface MigrationReport {
 
 /** Runs pending migrations; safe to call from several processes at once (Kysely locks). */
 export async function migrateToLatest(database: Database): Promise<MigrationReport> {
-  const migrator = new Migrator({ db: database.db, provider: new StaticProvider(database.dialect) });
+  const migrator = new Migrator({
+    db: database.db,
+    provider: new StaticProvider(database.dialect),
+    // Kysely looks for its own tables across every schema it can see: name ours, so that databases
+    // holding several schemas (one per test run, or per deployment) never mistake another's tables.
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     throw new Error(`database migration failed: ${error instanceof Error ? error.message : String(error)}`);
