@@ -26,21 +26,45 @@ export interface PasswordChangeViewModel {
   readonly forced: boolean;
 }
 
-export function PasswordChangePage({ ctx, vm }: { ctx: PageContext; vm: PasswordChangeViewModel }) {
+export interface NewPasswordFormModel {
+  /** Lets password managers file the new password under the right account. */
+  readonly username: string;
+  readonly errors?: FieldErrors;
+  readonly min: number;
+  readonly max: number;
+  readonly action: string;
+  /** A voluntary change also asks for the current password. */
+  readonly askCurrent?: boolean;
+}
+
+/** The rules, then the form: new password and its confirmation (and the current one if asked). */
+export function NewPasswordForm({ ctx, vm }: { ctx: PageContext; vm: NewPasswordFormModel }) {
   const errors = vm.errors ?? {};
   return (
-    <Layout title={fr.password.changeTitle} ctx={ctx} hasErrors={Object.keys(errors).length > 0}>
-      <h1>{fr.password.changeTitle}</h1>
-      {vm.forced ? <p>{fr.password.forcedIntro}</p> : null}
+    <>
       <PasswordRules min={vm.min} max={vm.max} />
       <ErrorSummary
         errors={errors}
-        labels={{ newPassword: fr.password.newPassword, confirmation: fr.password.confirmation }}
+        labels={{
+          currentPassword: fr.password.current,
+          newPassword: fr.password.newPassword,
+          confirmation: fr.password.confirmation,
+        }}
       />
-      <form method="post" action="/changer-mot-de-passe" class="form" novalidate>
+      <form method="post" action={vm.action} class="form" novalidate>
         <CsrfInput token={ctx.csrfToken} />
-        {/* Lets password managers file the new password under the right account. */}
         <input type="text" name="username" value={vm.username} autocomplete="username" hidden readOnly />
+        {vm.askCurrent ? (
+          <Field
+            name="currentPassword"
+            label={fr.password.current}
+            type="password"
+            autocomplete="current-password"
+            errors={errors.currentPassword}
+            required
+            toggle
+          />
+        ) : null}
         <Field
           name="newPassword"
           label={fr.password.newPassword}
@@ -64,6 +88,17 @@ export function PasswordChangePage({ ctx, vm }: { ctx: PageContext; vm: Password
           {fr.password.submit}
         </button>
       </form>
+    </>
+  );
+}
+
+export function PasswordChangePage({ ctx, vm }: { ctx: PageContext; vm: PasswordChangeViewModel }) {
+  const errors = vm.errors ?? {};
+  return (
+    <Layout title={fr.password.changeTitle} ctx={ctx} hasErrors={Object.keys(errors).length > 0}>
+      <h1>{fr.password.changeTitle}</h1>
+      {vm.forced ? <p>{fr.password.forcedIntro}</p> : null}
+      <NewPasswordForm ctx={ctx} vm={{ ...vm, action: "/changer-mot-de-passe" }} />
       <form method="post" action="/deconnexion" class="inline-form">
         <CsrfInput token={ctx.csrfToken} />
         <button type="submit" class="button-secondary">

@@ -4,7 +4,7 @@ import type { AuditEvent } from "../../audit/audit.service.js";
 import type { Account } from "../../directory/directory.types.js";
 import type { SessionRecord } from "../../identity/session-store.js";
 import { fr, frenchDateTime } from "../i18n/fr.js";
-import { PasswordRules } from "./account.view.js";
+import { NewPasswordForm, type NewPasswordFormModel } from "./account.view.js";
 import { CsrfInput, ErrorSummary, Field, type FieldErrors, Notice } from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
 
@@ -236,69 +236,9 @@ export function RecoveryInfoPage({
   );
 }
 
-export interface NewPasswordViewModel {
+export interface NewPasswordViewModel extends Omit<NewPasswordFormModel, "username"> {
   readonly account: Account;
-  readonly errors?: FieldErrors;
-  readonly min: number;
-  readonly max: number;
-  readonly action: string;
   readonly title: string;
-  /** The account page also asks for the current password. */
-  readonly askCurrent?: boolean;
-}
-
-export function NewPasswordForm({ ctx, vm }: { ctx: PageContext; vm: NewPasswordViewModel }) {
-  const errors = vm.errors ?? {};
-  return (
-    <>
-      <PasswordRules min={vm.min} max={vm.max} />
-      <ErrorSummary
-        errors={errors}
-        labels={{
-          currentPassword: t.currentPassword,
-          newPassword: fr.password.newPassword,
-          confirmation: fr.password.confirmation,
-        }}
-      />
-      <form method="post" action={vm.action} class="form" novalidate>
-        <CsrfInput token={ctx.csrfToken} />
-        <input type="text" name="username" value={vm.account.username} autocomplete="username" hidden readOnly />
-        {vm.askCurrent ? (
-          <Field
-            name="currentPassword"
-            label={t.currentPassword}
-            type="password"
-            autocomplete="current-password"
-            errors={errors.currentPassword}
-            required
-            toggle
-          />
-        ) : null}
-        <Field
-          name="newPassword"
-          label={fr.password.newPassword}
-          type="password"
-          autocomplete="new-password"
-          errors={errors.newPassword}
-          required
-          toggle
-          strength
-        />
-        <Field
-          name="confirmation"
-          label={fr.password.confirmation}
-          type="password"
-          autocomplete="new-password"
-          errors={errors.confirmation}
-          required
-          toggle
-        />
-        <button type="submit" class="button-primary">
-          {fr.password.submit}
-        </button>
-      </form>
-    </>
-  );
 }
 
 export function NewPasswordPage({ ctx, vm, logout }: { ctx: PageContext; vm: NewPasswordViewModel; logout?: boolean }) {
@@ -306,7 +246,7 @@ export function NewPasswordPage({ ctx, vm, logout }: { ctx: PageContext; vm: New
     <Layout title={vm.title} ctx={ctx} hasErrors={Object.keys(vm.errors ?? {}).length > 0}>
       <h1>{vm.title}</h1>
       <p>{t.resetFor(vm.account.username)}</p>
-      <NewPasswordForm ctx={ctx} vm={vm} />
+      <NewPasswordForm ctx={ctx} vm={{ ...vm, username: vm.account.username }} />
       {logout ? <LogoutButton ctx={ctx} /> : <Back />}
     </Layout>
   );
@@ -412,12 +352,11 @@ export function AccountPage({ ctx, vm }: { ctx: PageContext; vm: AccountPageView
         <NewPasswordForm
           ctx={ctx}
           vm={{
-            account: a,
             ...(vm.passwordErrors ? { errors: vm.passwordErrors } : {}),
             min: vm.min,
             max: vm.max,
             action: "/assistance/mon-compte/mot-de-passe",
-            title: t.changePassword,
+            username: a.username,
             askCurrent: true,
           }}
         />
