@@ -37,6 +37,26 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
+/**
+ * Kysely's migrator introspects the tables of every schema it can see; a schema dropped by another
+ * test file at that moment makes the introspection fail. Migrations hold this advisory lock shared,
+ * drops hold it alone, so the two never overlap (test files run in parallel processes).
+ */
+const SCHEMA_LOCK = 7_202_611;
+
+async function withSchemaLock<T>(mode: "shared" | "exclusive", fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  const suffix = mode === "shared" ? "_shared" : "";
+  try {
+    await client.query(`select pg_advisory_lock${suffix}($1)`, [SCHEMA_LOCK]);
+    return await fn();
+  } finally {
+    await client.query(`select pg_advisory_unlock${suffix}($1)`, [SCHEMA_LOCK]).catch(() => undefined);
+    await client.end();
+  }
+}
+
 async function createSchema(): Promise<{ schema: string; drop(): Promise<void> }> {
   const schema = `t_${randomBytes(6).toString("hex")}`;
   const client = new pg.Client({ connectionString: POSTGRES_URL });
@@ -52,10 +72,12 @@ async function createSchema(): Promise<{ schema: string; drop(): Promise<void> }
   return {
     schema,
     async drop() {
-      const c = new pg.Client({ connectionString: POSTGRES_URL });
-      await c.connect();
-      await c.query(`drop schema ${schema} cascade`);
-      await c.end();
+      await withSchemaLock("exclusive", async () => {
+        const c = new pg.Client({ connectionString: POSTGRES_URL });
+        await c.connect();
+        await c.query(`drop schema ${schema} cascade`);
+        await c.end();
+      });
     },
   };
 }
@@ -88,7 +110,9 @@ export async function openTestServices(
   }
   const { schema, drop } = await createSchema();
   const config = testConfig({ SESAME_DATABASE_URL: POSTGRES_URL, ...overrides });
-  const services = await openServices(config, { ...options, database: { searchPath: schema, poolSize: 4 } });
+  const services = await withSchemaLock("shared", () =>
+    openServices(config, { ...options, database: { searchPath: schema, poolSize: 4 } }),
+  );
   return {
     services,
     config,
