@@ -165,7 +165,7 @@ async function run(argv: string[]): Promise<number> {
       const server = await startServer(config, services);
       stopOnSignals(server);
       out(`Sésame (${config.academieName}) is running at ${config.publicUrl}/ (listening on ${server.url})`);
-      if (command === "start") await printDemoIdentities(services, server.url);
+      if (command === "start") await printDemoIdentities(services, `${config.publicUrl}/`);
       return -1; // keep running
     }
     case "db": {

@@ -152,10 +152,10 @@ export class DemoService {
       const account = await this.directory.findAccount(teacher.numen);
       if (account) {
         out.push({
-          role: `personnel (${teacher.prenom} ${teacher.nom})`,
+          role: `staff member (${teacher.prenom} ${teacher.nom})`,
           username: account.username,
-          password: account.passwordState === "initial" ? teacher.numen : "(changé depuis)",
-          hint: `NUMEN ${teacher.numen}, né(e) le ${teacher.birth}`,
+          password: account.passwordState === "initial" ? teacher.numen : "(changed since)",
+          hint: `NUMEN ${teacher.numen}, born ${teacher.birth}`,
         });
       }
     }
@@ -163,10 +163,10 @@ export class DemoService {
       const account = await this.directory.findAccount(`ce.${head.uai.toLowerCase()}`);
       if (account) {
         out.push({
-          role: `compte fonctionnel (${head.libelle})`,
+          role: `functional account (${head.libelle})`,
           username: account.username,
-          password: account.passwordState === "initial" ? head.head.numen : "(changé depuis)",
-          hint: `chef d'établissement : NUMEN ${head.head.numen}, né(e) le ${head.head.birth}`,
+          password: account.passwordState === "initial" ? head.head.numen : "(changed since)",
+          hint: `held by the head, NUMEN ${head.head.numen}, born ${head.head.birth}`,
         });
       }
     }
@@ -175,10 +175,10 @@ export class DemoService {
       const account = await this.directory.findAccount(`ext-${usernameBase(external.prenom, external.nom)}`);
       if (account && account.recoveryEmail === external.email) {
         out.push({
-          role: `utilisateur externe (${external.prenom} ${external.nom})`,
+          role: `external user (${external.prenom} ${external.nom})`,
           username: account.username,
           password: DEMO_EXTERNAL_PASSWORD,
-          hint: `adresse de secours ${external.email}`,
+          hint: `recovery address ${external.email}`,
         });
       }
     }
