@@ -34,6 +34,11 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     native.pragma("foreign_keys = ON");
     native.pragma("busy_timeout = 5000");
     native.pragma("synchronous = NORMAL");
+    // SQLite's default page cache is 2 MiB: far too small once the directory, sessions and audit
+    // trail grow; reads then go to the OS for every statement. 64 MiB, and reads through mmap.
+    native.pragma("cache_size = -65536");
+    native.pragma("mmap_size = 268435456");
+    native.pragma("temp_store = MEMORY");
     // Kysely prepares every statement afresh; better-sqlite3 statements can be reused, and the
     // application runs a small, fixed set of statements: keep them prepared.
     const prepared = new Map<string, SqliteDatabase.Statement>();
