@@ -25,3 +25,11 @@ export function pageContext(
 export function sendPage(reply: FastifyReply, node: VNode, status = 200): FastifyReply {
   return reply.code(status).header("Cache-Control", "no-store").type("text/html; charset=utf-8").send(renderPage(node));
 }
+
+/** The ALTCHA challenge a form must carry (as the widget's JSON attribute), when `required`. */
+export async function challengeFor(
+  challenges: { createChallenge(): Promise<unknown> },
+  required: boolean,
+): Promise<{ challenge?: string }> {
+  return required ? { challenge: JSON.stringify(await challenges.createChallenge()) } : {};
+}

@@ -11,7 +11,7 @@ import { type DomainError, isDomainError } from "../../shared/errors.js";
 import type { ClientAssets } from "../assets.js";
 import { field, formBody } from "../forms.js";
 import { fr, frenchTime } from "../i18n/fr.js";
-import { pageContext, sendPage } from "../page.js";
+import { challengeFor, pageContext, sendPage } from "../page.js";
 import {
   AccountLoginPage,
   type AccountLoginViewModel,
@@ -27,7 +27,7 @@ import {
   SignInCodePage,
 } from "../views/assistance.view.js";
 import type { FieldErrors } from "../views/components.js";
-import { ruleMessage } from "./portal.routes.js";
+import { loginFailure, ruleMessage, setRetryAfter } from "./portal.routes.js";
 
 export interface AssistanceRouteOptions {
   readonly services: Services;
@@ -41,11 +41,7 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
   const ctx = (req: FastifyRequest) => pageContext(config, req, assets, req.assistanceSession);
   const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: String(req.headers["user-agent"] ?? "") });
   const { minLength: min, maxLength: max } = services.passwords.policy.options;
-  const retryAfter = (reply: FastifyReply, retryAt: Date) =>
-    reply.header(
-      "Retry-After",
-      String(Math.max(1, Math.ceil((retryAt.getTime() - services.clock.now().getTime()) / 1000))),
-    );
+  const retryAfter = (reply: FastifyReply, retryAt: Date) => setRetryAfter(reply, retryAt, services.clock.now());
 
   /** PASSWORD_TOO_WEAK / INVALID_CREDENTIALS(current) → errors by field. */
   const passwordErrors = (error: DomainError): FieldErrors => {
@@ -98,14 +94,8 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
 
   // A3 — NUMEN sign-in.
   const numenPage = async (req: FastifyRequest, reply: FastifyReply, vm: NumenViewModel, status = 200) => {
-    const challenge = (await services.recovery.challengeRequired(req.ip))
-      ? JSON.stringify(await services.challenge.createChallenge())
-      : undefined;
-    return sendPage(
-      reply,
-      <NumenSignInPage ctx={ctx(req)} vm={{ ...vm, ...(challenge ? { challenge } : {}) }} />,
-      status,
-    );
+    const challenge = await challengeFor(services.challenge, await services.recovery.challengeRequired(req.ip));
+    return sendPage(reply, <NumenSignInPage ctx={ctx(req)} vm={{ ...vm, ...challenge }} />, status);
   };
   app.get("/assistance/numen", async (req, reply) => {
     const expired = (req.query as Record<string, unknown>).expire !== undefined;
@@ -287,14 +277,8 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
     vm: AccountLoginViewModel,
     status = 200,
   ) => {
-    const challenge = (await services.login.challengeRequired(req.ip))
-      ? JSON.stringify(await services.challenge.createChallenge())
-      : undefined;
-    return sendPage(
-      reply,
-      <AccountLoginPage ctx={ctx(req)} vm={{ ...vm, ...(challenge ? { challenge } : {}) }} />,
-      status,
-    );
+    const challenge = await challengeFor(services.challenge, await services.login.challengeRequired(req.ip));
+    return sendPage(reply, <AccountLoginPage ctx={ctx(req)} vm={{ ...vm, ...challenge }} />, status);
   };
   app.get("/assistance/connexion", async (req, reply) => {
     if (req.assistanceSession?.kind === "account") return reply.redirect("/assistance/mon-compte", 303);
@@ -325,18 +309,8 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       reply.startAssistanceSession(result.token, services.sessions.timeouts.absoluteMs);
       return reply.redirect("/assistance/mon-compte", 303);
     } catch (error) {
-      if (isDomainError(error, "INVALID_CREDENTIALS")) {
-        return accountLoginPage(req, reply, { username, formError: fr.login.invalid }, 401);
-      }
-      if (isDomainError(error, "THROTTLED")) {
-        const retryAt = error.details.retryAt as Date;
-        retryAfter(reply, retryAt);
-        return accountLoginPage(req, reply, { username, formError: fr.login.throttled(frenchTime(retryAt)) }, 429);
-      }
-      if (isDomainError(error, "CHALLENGE_REQUIRED")) {
-        return accountLoginPage(req, reply, { username, formError: fr.login.challengeRequired }, 429);
-      }
-      throw error;
+      const failure = loginFailure(error, reply, services.clock.now());
+      return accountLoginPage(req, reply, { username, formError: failure.message }, failure.status);
     }
   });
 

@@ -9,7 +9,7 @@ import { isDomainError } from "../../shared/errors.js";
 import type { ClientAssets } from "../assets.js";
 import { field, formBody } from "../forms.js";
 import { fr, frenchTime } from "../i18n/fr.js";
-import { pageContext, sendPage } from "../page.js";
+import { challengeFor, pageContext, sendPage } from "../page.js";
 import { InboxPage, PasswordChangePage } from "../views/account.view.js";
 import type { FieldErrors } from "../views/components.js";
 import { HelpPage, LoginPage, type LoginViewModel, LostCredentialsPage, PhishingPage } from "../views/portal.view.js";
@@ -26,16 +26,34 @@ export function ruleMessage(rule: PasswordRule | "CURRENT_WRONG", min: number, m
   return m[rule];
 }
 
+/** Sets Retry-After (seconds from `now` to `retryAt`, at least 1). */
+export function setRetryAfter(reply: FastifyReply, retryAt: Date, now: Date): void {
+  reply.header("Retry-After", String(Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000))));
+}
+
+/**
+ * How a failed sign-in is told, on the webmail's form and on the account "Connexion": the same
+ * generic message for every wrong identity, when to retry when throttled. Other errors go on.
+ */
+export function loginFailure(error: unknown, reply: FastifyReply, now: Date): { status: number; message: string } {
+  if (isDomainError(error, "INVALID_CREDENTIALS")) return { status: 401, message: fr.login.invalid };
+  if (isDomainError(error, "THROTTLED")) {
+    const retryAt = error.details.retryAt as Date;
+    setRetryAfter(reply, retryAt, now);
+    return { status: 429, message: fr.login.throttled(frenchTime(retryAt)) };
+  }
+  if (isDomainError(error, "CHALLENGE_REQUIRED")) return { status: 429, message: fr.login.challengeRequired };
+  throw error;
+}
+
 export const portalRoutes: FastifyPluginAsync<RouteOptions> = async (app, { services, assets }) => {
   const { config } = services;
   const ctx = (req: FastifyRequest) => pageContext(config, req, assets);
   const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: String(req.headers["user-agent"] ?? "") });
 
   const loginPage = async (req: FastifyRequest, reply: FastifyReply, vm: LoginViewModel, status = 200) => {
-    const challenge = (await services.login.challengeRequired(req.ip))
-      ? JSON.stringify(await services.challenge.createChallenge())
-      : undefined;
-    return sendPage(reply, <LoginPage ctx={ctx(req)} vm={{ ...vm, ...(challenge ? { challenge } : {}) }} />, status);
+    const challenge = await challengeFor(services.challenge, await services.login.challengeRequired(req.ip));
+    return sendPage(reply, <LoginPage ctx={ctx(req)} vm={{ ...vm, ...challenge }} />, status);
   };
 
   app.get("/", async (req, reply) => {
@@ -65,21 +83,8 @@ export const portalRoutes: FastifyPluginAsync<RouteOptions> = async (app, { serv
       reply.startSession(result.token, services.sessions.timeouts.absoluteMs);
       return reply.redirect(result.mustChangePassword ? "/changer-mot-de-passe" : "/mail", 303);
     } catch (error) {
-      if (isDomainError(error, "INVALID_CREDENTIALS")) {
-        return loginPage(req, reply, { username, formError: fr.login.invalid }, 401);
-      }
-      if (isDomainError(error, "THROTTLED")) {
-        const retryAt = error.details.retryAt as Date;
-        reply.header(
-          "Retry-After",
-          String(Math.max(1, Math.ceil((retryAt.getTime() - services.clock.now().getTime()) / 1000))),
-        );
-        return loginPage(req, reply, { username, formError: fr.login.throttled(frenchTime(retryAt)) }, 429);
-      }
-      if (isDomainError(error, "CHALLENGE_REQUIRED")) {
-        return loginPage(req, reply, { username, formError: fr.login.challengeRequired }, 429);
-      }
-      throw error;
+      const failure = loginFailure(error, reply, services.clock.now());
+      return loginPage(req, reply, { username, formError: failure.message }, failure.status);
     }
   });
 
