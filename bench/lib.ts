@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
 import { createRequire } from "node:module";
 import { availableParallelism, cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
 import path from "node:path";
@@ -273,4 +274,31 @@ export type Autocannon = (options: AutocannonOptions) => AutocannonInstance;
 /** autocannon (CommonJS, untyped) loaded with the types above. */
 export function loadAutocannon(): Autocannon {
   return createRequire(import.meta.url)("autocannon") as Autocannon;
+}
+
+/** The answer to a plain GET: status, Set-Cookie headers and body. */
+export interface Answer {
+  readonly status: number;
+  readonly setCookie: string[];
+  readonly body: string;
+}
+
+/** A GET over a fresh connection (the benchmarks' virtual clients fetch their form once). */
+export function get(url: string): Promise<Answer> {
+  return new Promise<Answer>((resolve, reject) => {
+    http
+      .get(url, { headers: { "user-agent": "sesame-bench" } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            setCookie: res.headers["set-cookie"] ?? [],
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+        res.on("error", reject);
+      })
+      .on("error", reject);
+  });
 }

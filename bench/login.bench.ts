@@ -31,6 +31,7 @@ import { verify } from "@node-rs/argon2";
 import {
   createAccounts,
   forkLoadChild,
+  get,
   isChild,
   loadAutocannon,
   machineLine,
@@ -79,12 +80,6 @@ interface RunResult {
   readonly clientCpuMs: number;
 }
 
-interface Answer {
-  readonly status: number;
-  readonly setCookie: string[];
-  readonly body: string;
-}
-
 function childMain(): void {
   const autocannon = loadAutocannon();
   let target = "";
@@ -92,24 +87,6 @@ function childMain(): void {
   let posts: Array<{ cookie: string; body: string }> = [];
   let connections = 1;
   let next = 0;
-
-  const get = (url: string) =>
-    new Promise<Answer>((resolve, reject) => {
-      http
-        .get(url, { headers: { "user-agent": "sesame-bench" } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              setCookie: res.headers["set-cookie"] ?? [],
-              body: Buffer.concat(chunks).toString("utf8"),
-            }),
-          );
-          res.on("error", reject);
-        })
-        .on("error", reject);
-    });
 
   const prepare = async (job: PrepareJob): Promise<{ clients: number }> => {
     target = job.url;

@@ -40,6 +40,7 @@ import type { Services } from "../src/services.js";
 import { keyedHash } from "../src/shared/crypto.js";
 import {
   forkLoadChild,
+  get,
   isChild,
   loadAutocannon,
   machineLine,
@@ -104,12 +105,6 @@ interface RunResult {
   readonly clientCpuMs: number;
 }
 
-interface Answer {
-  readonly status: number;
-  readonly setCookie: string[];
-  readonly body: string;
-}
-
 function childMain(): void {
   const autocannon = loadAutocannon();
   let target = "";
@@ -117,24 +112,6 @@ function childMain(): void {
   let people: readonly Person[] = [];
   let connections = 1;
   let next = 0;
-
-  const get = (url: string) =>
-    new Promise<Answer>((resolve, reject) => {
-      http
-        .get(url, { headers: { "user-agent": "sesame-bench" } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              setCookie: res.headers["set-cookie"] ?? [],
-              body: Buffer.concat(chunks).toString("utf8"),
-            }),
-          );
-          res.on("error", reject);
-        })
-        .on("error", reject);
-    });
 
   const prepare = async (job: PrepareJob): Promise<{ clients: number }> => {
     target = job.url;
