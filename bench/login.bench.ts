@@ -23,7 +23,6 @@
  *
  * Prints a readable summary, then as its last line one JSON object with the figures.
  */
-import http from "node:http";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";

@@ -27,7 +27,6 @@
  * Prints a readable summary, then as its last line one JSON object with the figures.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import { createRequire } from "node:module";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
