@@ -130,7 +130,14 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
     const sent = body && typeof body === "object" ? body._csrf : undefined;
     const header = req.headers["x-csrf-token"];
     const given = typeof sent === "string" ? sent : typeof header === "string" ? header : undefined;
-    if (!csrfCookie || csrfCookie.length > 128 || given === undefined || !safeEqual(given, tokenFor(csrfCookie))) {
+    // The expected token was derived from this cookie by the onRequest hook; derive it only when
+    // that hook did not run for this URL.
+    if (
+      !csrfCookie ||
+      csrfCookie.length > 128 ||
+      given === undefined ||
+      !safeEqual(given, req.csrfToken || tokenFor(csrfCookie))
+    ) {
       throw new CsrfError("missing or wrong CSRF token");
     }
   });
