@@ -37,6 +37,7 @@ export async function startBenchServer(): Promise<BenchServer> {
       SESAME_DATA_DIR: path.join(dir, "data"),
       SESAME_SECRET: SECRET,
       SESAME_HTTP_PORT: "0",
+      SESAME_SMTP_PORT: "0",
       SESAME_HTTP_HOST: "127.0.0.1",
       SESAME_LOG_LEVEL: "silent",
     });

@@ -17,7 +17,8 @@ const USAGE = `Usage: sesame <command> [options]
 
 Commands:
   start                                Fill an empty directory with the demo académie, then serve
-  serve                                Run the service (web; runs pending migrations; adds no data)
+  serve                                Run the service (web and SMTP reception; runs pending
+                                       migrations; adds no data)
   db migrate                           Run pending database migrations
   import staff FILE.csv [--full] [--dry-run] [--json]
                                        Import the HR staff export (numen;civilite;nom;prenom;
@@ -165,6 +166,7 @@ async function run(argv: string[]): Promise<number> {
       const server = await startServer(config, services);
       stopOnSignals(server);
       out(`Sésame (${config.academieName}) is running at ${config.publicUrl}/ (listening on ${server.url})`);
+      out(`SMTP reception for @${config.mailDomain} listening on ${config.smtpHost}:${server.smtpPort}`);
       if (command === "start") await printDemoIdentities(services, `${config.publicUrl}/`);
       return -1; // keep running
     }

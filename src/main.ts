@@ -1,9 +1,11 @@
 /**
- * Start-up: config → database (migrations) → services → web (and SMTP once the mail issues land).
- * SIGTERM/SIGINT stop it cleanly: in-flight requests finish, then the database is closed.
+ * Start-up: config → database (migrations) → services → web + SMTP reception.
+ * SIGTERM/SIGINT stop it cleanly: SMTP first (deliveries under way finish), then the web (in-flight
+ * requests finish), then the database is closed.
  */
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config/config.js";
+import { type SmtpReception, startSmtpReception } from "./mail/smtp-reception.js";
 import { openServices, type Services } from "./services.js";
 import { createLogger } from "./shared/logger.js";
 import { buildApp } from "./web/app.js";
@@ -14,6 +16,8 @@ export interface RunningServer {
   readonly services: Services;
   readonly app: FastifyInstance;
   readonly url: string;
+  /** The port the SMTP reception listens on (config.smtpPort, or the one chosen for port 0). */
+  readonly smtpPort: number;
   stop(): Promise<void>;
 }
 
@@ -21,7 +25,15 @@ export async function startServer(config: Config, services?: Services): Promise<
   const logger = createLogger(config.logLevel);
   const svc = services ?? (await openServices(config));
   const app = await buildApp({ services: svc, logger });
-  await app.listen({ port: config.httpPort, host: config.httpHost });
+  let smtp: SmtpReception;
+  try {
+    await app.listen({ port: config.httpPort, host: config.httpHost });
+    smtp = await startSmtpReception({ mail: svc.mail, config, logger });
+  } catch (error) {
+    await app.close();
+    if (!services) await svc.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.httpPort;
   // Expired sessions and counters are skipped when read; this only keeps the tables small.
@@ -33,12 +45,13 @@ export async function startServer(config: Config, services?: Services): Promise<
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(purge);
+      await smtp.close();
       await app.close();
       await svc.close();
     })();
     return stopping;
   };
-  return { services: svc, app, url: `http://${config.httpHost}:${port}/`, stop };
+  return { services: svc, app, url: `http://${config.httpHost}:${port}/`, smtpPort: smtp.port, stop };
 }
 
 /** Stops on SIGTERM/SIGINT once; a second signal forces the exit. */

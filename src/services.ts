@@ -17,12 +17,14 @@ import { SessionService } from "./identity/session.service.js";
 import { RedisSessionStore } from "./identity/session-store.js";
 import { ACCOUNT_POLICY, BackoffThrottle, LOGIN_IP_POLICY, WindowCounter } from "./identity/throttle.js";
 import { createThrottleStores } from "./identity/throttle.repository.js";
+import { MailService } from "./mail/mail.service.js";
 import { OutboundService } from "./mail/outbound.service.js";
 import { type RecoveryMessages, RecoveryService } from "./recovery/recovery.service.js";
 import { type Clock, systemClock } from "./shared/clock.js";
 import { closeRedis, openRedis, pingRedis, type Redis } from "./shared/redis.js";
 import { type Database, type DatabaseOptions, openDatabase } from "./storage/database.js";
 import { migrateToLatest } from "./storage/migrate.js";
+import { SPECIAL_FOLDER_NAMES } from "./web/i18n/folders.fr.js";
 import { passwordChangedMessage, resetLinkMessage, verificationCodeMessage } from "./web/i18n/messages.fr.js";
 
 export interface Services {
@@ -42,6 +44,8 @@ export interface Services {
   /** Outbound messages (an OutboundMailer): the SMTP relay when configured, else the local outbox. */
   readonly outbound: OutboundService;
   readonly recovery: RecoveryService;
+  /** The mail store: reception, folders, reading, search. */
+  readonly mail: MailService;
   /** Forgets what has expired (sessions, throttling counters, used challenges) from the database. */
   purgeExpired(): Promise<void>;
   close(): Promise<void>;
@@ -118,7 +122,12 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   const directory = new DirectoryService(base);
   const staffImport = new StaffImportService(base);
   const hasher = new PasswordHasher(config.argon2, { queue: config.hashQueue });
-  const demo = new DemoService(directory, staffImport, hasher);
+  // The demo fills the mailboxes through the SMTP reception, which needs the mail service below.
+  let mailRef: MailService | undefined;
+  const demo = new DemoService(directory, staffImport, hasher, async (people) => {
+    const { fillDemoMailboxes } = await import("./mail/demo-mailbox.js");
+    if (mailRef) await fillDemoMailboxes({ mail: mailRef, config, clock }, people);
+  });
 
   // Shared state for several instances: Redis when configured, else the database.
   const redis = config.redisUrl ? openRedis(config.redisUrl, { connectionName: "sesame" }) : null;
@@ -192,6 +201,17 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     requireCode: config.recoveryRequireCode,
   });
   recoveryRef = recovery;
+  const mail = new MailService({
+    db,
+    dialect: database.dialect,
+    directory,
+    clock,
+    mailDomain: config.mailDomain,
+    maxMessageBytes: config.mailMaxBytes,
+    quotaBytes: config.mailQuotaBytes,
+    folderNames: SPECIAL_FOLDER_NAMES,
+  });
+  mailRef = mail;
   return {
     config,
     database,
@@ -208,6 +228,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     passwords,
     outbound,
     recovery,
+    mail,
     purgeExpired: async () => {
       const now = clock.now();
       await sessions.purgeExpired();

@@ -45,6 +45,14 @@ export interface Config {
   readonly hashQueue: number;
   /** SMTP relay for outbound messages, `smtp://` or `smtps://` (unset: the local outbox, `sesame outbox`). */
   readonly smtpRelayUrl: string | null;
+  /** Address the SMTP reception listens on. */
+  readonly smtpHost: string;
+  /** PEM certificate and key files for STARTTLS on the SMTP reception (both or neither). */
+  readonly smtpTls: { readonly certFile: string; readonly keyFile: string } | null;
+  /** Largest message accepted, in bytes (SESAME_MAIL_MAX_SIZE_MB). */
+  readonly mailMaxBytes: number;
+  /** Mailbox quota per account, in bytes (SESAME_MAIL_QUOTA_MB). */
+  readonly mailQuotaBytes: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -204,6 +212,19 @@ export function loadConfig(env: Env = process.env): Config {
       );
     }
   }
+  const certFile = readText(env, "SESAME_SMTP_TLS_CERT", "");
+  const keyFile = readText(env, "SESAME_SMTP_TLS_KEY", "");
+  if ((certFile === "") !== (keyFile === "")) {
+    throw new ConfigError("SESAME_SMTP_TLS_CERT and SESAME_SMTP_TLS_KEY go together: set both or neither");
+  }
+  for (const [name, file] of [
+    ["SESAME_SMTP_TLS_CERT", certFile],
+    ["SESAME_SMTP_TLS_KEY", keyFile],
+  ] as const) {
+    if (file !== "" && !existsSync(file)) throw new ConfigError(`${name}: the file ${shown(file)} does not exist`);
+  }
+  const mailMaxBytes = readInt(env, "SESAME_MAIL_MAX_SIZE_MB", 25, 1, 1024) * 1024 * 1024;
+  const mailQuotaBytes = readInt(env, "SESAME_MAIL_QUOTA_MB", 1024, 1, 1024 * 1024) * 1024 * 1024;
   const passwordMinLength = readInt(env, "SESAME_PASSWORD_MIN_LENGTH", 12, 8, 64);
   const passwordMaxLength = readInt(env, "SESAME_PASSWORD_MAX_LENGTH", 128, 64, 1024);
 
@@ -229,6 +250,11 @@ export function loadConfig(env: Env = process.env): Config {
     passwordMaxLength,
     hashQueue: readInt(env, "SESAME_HASH_QUEUE", 64, 0, 100000),
     smtpRelayUrl: relayRaw === "" ? null : relayRaw,
+    smtpHost: readText(env, "SESAME_SMTP_HOST", "127.0.0.1"),
+    smtpTls:
+      certFile === "" ? null : Object.freeze({ certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) }),
+    mailMaxBytes,
+    mailQuotaBytes,
   };
   return Object.freeze(config);
 }

@@ -102,7 +102,25 @@ export class DemoService {
     private readonly directory: DirectoryService,
     private readonly staffImport: StaffImportService,
     private readonly hasher: PasswordHasher,
+    /** Fills the demo mailboxes once the directory is filled (the mail module does it). */
+    private readonly fillMailboxes?: (people: readonly { name: string; address: string }[]) => Promise<unknown>,
   ) {}
+
+  /** The demo accounts that get mail: the demo teacher first, then other staff and the demo head. */
+  async mailboxPeople(count = 16): Promise<{ name: string; address: string }[]> {
+    const data = await generateDemoData();
+    const teacher = data.staff.find((p) => p.categorie === "enseignant");
+    const others = data.staff.filter((p) => p !== teacher).slice(0, count - 1);
+    const out: { name: string; address: string }[] = [];
+    for (const person of [...(teacher ? [teacher] : []), ...others]) {
+      const account = await this.directory.findAccount(person.numen);
+      if (account) out.push({ name: `${person.prenom} ${person.nom}`, address: account.address });
+    }
+    const head = data.establishments[0];
+    const functional = head ? await this.directory.findAccount(`ce.${head.uai.toLowerCase()}`) : null;
+    if (head && functional) out.splice(1, 0, { name: head.libelle, address: functional.address });
+    return out;
+  }
 
   /** Fills an empty directory; refuses one that already has people. */
   async fill(actor: string): Promise<void> {
@@ -139,6 +157,7 @@ export class DemoService {
         actor,
       );
     }
+    if (this.fillMailboxes) await this.fillMailboxes(await this.mailboxPeople());
   }
 
   /** Three identities to try the service with, or none when the directory is not the demo one. */

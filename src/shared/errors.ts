@@ -26,6 +26,13 @@ export const ERROR_CODES = [
   "INVALID_LINK",
   "INVALID_CODE",
   "MAIL_UNAVAILABLE",
+  "RECIPIENT_UNKNOWN",
+  "QUOTA_EXCEEDED",
+  "MESSAGE_TOO_LARGE",
+  "MESSAGE_MALFORMED",
+  "FOLDER_EXISTS",
+  "FOLDER_PROTECTED",
+  "INVALID_FOLDER_NAME",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

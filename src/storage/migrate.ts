@@ -4,6 +4,7 @@ import * as m001 from "./migrations/001-directory.js";
 import * as m002 from "./migrations/002-throttle.js";
 import * as m003 from "./migrations/003-sessions.js";
 import * as m004 from "./migrations/004-recovery.js";
+import * as m005 from "./migrations/005-mail.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -13,6 +14,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["002-throttle", m002],
   ["003-sessions", m003],
   ["004-recovery", m004],
+  ["005-mail", m005],
 ];
 
 class StaticProvider implements MigrationProvider {

@@ -124,6 +124,61 @@ export interface OutboxMessageTable {
   raw: string;
 }
 
+/** The mail store (migration 005). */
+export interface MailFolderTable {
+  id: Generated<number>;
+  account_id: number;
+  parent_id: number | null;
+  name: string;
+  /** `inbox`, `drafts`, `sent`, `junk`, `trash`; null for the user's own folders. */
+  role: string | null;
+  message_count: Generated<number>;
+  unread_count: Generated<number>;
+  size_bytes: Generated<number>;
+  created_at: string;
+}
+
+export interface MailBlobTable {
+  id: Generated<number>;
+  /** The message exactly as received (RFC 5322 bytes). */
+  raw: Buffer;
+  size: number;
+}
+
+export interface MailMessageTable {
+  id: Generated<number>;
+  account_id: number;
+  folder_id: number;
+  blob_id: number;
+  /** The id of the first message of the conversation in this account. */
+  thread_id: number;
+  message_id: string | null;
+  in_reply_to: string | null;
+  /** The References header's ids, space-separated. */
+  refs: string;
+  from_name: string;
+  from_address: string;
+  to_text: string;
+  subject: string;
+  sent_at: string;
+  received_at: string;
+  size: number;
+  has_attachments: number;
+  preview: string;
+  seen: Generated<number>;
+  answered: Generated<number>;
+  flagged: Generated<number>;
+  deleted: Generated<number>;
+  draft: Generated<number>;
+}
+
+/** PostgreSQL only (SQLite has the FTS5 table `mail_fts`, reached through raw SQL). */
+export interface MailSearchTable {
+  message_id: number;
+  account_id: number;
+  document: string;
+}
+
 export interface Schema {
   person: PersonTable;
   establishment: EstablishmentTable;
@@ -136,4 +191,8 @@ export interface Schema {
   reset_token: ResetTokenTable;
   verification_code: VerificationCodeTable;
   outbox_message: OutboxMessageTable;
+  mail_folder: MailFolderTable;
+  mail_blob: MailBlobTable;
+  mail_message: MailMessageTable;
+  mail_search: MailSearchTable;
 }

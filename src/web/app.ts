@@ -15,6 +15,7 @@ import { registerErrorPages } from "./error-pages.js";
 import { BadInputError } from "./forms.js";
 import { security } from "./plugins/security.js";
 import { assistanceRoutes } from "./routes/assistance.routes.js";
+import { mailRoutes } from "./routes/mail.routes.js";
 import { portalRoutes } from "./routes/portal.routes.js";
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "static");
@@ -22,7 +23,7 @@ const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "stat
 const BAD_URL_PATH = "/requete-invalide";
 
 /**
- * CSP without inline script or style and `frame-ancestors 'none'`, HSTS over https, no referrer,
+ * CSP without inline script or style, `frame-src 'self'` (the message frame) and `frame-ancestors 'none'`, HSTS over https, no referrer,
  * nosniff, DENY framing, a restrictive Permissions-Policy. helmet computes them; they are the same
  * for every response, so they are computed once.
  */
@@ -42,6 +43,8 @@ export function securityHeaders(https: boolean): Record<string, string> {
         objectSrc: ["'none'"],
         baseUri: ["'none'"],
         formAction: ["'self'"],
+        // The reading view shows a message's HTML in a sandboxed frame served by this site.
+        frameSrc: ["'self'"],
         frameAncestors: ["'none'"],
         ...(https ? { upgradeInsecureRequests: [] } : {}),
       },
@@ -124,6 +127,7 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
     return reply.type("text/plain").send("ok");
   });
   await app.register(portalRoutes, { services, assets });
+  await app.register(mailRoutes, { services, assets });
   await app.register(assistanceRoutes, { services, assets });
   return app;
 }

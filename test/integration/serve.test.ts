@@ -16,6 +16,7 @@ describe("sesame serve", () => {
         SESAME_DATA_DIR: tmp.dir,
         SESAME_SECRET: TEST_SECRET,
         SESAME_HTTP_PORT: "0",
+        SESAME_SMTP_PORT: "0",
         SESAME_LOG_LEVEL: "warn",
       },
       stdio: ["ignore", "pipe", "pipe"],

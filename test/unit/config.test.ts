@@ -169,6 +169,11 @@ describe("loadConfig: bad values stop the start with one line naming the variabl
     ["SESAME_ARGON2_MEMORY_KIB", "10"],
     ["SESAME_ARGON2_TIME_COST", "0"],
     ["SESAME_ARGON2_PARALLELISM", "64"],
+    ["SESAME_MAIL_MAX_SIZE_MB", "0"],
+    ["SESAME_MAIL_MAX_SIZE_MB", "25MB"],
+    ["SESAME_MAIL_QUOTA_MB", "-1"],
+    ["SESAME_SMTP_TLS_CERT", "/nonexistent/cert.pem"],
+    ["SESAME_SMTP_TLS_KEY", "/nonexistent/key.pem"],
   ];
   for (const [variable, value] of BAD) {
     it(`${variable}=${JSON.stringify(value)}`, () => {

@@ -4,6 +4,8 @@
  * (RGAA 13.1: the user is warned and can extend). Bundled by esbuild when the server starts.
  */
 
+import { initMail } from "./mail.js";
+
 const csrf = document.body.dataset.csrf ?? "";
 
 function post(url: string, data: Record<string, string>): Promise<Response> {
@@ -108,3 +110,4 @@ passwordToggles();
 focusErrors();
 strengthMeter();
 sessionWarning();
+initMail();

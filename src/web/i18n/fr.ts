@@ -3,17 +3,45 @@
  * (académie, domain, phone) so that any académie can run Sésame.
  */
 import type { ErrorCode } from "../../shared/errors.js";
+import { SPECIAL_FOLDER_NAMES } from "./folders.fr.js";
+
+// Intl formatters are costly to build (tens of microseconds each) and a message list formats
+// hundreds of dates: each is built once.
+const PARIS = "Europe/Paris";
+const TIME = new Intl.DateTimeFormat("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone: PARIS });
+const LONG_DAY = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: PARIS });
+const SHORT_DAY = new Intl.DateTimeFormat("fr-FR", { dateStyle: "short", timeZone: PARIS });
+const YEAR = new Intl.DateTimeFormat("fr-FR", { year: "numeric", timeZone: PARIS });
+const DAY_MONTH = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "short", timeZone: PARIS });
+const DAY_MONTH_YEAR = new Intl.DateTimeFormat("fr-FR", {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  timeZone: PARIS,
+});
+const DECIMAL = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 1 });
 
 /** "à 14 h 05" style time, in the académie's time zone. */
 export function frenchTime(date: Date): string {
-  return new Intl.DateTimeFormat("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris" })
-    .format(date)
-    .replace(":", " h ");
+  return TIME.format(date).replace(":", " h ");
 }
 
 export function frenchDateTime(date: Date): string {
-  const day = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "Europe/Paris" }).format(date);
-  return `${day} à ${frenchTime(date)}`;
+  return `${LONG_DAY.format(date)} à ${frenchTime(date)}`;
+}
+
+/** "850 octets", "12 ko", "3,4 Mo", "1 Go" (binary multiples, as mail clients count them). */
+export function frenchSize(bytes: number): string {
+  if (bytes < 1024) return bytes <= 1 ? `${bytes} octet` : `${bytes} octets`;
+  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} ko`;
+  if (bytes < 1024 * 1024 * 1024) return `${DECIMAL.format(bytes / (1024 * 1024))} Mo`;
+  return `${DECIMAL.format(bytes / (1024 * 1024 * 1024))} Go`;
+}
+
+/** A message list's date: the time today, the day this year, the full date before. */
+export function frenchShortDate(date: Date, now: Date): string {
+  if (SHORT_DAY.format(date) === SHORT_DAY.format(now)) return frenchTime(date);
+  return (YEAR.format(date) === YEAR.format(now) ? DAY_MONTH : DAY_MONTH_YEAR).format(date);
 }
 
 /** "1 minute", "3 minutes" … */
@@ -266,10 +294,175 @@ export const fr = {
       `L'Assistance à l'identification en ligne ouvre prochainement. En attendant, contactez le rectorat au ${phone}.`,
   },
   mail: {
-    inboxTitle: "Boîte de réception",
     signedInAs: "Connecté en tant que",
     logout: "Se déconnecter",
-    placeholder: "Votre messagerie arrive bientôt ici.",
+    /** The special folders' names (whatever the store calls them). */
+    roles: SPECIAL_FOLDER_NAMES,
+    foldersTitle: "Dossiers",
+    unreadCount: (n: number) => (n === 1 ? "1 non lu" : `${n} non lus`),
+    manageFolders: "Gérer les dossiers",
+    quotaLabel: "Espace utilisé",
+    quotaText: (used: string, limit: string, percent: string) => `${used} utilisés sur ${limit} (${percent})`,
+    folderSummary: (total: number, unread: number) =>
+      `${total === 0 ? "Aucun message" : total === 1 ? "1 message" : `${total} messages`}${unread > 0 ? `, dont ${unread === 1 ? "1 non lu" : `${unread} non lus`}` : ""}.`,
+    empty: "Aucun message dans ce dossier.",
+    noSubject: "(sans objet)",
+    unknownSender: "(expéditeur inconnu)",
+    toPrefix: "À : ",
+    unread: "Non lu",
+    flagged: "Suivi",
+    hasAttachments: "Pièces jointes",
+    folderOf: (name: string) => `Dossier : ${name}`,
+    select: (subject: string, from: string) => `Sélectionner le message « ${subject} » de ${from}`,
+    selectAll: "Tout sélectionner",
+    messagesLabel: "Messages",
+    actionsLabel: "Actions sur les messages sélectionnés",
+    markRead: "Marquer comme lu",
+    markUnread: "Marquer comme non lu",
+    flag: "Suivre",
+    unflag: "Ne plus suivre",
+    moveTo: "Déplacer vers",
+    moveChoose: "Choisir un dossier",
+    move: "Déplacer",
+    remove: "Supprimer",
+    removeForGood: "Supprimer définitivement",
+    emptyTrash: "Vider la corbeille",
+    older: "Messages plus anciens",
+    newest: "Messages les plus récents",
+    paginationLabel: "Pages de messages",
+    done: {
+      lus: (n: number) => (n === 1 ? "1 message marqué comme lu." : `${n} messages marqués comme lus.`),
+      "non-lus": (n: number) => (n === 1 ? "1 message marqué comme non lu." : `${n} messages marqués comme non lus.`),
+      suivis: (n: number) => (n === 1 ? "1 message suivi." : `${n} messages suivis.`),
+      "non-suivis": (n: number) => (n === 1 ? "1 message n'est plus suivi." : `${n} messages ne sont plus suivis.`),
+      deplaces: (n: number) => (n === 1 ? "1 message déplacé." : `${n} messages déplacés.`),
+      supprimes: (n: number) => (n === 1 ? "1 message supprimé." : `${n} messages supprimés.`),
+      "corbeille-videe": (n: number) =>
+        n === 0
+          ? "La corbeille était déjà vide."
+          : `La corbeille a été vidée : ${n === 1 ? "1 message supprimé" : `${n} messages supprimés`} définitivement.`,
+      "dossier-cree": (_n: number) => "Le dossier a été créé.",
+      "dossier-renomme": (_n: number) => "Le dossier a été renommé.",
+      "dossier-supprime": (_n: number) => "Le dossier a été supprimé ; ses messages ont été placés dans la corbeille.",
+    },
+    noSelection: "Sélectionnez au moins un message.",
+    noDestination: "Choisissez le dossier vers lequel déplacer les messages.",
+    emptyTrashTitle: "Vider la corbeille",
+    emptyTrashConfirm: (n: number) =>
+      n === 0
+        ? "La corbeille est vide."
+        : `${n === 1 ? "Le message de la corbeille sera supprimé" : `Les ${n} messages de la corbeille seront supprimés`} définitivement. Cette action est irréversible.`,
+    emptyTrashSubmit: "Vider définitivement la corbeille",
+    cancel: "Annuler",
+    backTo: (name: string) => `Revenir au dossier ${name}`,
+    // Folder management
+    manageTitle: "Gérer les dossiers",
+    yourFolders: "Vos dossiers",
+    noUserFolders: "Vous n'avez pas encore créé de dossier.",
+    specialNote:
+      "Les dossiers de base (Boîte de réception, Brouillons, Envoyés, Indésirables, Corbeille) ne peuvent être ni renommés ni supprimés.",
+    createTitle: "Créer un dossier",
+    folderName: "Nom du dossier",
+    folderNameHint: "De 1 à 100 caractères, sans « / ».",
+    folderNameMissing: "Saisissez le nom du dossier.",
+    parent: "Placer dans",
+    parentNone: "Aucun dossier (à la racine)",
+    create: "Créer le dossier",
+    rename: "Renommer",
+    renameOf: (name: string) => `Renommer le dossier ${name}`,
+    renameTitle: (name: string) => `Renommer le dossier « ${name} »`,
+    newName: "Nouveau nom",
+    renameSubmit: "Enregistrer le nouveau nom",
+    deleteOf: (name: string) => `Supprimer le dossier ${name}`,
+    deleteTitle: (name: string) => `Supprimer le dossier « ${name} »`,
+    deleteConfirm: (total: number, subfolders: number) => {
+      const subs =
+        subfolders === 0
+          ? ""
+          : subfolders === 1
+            ? "Son sous-dossier sera supprimé aussi. "
+            : `Ses ${subfolders} sous-dossiers seront supprimés aussi. `;
+      const messages =
+        total === 0
+          ? "Il ne contient aucun message."
+          : total === 1
+            ? "Son message sera placé dans la corbeille."
+            : `Ses ${total} messages seront placés dans la corbeille.`;
+      return `${subs}${messages}`;
+    },
+    deleteSubmit: "Supprimer le dossier",
+    // Reading
+    from: "De",
+    to: "À",
+    cc: "Cc",
+    replyTo: "Répondre à",
+    date: "Date",
+    subject: "Objet",
+    headersLabel: "En-têtes du message",
+    frameTitle: "Contenu du message",
+    noBody: "Ce message n'a pas de contenu.",
+    remoteBlocked:
+      "Pour protéger votre vie privée, les images et contenus distants de ce message ont été bloqués : l'expéditeur pourrait savoir que vous l'avez ouvert.",
+    showRemote: "Afficher les images distantes",
+    remoteShown: "Les images distantes de ce message sont affichées.",
+    attachmentsTitle: "Pièces jointes",
+    attachmentLabel: (name: string, size: string) => `${name} (${size})`,
+    threadTitle: "Conversation",
+    threadCount: (n: number) => (n === 1 ? "1 autre message" : `${n} autres messages`),
+    messageActions: "Actions sur ce message",
+    // Search
+    searchTitle: "Rechercher",
+    searchLabel: "Rechercher",
+    searchHint: "Mots présents dans l'expéditeur, les destinataires, l'objet ou le message.",
+    searchSubmit: "Rechercher",
+    advanced: "Recherche avancée",
+    searchFrom: "De",
+    searchTo: "À",
+    searchSubject: "Objet",
+    since: "Du",
+    until: "Au",
+    dateHint: "Format JJ/MM/AAAA (ex : 01/09/2024)",
+    withAttachments: "Avec pièces jointes",
+    inFolder: "Dossier",
+    allFolders: "Tous les dossiers",
+    dateFormat: "Écrivez la date au format JJ/MM/AAAA, par exemple 01/09/2024.",
+    dateImpossible: "Cette date n'existe pas : vérifiez le jour et le mois (format JJ/MM/AAAA).",
+    dateOrder: "La date de fin doit être postérieure ou égale à la date de début.",
+    resultsTitle: "Résultats",
+    folderUnknown: "Choisissez un dossier dans la liste.",
+    folderLimit:
+      "Ce dossier ne peut pas être créé ici : les dossiers sont imbriqués trop profondément, ou vous avez atteint le nombre maximal de dossiers.",
+    resultsCount: (n: number, more: boolean) =>
+      n === 0
+        ? "Aucun message ne correspond à votre recherche."
+        : more
+          ? `${n} messages correspondent à votre recherche sur cette page ; d'autres, plus anciens, suivent.`
+          : `${n === 1 ? "1 message correspond" : `${n} messages correspondent`} à votre recherche.`,
+    // Keyboard shortcuts
+    shortcutsTitle: "Raccourcis clavier",
+    shortcutsAnnounce: "Raccourcis clavier disponibles : appuyez sur ? pour les afficher.",
+    shortcutsIntro:
+      "Ces raccourcis fonctionnent lorsque JavaScript est activé, jamais pendant la saisie dans un champ. Toutes ces actions restent possibles avec la touche Tab et les boutons de la page.",
+    shortcutsEnable: "Activer les raccourcis clavier à une touche",
+    shortcuts: [
+      ["j", "Message suivant dans la liste"],
+      ["k", "Message précédent dans la liste"],
+      ["Entrée", "Ouvrir le message sélectionné"],
+      ["r", "Marquer comme lu / non lu"],
+      ["f", "Suivre / Ne plus suivre"],
+      ["Suppr", "Supprimer"],
+      ["?", "Afficher ou masquer cette aide"],
+    ] as ReadonlyArray<readonly [string, string]>,
+    shortcutKey: "Touche",
+    shortcutAction: "Action",
+    live: {
+      read: "Message marqué comme lu.",
+      unread: "Message marqué comme non lu.",
+      flagged: "Message suivi.",
+      unflagged: "Message qui n'est plus suivi.",
+      removed: "Message supprimé.",
+      failed: "L'action n'a pas pu être effectuée. Rechargez la page et réessayez.",
+    },
   },
   session: {
     warningTitle: "Votre session va expirer",
@@ -323,5 +516,13 @@ export const fr = {
     INVALID_CODE: "Le code saisi est incorrect ou a expiré.",
     MAIL_UNAVAILABLE:
       "Le message n'a pas pu être envoyé pour le moment. Réessayez dans quelques minutes ; si le problème persiste, contactez l'assistance.",
+    RECIPIENT_UNKNOWN: "Cette adresse ne correspond à aucune boîte aux lettres active de l'académie.",
+    QUOTA_EXCEEDED:
+      "La boîte aux lettres est pleine. Supprimez des messages (et videz la corbeille) pour libérer de la place.",
+    MESSAGE_TOO_LARGE: "Le message dépasse la taille maximale autorisée.",
+    MESSAGE_MALFORMED: "Le message est mal formé et n'a pas pu être lu.",
+    FOLDER_EXISTS: "Un dossier porte déjà ce nom à cet endroit. Choisissez un autre nom.",
+    FOLDER_PROTECTED: "Ce dossier fait partie des dossiers de base : il ne peut être ni renommé ni supprimé.",
+    INVALID_FOLDER_NAME: "Le nom du dossier doit comporter de 1 à 100 caractères, sans « / » ni caractère de contrôle.",
   } satisfies Record<ErrorCode, string>,
 } as const;

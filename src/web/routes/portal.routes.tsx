@@ -10,7 +10,7 @@ import type { ClientAssets } from "../assets.js";
 import { field, formBody } from "../forms.js";
 import { fr, frenchTime } from "../i18n/fr.js";
 import { challengeFor, pageContext, sendPage } from "../page.js";
-import { InboxPage, PasswordChangePage } from "../views/account.view.js";
+import { PasswordChangePage } from "../views/account.view.js";
 import type { FieldErrors } from "../views/components.js";
 import { HelpPage, LoginPage, type LoginViewModel, LostCredentialsPage, PhishingPage } from "../views/portal.view.js";
 
@@ -173,14 +173,6 @@ export const portalRoutes: FastifyPluginAsync<RouteOptions> = async (app, { serv
       label: `${fr.password.strength} ${fr.password.strengthLevels[score] ?? ""}`,
       problems: rules.filter((r) => r !== "CONFIRMATION_MISMATCH").map((r) => ruleMessage(r, min, max)),
     });
-  });
-
-  app.get("/mail", async (req, reply) => {
-    if (!requireSession(req, reply, "webmail")) return reply;
-    const account = await services.directory.getAccountById(req.session?.accountId ?? -1);
-    const notice =
-      (req.query as Record<string, unknown>)["mot-de-passe-modifie"] !== undefined ? fr.password.changed : undefined;
-    return sendPage(reply, <InboxPage ctx={ctx(req)} account={account} {...(notice ? { notice } : {})} />);
   });
 
   app.get("/aide", async (req, reply) => sendPage(reply, <HelpPage ctx={ctx(req)} />));

@@ -1,5 +1,4 @@
-/** Pages behind the sign-in: the forced password change and the (temporary) inbox. */
-import type { Account } from "../../directory/directory.types.js";
+/** The forced password change behind the sign-in (the mail pages are in mail.view.tsx). */
 import { fr } from "../i18n/fr.js";
 import { CsrfInput, ErrorSummary, Field, type FieldErrors } from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
@@ -105,35 +104,6 @@ export function PasswordChangePage({ ctx, vm }: { ctx: PageContext; vm: Password
           {fr.mail.logout}
         </button>
       </form>
-    </Layout>
-  );
-}
-
-export function InboxPage({ ctx, account, notice }: { ctx: PageContext; account: Account; notice?: string }) {
-  return (
-    <Layout title={fr.mail.inboxTitle} ctx={ctx}>
-      <div class="account-bar">
-        <p>
-          {fr.mail.signedInAs}{" "}
-          <strong>
-            {account.holder.prenom} {account.holder.nom}
-          </strong>{" "}
-          (<span class="address">{account.address}</span>)
-        </p>
-        <form method="post" action="/deconnexion" class="inline-form">
-          <CsrfInput token={ctx.csrfToken} />
-          <button type="submit" class="button-secondary">
-            {fr.mail.logout}
-          </button>
-        </form>
-      </div>
-      {notice ? (
-        <div class="notice notice--success" role="status">
-          {notice}
-        </div>
-      ) : null}
-      <h1>{fr.mail.inboxTitle}</h1>
-      <p>{fr.mail.placeholder}</p>
     </Layout>
   );
 }

@@ -24,6 +24,40 @@ export interface FieldProps {
   readonly inputMode?: "text" | "numeric";
 }
 
+/** The errors of one field, each announced as an error (RGAA 11.10). */
+function ErrorList({ id, errors }: { id: string; errors: readonly string[] }) {
+  return (
+    <ul class="field-errors" id={id}>
+      {errors.map((e) => (
+        <li key={e}>
+          <span class="visually-hidden">{fr.errorPrefix}</span>
+          {e}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** A labelled `<select>` with its errors tied to it; the options are the children. */
+export function SelectField(p: {
+  readonly name: string;
+  readonly label: string;
+  readonly errors?: readonly string[] | undefined;
+  readonly children: ComponentChildren;
+}) {
+  const id = `champ-${p.name}`;
+  const errorId = p.errors && p.errors.length > 0 ? `${id}-erreur` : undefined;
+  return (
+    <div class={`field${errorId ? " field--error" : ""}`}>
+      <label for={id}>{p.label}</label>
+      {errorId && p.errors ? <ErrorList id={errorId} errors={p.errors} /> : null}
+      <select id={id} name={p.name} aria-invalid={errorId ? "true" : undefined} aria-describedby={errorId}>
+        {p.children}
+      </select>
+    </div>
+  );
+}
+
 export function Field(p: FieldProps) {
   const id = `champ-${p.name}`;
   const hintId = p.hint ? `${id}-aide` : undefined;
@@ -40,16 +74,7 @@ export function Field(p: FieldProps) {
           {p.hint}
         </p>
       ) : null}
-      {errorId ? (
-        <ul class="field-errors" id={errorId}>
-          {p.errors?.map((e) => (
-            <li key={e}>
-              <span class="visually-hidden">{fr.errorPrefix}</span>
-              {e}
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      {errorId && p.errors ? <ErrorList id={errorId} errors={p.errors} /> : null}
       <div class="input-row">
         <input
           id={id}

@@ -1,0 +1,593 @@
+/**
+ * The mail store's rules: who can receive, quotas, atomic delivery to several recipients,
+ * folders and their counters, threads, flags, moves, the Corbeille, search and reading.
+ *
+ * Storage choice: the raw message is kept whole in the database (`mail_blob`, once per delivery
+ * whatever the number of local recipients), next to the columns the interface lists and the
+ * full-text index, all written in one transaction. A message is therefore visible completely or
+ * not at all, and the SMTP 250 is given only after the commit (made durable on SQLite too).
+ */
+import type { Kysely } from "kysely";
+import type { DirectoryService } from "../directory/directory.service.js";
+import type { Clock } from "../shared/clock.js";
+import { DomainError } from "../shared/errors.js";
+import type { DialectName } from "../storage/database.js";
+import type { Schema } from "../storage/schema.js";
+import { sanitizeMailHtml } from "./html-sanitizer.js";
+import { type FolderRow, MailRepository, type MessageRow, type SearchTerms } from "./mail.repository.js";
+import {
+  type AttachmentContent,
+  type DeliveryMeta,
+  type DeliveryResult,
+  FOLDER_ROLES,
+  type Folder,
+  type FolderRole,
+  type MailApi,
+  type MailboxOverview,
+  type MessagePage,
+  type MessageSummary,
+  type MessageView,
+  type Quota,
+  type Recipient,
+  type SafeHtmlBody,
+  type SearchQuery,
+} from "./mail.types.js";
+import { foldText, readForDisplay, readForStorage } from "./mime.js";
+
+export interface MailDeps {
+  readonly db: Kysely<Schema>;
+  readonly dialect: DialectName;
+  readonly directory: DirectoryService;
+  readonly clock: Clock;
+  readonly mailDomain: string;
+  readonly maxMessageBytes: number;
+  readonly quotaBytes: number;
+  readonly folderNames: Readonly<Record<FolderRole, string>>;
+}
+
+const PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 200;
+const MAX_IDS = 1000;
+const MAX_FOLDERS = 500;
+const MAX_DEPTH = 8;
+const MAX_SEARCH_WORDS = 12;
+/** A Date header further in the future than this is not believed (the arrival time is shown). */
+const FUTURE_SLACK_MS = 24 * 3_600_000;
+
+/** Letters and digits only, accents folded and lowercase: what the index holds and queries use. */
+function indexWords(value: string): string {
+  return foldText(value)
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
+}
+
+function words(value: string | undefined): string[] {
+  if (!value) return [];
+  const out = indexWords(value).split(" ").filter(Boolean);
+  return [...new Set(out)].slice(0, MAX_SEARCH_WORDS);
+}
+
+function summaryOf(row: MessageRow): MessageSummary {
+  return {
+    id: row.id,
+    folderId: row.folder_id,
+    from: row.from_address || row.from_name ? { name: row.from_name, address: row.from_address } : null,
+    to: row.to_text,
+    subject: row.subject,
+    date: new Date(row.sent_at),
+    receivedAt: new Date(row.received_at),
+    sizeBytes: row.size,
+    hasAttachments: row.has_attachments === 1,
+    preview: row.preview,
+    flags: {
+      seen: row.seen === 1,
+      answered: row.answered === 1,
+      flagged: row.flagged === 1,
+      draft: row.draft === 1,
+    },
+  };
+}
+
+function validIds(ids: readonly number[]): number[] {
+  const unique = [...new Set(ids)];
+  if (unique.length > MAX_IDS || unique.some((id) => !Number.isSafeInteger(id) || id <= 0)) {
+    throw new DomainError("VALIDATION_FAILED", "invalid message ids");
+  }
+  return unique;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are refused
+const FOLDER_NAME_FORBIDDEN = /[/\\\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+function validFolderName(name: string): string {
+  const cleaned = name.normalize("NFC").trim();
+  if (cleaned.length < 1 || cleaned.length > 100 || FOLDER_NAME_FORBIDDEN.test(cleaned)) {
+    throw new DomainError(
+      "INVALID_FOLDER_NAME",
+      "a folder name has 1 to 100 characters, without / or control characters",
+    );
+  }
+  return cleaned;
+}
+
+export class MailService implements MailApi {
+  readonly maxMessageBytes: number;
+  readonly #repo: MailRepository;
+  readonly #deps: MailDeps;
+
+  constructor(deps: MailDeps) {
+    this.#deps = deps;
+    this.#repo = new MailRepository(deps.db, deps.dialect);
+    this.maxMessageBytes = deps.maxMessageBytes;
+  }
+
+  #now(): string {
+    return this.#deps.clock.now().toISOString();
+  }
+
+  // Reception
+
+  async checkRecipient(address: string, sizeHint?: number): Promise<Recipient> {
+    const clean = address.trim().toLowerCase();
+    const at = clean.lastIndexOf("@");
+    if (at <= 0 || clean.slice(at + 1) !== this.#deps.mailDomain || clean.length > 320) {
+      throw new DomainError("RECIPIENT_UNKNOWN", "not an address of the mail domain");
+    }
+    const account = await this.#deps.directory.findAccount(clean);
+    if (
+      !account ||
+      account.address.toLowerCase() !== clean ||
+      !(await this.#deps.directory.isAccountUsable(account.id))
+    ) {
+      throw new DomainError("RECIPIENT_UNKNOWN", "no active account has this address");
+    }
+    const used = await this.#repo.usedBytes(this.#deps.db, account.id);
+    if (used + Math.max(0, sizeHint ?? 0) > this.#deps.quotaBytes || used >= this.#deps.quotaBytes) {
+      throw new DomainError("QUOTA_EXCEEDED", "the mailbox is full", { address: account.address });
+    }
+    return { accountId: account.id, address: account.address };
+  }
+
+  async deliver(raw: Buffer, recipients: readonly Recipient[], _meta: DeliveryMeta = {}): Promise<DeliveryResult> {
+    if (recipients.length === 0) throw new DomainError("VALIDATION_FAILED", "no recipient");
+    if (raw.length > this.maxMessageBytes) throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
+    const parsed = await readForStorage(raw);
+    const now = this.#deps.clock.now();
+    const sent =
+      parsed.date && parsed.date.getTime() > 0 && parsed.date.getTime() < now.getTime() + FUTURE_SLACK_MS
+        ? parsed.date
+        : now;
+    const accounts = [...new Set(recipients.map((r) => r.accountId))];
+    const inboxes = new Map<number, number>();
+    for (const accountId of accounts) inboxes.set(accountId, await this.#folderId(accountId, "inbox"));
+    const fields = {
+      sender: indexWords(`${parsed.from?.name ?? ""} ${parsed.from?.address ?? ""}`),
+      recipients: indexWords(parsed.recipientsText),
+      subject: indexWords(parsed.subject),
+      body: indexWords(parsed.indexText),
+    };
+    const related = [...(parsed.inReplyTo ? [parsed.inReplyTo] : []), ...parsed.references];
+    const messageIds = await this.#repo.durably(async (trx) => {
+      const blobId = await this.#repo.insertBlob(trx, raw);
+      const ids: number[] = [];
+      for (const accountId of accounts) {
+        const used = await this.#repo.usedBytes(trx, accountId);
+        if (used + raw.length > this.#deps.quotaBytes) {
+          throw new DomainError("QUOTA_EXCEEDED", "the mailbox is full", { accountId });
+        }
+        const folderId = inboxes.get(accountId) ?? 0;
+        const id = await this.#repo.insertMessage(trx, {
+          accountId,
+          folderId,
+          blobId,
+          threadId: await this.#repo.threadOf(trx, accountId, related),
+          messageId: parsed.messageId,
+          inReplyTo: parsed.inReplyTo,
+          refs: parsed.references.join(" "),
+          fromName: parsed.from?.name ?? "",
+          fromAddress: parsed.from?.address ?? "",
+          toText: parsed.toText,
+          subject: parsed.subject,
+          sentAt: sent.toISOString(),
+          receivedAt: now.toISOString(),
+          size: raw.length,
+          hasAttachments: parsed.hasAttachments,
+          preview: parsed.preview,
+          seen: false,
+        });
+        await this.#repo.index(trx, id, accountId, fields);
+        await this.#repo.bumpFolder(trx, folderId, 1, 1, raw.length);
+        ids.push(id);
+      }
+      return ids;
+    });
+    return { messageIds };
+  }
+
+  // Folders
+
+  async #ensureFolders(accountId: number): Promise<FolderRow[]> {
+    let rows = await this.#repo.folders(this.#deps.db, accountId);
+    if (FOLDER_ROLES.every((role) => rows.some((r) => r.role === role))) return rows;
+    const missing = FOLDER_ROLES.filter((role) => !rows.some((r) => r.role === role));
+    await this.#repo.createSpecialFolders(
+      this.#deps.db,
+      accountId,
+      missing.map((role) => ({ role, name: this.#deps.folderNames[role] })),
+      this.#now(),
+    );
+    rows = await this.#repo.folders(this.#deps.db, accountId);
+    return rows;
+  }
+
+  async #folderId(accountId: number, role: FolderRole): Promise<number> {
+    const id = await this.#repo.folderIdByRole(this.#deps.db, accountId, role);
+    if (id !== null) return id;
+    const rows = await this.#ensureFolders(accountId);
+    const row = rows.find((r) => r.role === role);
+    if (!row) throw new Error(`the ${role} folder of account #${accountId} could not be created`);
+    return row.id;
+  }
+
+  async folders(accountId: number): Promise<Folder[]> {
+    const rows = await this.#ensureFolders(accountId);
+    const children = new Map<number | null, FolderRow[]>();
+    for (const row of rows) {
+      const list = children.get(row.parent_id) ?? [];
+      list.push(row);
+      children.set(row.parent_id, list);
+    }
+    const order = (a: FolderRow, b: FolderRow) => {
+      const ra = a.role ? FOLDER_ROLES.indexOf(a.role as FolderRole) : 99;
+      const rb = b.role ? FOLDER_ROLES.indexOf(b.role as FolderRole) : 99;
+      return ra - rb || a.name.localeCompare(b.name, "fr", { sensitivity: "base" }) || a.id - b.id;
+    };
+    const out: Folder[] = [];
+    const walk = (parent: number | null, depth: number) => {
+      for (const row of (children.get(parent) ?? []).sort(order)) {
+        out.push({
+          id: row.id,
+          name: row.name,
+          role: (row.role as FolderRole | null) ?? null,
+          parentId: row.parent_id,
+          depth,
+          total: row.message_count,
+          unread: row.unread_count,
+          sizeBytes: Number(row.size_bytes),
+        });
+        walk(row.id, depth + 1);
+      }
+    };
+    walk(null, 0);
+    return out;
+  }
+
+  async overview(accountId: number): Promise<MailboxOverview> {
+    const [account, folders, quota] = await Promise.all([
+      this.#deps.directory.getAccountById(accountId),
+      this.folders(accountId),
+      this.quota(accountId),
+    ]);
+    return {
+      owner: { name: `${account.holder.prenom} ${account.holder.nom}`, address: account.address },
+      folders,
+      quota,
+    };
+  }
+
+  async folderByRole(accountId: number, role: FolderRole): Promise<Folder> {
+    const folder = (await this.folders(accountId)).find((f) => f.role === role);
+    if (!folder) throw new DomainError("NOT_FOUND", `no ${role} folder`);
+    return folder;
+  }
+
+  async #userFolder(accountId: number, folderId: number): Promise<FolderRow> {
+    const row = await this.#repo.folder(this.#deps.db, accountId, folderId);
+    if (!row) throw new DomainError("NOT_FOUND", `no folder #${folderId}`);
+    if (row.role !== null) throw new DomainError("FOLDER_PROTECTED", "special folders cannot be renamed or deleted");
+    return row;
+  }
+
+  #checkSiblings(rows: readonly FolderRow[], parentId: number | null, name: string, except?: number): void {
+    const taken = rows.some(
+      (r) =>
+        r.parent_id === parentId &&
+        r.id !== except &&
+        r.name.localeCompare(name, "fr", { sensitivity: "accent" }) === 0,
+    );
+    if (taken) throw new DomainError("FOLDER_EXISTS", "a folder of that name exists there");
+  }
+
+  async createFolder(accountId: number, name: string, parentId: number | null): Promise<Folder> {
+    const clean = validFolderName(name);
+    const rows = await this.#ensureFolders(accountId);
+    if (rows.length >= MAX_FOLDERS) throw new DomainError("VALIDATION_FAILED", "too many folders");
+    if (parentId !== null) {
+      const parent = rows.find((r) => r.id === parentId);
+      if (!parent) throw new DomainError("NOT_FOUND", `no folder #${parentId}`);
+      let depth = 1;
+      for (let p: FolderRow | undefined = parent; p?.parent_id != null; p = rows.find((r) => r.id === p?.parent_id)) {
+        depth++;
+      }
+      if (depth >= MAX_DEPTH) throw new DomainError("VALIDATION_FAILED", "folders nested too deep");
+    }
+    const id = await this.#repo.transaction(async (trx) => {
+      this.#checkSiblings(await this.#repo.folders(trx, accountId), parentId, clean);
+      return this.#repo.insertFolder(trx, accountId, parentId, clean, this.#now());
+    });
+    const folder = (await this.folders(accountId)).find((f) => f.id === id);
+    if (!folder) throw new Error("the new folder vanished");
+    return folder;
+  }
+
+  async renameFolder(accountId: number, folderId: number, name: string): Promise<void> {
+    const clean = validFolderName(name);
+    const row = await this.#userFolder(accountId, folderId);
+    await this.#repo.transaction(async (trx) => {
+      this.#checkSiblings(await this.#repo.folders(trx, accountId), row.parent_id, clean, row.id);
+      await this.#repo.renameFolder(trx, folderId, clean);
+    });
+  }
+
+  async deleteFolder(accountId: number, folderId: number): Promise<void> {
+    await this.#userFolder(accountId, folderId);
+    const trashId = await this.#folderId(accountId, "trash");
+    await this.#repo.transaction(async (trx) => {
+      const rows = await this.#repo.folders(trx, accountId);
+      // The folder and its descendants, deepest first.
+      const doomed: FolderRow[] = [];
+      const collect = (id: number) => {
+        for (const child of rows.filter((r) => r.parent_id === id)) collect(child.id);
+        const self = rows.find((r) => r.id === id);
+        if (self) doomed.push(self);
+      };
+      collect(folderId);
+      for (const folder of doomed) {
+        for (;;) {
+          const ids = await this.#repo.idsInFolder(trx, folder.id, 500);
+          if (ids.length === 0) break;
+          await this.#moveWithin(trx, accountId, ids, trashId);
+        }
+        await this.#repo.deleteFolder(trx, folder.id);
+      }
+    });
+  }
+
+  // Lists and reading
+
+  async list(accountId: number, folderId: number, cursor: number | null, limit = PAGE_SIZE): Promise<MessagePage> {
+    const size = Math.min(Math.max(1, limit), MAX_PAGE_SIZE);
+    if (cursor !== null && (!Number.isSafeInteger(cursor) || cursor <= 0)) {
+      throw new DomainError("VALIDATION_FAILED", "invalid cursor");
+    }
+    const folder = await this.#repo.folder(this.#deps.db, accountId, folderId);
+    if (!folder) throw new DomainError("NOT_FOUND", `no folder #${folderId}`);
+    const rows = await this.#repo.page(this.#deps.db, folderId, cursor, size + 1);
+    return this.#pageOf(rows, size);
+  }
+
+  #pageOf(rows: MessageRow[], size: number): MessagePage {
+    const items = rows.slice(0, size).map(summaryOf);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > size && last ? last.id : null };
+  }
+
+  async #record(accountId: number, messageId: number) {
+    if (!Number.isSafeInteger(messageId) || messageId <= 0) throw new DomainError("NOT_FOUND", "no such message");
+    const row = await this.#repo.message(this.#deps.db, accountId, messageId);
+    if (!row) throw new DomainError("NOT_FOUND", `no message #${messageId}`);
+    return row;
+  }
+
+  async #rawOf(blobId: number): Promise<Buffer> {
+    const raw = await this.#repo.blob(this.#deps.db, blobId);
+    if (!raw) throw new Error(`the body #${blobId} is missing`);
+    return raw;
+  }
+
+  async open(accountId: number, messageId: number, options: { markSeen?: boolean } = {}): Promise<MessageView> {
+    const row = await this.#record(accountId, messageId);
+    if (options.markSeen !== false && row.seen === 0) {
+      await this.setFlags(accountId, [row.id], { seen: true });
+      row.seen = 1;
+    }
+    const raw = await this.#rawOf(row.blob_id);
+    let parsed: Awaited<ReturnType<typeof readForDisplay>> | null = null;
+    try {
+      parsed = await readForDisplay(raw);
+    } catch {
+      // Stored, but unreadable now (time limit): the headers kept at delivery are still shown.
+      parsed = null;
+    }
+    const thread = (await this.#repo.thread(this.#deps.db, accountId, row.thread_id))
+      .filter((r) => r.id !== row.id)
+      .map(summaryOf);
+    return {
+      ...summaryOf(row),
+      toList: parsed?.toList ?? [],
+      ccList: parsed?.ccList ?? [],
+      replyTo: parsed?.replyTo ?? [],
+      messageId: row.message_id,
+      text: parsed?.text ?? null,
+      hasHtml: parsed?.html != null,
+      remoteContentBlocked:
+        parsed?.html != null && sanitizeMailHtml(parsed.html, { allowRemote: false }).blockedRemoteContent,
+      attachments: (parsed?.attachments ?? []).map(({ content: _content, ...a }) => a),
+      thread,
+    };
+  }
+
+  async htmlBody(accountId: number, messageId: number, options: { allowRemote: boolean }): Promise<SafeHtmlBody> {
+    const row = await this.#record(accountId, messageId);
+    const parsed = await readForDisplay(await this.#rawOf(row.blob_id));
+    if (parsed.html === null) throw new DomainError("NOT_FOUND", "the message has no HTML body");
+    return sanitizeMailHtml(parsed.html, { allowRemote: options.allowRemote });
+  }
+
+  async attachment(accountId: number, messageId: number, index: number): Promise<AttachmentContent> {
+    const row = await this.#record(accountId, messageId);
+    const parsed = await readForDisplay(await this.#rawOf(row.blob_id));
+    const found = Number.isSafeInteger(index) ? parsed.attachments[index] : undefined;
+    if (!found) throw new DomainError("NOT_FOUND", `no attachment #${index}`);
+    return { filename: found.filename, contentType: found.contentType, content: found.content };
+  }
+
+  async raw(accountId: number, messageId: number): Promise<Buffer> {
+    const row = await this.#record(accountId, messageId);
+    return this.#rawOf(row.blob_id);
+  }
+
+  // Actions
+
+  async setFlags(
+    accountId: number,
+    ids: readonly number[],
+    flags: { seen?: boolean; flagged?: boolean },
+  ): Promise<number> {
+    const wanted = validIds(ids);
+    return this.#repo.transaction(async (trx) => {
+      const rows = await this.#repo.owned(trx, accountId, wanted);
+      if (flags.seen !== undefined) {
+        const value = flags.seen ? 1 : 0;
+        const changing = rows.filter((r) => r.seen !== value);
+        const perFolder = new Map<number, number>();
+        for (const r of changing) perFolder.set(r.folder_id, (perFolder.get(r.folder_id) ?? 0) + 1);
+        await this.#repo.setFlag(
+          trx,
+          changing.map((r) => r.id),
+          "seen",
+          flags.seen,
+        );
+        for (const [folderId, n] of perFolder) await this.#repo.bumpFolder(trx, folderId, 0, flags.seen ? -n : n, 0);
+      }
+      if (flags.flagged !== undefined) {
+        await this.#repo.setFlag(
+          trx,
+          rows.map((r) => r.id),
+          "flagged",
+          flags.flagged,
+        );
+      }
+      return rows.length;
+    });
+  }
+
+  /** Moves the account's messages among `ids` to `folderId`, keeping the counters right. */
+  async #moveWithin(
+    trx: Parameters<Parameters<MailRepository["transaction"]>[0]>[0],
+    accountId: number,
+    ids: readonly number[],
+    folderId: number,
+  ): Promise<number> {
+    const rows = (await this.#repo.owned(trx, accountId, ids)).filter((r) => r.folder_id !== folderId);
+    if (rows.length === 0) return 0;
+    const out = new Map<number, { count: number; unread: number; bytes: number }>();
+    let unread = 0;
+    let bytes = 0;
+    for (const r of rows) {
+      const d = out.get(r.folder_id) ?? { count: 0, unread: 0, bytes: 0 };
+      d.count++;
+      d.unread += r.seen ? 0 : 1;
+      d.bytes += r.size;
+      out.set(r.folder_id, d);
+      unread += r.seen ? 0 : 1;
+      bytes += r.size;
+    }
+    await this.#repo.moveMessages(
+      trx,
+      rows.map((r) => r.id),
+      folderId,
+    );
+    for (const [from, d] of out) await this.#repo.bumpFolder(trx, from, -d.count, -d.unread, -d.bytes);
+    await this.#repo.bumpFolder(trx, folderId, rows.length, unread, bytes);
+    return rows.length;
+  }
+
+  async move(accountId: number, ids: readonly number[], folderId: number): Promise<number> {
+    const wanted = validIds(ids);
+    const target = await this.#repo.folder(this.#deps.db, accountId, folderId);
+    if (!target) throw new DomainError("NOT_FOUND", `no folder #${folderId}`);
+    return this.#repo.transaction((trx) => this.#moveWithin(trx, accountId, wanted, folderId));
+  }
+
+  async remove(accountId: number, ids: readonly number[]): Promise<number> {
+    const wanted = validIds(ids);
+    const trashId = await this.#folderId(accountId, "trash");
+    return this.#repo.transaction(async (trx) => {
+      const rows = await this.#repo.owned(trx, accountId, wanted);
+      const inTrash = rows.filter((r) => r.folder_id === trashId);
+      const elsewhere = rows.filter((r) => r.folder_id !== trashId).map((r) => r.id);
+      await this.#destroy(trx, trashId, inTrash);
+      await this.#moveWithin(trx, accountId, elsewhere, trashId);
+      return rows.length;
+    });
+  }
+
+  async #destroy(
+    trx: Parameters<Parameters<MailRepository["transaction"]>[0]>[0],
+    folderId: number,
+    rows: readonly { id: number; seen: number; size: number; blob_id: number }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await this.#repo.deleteMessages(trx, rows);
+    const unread = rows.filter((r) => r.seen === 0).length;
+    const bytes = rows.reduce((sum, r) => sum + r.size, 0);
+    await this.#repo.bumpFolder(trx, folderId, -rows.length, -unread, -bytes);
+  }
+
+  async emptyTrash(accountId: number): Promise<number> {
+    const trashId = await this.#folderId(accountId, "trash");
+    let total = 0;
+    for (;;) {
+      const removed = await this.#repo.transaction(async (trx) => {
+        const ids = await this.#repo.idsInFolder(trx, trashId, 500);
+        const rows = await this.#repo.owned(trx, accountId, ids);
+        await this.#destroy(trx, trashId, rows);
+        return rows.length;
+      });
+      total += removed;
+      if (removed === 0) return total;
+    }
+  }
+
+  async search(accountId: number, query: SearchQuery, cursor: number | null, limit = PAGE_SIZE): Promise<MessagePage> {
+    const size = Math.min(Math.max(1, limit), MAX_PAGE_SIZE);
+    if (cursor !== null && (!Number.isSafeInteger(cursor) || cursor <= 0)) {
+      throw new DomainError("VALIDATION_FAILED", "invalid cursor");
+    }
+    if (query.since && query.until && query.since.getTime() >= query.until.getTime()) {
+      throw new DomainError("VALIDATION_FAILED", "the start date is after the end date", { field: "until" });
+    }
+    if (query.folderId !== undefined && !(await this.#repo.folder(this.#deps.db, accountId, query.folderId))) {
+      throw new DomainError("NOT_FOUND", `no folder #${query.folderId}`);
+    }
+    const terms: SearchTerms = {
+      any: words(query.text),
+      from: words(query.from),
+      to: words(query.to),
+      subject: words(query.subject),
+    };
+    // Words were typed but none can be searched ("!!!"): nothing matches, rather than everything.
+    const typed = [query.text, query.from, query.to, query.subject].some((v) => v !== undefined && v.trim() !== "");
+    const usable = terms.any.length + terms.from.length + terms.to.length + terms.subject.length > 0;
+    if (typed && !usable) return { items: [], nextCursor: null };
+    const rows = await this.#repo.search(
+      this.#deps.db,
+      accountId,
+      terms,
+      {
+        ...(query.folderId !== undefined ? { folderId: query.folderId } : {}),
+        ...(query.since ? { since: query.since.toISOString() } : {}),
+        ...(query.until ? { until: query.until.toISOString() } : {}),
+        ...(query.hasAttachment ? { hasAttachment: true } : {}),
+        ...(cursor !== null ? { before: cursor } : {}),
+      },
+      size + 1,
+    );
+    return this.#pageOf(rows, size);
+  }
+
+  async quota(accountId: number): Promise<Quota> {
+    return { usedBytes: await this.#repo.usedBytes(this.#deps.db, accountId), limitBytes: this.#deps.quotaBytes };
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The mail store as the rest of the application sees it: domain objects, never rows. The web
+ * routes, the SMTP reception and the demo talk to `MailService` (mail.service.ts) in these terms.
+ */
+
+/** The five folders every account has; the user's own folders have no role. */
+export type FolderRole = "inbox" | "drafts" | "sent" | "junk" | "trash";
+
+export const FOLDER_ROLES: readonly FolderRole[] = ["inbox", "drafts", "sent", "junk", "trash"];
+
+export interface Folder {
+  readonly id: number;
+  readonly name: string;
+  /** The special folders' role; null for the user's own folders. */
+  readonly role: FolderRole | null;
+  readonly parentId: number | null;
+  /** Depth in the tree (0 at the top), for indentation. */
+  readonly depth: number;
+  readonly total: number;
+  readonly unread: number;
+  readonly sizeBytes: number;
+}
+
+export interface Flags {
+  readonly seen: boolean;
+  readonly answered: boolean;
+  readonly flagged: boolean;
+  readonly draft: boolean;
+}
+
+export interface Mailbox {
+  readonly name: string;
+  readonly address: string;
+}
+
+/** One line of a message list. */
+export interface MessageSummary {
+  readonly id: number;
+  readonly folderId: number;
+  readonly from: Mailbox | null;
+  /** Display text of the To recipients (for the Envoyés and Brouillons lists). */
+  readonly to: string;
+  readonly subject: string;
+  /** The Date header (or the arrival time when it is missing or absurd). */
+  readonly date: Date;
+  readonly receivedAt: Date;
+  readonly sizeBytes: number;
+  readonly hasAttachments: boolean;
+  readonly preview: string;
+  readonly flags: Flags;
+}
+
+export interface MessagePage {
+  readonly items: readonly MessageSummary[];
+  /** Keyset cursor of the next (older) page, when there is one. */
+  readonly nextCursor: number | null;
+}
+
+export interface Attachment {
+  /** Position among the message's attachments (stable: parsing is deterministic). */
+  readonly index: number;
+  /** A safe file name: no path, no control or bidirectional characters, never empty. */
+  readonly filename: string;
+  readonly contentType: string;
+  readonly sizeBytes: number;
+  /** Shown inside the HTML body (cid:) rather than listed. */
+  readonly inline: boolean;
+}
+
+/** One message opened for reading. */
+export interface MessageView extends MessageSummary {
+  readonly to: string;
+  readonly toList: readonly Mailbox[];
+  readonly ccList: readonly Mailbox[];
+  readonly replyTo: readonly Mailbox[];
+  readonly messageId: string | null;
+  readonly text: string | null;
+  /** True when the message has an HTML body (shown through the sandboxed frame). */
+  readonly hasHtml: boolean;
+  /** The HTML body refers to remote images or other remote content, held back until asked for. */
+  readonly remoteContentBlocked: boolean;
+  readonly attachments: readonly Attachment[];
+  /** Other messages of the same conversation in this account (oldest first), this one excluded. */
+  readonly thread: readonly MessageSummary[];
+}
+
+/** The sanitized HTML body of a message, ready for the sandboxed frame. */
+export interface SafeHtmlBody {
+  readonly html: string;
+  /** Whether remote images or other remote content were held back. */
+  readonly blockedRemoteContent: boolean;
+}
+
+export interface AttachmentContent {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly content: Buffer;
+}
+
+export interface SearchQuery {
+  /** Free text: every word must appear in the sender, recipients, subject or body (accents folded). */
+  readonly text?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly subject?: string;
+  /** Inclusive, on the message date. */
+  readonly since?: Date;
+  /** Exclusive end (the day after the last day asked for). */
+  readonly until?: Date;
+  readonly hasAttachment?: boolean;
+  /** One folder; every folder when absent. */
+  readonly folderId?: number;
+}
+
+/** What every page of the mailbox shows around its content. */
+export interface MailboxOverview {
+  readonly owner: Mailbox;
+  readonly folders: readonly Folder[];
+  readonly quota: Quota;
+}
+
+export interface Quota {
+  readonly usedBytes: number;
+  readonly limitBytes: number;
+}
+
+/** A local recipient accepted for delivery. */
+export interface Recipient {
+  readonly accountId: number;
+  readonly address: string;
+}
+
+export interface DeliveryResult {
+  /** The stored messages' ids, one per recipient. */
+  readonly messageIds: readonly number[];
+}
+
+/** What the client that delivers a message said about it (kept for the audit trail and logs). */
+export interface DeliveryMeta {
+  readonly envelopeFrom?: string | null;
+  readonly remoteIp?: string;
+}
+
+/**
+ * The mail service (mail.service.ts). Every method taking an `accountId` only ever sees that
+ * account's folders and messages: another account's id gives NOT_FOUND, as an unknown one does.
+ *
+ * Errors (DomainError codes): RECIPIENT_UNKNOWN, QUOTA_EXCEEDED, MESSAGE_TOO_LARGE,
+ * MESSAGE_MALFORMED (reception); NOT_FOUND, FOLDER_EXISTS, FOLDER_PROTECTED, INVALID_FOLDER_NAME
+ * (folders); VALIDATION_FAILED (a search or a list of ids that makes no sense).
+ */
+export interface MailApi {
+  /** Largest message accepted, in bytes (SESAME_MAIL_MAX_SIZE_MB). */
+  readonly maxMessageBytes: number;
+
+  // Reception
+  /** An active account of the mail domain with room left, else RECIPIENT_UNKNOWN / QUOTA_EXCEEDED. */
+  checkRecipient(address: string, sizeHint?: number): Promise<Recipient>;
+  /**
+   * Parses (bounded in time) and stores the message in the inbox of every recipient, in one
+   * transaction: all or none. Resolves only once the message is durable.
+   */
+  deliver(raw: Buffer, recipients: readonly Recipient[], meta?: DeliveryMeta): Promise<DeliveryResult>;
+
+  /** The owner's name and address, the folders with their counts, the quota. */
+  overview(accountId: number): Promise<MailboxOverview>;
+
+  // Folders
+  /** Every folder of the account in tree order (special folders first), with counts. */
+  folders(accountId: number): Promise<Folder[]>;
+  folderByRole(accountId: number, role: FolderRole): Promise<Folder>;
+  createFolder(accountId: number, name: string, parentId: number | null): Promise<Folder>;
+  renameFolder(accountId: number, folderId: number, name: string): Promise<void>;
+  /** Deletes a user folder and its subfolders; their messages go to Corbeille. */
+  deleteFolder(accountId: number, folderId: number): Promise<void>;
+
+  // Lists and reading
+  /** Newest first, `limit` (default 50) per page, `cursor` from the previous page. */
+  list(accountId: number, folderId: number, cursor: number | null, limit?: number): Promise<MessagePage>;
+  /** Opens a message (marking it seen unless `markSeen` is false). */
+  open(accountId: number, messageId: number, options?: { markSeen?: boolean }): Promise<MessageView>;
+  /** The sanitized HTML body (NOT_FOUND when the message has none). */
+  htmlBody(accountId: number, messageId: number, options: { allowRemote: boolean }): Promise<SafeHtmlBody>;
+  attachment(accountId: number, messageId: number, index: number): Promise<AttachmentContent>;
+  /** The message exactly as received. */
+  raw(accountId: number, messageId: number): Promise<Buffer>;
+
+  // Actions on several messages (ids of other accounts are ignored); each returns how many changed.
+  setFlags(accountId: number, ids: readonly number[], flags: { seen?: boolean; flagged?: boolean }): Promise<number>;
+  move(accountId: number, ids: readonly number[], folderId: number): Promise<number>;
+  /** To Corbeille; for good when already there. */
+  remove(accountId: number, ids: readonly number[]): Promise<number>;
+  /** "Vider la corbeille". */
+  emptyTrash(accountId: number): Promise<number>;
+
+  search(accountId: number, query: SearchQuery, cursor: number | null, limit?: number): Promise<MessagePage>;
+  quota(accountId: number): Promise<Quota>;
+}

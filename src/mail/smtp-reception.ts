@@ -1,0 +1,279 @@
+/**
+ * SMTP reception for the mail domain (smtp-server). Thin: each hook parses what the client said,
+ * calls one MailApi method, and maps its domain error to an SMTP reply (smtp-replies.ts).
+ *
+ * - RCPT TO: `mail.checkRecipient` (unknown or disabled → 550 5.1.1, over quota → 452 4.2.2); at most
+ *   MAX_RECIPIENTS per message (452 4.5.3 beyond, RFC 5321 §4.5.3.1.8: the client sends the rest in
+ *   another transaction).
+ * - DATA: the message is kept in memory up to the size limit only (past it, the rest is read and
+ *   dropped, and smtp-server answers 552 5.3.4); then ONE `mail.deliver` for every recipient (all or
+ *   none), and 250 only once it has resolved, i.e. once the message is durable.
+ * - No AUTH (reception only); STARTTLS only when a certificate is configured.
+ */
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import {
+  SMTPServer,
+  type SMTPServerAddress,
+  type SMTPServerDataStream,
+  type SMTPServerEnvelope,
+  type SMTPServerOptions,
+  type SMTPServerSession,
+} from "smtp-server";
+import type { Config } from "../config/config.js";
+import type { Logger } from "../shared/logger.js";
+import type { MailApi, Recipient } from "./mail.types.js";
+import {
+  EMPTY_MESSAGE_REPLY,
+  LOCAL_ERROR_REPLY,
+  OVERSIZED_REPLY,
+  replyFor,
+  SHUTTING_DOWN_REPLY,
+  type SmtpPhase,
+  type SmtpReply,
+  smtpError,
+} from "./smtp-replies.js";
+
+export interface SmtpReception {
+  /** The port actually listened on (useful with port 0). */
+  readonly port: number;
+  readonly host: string;
+  /** Stops accepting, lets the deliveries under way finish, then closes every connection (421). */
+  close(): Promise<void>;
+}
+
+/** The part of MailApi the reception uses. */
+export type ReceptionMailApi = Pick<MailApi, "maxMessageBytes" | "checkRecipient" | "deliver">;
+
+export interface SmtpReceptionDeps {
+  readonly mail: ReceptionMailApi;
+  readonly config: Config;
+  readonly logger?: Logger;
+}
+
+/** RFC 5321 §4.5.3.1.8 asks for at least 100; more go in another transaction. */
+export const MAX_RECIPIENTS = 100;
+const MAX_CLIENTS = 250;
+const SOCKET_TIMEOUT_MS = 60_000;
+const CLOSE_TIMEOUT_MS = 10_000;
+
+/** A value written into a trace header: printable ASCII only, bounded. */
+function traceText(value: string | false | undefined | null): string {
+  if (!value) return "unknown";
+  return value.replace(/[^\x21-\x7e]/g, "").slice(0, 255) || "unknown";
+}
+
+/** RFC 5322 date-time in UTC, e.g. "Tue, 02 Jan 2024 10:00:00 +0000". */
+function rfc5322Date(date: Date): string {
+  return date.toUTCString().replace(/GMT$/, "+0000");
+}
+
+/**
+ * The trace lines RFC 5321 §4.4 asks the final delivery server to add at the top of the message:
+ * Return-Path (the envelope sender) and Received (who handed it over, from where, when).
+ */
+function traceHeaders(session: SMTPServerSession, domain: string, envelopeFrom: string, now: Date): Buffer {
+  const helo = traceText(session.hostNameAppearsAs);
+  const ip = traceText(session.remoteAddress);
+  const protocol = traceText(session.transmissionType || "ESMTP");
+  const returnPath = `<${envelopeFrom.replace(/[^\x21-\x7e]/g, "").slice(0, 512)}>`;
+  return Buffer.from(
+    `Return-Path: ${returnPath}\r\n` +
+      `Received: from ${helo} ([${ip}])\r\n\tby ${domain} (Sesame) with ${protocol} id ${traceText(session.id)};\r\n\t${rfc5322Date(now)}\r\n`,
+    "latin1",
+  );
+}
+
+export async function startSmtpReception(
+  deps: SmtpReceptionDeps,
+  options: { port?: number; host?: string } = {},
+): Promise<SmtpReception> {
+  const { mail, config } = deps;
+  const log = deps.logger?.child({ component: "smtp" });
+  const maxBytes = mail.maxMessageBytes;
+  const host = options.host ?? config.smtpHost;
+  const port = options.port ?? config.smtpPort;
+
+  // The recipients accepted at RCPT TO, per transaction (smtp-server makes a new envelope for each).
+  const accepted = new WeakMap<SMTPServerEnvelope, Map<string, Recipient>>();
+  const inFlight = new Set<Promise<unknown>>();
+  let closing = false;
+
+  const refuse = (reply: SmtpReply) => smtpError(reply);
+  const refusal = (error: unknown, phase: SmtpPhase, session: SMTPServerSession, what: string) => {
+    const { reply, known } = replyFor(error, phase);
+    if (known) {
+      log?.info({ session: session.id, ip: session.remoteAddress, code: reply.code, what }, "smtp refused");
+    } else {
+      log?.error({ err: error, session: session.id, ip: session.remoteAddress, what }, "smtp local error");
+    }
+    return refuse(reply);
+  };
+
+  const tls =
+    config.smtpTls === null
+      ? null
+      : { key: readFileSync(config.smtpTls.keyFile), cert: readFileSync(config.smtpTls.certFile) };
+
+  const serverOptions: SMTPServerOptions = {
+    name: config.mailDomain,
+    banner: "Sesame mail reception",
+    size: maxBytes,
+    rejectOversized: true,
+    hideENHANCEDSTATUSCODES: false,
+    disabledCommands: tls ? ["AUTH"] : ["AUTH", "STARTTLS"],
+    hideSTARTTLS: tls === null,
+    ...(tls ? { key: tls.key, cert: tls.cert, minVersion: "TLSv1.2" as const } : {}),
+    authOptional: true,
+    disableReverseLookup: true,
+    maxClients: MAX_CLIENTS,
+    maxRecipients: MAX_RECIPIENTS,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+    closeTimeout: CLOSE_TIMEOUT_MS,
+    logger: false,
+
+    onConnect(_session, callback) {
+      callback(closing ? refuse(SHUTTING_DOWN_REPLY) : null);
+    },
+
+    onMailFrom(_address, _session, callback) {
+      callback(closing ? refuse(SHUTTING_DOWN_REPLY) : null);
+    },
+
+    onRcptTo(address: SMTPServerAddress, session, callback) {
+      if (closing) return callback(refuse(SHUTTING_DOWN_REPLY));
+      const envelope = session.envelope;
+      const args = envelope.mailFrom ? envelope.mailFrom.args : false;
+      const declared = args ? args.SIZE : undefined;
+      const sizeHint = typeof declared === "string" ? Number(declared) : undefined;
+      // Through a promise even if the call throws at once: a refusal, never an exception in a socket event.
+      Promise.resolve()
+        .then(() => mail.checkRecipient(address.address, sizeHint))
+        .then(
+          (recipient) => {
+            let map = accepted.get(envelope);
+            if (!map) {
+              map = new Map();
+              accepted.set(envelope, map);
+            }
+            map.set(address.address.toLowerCase(), recipient);
+            callback();
+          },
+          (error: unknown) => callback(refusal(error, "rcpt", session, "recipient")),
+        );
+    },
+
+    onData(stream: SMTPServerDataStream, session, callback) {
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      let oversized = false;
+      let answered = false;
+      const answer = (error: Error | null, message?: string) => {
+        if (answered) return;
+        answered = true;
+        if (error) callback(error);
+        else callback(null, message);
+      };
+      stream.on("data", (chunk: Buffer) => {
+        if (oversized) return; // keep reading (the client is still sending), keep nothing
+        if (kept + chunk.length > maxBytes || stream.sizeExceeded) {
+          oversized = true;
+          chunks.length = 0;
+          kept = 0;
+          return;
+        }
+        chunks.push(chunk);
+        kept += chunk.length;
+      });
+      stream.once("error", (error: Error) => answer(refusal(error, "data", session, "message stream")));
+      stream.once("end", () => {
+        if (oversized || stream.sizeExceeded) {
+          // smtp-server answers 552 5.3.4 itself (rejectOversized); this is for its log and ours.
+          log?.info({ session: session.id, ip: session.remoteAddress, bytes: stream.byteLength }, "smtp too large");
+          answer(refuse(OVERSIZED_REPLY));
+          return;
+        }
+        if (closing) return answer(refuse(SHUTTING_DOWN_REPLY));
+        if (kept === 0) {
+          log?.info({ session: session.id, ip: session.remoteAddress }, "smtp empty message refused");
+          return answer(refuse(EMPTY_MESSAGE_REPLY));
+        }
+        const envelope = session.envelope;
+        const map = accepted.get(envelope);
+        const byAccount = new Map<number, Recipient>();
+        for (const rcpt of envelope.rcptTo) {
+          const recipient = map?.get(rcpt.address.toLowerCase());
+          if (recipient && !byAccount.has(recipient.accountId)) byAccount.set(recipient.accountId, recipient);
+        }
+        const recipients = [...byAccount.values()];
+        if (recipients.length === 0) return answer(refuse(LOCAL_ERROR_REPLY)); // smtp-server asks for one first
+        const envelopeFrom = envelope.mailFrom ? envelope.mailFrom.address : "";
+        // The trace lines are left out of a message that would go over the limit with them: a message
+        // within the SIZE the server announced is never refused for what the server adds.
+        const trace = traceHeaders(session, config.mailDomain, envelopeFrom, new Date());
+        const raw = Buffer.concat(kept + trace.length <= maxBytes ? [trace, ...chunks] : chunks);
+        chunks.length = 0;
+        const delivery = Promise.resolve().then(() =>
+          mail.deliver(raw, recipients, { envelopeFrom, remoteIp: session.remoteAddress }),
+        );
+        inFlight.add(delivery);
+        delivery.then(
+          (result) => {
+            inFlight.delete(delivery);
+            log?.debug(
+              { session: session.id, ip: session.remoteAddress, recipients: recipients.length, bytes: raw.length },
+              "smtp message stored",
+            );
+            answer(null, `OK: message stored (${result.messageIds.length} recipient(s))`);
+          },
+          (error: unknown) => {
+            inFlight.delete(delivery);
+            answer(refusal(error, "data", session, "message"));
+          },
+        );
+      });
+    },
+  };
+
+  const server = new SMTPServer(serverOptions);
+  // Connection errors (a client resetting its socket, a failed TLS handshake) are the client's
+  // problem: logged, never thrown (an EventEmitter's unhandled 'error' would end the process).
+  const onServerError = (error: Error & { code?: string }) => {
+    log?.debug({ err: error, code: error.code }, "smtp connection error");
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    const onListenError = (error: Error) => reject(error);
+    server.once("error", onListenError);
+    server.listen(port, host, () => {
+      server.off("error", onListenError);
+      server.on("error", onServerError);
+      resolve();
+    });
+  });
+  const address = server.server.address() as AddressInfo;
+  log?.info(
+    { host, port: address.port, starttls: tls !== null },
+    `SMTP reception listening on ${host}:${address.port}`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port: address.port,
+    host,
+    close() {
+      stopping ??= (async () => {
+        closing = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Deliveries under way finish (and get their 250) before the connections go.
+        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+        for (const connection of [...server.connections]) {
+          connection.send(SHUTTING_DOWN_REPLY.code, SHUTTING_DOWN_REPLY.text); // a 421 also closes it
+        }
+        await closed;
+        log?.info("SMTP reception stopped");
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,576 @@
+/**
+ * `/mail`: the webmail behind the sign-in (issue 5 §3, web parts of §4 and §6) — folder lists,
+ * actions on messages, folder management, the reading view with its sandboxed HTML frame and
+ * attachment downloads, and search. Thin: parse and validate, call the mail service, render.
+ * Another account's message or folder is a 404, exactly like one that does not exist.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { FRAME_SANDBOX, frameContentSecurityPolicy, frameDocument } from "../../mail/html-sanitizer.js";
+import type { Folder, MessagePage, SearchQuery } from "../../mail/mail.types.js";
+import type { Services } from "../../services.js";
+import { isDomainError } from "../../shared/errors.js";
+import type { ClientAssets } from "../assets.js";
+import { BadInputError, type FormBody, field, formBody } from "../forms.js";
+import { fr } from "../i18n/fr.js";
+import { pageContext, sendPage } from "../page.js";
+import type { FieldErrors } from "../views/components.js";
+import {
+  DeleteFolderPage,
+  EmptyTrashPage,
+  FolderPage,
+  folderUrl,
+  type MailShell,
+  ManageFoldersPage,
+  type MessageListModel,
+  messageUrl,
+  ReadingPage,
+  RenameFolderPage,
+  ROLE_PATHS,
+  type SearchForm,
+  SearchPage,
+} from "../views/mail.view.js";
+
+export interface MailRouteOptions {
+  readonly services: Services;
+  readonly assets?: ClientAssets;
+}
+
+const t = fr.mail;
+
+/** A 404 page: unknown ids and other accounts' messages look the same. */
+class NotFoundError extends Error {
+  readonly statusCode = 404;
+}
+
+/** The service's NOT_FOUND becomes a 404 (the error pages turn other domain errors into a 400). */
+async function found<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (isDomainError(error, "NOT_FOUND")) throw new NotFoundError(error.message);
+    throw error;
+  }
+}
+
+/** A database id as written in a URL or a form: digits only, no sign, no leading zero. */
+function parseId(value: unknown): number | null {
+  if (typeof value !== "string" || !/^[1-9]\d{0,14}$/.test(value)) return null;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+function idParam(req: FastifyRequest, name = "id"): number {
+  const id = parseId((req.params as Record<string, unknown>)[name]);
+  if (id === null) throw new NotFoundError(`bad ${name} in the URL`);
+  return id;
+}
+
+/** The checked messages: one `ids` value or several; at most a few pages' worth. */
+function idList(value: unknown): number[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length > 500) throw new BadInputError("too many ids");
+  const ids = list.map(parseId);
+  if (ids.some((id) => id === null)) throw new BadInputError("an id is not a number");
+  return [...new Set(ids as number[])];
+}
+
+/** The keyset cursor of a list page (`?avant=`). */
+function cursorOf(query: FormBody): number | null {
+  const raw = field(query, "avant", 20);
+  if (raw === "") return null;
+  const cursor = parseId(raw);
+  if (cursor === null) throw new BadInputError("bad cursor");
+  return cursor;
+}
+
+const NOTICE_PARAMS = ["fait", "n", "erreur", "mot-de-passe-modifie"];
+
+/** Where a form comes back to: one of our /mail pages only (never another site), without an old notice. */
+function safeBack(value: string): string {
+  if (!/^\/mail(?:\/[\w/-]*)?(?:\?[\w.~%&=+-]*)?$/.test(value) || value.includes("//")) return "/mail";
+  const url = new URL(value, "http://sesame.invalid");
+  for (const name of NOTICE_PARAMS) url.searchParams.delete(name);
+  return `${url.pathname}${url.search}`;
+}
+
+function withParams(target: string, params: Record<string, string>): string {
+  const url = new URL(target, "http://sesame.invalid");
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  return `${url.pathname}${url.search}`;
+}
+
+type DoneKey = keyof typeof fr.mail.done;
+const ERRORS = { selection: t.noSelection, destination: t.noDestination } as const;
+
+/** The notice a page shows after a redirect (`?fait=…&n=…`, `?erreur=…`), from known keys only. */
+function noticeOf(query: FormBody): MailShell["notice"] {
+  const error = query.erreur;
+  if (typeof error === "string" && error in ERRORS) {
+    return { kind: "error", text: ERRORS[error as keyof typeof ERRORS] };
+  }
+  const done = query.fait;
+  if (typeof done === "string" && Object.hasOwn(t.done, done)) {
+    const n = parseId(query.n) ?? 0;
+    return { kind: "success", text: t.done[done as DoneKey](n) };
+  }
+  if (query["mot-de-passe-modifie"] !== undefined) return { kind: "success", text: fr.password.changed };
+  return undefined;
+}
+
+// Actions on messages: the button's value → the service call and the notice.
+const ACTIONS = ["lu", "non-lu", "suivre", "ne-plus-suivre", "deplacer", "supprimer"] as const;
+type Action = (typeof ACTIONS)[number];
+const DONE_OF: Record<Action, DoneKey> = {
+  lu: "lus",
+  "non-lu": "non-lus",
+  suivre: "suivis",
+  "ne-plus-suivre": "non-suivis",
+  deplacer: "deplaces",
+  supprimer: "supprimes",
+};
+
+// Attachments: the declared type when a browser cannot run it, else a plain download.
+const SAFE_TYPE =
+  /^(?:image\/(?:png|jpeg|gif|webp|bmp|avif|tiff)|(?:audio|video)\/[a-z0-9][a-z0-9.+-]*|text\/(?:plain|csv|calendar)|application\/(?:pdf|zip|gzip|x-7z-compressed|x-tar|x-rar-compressed|msword|rtf|vnd\.[a-z0-9][a-z0-9.+-]*))$/;
+
+export function downloadType(declared: string): string {
+  const type = (declared.split(";")[0] ?? "").trim().toLowerCase();
+  if (!SAFE_TYPE.test(type)) return "application/octet-stream";
+  // Office formats are zipped XML, but a vendor type naming XML, HTML or script could be rendered.
+  if (
+    /xml|html|script/.test(type) &&
+    !/^application\/vnd\.(?:openxmlformats-officedocument|oasis\.opendocument|ms-)/.test(type)
+  ) {
+    return "application/octet-stream";
+  }
+  return type.startsWith("text/") ? `${type}; charset=utf-8` : type;
+}
+
+/** RFC 6266 / 5987: an ASCII fallback name, and the exact name in UTF-8. */
+export function contentDisposition(filename: string): string {
+  const ascii =
+    filename
+      .normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .replace(/[^\x20-\x7e]|["\\%;]/g, "_")
+      .trim() || "piece-jointe";
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+interface Day {
+  readonly y: number;
+  readonly m: number;
+  readonly d: number;
+}
+
+/** JJ/MM/AAAA (or the AAAA-MM-JJ of a date field); "" is no date. */
+function parseDay(value: string): Day | "format" | "impossible" | null {
+  const v = value.trim();
+  if (v === "") return null;
+  const fr = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(v);
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  const [y, m, d] = fr ? [fr[3], fr[2], fr[1]].map(Number) : iso ? [iso[1], iso[2], iso[3]].map(Number) : [];
+  if (y === undefined || m === undefined || d === undefined) return "format";
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (y < 1900 || y > 2200 || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return "impossible";
+  return { y, m, d };
+}
+
+/** Midnight in the académie's time zone on that day (or `plusDays` later). */
+function parisMidnight(day: Day, plusDays = 0): Date {
+  const utc = Date.UTC(day.y, day.m - 1, day.d + plusDays);
+  const offsetAt = (at: number) => {
+    const name =
+      new Intl.DateTimeFormat("en-US", { timeZone: "Europe/Paris", timeZoneName: "longOffset" })
+        .formatToParts(at)
+        .find((p) => p.type === "timeZoneName")?.value ?? "GMT";
+    const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+    return m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000 : 0;
+  };
+  return new Date(utc - offsetAt(utc - offsetAt(utc)));
+}
+
+export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { services, assets }) => {
+  const { config, mail } = services;
+
+  /** The signed-in webmail account, or null after redirecting (forced change, expired, none). */
+  const accountOf = (req: FastifyRequest, reply: FastifyReply): number | null => {
+    if (req.session?.kind === "webmail") return req.session.accountId;
+    if (req.session?.kind === "password_change") reply.redirect("/changer-mot-de-passe", 303);
+    else reply.redirect(req.sessionToken ? "/?expire" : "/", 303);
+    return null;
+  };
+
+  /** What every mail page shows around its content: account, folders with counts, quota. */
+  const shellOf = async (
+    req: FastifyRequest,
+    accountId: number,
+    currentFolderId: number | null = null,
+  ): Promise<MailShell> => {
+    const { owner, folders, quota } = await mail.overview(accountId);
+    const notice = noticeOf(req.query as FormBody);
+    return {
+      ctx: pageContext(config, req, assets),
+      account: owner,
+      folders,
+      quota,
+      currentFolderId,
+      ...(notice ? { notice } : {}),
+    };
+  };
+
+  const listModel = (
+    folders: readonly Folder[],
+    folder: Folder | null,
+    page: MessagePage,
+    base: string,
+    cursor: number | null,
+    emptyText: string,
+  ): MessageListModel => ({
+    items: page.items,
+    folders,
+    folder,
+    back: cursor === null ? base : withParams(base, { avant: String(cursor) }),
+    olderHref: page.nextCursor === null ? null : withParams(base, { avant: String(page.nextCursor) }),
+    newestHref: cursor === null ? null : base,
+    emptyText,
+    now: services.clock.now(),
+  });
+
+  /** A folder's page: its messages, newest first, 50 at a time. */
+  const folderPage = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    accountId: number,
+    pick: (folders: readonly Folder[]) => Folder | undefined,
+  ) => {
+    const cursor = cursorOf(req.query as FormBody);
+    const probe = await shellOf(req, accountId);
+    const folder = pick(probe.folders);
+    if (!folder) throw new NotFoundError("no such folder");
+    const page = await found(mail.list(accountId, folder.id, cursor));
+    const shell = { ...probe, currentFolderId: folder.id };
+    const list = listModel(shell.folders, folder, page, folderUrl(folder), cursor, t.empty);
+    return sendPage(reply, <FolderPage shell={shell} vm={{ folder, list }} />);
+  };
+
+  app.get("/mail", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    return folderPage(req, reply, accountId, (folders) => folders.find((f) => f.role === "inbox"));
+  });
+
+  for (const [role, url] of Object.entries(ROLE_PATHS)) {
+    if (role === "inbox") continue;
+    app.get(url, async (req, reply) => {
+      const accountId = accountOf(req, reply);
+      if (accountId === null) return reply;
+      return folderPage(req, reply, accountId, (folders) => folders.find((f) => f.role === role));
+    });
+  }
+
+  app.get("/mail/dossiers/:id", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const id = idParam(req);
+    return folderPage(req, reply, accountId, (folders) => folders.find((f) => f.id === id));
+  });
+
+  // The list's form and the reading view's form: one action on the checked messages.
+  app.post("/mail/actions", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const body = formBody(req.body);
+    const action = field(body, "action") as Action;
+    if (!ACTIONS.includes(action)) throw new BadInputError("unknown action");
+    const ids = idList(body.ids);
+    const back = safeBack(field(body, "retour"));
+    const fromMessage = parseId(field(body, "message", 20));
+    const fromScript = req.headers["x-csrf-token"] !== undefined;
+    const refuse = (erreur: keyof typeof ERRORS) =>
+      fromScript ? reply.code(400).send({ error: ERRORS[erreur] }) : reply.redirect(withParams(back, { erreur }), 303);
+    if (ids.length === 0) return refuse("selection");
+    let changed: number;
+    if (action === "lu" || action === "non-lu") {
+      changed = await mail.setFlags(accountId, ids, { seen: action === "lu" });
+    } else if (action === "suivre" || action === "ne-plus-suivre") {
+      changed = await mail.setFlags(accountId, ids, { flagged: action === "suivre" });
+    } else if (action === "deplacer") {
+      const destination = parseId(field(body, "destination", 20));
+      if (destination === null) return refuse("destination");
+      changed = await found(mail.move(accountId, ids, destination));
+    } else {
+      changed = await mail.remove(accountId, ids);
+    }
+    if (fromScript) return reply.header("Cache-Control", "no-store").send({ changed });
+    // Following or reading a message keeps it open; the rest goes back to the list.
+    const stay = fromMessage !== null && (action === "suivre" || action === "ne-plus-suivre" || action === "lu");
+    const target = stay ? messageUrl(fromMessage) : back;
+    return reply.redirect(withParams(target, { fait: DONE_OF[action], n: String(changed) }), 303);
+  });
+
+  // "Vider la corbeille": a confirmation page first (works without JavaScript).
+  app.get("/mail/corbeille/vider", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const shell = await shellOf(req, accountId);
+    const trash = shell.folders.find((f) => f.role === "trash");
+    if (!trash) throw new NotFoundError("no trash");
+    return sendPage(reply, <EmptyTrashPage shell={{ ...shell, currentFolderId: trash.id }} trash={trash} />);
+  });
+
+  app.post("/mail/corbeille/vider", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const removed = await mail.emptyTrash(accountId);
+    return reply.redirect(withParams(ROLE_PATHS.trash, { fait: "corbeille-videe", n: String(removed) }), 303);
+  });
+
+  // Folder management.
+  const manage = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    accountId: number,
+    vm: { errors?: FieldErrors; name?: string; parentId?: number | null } = {},
+    status = 200,
+  ) => sendPage(reply, <ManageFoldersPage shell={await shellOf(req, accountId)} vm={vm} />, status);
+
+  app.get("/mail/dossiers", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    return manage(req, reply, accountId);
+  });
+
+  /** A folder error said at the name (or parent) field, with its status. */
+  const folderError = (error: unknown): { status: number; errors: FieldErrors } => {
+    if (isDomainError(error, "INVALID_FOLDER_NAME"))
+      return { status: 400, errors: { nom: [fr.codes.INVALID_FOLDER_NAME] } };
+    if (isDomainError(error, "FOLDER_EXISTS")) return { status: 409, errors: { nom: [fr.codes.FOLDER_EXISTS] } };
+    if (isDomainError(error, "FOLDER_PROTECTED"))
+      return { status: 409, errors: { parent: [fr.codes.FOLDER_PROTECTED] } };
+    if (isDomainError(error, "NOT_FOUND")) return { status: 400, errors: { parent: [t.folderUnknown] } };
+    // Too deep a nesting, or too many folders.
+    if (isDomainError(error, "VALIDATION_FAILED")) return { status: 400, errors: { parent: [t.folderLimit] } };
+    throw error;
+  };
+
+  app.post("/mail/dossiers", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const body = formBody(req.body);
+    const name = field(body, "nom");
+    const parentRaw = field(body, "parent", 20);
+    const parentId = parentRaw === "" ? null : parseId(parentRaw);
+    if (parentRaw !== "" && parentId === null) {
+      return manage(req, reply, accountId, { name, errors: { parent: [t.folderUnknown] } }, 400);
+    }
+    if (name.trim() === "") {
+      return manage(req, reply, accountId, { name, parentId, errors: { nom: [t.folderNameMissing] } }, 400);
+    }
+    try {
+      await mail.createFolder(accountId, name.trim(), parentId);
+    } catch (error) {
+      const { status, errors } = folderError(error);
+      return manage(req, reply, accountId, { name, parentId, errors }, status);
+    }
+    return reply.redirect("/mail/dossiers?fait=dossier-cree", 303);
+  });
+
+  const folderFor = async (req: FastifyRequest, accountId: number) => {
+    const id = idParam(req);
+    const shell = await shellOf(req, accountId);
+    const folder = shell.folders.find((f) => f.id === id);
+    if (!folder) throw new NotFoundError("no such folder");
+    return { shell, folder };
+  };
+
+  app.get("/mail/dossiers/:id/renommer", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const { shell, folder } = await folderFor(req, accountId);
+    return sendPage(reply, <RenameFolderPage shell={shell} folder={folder} />, folder.role ? 409 : 200);
+  });
+
+  app.post("/mail/dossiers/:id/renommer", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const id = idParam(req);
+    const name = field(formBody(req.body), "nom");
+    let failure: { status: number; errors: FieldErrors } | undefined;
+    if (name.trim() === "") failure = { status: 400, errors: { nom: [t.folderNameMissing] } };
+    else {
+      try {
+        await found(mail.renameFolder(accountId, id, name.trim()));
+      } catch (error) {
+        if (error instanceof NotFoundError) throw error;
+        // A special folder: the page says so in place of the form.
+        failure = isDomainError(error, "FOLDER_PROTECTED") ? { status: 409, errors: {} } : folderError(error);
+      }
+    }
+    if (!failure) return reply.redirect("/mail/dossiers?fait=dossier-renomme", 303);
+    const { shell, folder } = await folderFor(req, accountId);
+    return sendPage(
+      reply,
+      <RenameFolderPage shell={shell} folder={folder} name={name} errors={failure.errors} />,
+      failure.status,
+    );
+  });
+
+  /** The folder, how many subfolders go with it and how many messages go to the Corbeille. */
+  const deletion = (folders: readonly Folder[], folder: Folder) => {
+    const inside = new Set([folder.id]);
+    for (const f of folders) if (f.parentId !== null && inside.has(f.parentId)) inside.add(f.id);
+    const all = folders.filter((f) => inside.has(f.id));
+    return { subfolders: all.length - 1, total: all.reduce((sum, f) => sum + f.total, 0) };
+  };
+
+  app.get("/mail/dossiers/:id/supprimer", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const { shell, folder } = await folderFor(req, accountId);
+    return sendPage(
+      reply,
+      <DeleteFolderPage shell={shell} folder={folder} {...deletion(shell.folders, folder)} />,
+      folder.role ? 409 : 200,
+    );
+  });
+
+  app.post("/mail/dossiers/:id/supprimer", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const id = idParam(req);
+    try {
+      await found(mail.deleteFolder(accountId, id));
+    } catch (error) {
+      if (!isDomainError(error, "FOLDER_PROTECTED")) throw error;
+      const { shell, folder } = await folderFor(req, accountId);
+      return sendPage(
+        reply,
+        <DeleteFolderPage shell={shell} folder={folder} {...deletion(shell.folders, folder)} />,
+        409,
+      );
+    }
+    return reply.redirect("/mail/dossiers?fait=dossier-supprime", 303);
+  });
+
+  // Reading.
+  app.get("/mail/messages/:id", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const id = idParam(req);
+    const allowRemote = (req.query as FormBody).images === "1";
+    const message = await found(mail.open(accountId, id));
+    // Whether remote content was held back decides the "Afficher les images distantes" notice.
+    const blocked = !allowRemote && message.remoteContentBlocked;
+    const shell = await shellOf(req, accountId, message.folderId);
+    const folder = shell.folders.find((f) => f.id === message.folderId) ?? null;
+    const frameSrc = `${messageUrl(id)}/contenu${allowRemote ? "?images=1" : ""}`;
+    return sendPage(
+      reply,
+      <ReadingPage
+        shell={shell}
+        vm={{
+          message,
+          folder,
+          ...(message.hasHtml ? { html: { frameSrc, blocked, allowed: allowRemote } } : {}),
+          sandbox: FRAME_SANDBOX,
+          now: services.clock.now(),
+        }}
+      />,
+    );
+  });
+
+  /** The sanitized HTML body, for the sandboxed frame of the reading view only. */
+  app.get("/mail/messages/:id/contenu", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const id = idParam(req);
+    const allowRemote = (req.query as FormBody).images === "1";
+    const body = await found(mail.htmlBody(accountId, id, { allowRemote }));
+    return reply
+      .header("Content-Security-Policy", frameContentSecurityPolicy(allowRemote))
+      .header("X-Frame-Options", "SAMEORIGIN")
+      .header("Cache-Control", "no-store")
+      .type("text/html; charset=utf-8")
+      .send(frameDocument(body));
+  });
+
+  app.get("/mail/messages/:id/pieces-jointes/:index", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const id = idParam(req);
+    const raw = (req.params as Record<string, unknown>).index;
+    const index = raw === "0" ? 0 : parseId(raw);
+    if (index === null) throw new NotFoundError("bad attachment index");
+    const attachment = await found(mail.attachment(accountId, id, index));
+    return reply
+      .header("Content-Type", downloadType(attachment.contentType))
+      .header("Content-Disposition", contentDisposition(attachment.filename))
+      .header("X-Content-Type-Options", "nosniff")
+      .header("Content-Security-Policy", "default-src 'none'; sandbox; frame-ancestors 'none'")
+      .header("Cache-Control", "private, no-store")
+      .send(attachment.content);
+  });
+
+  // Search.
+  app.get("/mail/recherche", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const q = req.query as FormBody;
+    const text = (name: string) => field(q, name, 200);
+    const form: SearchForm = {
+      q: text("q"),
+      de: text("de"),
+      a: text("a"),
+      objet: text("objet"),
+      du: text("du"),
+      au: text("au"),
+      pj: text("pj") === "1",
+      dossier: text("dossier"),
+    };
+    const cursor = cursorOf(q);
+    const shell = await shellOf(req, accountId);
+    const errors: Record<string, string[]> = {};
+    const since = parseDay(form.du);
+    const until = parseDay(form.au);
+    const dateError = (v: "format" | "impossible") => (v === "format" ? t.dateFormat : t.dateImpossible);
+    if (typeof since === "string") errors.du = [dateError(since)];
+    if (typeof until === "string") errors.au = [dateError(until)];
+    if (since && until && typeof since !== "string" && typeof until !== "string") {
+      if (parisMidnight(until) < parisMidnight(since)) errors.au = [t.dateOrder];
+    }
+    const folderId = form.dossier === "" ? null : parseId(form.dossier);
+    if (form.dossier !== "" && (folderId === null || !shell.folders.some((f) => f.id === folderId))) {
+      errors.dossier = [t.folderUnknown];
+    }
+    if (Object.keys(errors).length > 0) {
+      return sendPage(reply, <SearchPage shell={shell} vm={{ form, errors }} />, 400);
+    }
+    const query: SearchQuery = {
+      ...(form.q.trim() ? { text: form.q.trim() } : {}),
+      ...(form.de.trim() ? { from: form.de.trim() } : {}),
+      ...(form.a.trim() ? { to: form.a.trim() } : {}),
+      ...(form.objet.trim() ? { subject: form.objet.trim() } : {}),
+      ...(since && typeof since !== "string" ? { since: parisMidnight(since) } : {}),
+      ...(until && typeof until !== "string" ? { until: parisMidnight(until, 1) } : {}),
+      ...(form.pj ? { hasAttachment: true } : {}),
+      ...(folderId !== null ? { folderId } : {}),
+    };
+    const asked = Object.keys(query).some((k) => k !== "folderId");
+    if (!asked) return sendPage(reply, <SearchPage shell={shell} vm={{ form }} />);
+    const page = await mail.search(accountId, query, cursor);
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(form)) {
+      if (value === true) params.set(name, "1");
+      else if (typeof value === "string" && value !== "") params.set(name, value);
+    }
+    const base = `/mail/recherche?${params.toString()}`;
+    const results = listModel(shell.folders, null, page, base, cursor, "");
+    return sendPage(reply, <SearchPage shell={shell} vm={{ form, results }} />);
+  });
+};

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import {
+  EMPTY_MESSAGE_REPLY,
+  LOCAL_ERROR_REPLY,
+  OVERSIZED_REPLY,
+  RECEPTION_ERROR_CODES,
+  RECEPTION_REPLIES,
+  replyFor,
+  SHUTTING_DOWN_REPLY,
+  type SmtpReply,
+  smtpError,
+} from "../../src/mail/smtp-replies.js";
+import { DomainError, ERROR_CODES } from "../../src/shared/errors.js";
+
+function assertWellFormed(reply: SmtpReply, label: string): void {
+  assert.ok(reply.code >= 400 && reply.code < 600, `${label}: ${reply.code} is not a refusal`);
+  // The enhanced code's class is the basic code's class (RFC 3463).
+  assert.match(reply.enhanced, /^[45]\.\d{1,3}\.\d{1,3}$/, label);
+  assert.equal(reply.enhanced.charAt(0), String(reply.code).charAt(0), label);
+  assert.ok(reply.text.length >= 8, label);
+  // One line of printable ASCII: it goes on the wire as it is.
+  assert.match(reply.text, /^[\x20-\x7e]+$/, label);
+}
+
+describe("SMTP replies of the reception", () => {
+  it("cover every reception code MailApi documents", () => {
+    const doc = readFileSync(new URL("../../src/mail/mail.types.ts", import.meta.url), "utf8");
+    const m = /Errors \(DomainError codes\):([\s\S]*?)\(reception\)/.exec(doc);
+    assert.ok(m?.[1], "MailApi no longer lists its reception codes where this test reads them");
+    const documented = m[1].match(/[A-Z]+(?:_[A-Z]+)+/g) ?? [];
+    assert.ok(documented.length > 0);
+    assert.deepEqual([...documented].sort(), [...RECEPTION_ERROR_CODES].sort());
+    for (const code of RECEPTION_ERROR_CODES) assert.ok((ERROR_CODES as readonly string[]).includes(code), code);
+  });
+
+  for (const code of RECEPTION_ERROR_CODES) {
+    it(`${code} has a reply at RCPT and after DATA`, () => {
+      assertWellFormed(RECEPTION_REPLIES[code].rcpt, `${code} rcpt`);
+      assertWellFormed(RECEPTION_REPLIES[code].data, `${code} data`);
+      const thrown = new DomainError(code, "x");
+      assert.deepEqual(replyFor(thrown, "rcpt"), { reply: RECEPTION_REPLIES[code].rcpt, known: true });
+      assert.deepEqual(replyFor(thrown, "data"), { reply: RECEPTION_REPLIES[code].data, known: true });
+    });
+  }
+
+  it("the codes the issue names", () => {
+    assert.equal(RECEPTION_REPLIES.RECIPIENT_UNKNOWN.rcpt.code, 550);
+    assert.equal(RECEPTION_REPLIES.RECIPIENT_UNKNOWN.rcpt.enhanced, "5.1.1");
+    assert.equal(RECEPTION_REPLIES.QUOTA_EXCEEDED.rcpt.code, 452); // temporary at RCPT
+    assert.equal(RECEPTION_REPLIES.QUOTA_EXCEEDED.data.code, 552);
+    assert.equal(RECEPTION_REPLIES.MESSAGE_TOO_LARGE.data.code, 552);
+    assert.equal(RECEPTION_REPLIES.MESSAGE_MALFORMED.data.code, 554);
+    assert.equal(RECEPTION_REPLIES.MESSAGE_MALFORMED.data.enhanced, "5.6.0");
+  });
+
+  it("anything else is a temporary local error (451 4.3.0), never a permanent refusal", () => {
+    for (const error of [new Error("database is locked"), new DomainError("NOT_FOUND", "x"), "a string", undefined]) {
+      assert.deepEqual(replyFor(error, "data"), { reply: LOCAL_ERROR_REPLY, known: false });
+    }
+    assert.equal(LOCAL_ERROR_REPLY.code, 451);
+    assertWellFormed(LOCAL_ERROR_REPLY, "local");
+    assertWellFormed(SHUTTING_DOWN_REPLY, "shutting down");
+    assertWellFormed(EMPTY_MESSAGE_REPLY, "empty");
+    assertWellFormed(OVERSIZED_REPLY, "oversized");
+  });
+
+  it("smtpError carries the basic code smtp-server answers with", () => {
+    const error = smtpError(RECEPTION_REPLIES.QUOTA_EXCEEDED.rcpt);
+    assert.equal(error.responseCode, 452);
+    assert.equal(error.message, RECEPTION_REPLIES.QUOTA_EXCEEDED.rcpt.text);
+  });
+});
