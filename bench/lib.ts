@@ -5,11 +5,13 @@
  * take the server's event loop and its garbage collector (server and load share the same cores).
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
 import { availableParallelism, cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { loadConfig } from "../src/config/config.js";
 import { type RunningServer, startServer } from "../src/main.js";
 import { openServices, type Services } from "../src/services.js";
@@ -29,9 +31,25 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** A fresh data directory, the default configuration (default argon2 parameters), and the real server. */
+/**
+ * A fresh data directory, the default configuration (default argon2 parameters), and the real server.
+ * On SQLite by default; with BENCH_DATABASE_URL=postgres://…, in a schema of its own on that
+ * database, dropped at the end.
+ */
 export async function startBenchServer(): Promise<BenchServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "sesame-bench-"));
+  const postgres = process.env.BENCH_DATABASE_URL;
+  const schema = postgres ? `bench_${randomBytes(6).toString("hex")}` : undefined;
+  const onPostgres = async (statement: string) => {
+    if (!postgres) return;
+    const client = new pg.Client({ connectionString: postgres });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
   try {
     const config = loadConfig({
       SESAME_DATA_DIR: path.join(dir, "data"),
@@ -40,8 +58,10 @@ export async function startBenchServer(): Promise<BenchServer> {
       SESAME_SMTP_PORT: "0",
       SESAME_HTTP_HOST: "127.0.0.1",
       SESAME_LOG_LEVEL: "silent",
+      ...(postgres ? { SESAME_DATABASE_URL: postgres } : {}),
     });
-    const services = await openServices(config);
+    await onPostgres(`create schema ${schema}`);
+    const services = await openServices(config, schema ? { database: { searchPath: schema } } : {});
     const server = await startServer(config, services);
     return {
       services,
@@ -50,6 +70,7 @@ export async function startBenchServer(): Promise<BenchServer> {
       close: async () => {
         try {
           await server.stop();
+          await onPostgres(`drop schema ${schema} cascade`);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
@@ -57,6 +78,7 @@ export async function startBenchServer(): Promise<BenchServer> {
     };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
+    await onPostgres(`drop schema if exists ${schema} cascade`);
     throw error;
   }
 }

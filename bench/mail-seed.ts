@@ -4,6 +4,7 @@
  * Zipf-like vocabulary, so that searches hit the index as real mail does (a few very common words,
  * many rare ones). Deterministic for a given seed.
  */
+import { sql } from "kysely";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { MailRepository } from "../src/mail/mail.repository.js";
 import { foldText } from "../src/mail/mime.js";
@@ -180,6 +181,12 @@ export async function seedMailbox(
       await repo.bumpFolder(trx, inbox.id, n, Math.round(n * 0.3), bytes);
     });
     onProgress(done + n);
+  }
+  // A long-running PostgreSQL has statistics on its tables (autovacuum); a freshly filled one has
+  // none yet, and plans searches blind: give it what autovacuum would.
+  if (services.database.dialect === "postgres") {
+    await sql`analyze mail_message`.execute(services.database.db);
+    await sql`analyze mail_search`.execute(services.database.db);
   }
   return vocab;
 }

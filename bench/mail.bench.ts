@@ -7,6 +7,7 @@
  *
  *   npm run bench:mail
  *   BENCH_MESSAGES=20000 BENCH_REQUESTS=200 npm run bench:mail
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:mail   (on PostgreSQL)
  *
  * Requests are sent one after the other over one keep-alive connection (latency, not throughput),
  * after a warm-up. Searches rotate over common, rarer, two-word, sender and prefix queries.

@@ -186,7 +186,9 @@ async function forkServer(env: Record<string, string>): Promise<{
 }> {
   const child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG], {
     // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops.
+    // The service's own V8 flag (bin/sesame.js, npm start): a small young generation.
     execArgv: [
+      "--max-semi-space-size=4",
       "--import",
       "tsx",
       ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
