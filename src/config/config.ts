@@ -53,6 +53,12 @@ export interface Config {
   readonly mailMaxBytes: number;
   /** Mailbox quota per account, in bytes (SESAME_MAIL_QUOTA_MB). */
   readonly mailQuotaBytes: number;
+  /** SMTP submission for desktop and phone clients (AUTH after STARTTLS; plain text on loopback only). */
+  readonly submissionPort: number;
+  /** Recipients a user may send to per hour (SESAME_SEND_LIMIT_PER_HOUR). */
+  readonly sendLimitPerHour: number;
+  /** DKIM signing of outgoing mail, when a key is configured. */
+  readonly dkim: { readonly selector: string; readonly keyFile: string } | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -223,6 +229,19 @@ export function loadConfig(env: Env = process.env): Config {
   ] as const) {
     if (file !== "" && !existsSync(file)) throw new ConfigError(`${name}: the file ${shown(file)} does not exist`);
   }
+  const dkimSelector = readText(env, "SESAME_DKIM_SELECTOR", "");
+  const dkimKey = readText(env, "SESAME_DKIM_KEY", "");
+  if ((dkimSelector === "") !== (dkimKey === "")) {
+    throw new ConfigError("SESAME_DKIM_SELECTOR and SESAME_DKIM_KEY go together: set both or neither");
+  }
+  if (dkimSelector !== "" && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(dkimSelector)) {
+    throw new ConfigError(`SESAME_DKIM_SELECTOR must be a DNS label such as sesame2026 (got ${shown(dkimSelector)})`);
+  }
+  if (dkimKey !== "" && !existsSync(dkimKey)) {
+    throw new ConfigError(`SESAME_DKIM_KEY: the file ${shown(dkimKey)} does not exist`);
+  }
+  const submissionPort = readInt(env, "SESAME_SUBMISSION_PORT", 5870, 0, 65535);
+  const sendLimitPerHour = readInt(env, "SESAME_SEND_LIMIT_PER_HOUR", 500, 1, 1_000_000);
   const mailMaxBytes = readInt(env, "SESAME_MAIL_MAX_SIZE_MB", 25, 1, 1024) * 1024 * 1024;
   const mailQuotaBytes = readInt(env, "SESAME_MAIL_QUOTA_MB", 1024, 1, 1024 * 1024) * 1024 * 1024;
   const passwordMinLength = readInt(env, "SESAME_PASSWORD_MIN_LENGTH", 12, 8, 64);
@@ -255,6 +274,9 @@ export function loadConfig(env: Env = process.env): Config {
       certFile === "" ? null : Object.freeze({ certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) }),
     mailMaxBytes,
     mailQuotaBytes,
+    submissionPort,
+    sendLimitPerHour,
+    dkim: dkimKey === "" ? null : Object.freeze({ selector: dkimSelector, keyFile: path.resolve(dkimKey) }),
   };
   return Object.freeze(config);
 }

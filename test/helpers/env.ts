@@ -30,6 +30,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     SESAME_SECRET: TEST_SECRET,
     SESAME_HTTP_PORT: "0",
     SESAME_SMTP_PORT: "0",
+    SESAME_SUBMISSION_PORT: "0",
     SESAME_LOG_LEVEL: "silent",
     // Cheap argon2 in tests; the benchmarks use the real defaults.
     SESAME_ARGON2_MEMORY_KIB: "1024",

@@ -17,6 +17,7 @@ describe("sesame serve", () => {
         SESAME_SECRET: TEST_SECRET,
         SESAME_HTTP_PORT: "0",
         SESAME_SMTP_PORT: "0",
+        SESAME_SUBMISSION_PORT: "0",
         SESAME_LOG_LEVEL: "warn",
       },
       stdio: ["ignore", "pipe", "pipe"],

@@ -524,5 +524,15 @@ export const fr = {
     FOLDER_EXISTS: "Un dossier porte déjà ce nom à cet endroit. Choisissez un autre nom.",
     FOLDER_PROTECTED: "Ce dossier fait partie des dossiers de base : il ne peut être ni renommé ni supprimé.",
     INVALID_FOLDER_NAME: "Le nom du dossier doit comporter de 1 à 100 caractères, sans « / » ni caractère de contrôle.",
+    INVALID_RECIPIENTS:
+      "Certaines adresses ne sont pas valides. Corrigez-les (ex : prenom.nom@ac-lyon.fr) et séparez-les par des virgules.",
+    NO_RECIPIENT: "Indiquez au moins un destinataire dans À, Cc ou Cci.",
+    TOO_MANY_RECIPIENTS:
+      "Ce message a trop de destinataires. Envoyez-le en plusieurs fois ou utilisez une liste de diffusion.",
+    HEADER_INJECTION: "Ce champ ne peut pas contenir de retour à la ligne.",
+    ATTACHMENT_TOO_LARGE: "Les pièces jointes dépassent la taille autorisée.",
+    SENDING_LIMIT:
+      "Vous avez atteint la limite d'envoi (nombre de destinataires par heure). Réessayez plus tard ; si vous avez besoin d'envoyer davantage, contactez l'assistance.",
+    SENDER_MISMATCH: "L'expéditeur du message doit être votre propre adresse.",
   } satisfies Record<ErrorCode, string>,
 } as const;
