@@ -34,7 +34,9 @@ Commands:
                                        Print the audit trail, newest first
   outbox [--to ADDRESS] [--limit N] [--json]
                                        Print the messages kept in the local outbox (no SMTP relay
-                                       configured), newest first: reset links, notifications
+                                       configured), newest first: reset links, notifications;
+                                       then users' mail waiting for external recipients (state,
+                                       recipient, attempts, next attempt, last error)
 `;
 
 class UsageError extends Error {}
@@ -167,6 +169,7 @@ async function run(argv: string[]): Promise<number> {
       stopOnSignals(server);
       out(`Sésame (${config.academieName}) is running at ${config.publicUrl}/ (listening on ${server.url})`);
       out(`SMTP reception for @${config.mailDomain} listening on ${config.smtpHost}:${server.smtpPort}`);
+      out(`SMTP submission (mail clients, AUTH) listening on ${config.smtpHost}:${server.submissionPort}`);
       if (command === "start") await printDemoIdentities(services, `${config.publicUrl}/`);
       return -1; // keep running
     }
@@ -299,9 +302,12 @@ async function run(argv: string[]): Promise<number> {
       if (config.smtpRelayUrl && !values.json) {
         err("note: SESAME_SMTP_RELAY_URL is set, so new messages go to the relay and not to this outbox");
       }
-      const messages = await withServices(config, (s) =>
-        s.outbound.listOutbox({ limit, ...(to !== undefined ? { to } : {}) }),
-      );
+      const { messages, queue } = await withServices(config, async (s) => ({
+        messages: await s.outbound.listOutbox({ limit, ...(to !== undefined ? { to } : {}) }),
+        queue: (await s.outboundQueue.list(limit)).filter(
+          (q) => to === undefined || q.recipient.toLowerCase() === to.trim().toLowerCase(),
+        ),
+      }));
       for (const m of messages) {
         if (values.json) {
           const { id, createdAt, recipient, subject, text } = m;
@@ -316,6 +322,25 @@ async function run(argv: string[]): Promise<number> {
         }
       }
       if (messages.length === 0 && !values.json) out("The outbox is empty.");
+      // Users' mail to external recipients (the outbound queue), shown only when it holds something.
+      if (queue.length > 0 && !values.json) {
+        out();
+        out("Outbound queue (users' mail to external recipients):");
+        for (const q of queue) {
+          out(
+            `${q.state.padEnd(8)} ${q.recipient}  attempts: ${q.attempts}  next: ${q.state === "queued" ? q.nextAttemptAt : "-"}  created: ${q.createdAt}${q.lastError ? `  last error: ${q.lastError}` : ""}`,
+          );
+        }
+        if (!config.smtpRelayUrl) out("(no SESAME_SMTP_RELAY_URL: queued messages wait until a relay is configured)");
+      }
+      if (values.json) {
+        for (const q of queue) {
+          const { recipient, state, attempts, nextAttemptAt, lastError, createdAt, expiresAt } = q;
+          out(
+            JSON.stringify({ queue: true, recipient, state, attempts, nextAttemptAt, lastError, createdAt, expiresAt }),
+          );
+        }
+      }
       return 0;
     }
     default:

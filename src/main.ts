@@ -1,11 +1,12 @@
 /**
- * Start-up: config → database (migrations) → services → web + SMTP reception.
+ * Start-up: config → database (migrations) → services → web + SMTP reception + SMTP submission.
  * SIGTERM/SIGINT stop it cleanly: SMTP first (deliveries under way finish), then the web (in-flight
  * requests finish), then the database is closed.
  */
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config/config.js";
 import { type SmtpReception, startSmtpReception } from "./mail/smtp-reception.js";
+import { type SmtpSubmission, startSmtpSubmission } from "./mail/smtp-submission.js";
 import { openServices, type Services } from "./services.js";
 import { createLogger } from "./shared/logger.js";
 import { buildApp } from "./web/app.js";
@@ -18,6 +19,8 @@ export interface RunningServer {
   readonly url: string;
   /** The port the SMTP reception listens on (config.smtpPort, or the one chosen for port 0). */
   readonly smtpPort: number;
+  /** The port the SMTP submission listens on (config.submissionPort, or the one chosen for port 0). */
+  readonly submissionPort: number;
   stop(): Promise<void>;
 }
 
@@ -26,9 +29,19 @@ export async function startServer(config: Config, services?: Services): Promise<
   const svc = services ?? (await openServices(config));
   const app = await buildApp({ services: svc, logger });
   let smtp: SmtpReception;
+  let submission: SmtpSubmission;
   try {
     await app.listen({ port: config.httpPort, host: config.httpHost });
     smtp = await startSmtpReception({ mail: svc.mail, config, logger });
+    try {
+      submission = await startSmtpSubmission(
+        { login: svc.login, send: svc.send, config, logger },
+        { port: config.submissionPort, host: config.smtpHost },
+      );
+    } catch (error) {
+      await smtp.close();
+      throw error;
+    }
   } catch (error) {
     await app.close();
     if (!services) await svc.close();
@@ -41,17 +54,28 @@ export async function startServer(config: Config, services?: Services): Promise<
     svc.purgeExpired().catch((error: unknown) => app.log.warn({ err: error }, "purge of expired data failed"));
   }, PURGE_EVERY_MS);
   purge.unref();
+  // External recipients: the outbound queue's worker (does nothing without SESAME_SMTP_RELAY_URL).
+  svc.outboundQueue.start();
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(purge);
+      await svc.outboundQueue.stop();
+      await submission.close();
       await smtp.close();
       await app.close();
       await svc.close();
     })();
     return stopping;
   };
-  return { services: svc, app, url: `http://${config.httpHost}:${port}/`, smtpPort: smtp.port, stop };
+  return {
+    services: svc,
+    app,
+    url: `http://${config.httpHost}:${port}/`,
+    smtpPort: smtp.port,
+    submissionPort: submission.port,
+    stop,
+  };
 }
 
 /** Stops on SIGTERM/SIGINT once; a second signal forces the exit. */

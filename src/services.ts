@@ -17,8 +17,11 @@ import { SessionService } from "./identity/session.service.js";
 import { RedisSessionStore } from "./identity/session-store.js";
 import { ACCOUNT_POLICY, BackoffThrottle, LOGIN_IP_POLICY, WindowCounter } from "./identity/throttle.js";
 import { createThrottleStores } from "./identity/throttle.repository.js";
+import { ContactsService } from "./mail/contacts.service.js";
 import { MailService } from "./mail/mail.service.js";
 import { OutboundService } from "./mail/outbound.service.js";
+import { OutboundQueue } from "./mail/outbound-queue.js";
+import { SendService } from "./mail/send.service.js";
 import { type RecoveryMessages, RecoveryService } from "./recovery/recovery.service.js";
 import { type Clock, systemClock } from "./shared/clock.js";
 import { closeRedis, openRedis, pingRedis, type Redis } from "./shared/redis.js";
@@ -46,6 +49,12 @@ export interface Services {
   readonly recovery: RecoveryService;
   /** The mail store: reception, folders, reading, search. */
   readonly mail: MailService;
+  /** The personal address book and the address suggestions. */
+  readonly contacts: ContactsService;
+  /** Writing and sending mail (compose page, SMTP submission). */
+  readonly send: SendService;
+  /** External recipients waiting for the SMTP relay (the worker is started by `startServer`). */
+  readonly outboundQueue: OutboundQueue;
   /** Forgets what has expired (sessions, throttling counters, used challenges) from the database. */
   purgeExpired(): Promise<void>;
   close(): Promise<void>;
@@ -212,6 +221,26 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     folderNames: SPECIAL_FOLDER_NAMES,
   });
   mailRef = mail;
+  const outboundQueue = new OutboundQueue({
+    db,
+    dialect: database.dialect,
+    clock,
+    mail,
+    mailDomain: config.mailDomain,
+    relayUrl: config.smtpRelayUrl,
+  });
+  const send = new SendService({
+    mail,
+    directory,
+    queue: outboundQueue,
+    audit,
+    clock,
+    failures: stores.failures,
+    mailDomain: config.mailDomain,
+    maxMessageBytes: config.mailMaxBytes,
+    sendLimitPerHour: config.sendLimitPerHour,
+    dkim: config.dkim,
+  });
   return {
     config,
     database,
@@ -229,6 +258,9 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     outbound,
     recovery,
     mail,
+    contacts: new ContactsService({ db, clock, directory }),
+    send,
+    outboundQueue,
     purgeExpired: async () => {
       const now = clock.now();
       await sessions.purgeExpired();
@@ -236,6 +268,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       await stores.usedChallenges.purgeExpired(now);
     },
     close: async () => {
+      await outboundQueue.close();
       await outbound.close();
       if (redis) await closeRedis(redis);
       await database.close();

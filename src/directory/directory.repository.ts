@@ -1,5 +1,6 @@
 /** The only place that writes SQL for people, establishments and accounts. */
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
+import { likePrefix } from "../storage/like.js";
 import type { AccountTable, PersonTable, Schema } from "../storage/schema.js";
 import type { Account, Person, StaffRecord } from "./directory.types.js";
 
@@ -301,6 +302,28 @@ export async function findAccountByUsernameOrAddress(ex: Executor, ident: string
     .where((eb) => eb.or([eb("account.username", "=", value), eb("account.address", "=", value)]))
     .executeTakeFirst();
   return row ? toAccount(row) : null;
+}
+
+/**
+ * Active accounts whose address, username or holder's family name starts with `prefix` (already
+ * lower case), for the address suggestions of the compose page. Address and username use their
+ * unique indexes (a range, not LIKE, so that both databases can).
+ */
+export async function suggestAccounts(ex: Executor, prefix: string, limit: number): Promise<Account[]> {
+  const upper = `${prefix}\uffff`;
+  const rows = await accountWithHolder(ex)
+    .where("account.disabled", "=", 0)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("account.address", ">=", prefix), eb("account.address", "<", upper)]),
+        eb.and([eb("account.username", ">=", prefix), eb("account.username", "<", upper)]),
+        sql<boolean>`lower(person.nom) like ${likePrefix(prefix)} escape '\\'`,
+      ]),
+    )
+    .orderBy("account.address")
+    .limit(limit)
+    .execute();
+  return rows.map(toAccount).filter((a) => a.holder.type === "external" || a.holder.status === "active");
 }
 
 export async function findAccountsOfPerson(ex: Executor, personId: number): Promise<Account[]> {

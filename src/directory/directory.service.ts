@@ -25,6 +25,7 @@ import {
   type StoredCredentials,
   setAccountDisabled,
   setFunctionalHolder,
+  suggestAccounts,
   updateEstablishment,
   updatePasswordHash,
   updateRecoveryEmail,
@@ -192,6 +193,13 @@ export class DirectoryService {
       return accounts.find((a) => a.kind === "academique") ?? accounts[0] ?? null;
     }
     return findAccountByUsernameOrAddress(this.deps.db, ident);
+  }
+
+  /** Up to `limit` active accounts matching what is being typed (2 characters at least). */
+  async suggest(typed: string, limit = 8): Promise<Account[]> {
+    const prefix = typed.trim().toLowerCase();
+    if (prefix.length < 2 || prefix.length > 100) return [];
+    return suggestAccounts(this.deps.db, prefix, Math.min(Math.max(limit, 1), 20));
   }
 
   async getAccount(ident: string): Promise<Account> {

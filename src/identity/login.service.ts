@@ -3,7 +3,8 @@
  * password, disabled account, departed person): an unknown account still costs one argon2
  * verification against a dummy hash, and so does an account still on its initial password (the
  * NUMEN, checked through its keyed hash). Throttled per account (whether it exists or not) and per
- * client address (a proof-of-work challenge past a threshold).
+ * client address (a proof-of-work challenge past a threshold). `authenticate` is the same check for
+ * SMTP submission, without a session (past the per-address threshold it refuses: no challenge there).
  */
 import type { AuditService } from "../audit/audit.service.js";
 import type { DirectoryService } from "../directory/directory.service.js";
@@ -32,6 +33,23 @@ export interface LoginSuccess {
   readonly session: Session;
   readonly account: Account;
   /** The initial password (NUMEN) or an imposed one was used: change it before anything else. */
+  readonly mustChangePassword: boolean;
+}
+
+/** A sign-in without a session (SMTP submission). */
+export interface AuthenticateInput {
+  readonly identifier: string;
+  readonly password: string;
+  readonly ip: string;
+  /** The door asking: recorded as the audit actor ("smtp:submission"). */
+  readonly channel: "smtp";
+}
+
+export interface Authenticated {
+  readonly accountId: number;
+  /** The account's mail address (the only sender it may use). */
+  readonly address: string;
+  /** Still on the initial password (NUMEN) or an imposed one. */
   readonly mustChangePassword: boolean;
 }
 
@@ -77,26 +95,78 @@ export class LoginService {
   }
 
   async login(input: LoginInput): Promise<LoginSuccess> {
-    const { directory, hasher, audit } = this.deps;
-    const identifier = normalizeIdentifier(input.identifier);
     const application = input.application ?? "webmail";
-    const meta = {
-      username: identifier.slice(0, 256),
+    const record = this.#recorder(`web:${application}`, {
+      username: normalizeIdentifier(input.identifier).slice(0, 256),
       ip: input.ip,
       userAgent: input.userAgent.slice(0, 256),
       application,
-    };
-    const record = (action: string, details: Record<string, unknown> = {}, accountId?: number) =>
-      audit.record({
-        actor: `web:${application}`,
+    });
+    const { account, mustChangePassword } = await this.#verify(input, record, "challenge");
+    const { token, session } = await this.deps.sessions.start(
+      account.id,
+      mustChangePassword ? "password_change" : application,
+      { ip: input.ip, userAgent: input.userAgent },
+    );
+    await record(
+      mustChangePassword ? "login.succeeded_must_change" : "login.succeeded",
+      { accountId: account.id },
+      account.id,
+    );
+    return { token, session, account, mustChangePassword };
+  }
+
+  /**
+   * The same check as `login` (argon2 or the NUMEN, throttling per account and per client address,
+   * audit) for a door that keeps no session: SMTP submission. A client address past the login
+   * threshold cannot solve a proof of work over SMTP, so it is refused (THROTTLED) instead.
+   * Success is returned even when the password must still be changed: the caller decides.
+   */
+  async authenticate(input: AuthenticateInput): Promise<Authenticated> {
+    const record = this.#recorder(`${input.channel}:submission`, {
+      username: normalizeIdentifier(input.identifier).slice(0, 256),
+      ip: input.ip,
+      channel: input.channel,
+    });
+    const { account, mustChangePassword } = await this.#verify(input, record, "refuse");
+    await record(
+      mustChangePassword ? "login.succeeded_must_change" : "login.succeeded",
+      { accountId: account.id },
+      account.id,
+    );
+    return { accountId: account.id, address: account.address, mustChangePassword };
+  }
+
+  /** An audit writer for one attempt: failures under "login", successes under the account. */
+  #recorder(actor: string, meta: Record<string, unknown>) {
+    return (action: string, details: Record<string, unknown> = {}, accountId?: number) =>
+      this.deps.audit.record({
+        actor,
         action,
         // Successes are filed under the account, for its sign-in history.
         entity: accountId === undefined ? "login" : "account",
         entityId: accountId ?? null,
         details: { ...meta, ...details },
       });
+  }
+
+  /**
+   * The shared verification: per-IP check, per-account throttle, the hash (always run), failure
+   * counting, and the rehash of an outdated hash. Records failures; the caller records the success.
+   */
+  async #verify(
+    input: { identifier: string; password: string; ip: string; challenge?: string | undefined },
+    record: (action: string, details?: Record<string, unknown>, accountId?: number) => Promise<unknown>,
+    overIp: "challenge" | "refuse",
+  ): Promise<{ account: Account; mustChangePassword: boolean }> {
+    const { directory, hasher } = this.deps;
+    const identifier = normalizeIdentifier(input.identifier);
 
     if (await this.deps.ipFailures.isOver(ipKey(input.ip))) {
+      if (overIp === "refuse") {
+        await record("login.throttled", { reason: "ip" });
+        throw new DomainError("THROTTLED", "too many failed attempts from this address");
+      }
       if (!input.challenge || !(await this.deps.challenge.verify(input.challenge))) {
         await record("login.challenge_required");
         throw new DomainError("CHALLENGE_REQUIRED", "a solved proof-of-work challenge is required");
@@ -144,17 +214,7 @@ export class LoginService {
       const rehashed = await hasher.hash(input.password);
       await directory.setPasswordHash(account.id, rehashed, "personal", null);
     }
-    const { token, session } = await this.deps.sessions.start(
-      account.id,
-      mustChangePassword ? "password_change" : application,
-      { ip: input.ip, userAgent: input.userAgent },
-    );
-    await record(
-      mustChangePassword ? "login.succeeded_must_change" : "login.succeeded",
-      { accountId: account.id },
-      account.id,
-    );
-    return { token, session, account, mustChangePassword };
+    return { account, mustChangePassword };
   }
 
   async logout(token: string | undefined, meta: { ip: string; userAgent: string }): Promise<void> {

@@ -62,6 +62,8 @@ export interface NewMessage {
   readonly hasAttachments: boolean;
   readonly preview: string;
   readonly seen: boolean;
+  /** A draft (Brouillons); false when absent. */
+  readonly draft?: boolean;
 }
 
 /** Words to index, already folded (lowercase, no accents, letters and digits only). */
@@ -253,6 +255,7 @@ export class MailRepository {
         has_attachments: m.hasAttachments ? 1 : 0,
         preview: m.preview,
         seen: m.seen ? 1 : 0,
+        draft: m.draft ? 1 : 0,
       })
       .returning("id")
       .executeTakeFirstOrThrow();

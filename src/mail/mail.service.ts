@@ -7,7 +7,7 @@
  * full-text index, all written in one transaction. A message is therefore visible completely or
  * not at all, and the SMTP 250 is given only after the commit (made durable on SQLite too).
  */
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { DirectoryService } from "../directory/directory.service.js";
 import type { Clock } from "../shared/clock.js";
 import { DomainError } from "../shared/errors.js";
@@ -32,7 +32,7 @@ import {
   type SafeHtmlBody,
   type SearchQuery,
 } from "./mail.types.js";
-import { foldText, readForDisplay, readForStorage } from "./mime.js";
+import { foldText, readForDisplay, readForStorage, type StoredHeaders } from "./mime.js";
 
 export interface MailDeps {
   readonly db: Kysely<Schema>;
@@ -43,6 +43,16 @@ export interface MailDeps {
   readonly maxMessageBytes: number;
   readonly quotaBytes: number;
   readonly folderNames: Readonly<Record<FolderRole, string>>;
+}
+
+/** A message parsed for storage, before its transaction. */
+interface PreparedMessage {
+  readonly size: number;
+  readonly parsed: StoredHeaders;
+  readonly sent: Date;
+  readonly received: Date;
+  readonly related: readonly string[];
+  readonly fields: { sender: string; recipients: string; subject: string; body: string };
 }
 
 const PAGE_SIZE = 50;
@@ -151,57 +161,170 @@ export class MailService implements MailApi {
   async deliver(raw: Buffer, recipients: readonly Recipient[], _meta: DeliveryMeta = {}): Promise<DeliveryResult> {
     if (recipients.length === 0) throw new DomainError("VALIDATION_FAILED", "no recipient");
     if (raw.length > this.maxMessageBytes) throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
+    const prepared = await this.#prepare(raw);
+    const accounts = [...new Set(recipients.map((r) => r.accountId))];
+    const inboxes = new Map<number, number>();
+    for (const accountId of accounts) inboxes.set(accountId, await this.#folderId(accountId, "inbox"));
+    const messageIds = await this.#repo.durably(async (trx) => {
+      const blobId = await this.#repo.insertBlob(trx, raw);
+      const ids: number[] = [];
+      for (const accountId of accounts) {
+        ids.push(await this.#insertIn(trx, accountId, inboxes.get(accountId) ?? 0, prepared, blobId, {}));
+      }
+      return ids;
+    });
+    return { messageIds };
+  }
+
+  /** Parses a message once, outside any transaction: what its rows and its index entry need. */
+  async #prepare(raw: Buffer): Promise<PreparedMessage> {
     const parsed = await readForStorage(raw);
     const now = this.#deps.clock.now();
     const sent =
       parsed.date && parsed.date.getTime() > 0 && parsed.date.getTime() < now.getTime() + FUTURE_SLACK_MS
         ? parsed.date
         : now;
-    const accounts = [...new Set(recipients.map((r) => r.accountId))];
-    const inboxes = new Map<number, number>();
-    for (const accountId of accounts) inboxes.set(accountId, await this.#folderId(accountId, "inbox"));
-    const fields = {
-      sender: indexWords(`${parsed.from?.name ?? ""} ${parsed.from?.address ?? ""}`),
-      recipients: indexWords(parsed.recipientsText),
-      subject: indexWords(parsed.subject),
-      body: indexWords(parsed.indexText),
+    return {
+      size: raw.length,
+      parsed,
+      sent,
+      received: now,
+      related: [...(parsed.inReplyTo ? [parsed.inReplyTo] : []), ...parsed.references],
+      fields: {
+        sender: indexWords(`${parsed.from?.name ?? ""} ${parsed.from?.address ?? ""}`),
+        recipients: indexWords(parsed.recipientsText),
+        subject: indexWords(parsed.subject),
+        body: indexWords(parsed.indexText),
+      },
     };
-    const related = [...(parsed.inReplyTo ? [parsed.inReplyTo] : []), ...parsed.references];
-    const messageIds = await this.#repo.durably(async (trx) => {
-      const blobId = await this.#repo.insertBlob(trx, raw);
-      const ids: number[] = [];
-      for (const accountId of accounts) {
-        const used = await this.#repo.usedBytes(trx, accountId);
-        if (used + raw.length > this.#deps.quotaBytes) {
-          throw new DomainError("QUOTA_EXCEEDED", "the mailbox is full", { accountId });
-        }
-        const folderId = inboxes.get(accountId) ?? 0;
-        const id = await this.#repo.insertMessage(trx, {
-          accountId,
-          folderId,
-          blobId,
-          threadId: await this.#repo.threadOf(trx, accountId, related),
-          messageId: parsed.messageId,
-          inReplyTo: parsed.inReplyTo,
-          refs: parsed.references.join(" "),
-          fromName: parsed.from?.name ?? "",
-          fromAddress: parsed.from?.address ?? "",
-          toText: parsed.toText,
-          subject: parsed.subject,
-          sentAt: sent.toISOString(),
-          receivedAt: now.toISOString(),
-          size: raw.length,
-          hasAttachments: parsed.hasAttachments,
-          preview: parsed.preview,
-          seen: false,
-        });
-        await this.#repo.index(trx, id, accountId, fields);
-        await this.#repo.bumpFolder(trx, folderId, 1, 1, raw.length);
-        ids.push(id);
-      }
-      return ids;
+  }
+
+  /** Stores one copy in one folder of one account, within the quota, counters and index included. */
+  async #insertIn(
+    trx: Transaction<Schema>,
+    accountId: number,
+    folderId: number,
+    m: PreparedMessage,
+    blobId: number,
+    flags: { seen?: boolean; draft?: boolean },
+  ): Promise<number> {
+    const used = await this.#repo.usedBytes(trx, accountId);
+    if (used + m.size > this.#deps.quotaBytes) {
+      throw new DomainError("QUOTA_EXCEEDED", "the mailbox is full", { accountId });
+    }
+    const { parsed } = m;
+    const id = await this.#repo.insertMessage(trx, {
+      accountId,
+      folderId,
+      blobId,
+      threadId: await this.#repo.threadOf(trx, accountId, m.related),
+      messageId: parsed.messageId,
+      inReplyTo: parsed.inReplyTo,
+      refs: parsed.references.join(" "),
+      fromName: parsed.from?.name ?? "",
+      fromAddress: parsed.from?.address ?? "",
+      toText: parsed.toText,
+      subject: parsed.subject,
+      sentAt: m.sent.toISOString(),
+      receivedAt: m.received.toISOString(),
+      size: m.size,
+      hasAttachments: parsed.hasAttachments,
+      preview: parsed.preview,
+      seen: flags.seen === true,
+      draft: flags.draft === true,
     });
-    return { messageIds };
+    await this.#repo.index(trx, id, accountId, m.fields);
+    await this.#repo.bumpFolder(trx, folderId, 1, flags.seen ? 0 : 1, m.size);
+    return id;
+  }
+
+  /** Deletes for good the account's message `id` when it is in the folder `folderId` (else nothing). */
+  async #destroyIfIn(trx: Transaction<Schema>, accountId: number, id: number, folderId: number): Promise<void> {
+    if (!Number.isSafeInteger(id) || id <= 0) return;
+    const rows = (await this.#repo.owned(trx, accountId, [id])).filter((r) => r.folder_id === folderId);
+    await this.#destroy(trx, folderId, rows);
+  }
+
+  /**
+   * Stores a message the account wrote in one of its special folders (Envoyés, Brouillons), counted
+   * in its quota. `replaces`: a draft of Brouillons deleted for good in the same transaction (a
+   * message elsewhere is never touched).
+   */
+  async storeInFolder(
+    accountId: number,
+    role: FolderRole,
+    raw: Buffer,
+    flags: { seen?: boolean; draft?: boolean },
+    options: { replaces?: number } = {},
+  ): Promise<number> {
+    if (raw.length > this.maxMessageBytes) throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
+    const prepared = await this.#prepare(raw);
+    const folderId = await this.#folderId(accountId, role);
+    const draftsId = options.replaces !== undefined ? await this.#folderId(accountId, "drafts") : 0;
+    return this.#repo.durably(async (trx) => {
+      if (options.replaces !== undefined) await this.#destroyIfIn(trx, accountId, options.replaces, draftsId);
+      const blobId = await this.#repo.insertBlob(trx, raw);
+      return this.#insertIn(trx, accountId, folderId, prepared, blobId, flags);
+    });
+  }
+
+  /** The Message-ID, References and subject of a message of the account (to answer it). */
+  async threading(
+    accountId: number,
+    messageId: number,
+  ): Promise<{ messageId: string | null; references: string[]; subject: string }> {
+    const row = await this.#record(accountId, messageId);
+    return { messageId: row.message_id, references: row.refs.split(" ").filter(Boolean), subject: row.subject };
+  }
+
+  /**
+   * Everything a sending writes, in ONE durable transaction (all or nothing): the delivery to the
+   * local recipients (`local`, one body for all), the sender's copy in Envoyés (seen), the answered
+   * flag on the message answered, the removal of the draft it was written from, and `within` (the
+   * outbound queue's rows and the audit entry, written by their own modules on this transaction).
+   */
+  async recordSending(input: {
+    readonly accountId: number;
+    readonly sentCopy: Buffer;
+    readonly local: { readonly raw: Buffer; readonly recipients: readonly Recipient[] } | null;
+    readonly answeredId?: number;
+    readonly draftId?: number;
+    readonly within?: (trx: Transaction<Schema>) => Promise<void>;
+  }): Promise<{ sentCopyId: number; deliveredIds: number[] }> {
+    const { accountId } = input;
+    if (input.sentCopy.length > this.maxMessageBytes || (input.local?.raw.length ?? 0) > this.maxMessageBytes) {
+      throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
+    }
+    const sentPrepared = await this.#prepare(input.sentCopy);
+    const localPrepared = input.local ? await this.#prepare(input.local.raw) : null;
+    const sentFolder = await this.#folderId(accountId, "sent");
+    const draftsFolder = input.draftId !== undefined ? await this.#folderId(accountId, "drafts") : 0;
+    const accounts = [...new Set((input.local?.recipients ?? []).map((r) => r.accountId))];
+    const inboxes = new Map<number, number>();
+    for (const id of accounts) inboxes.set(id, await this.#folderId(id, "inbox"));
+    return this.#repo.durably(async (trx) => {
+      const deliveredIds: number[] = [];
+      if (input.local && localPrepared && accounts.length > 0) {
+        const blobId = await this.#repo.insertBlob(trx, input.local.raw);
+        for (const id of accounts) {
+          deliveredIds.push(await this.#insertIn(trx, id, inboxes.get(id) ?? 0, localPrepared, blobId, {}));
+        }
+      }
+      const sentBlob = await this.#repo.insertBlob(trx, input.sentCopy);
+      const sentCopyId = await this.#insertIn(trx, accountId, sentFolder, sentPrepared, sentBlob, { seen: true });
+      if (input.answeredId !== undefined) {
+        const owned = await this.#repo.owned(trx, accountId, [input.answeredId]);
+        await this.#repo.setFlag(
+          trx,
+          owned.map((r) => r.id),
+          "answered",
+          true,
+        );
+      }
+      if (input.draftId !== undefined) await this.#destroyIfIn(trx, accountId, input.draftId, draftsFolder);
+      if (input.within) await input.within(trx);
+      return { sentCopyId, deliveredIds };
+    });
   }
 
   // Folders

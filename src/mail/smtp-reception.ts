@@ -23,6 +23,7 @@ import {
 import type { Config } from "../config/config.js";
 import type { Logger } from "../shared/logger.js";
 import type { MailApi, Recipient } from "./mail.types.js";
+import { readData } from "./smtp-data.js";
 import {
   EMPTY_MESSAGE_REPLY,
   LOCAL_ERROR_REPLY,
@@ -164,9 +165,6 @@ export async function startSmtpReception(
     },
 
     onData(stream: SMTPServerDataStream, session, callback) {
-      const chunks: Buffer[] = [];
-      let kept = 0;
-      let oversized = false;
       let answered = false;
       const answer = (error: Error | null, message?: string) => {
         if (answered) return;
@@ -174,64 +172,55 @@ export async function startSmtpReception(
         if (error) callback(error);
         else callback(null, message);
       };
-      stream.on("data", (chunk: Buffer) => {
-        if (oversized) return; // keep reading (the client is still sending), keep nothing
-        if (kept + chunk.length > maxBytes || stream.sizeExceeded) {
-          oversized = true;
+      readData(stream, maxBytes).then(
+        ({ chunks, kept, oversized }) => {
+          if (oversized) {
+            // smtp-server answers 552 5.3.4 itself (rejectOversized); this is for its log and ours.
+            log?.info({ session: session.id, ip: session.remoteAddress, bytes: stream.byteLength }, "smtp too large");
+            answer(refuse(OVERSIZED_REPLY));
+            return;
+          }
+          if (closing) return answer(refuse(SHUTTING_DOWN_REPLY));
+          if (kept === 0) {
+            log?.info({ session: session.id, ip: session.remoteAddress }, "smtp empty message refused");
+            return answer(refuse(EMPTY_MESSAGE_REPLY));
+          }
+          const envelope = session.envelope;
+          const map = accepted.get(envelope);
+          const byAccount = new Map<number, Recipient>();
+          for (const rcpt of envelope.rcptTo) {
+            const recipient = map?.get(rcpt.address.toLowerCase());
+            if (recipient && !byAccount.has(recipient.accountId)) byAccount.set(recipient.accountId, recipient);
+          }
+          const recipients = [...byAccount.values()];
+          if (recipients.length === 0) return answer(refuse(LOCAL_ERROR_REPLY)); // smtp-server asks for one first
+          const envelopeFrom = envelope.mailFrom ? envelope.mailFrom.address : "";
+          // The trace lines are left out of a message that would go over the limit with them: a message
+          // within the SIZE the server announced is never refused for what the server adds.
+          const trace = traceHeaders(session, config.mailDomain, envelopeFrom, new Date());
+          const raw = Buffer.concat(kept + trace.length <= maxBytes ? [trace, ...chunks] : chunks);
           chunks.length = 0;
-          kept = 0;
-          return;
-        }
-        chunks.push(chunk);
-        kept += chunk.length;
-      });
-      stream.once("error", (error: Error) => answer(refusal(error, "data", session, "message stream")));
-      stream.once("end", () => {
-        if (oversized || stream.sizeExceeded) {
-          // smtp-server answers 552 5.3.4 itself (rejectOversized); this is for its log and ours.
-          log?.info({ session: session.id, ip: session.remoteAddress, bytes: stream.byteLength }, "smtp too large");
-          answer(refuse(OVERSIZED_REPLY));
-          return;
-        }
-        if (closing) return answer(refuse(SHUTTING_DOWN_REPLY));
-        if (kept === 0) {
-          log?.info({ session: session.id, ip: session.remoteAddress }, "smtp empty message refused");
-          return answer(refuse(EMPTY_MESSAGE_REPLY));
-        }
-        const envelope = session.envelope;
-        const map = accepted.get(envelope);
-        const byAccount = new Map<number, Recipient>();
-        for (const rcpt of envelope.rcptTo) {
-          const recipient = map?.get(rcpt.address.toLowerCase());
-          if (recipient && !byAccount.has(recipient.accountId)) byAccount.set(recipient.accountId, recipient);
-        }
-        const recipients = [...byAccount.values()];
-        if (recipients.length === 0) return answer(refuse(LOCAL_ERROR_REPLY)); // smtp-server asks for one first
-        const envelopeFrom = envelope.mailFrom ? envelope.mailFrom.address : "";
-        // The trace lines are left out of a message that would go over the limit with them: a message
-        // within the SIZE the server announced is never refused for what the server adds.
-        const trace = traceHeaders(session, config.mailDomain, envelopeFrom, new Date());
-        const raw = Buffer.concat(kept + trace.length <= maxBytes ? [trace, ...chunks] : chunks);
-        chunks.length = 0;
-        const delivery = Promise.resolve().then(() =>
-          mail.deliver(raw, recipients, { envelopeFrom, remoteIp: session.remoteAddress }),
-        );
-        inFlight.add(delivery);
-        delivery.then(
-          (result) => {
-            inFlight.delete(delivery);
-            log?.debug(
-              { session: session.id, ip: session.remoteAddress, recipients: recipients.length, bytes: raw.length },
-              "smtp message stored",
-            );
-            answer(null, `OK: message stored (${result.messageIds.length} recipient(s))`);
-          },
-          (error: unknown) => {
-            inFlight.delete(delivery);
-            answer(refusal(error, "data", session, "message"));
-          },
-        );
-      });
+          const delivery = Promise.resolve().then(() =>
+            mail.deliver(raw, recipients, { envelopeFrom, remoteIp: session.remoteAddress }),
+          );
+          inFlight.add(delivery);
+          delivery.then(
+            (result) => {
+              inFlight.delete(delivery);
+              log?.debug(
+                { session: session.id, ip: session.remoteAddress, recipients: recipients.length, bytes: raw.length },
+                "smtp message stored",
+              );
+              answer(null, `OK: message stored (${result.messageIds.length} recipient(s))`);
+            },
+            (error: unknown) => {
+              inFlight.delete(delivery);
+              answer(refusal(error, "data", session, "message"));
+            },
+          );
+        },
+        (error: unknown) => answer(refusal(error as Error, "data", session, "message stream")),
+      );
     },
   };
 

@@ -82,3 +82,84 @@ export function replyFor(error: unknown, phase: SmtpPhase): { reply: SmtpReply; 
 export function smtpError(reply: SmtpReply): Error & { responseCode: number } {
   return Object.assign(new Error(reply.text), { responseCode: reply.code });
 }
+
+// ------------------------------------------------------------------------------------------------
+// Submission (authenticated clients, smtp-submission.ts). Unlike the reception, these replies carry
+// an enhanced code that smtp-server would not derive from the basic code (550 5.7.1, 450 4.7.1…):
+// the submission server writes `enhanced` itself, at the start of the text (`submissionError`).
+
+/** The codes LoginService.authenticate and SendApi.sendRaw throw that have their own reply. */
+export const SUBMISSION_ERROR_CODES = [
+  "INVALID_CREDENTIALS",
+  "THROTTLED",
+  "SENDER_MISMATCH",
+  "SENDING_LIMIT",
+  "INVALID_RECIPIENTS",
+  "NO_RECIPIENT",
+  "TOO_MANY_RECIPIENTS",
+  "MESSAGE_TOO_LARGE",
+  "ATTACHMENT_TOO_LARGE",
+  "MESSAGE_MALFORMED",
+  "HEADER_INJECTION",
+] as const satisfies readonly ErrorCode[];
+
+export type SubmissionErrorCode = (typeof SUBMISSION_ERROR_CODES)[number];
+
+export const SUBMISSION_REPLIES: Readonly<Record<SubmissionErrorCode, SmtpReply>> = {
+  INVALID_CREDENTIALS: { code: 535, enhanced: "5.7.8", text: "Authentication credentials invalid" },
+  // RFC 4954 §6: a temporary authentication failure; the client may try again later.
+  THROTTLED: { code: 454, enhanced: "4.7.0", text: "Too many failed attempts, try again later" },
+  SENDER_MISMATCH: {
+    code: 550,
+    enhanced: "5.7.1",
+    text: "The From address must be the address of the authenticated account",
+  },
+  SENDING_LIMIT: { code: 450, enhanced: "4.7.1", text: "Sending limit reached, try later" },
+  INVALID_RECIPIENTS: { code: 550, enhanced: "5.1.3", text: "Bad recipient address syntax" },
+  NO_RECIPIENT: { code: 550, enhanced: "5.1.3", text: "No valid recipient" },
+  TOO_MANY_RECIPIENTS: { code: 452, enhanced: "4.5.3", text: "Too many recipients" },
+  MESSAGE_TOO_LARGE: { code: 552, enhanced: "5.3.4", text: "Message exceeds the maximum size" },
+  ATTACHMENT_TOO_LARGE: { code: 552, enhanced: "5.3.4", text: "An attachment exceeds the maximum size" },
+  MESSAGE_MALFORMED: { code: 554, enhanced: "5.6.0", text: "Message could not be read" },
+  HEADER_INJECTION: { code: 554, enhanced: "5.6.0", text: "Message headers could not be read" },
+};
+
+/** AUTH with a right password that must still be changed (the initial NUMEN password, or an imposed one). */
+export const MUST_CHANGE_PASSWORD_REPLY: SmtpReply = {
+  code: 535,
+  enhanced: "5.7.8",
+  text: "Password change required: sign in to the webmail first and choose your own password",
+};
+
+/** MAIL FROM before AUTH (or on a connection where AUTH is not offered). */
+export const AUTH_REQUIRED_REPLY: SmtpReply = {
+  code: 530,
+  enhanced: "5.7.0",
+  text: "Authentication required (STARTTLS first, then AUTH)",
+};
+
+/** MAIL FROM with an address that is not the authenticated account's. */
+export const SENDER_NOT_OWNED_REPLY: SmtpReply = {
+  code: 553,
+  enhanced: "5.7.1",
+  text: "Sender address must be the address of the authenticated account",
+};
+
+function isSubmissionCode(code: string): code is SubmissionErrorCode {
+  return (SUBMISSION_ERROR_CODES as readonly string[]).includes(code);
+}
+
+/** The reply to an error thrown at AUTH or by SendApi.sendRaw; `known` is false for anything else (451). */
+export function submissionReplyFor(error: unknown): { reply: SmtpReply; known: boolean } {
+  if (isDomainError(error) && isSubmissionCode(error.code))
+    return { reply: SUBMISSION_REPLIES[error.code], known: true };
+  return { reply: LOCAL_ERROR_REPLY, known: false };
+}
+
+/** An enhanced status code at the start of a reply text, as `submissionError` writes it. */
+export const ENHANCED_PREFIX = /^[245]\.\d{1,3}\.\d{1,3} /;
+
+/** Like `smtpError`, with the enhanced code written at the start of the text (the server sends it as is). */
+export function submissionError(reply: SmtpReply): Error & { responseCode: number } {
+  return Object.assign(new Error(`${reply.enhanced} ${reply.text}`), { responseCode: reply.code });
+}

@@ -40,6 +40,8 @@ export const ERROR_CODES = [
   "ATTACHMENT_TOO_LARGE",
   "SENDING_LIMIT",
   "SENDER_MISMATCH",
+  "CONTACT_EXISTS",
+  "VCARD_INVALID",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

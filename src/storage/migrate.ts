@@ -5,6 +5,8 @@ import * as m002 from "./migrations/002-throttle.js";
 import * as m003 from "./migrations/003-sessions.js";
 import * as m004 from "./migrations/004-recovery.js";
 import * as m005 from "./migrations/005-mail.js";
+import * as m006 from "./migrations/006-outbound-queue.js";
+import * as m008 from "./migrations/008-contacts.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -15,6 +17,8 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["003-sessions", m003],
   ["004-recovery", m004],
   ["005-mail", m005],
+  ["006-outbound-queue", m006],
+  ["008-contacts", m008],
 ];
 
 class StaticProvider implements MigrationProvider {

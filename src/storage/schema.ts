@@ -179,6 +179,17 @@ export interface MailSearchTable {
   document: string;
 }
 
+/** The personal address book (migration 008). */
+export interface ContactTable {
+  id: Generated<number>;
+  account_id: number;
+  name: string;
+  /** Lower case. */
+  address: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Schema {
   person: PersonTable;
   establishment: EstablishmentTable;
@@ -195,4 +206,39 @@ export interface Schema {
   mail_blob: MailBlobTable;
   mail_message: MailMessageTable;
   mail_search: MailSearchTable;
+  contact: ContactTable;
+  outbound_message: OutboundMessageTable;
+  outbound_delivery: OutboundDeliveryTable;
+}
+
+/** The outbound queue (migration 006): a message to external recipients, kept once. */
+export interface OutboundMessageTable {
+  id: Generated<number>;
+  /** The sender's account (the bounce goes to its inbox). */
+  account_id: number;
+  envelope_from: string;
+  /** The original subject, for the bounce and `sesame outbox`. */
+  subject: string;
+  /** The message as relayed (no Bcc header; DKIM-signed when configured). */
+  raw: Buffer;
+  size: number;
+  created_at: string;
+}
+
+/** One external recipient of a queued message. */
+export interface OutboundDeliveryTable {
+  id: Generated<number>;
+  message_id: number;
+  recipient: string;
+  /** `queued`, `sending`, `sent`, `failed`. */
+  state: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  /** While `sending`: after this time another worker may take the row again (a crash). */
+  lease_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  /** created_at + 5 days: a temporary failure after this is final. */
+  expires_at: string;
+  done_at: string | null;
 }

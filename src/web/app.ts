@@ -15,6 +15,8 @@ import { registerErrorPages } from "./error-pages.js";
 import { BadInputError } from "./forms.js";
 import { security } from "./plugins/security.js";
 import { assistanceRoutes } from "./routes/assistance.routes.js";
+import { composeRoutes } from "./routes/compose.routes.js";
+import { contactsRoutes } from "./routes/contacts.routes.js";
 import { mailRoutes } from "./routes/mail.routes.js";
 import { portalRoutes } from "./routes/portal.routes.js";
 
@@ -128,6 +130,8 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
   });
   await app.register(portalRoutes, { services, assets });
   await app.register(mailRoutes, { services, assets });
+  await app.register(composeRoutes, { services, assets });
+  await app.register(contactsRoutes, { services, assets });
   await app.register(assistanceRoutes, { services, assets });
   return app;
 }

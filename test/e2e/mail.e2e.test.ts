@@ -12,28 +12,21 @@ import type Mail from "nodemailer/lib/mailer/index.js";
 import type { Page } from "playwright-core";
 import type { Account } from "../../src/directory/directory.types.js";
 import type { Services } from "../../src/services.js";
-import { type BrowserEnv, expectAccessible, field, openBrowserEnv, watchConsole } from "../helpers/browser.js";
+import {
+  type BrowserEnv,
+  expectAccessible,
+  field,
+  openBrowserEnv,
+  signInWebmail,
+  watchConsole,
+} from "../helpers/browser.js";
 import { transport } from "../helpers/smtp.js";
-import { accountOf, seedStaff, uniqueStaff } from "../helpers/web.js";
+import { MAILBOX_PASSWORD, staffWithPassword } from "../helpers/web.js";
 
-const PASSWORD = "Un merle chante sur le vieux tilleul";
-
-/** A staff member with a personal password (no forced change), for one test. */
-async function newAccount(services: Services, prenom: string, nom: string): Promise<Account> {
-  const row = uniqueStaff({ prenom, nom });
-  await seedStaff(services, [row]);
-  const account = await accountOf(services, row);
-  await services.directory.setPasswordHash(account.id, await services.hasher.hash(PASSWORD), "personal", null);
-  return account;
-}
-
-async function signIn(page: Page, account: Account): Promise<void> {
-  await page.goto("/");
-  await field(page, "Nom d'utilisateur").fill(account.username);
-  await field(page, "Mot de passe").fill(PASSWORD);
-  await page.getByRole("button", { name: "Se connecter" }).click();
-  await page.getByRole("heading", { name: "Boîte de réception", level: 1 }).waitFor();
-}
+const PASSWORD = MAILBOX_PASSWORD;
+const newAccount = (services: Services, prenom: string, nom: string): Promise<Account> =>
+  staffWithPassword(services, { prenom, nom });
+const signIn = (page: Page, account: Account): Promise<void> => signInWebmail(page, account, PASSWORD);
 
 /** Stored straight through the service (the SMTP path has its own journey). */
 async function deliver(services: Services, account: Account, options: Mail.Options): Promise<number> {

@@ -105,3 +105,12 @@ export function watchConsole(page: Page): string[] {
 export function field(page: Page, label: string) {
   return page.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
 }
+
+/** Signs in to the webmail through the login page, as a person does; waits for the inbox. */
+export async function signInWebmail(page: Page, account: { username: string }, password: string): Promise<void> {
+  await page.goto("/");
+  await field(page, "Nom d'utilisateur").fill(account.username);
+  await field(page, "Mot de passe").fill(password);
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await page.getByRole("heading", { name: "Boîte de réception", level: 1 }).waitFor();
+}

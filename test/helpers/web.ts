@@ -231,3 +231,41 @@ export function textOfId(html: string, id: string): string | null {
   const m = new RegExp(`<(\\w+)\\b[^>]*\\bid="${id}"[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
   return m ? textOf(m[2] ?? "") : null;
 }
+
+// ------------------------------------------------------------------------------------------------
+// The mailbox's tests: a staff member with a personal password, signed in.
+
+/** The personal password of the accounts made by `staffWithPassword`. */
+export const MAILBOX_PASSWORD = "Les hirondelles reviennent au printemps";
+
+/** A staff member with a personal password (no forced change), for one test. */
+export async function staffWithPassword(
+  services: Services,
+  names: { prenom?: string; nom?: string } = {},
+): Promise<Account> {
+  const row = uniqueStaff(names);
+  await seedStaff(services, [row]);
+  const account = await accountOf(services, row);
+  await services.directory.setPasswordHash(account.id, await services.hasher.hash(MAILBOX_PASSWORD), "personal", null);
+  return account;
+}
+
+let mailboxIp = 0;
+/** A distinct client address per sign-in, so that no per-address rule ever applies. */
+export function nextMailboxIp(): string {
+  mailboxIp += 1;
+  return `10.90.${(mailboxIp >> 8) & 255}.${mailboxIp & 255}`;
+}
+
+/** A staff member with a personal password, signed in to the webmail on a fresh client. */
+export async function signedInClient(
+  services: Services,
+  app: FastifyInstance,
+  names: { prenom?: string; nom?: string } = {},
+): Promise<{ account: Account; c: WebClient }> {
+  const account = await staffWithPassword(services, names);
+  const c = new WebClient(app, nextMailboxIp());
+  const res = await c.login(account.username, MAILBOX_PASSWORD);
+  if (res.headers.location !== "/mail") throw new Error(`sign-in failed: ${res.statusCode} ${res.headers.location}`);
+  return { account, c };
+}

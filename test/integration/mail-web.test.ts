@@ -19,7 +19,9 @@ import {
   accountOf,
   inputValue,
   linksTo,
+  nextMailboxIp,
   seedStaff,
+  signedInClient,
   testApp,
   textOf,
   textOfId,
@@ -28,29 +30,7 @@ import {
   WebClient,
 } from "../helpers/web.js";
 
-const PASSWORD = "Les hirondelles reviennent au printemps";
-
-let ipCounter = 0;
-function nextIp(): string {
-  ipCounter += 1;
-  return `10.77.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
-}
-
-/** A staff member with a personal password, signed in on a fresh client. */
-async function signedIn(
-  services: Services,
-  app: FastifyInstance,
-  names: { prenom?: string; nom?: string } = {},
-): Promise<{ account: Account; c: WebClient }> {
-  const row = uniqueStaff(names);
-  await seedStaff(services, [row]);
-  const account = await accountOf(services, row);
-  await services.directory.setPasswordHash(account.id, await services.hasher.hash(PASSWORD), "personal", null);
-  const c = new WebClient(app, nextIp());
-  const res = await c.login(account.username, PASSWORD);
-  assert.equal(res.headers.location, "/mail");
-  return { account, c };
-}
+const signedIn = signedInClient;
 
 function compose(options: Mail.Options): Promise<Buffer> {
   return new MailComposer({ from: "Claire Fontaine <claire.fontaine@exemple.fr>", ...options }).compile().build();
@@ -102,20 +82,20 @@ for (const dialect of DIALECTS) {
     });
 
     it("keeps the sign-in rules: no session → /, expired → /?expire, forced change → the change page", async () => {
-      const anonymous = new WebClient(app, nextIp());
+      const anonymous = new WebClient(app, nextMailboxIp());
       for (const url of ["/mail", "/mail/dossiers", "/mail/recherche?q=x", "/mail/messages/1", "/mail/corbeille"]) {
         const res = await anonymous.get(url);
         assert.equal(res.statusCode, 303, url);
         assert.equal(location(res), "/", url);
       }
-      const stale = new WebClient(app, nextIp());
+      const stale = new WebClient(app, nextMailboxIp());
       stale.cookies.set("sesame", "not-a-session");
       assert.equal(location(await stale.get("/mail")), "/?expire");
 
       const row = uniqueStaff();
       await seedStaff(services, [row]);
       const account = await accountOf(services, row);
-      const forced = new WebClient(app, nextIp());
+      const forced = new WebClient(app, nextMailboxIp());
       const login = await forced.login(account.username, row.numen);
       assert.equal(location(login), "/changer-mot-de-passe");
       assert.equal(location(await forced.get("/mail")), "/changer-mot-de-passe");

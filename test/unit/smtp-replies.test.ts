@@ -2,15 +2,23 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import {
+  AUTH_REQUIRED_REPLY,
   EMPTY_MESSAGE_REPLY,
+  ENHANCED_PREFIX,
   LOCAL_ERROR_REPLY,
+  MUST_CHANGE_PASSWORD_REPLY,
   OVERSIZED_REPLY,
   RECEPTION_ERROR_CODES,
   RECEPTION_REPLIES,
   replyFor,
+  SENDER_NOT_OWNED_REPLY,
   SHUTTING_DOWN_REPLY,
   type SmtpReply,
+  SUBMISSION_ERROR_CODES,
+  SUBMISSION_REPLIES,
   smtpError,
+  submissionError,
+  submissionReplyFor,
 } from "../../src/mail/smtp-replies.js";
 import { DomainError, ERROR_CODES } from "../../src/shared/errors.js";
 
@@ -70,5 +78,68 @@ describe("SMTP replies of the reception", () => {
     const error = smtpError(RECEPTION_REPLIES.QUOTA_EXCEEDED.rcpt);
     assert.equal(error.responseCode, 452);
     assert.equal(error.message, RECEPTION_REPLIES.QUOTA_EXCEEDED.rcpt.text);
+  });
+});
+
+describe("SMTP replies of the submission", () => {
+  it("cover every code SendApi documents, and the login's", () => {
+    const doc = readFileSync(new URL("../../src/mail/send.types.ts", import.meta.url), "utf8");
+    const m = /DomainError codes:([\s\S]*?)\*\//.exec(doc);
+    assert.ok(m?.[1], "SendApi no longer lists its codes where this test reads them");
+    const documented = new Set(m[1].match(/[A-Z]+(?:_[A-Z]+)+/g) ?? []);
+    documented.add("SENDER_MISMATCH"); // documented with sendRaw
+    documented.delete("NOT_FOUND"); // a vanished account: a local error (451), on purpose
+    for (const code of documented) {
+      assert.ok((SUBMISSION_ERROR_CODES as readonly string[]).includes(code), `${code} has no submission reply`);
+    }
+    for (const code of ["INVALID_CREDENTIALS", "THROTTLED"]) {
+      assert.ok((SUBMISSION_ERROR_CODES as readonly string[]).includes(code), code);
+    }
+    for (const code of SUBMISSION_ERROR_CODES) assert.ok((ERROR_CODES as readonly string[]).includes(code), code);
+  });
+
+  for (const code of SUBMISSION_ERROR_CODES) {
+    it(`${code} has a well-formed reply`, () => {
+      assertWellFormed(SUBMISSION_REPLIES[code], code);
+      assert.deepEqual(submissionReplyFor(new DomainError(code, "x")), {
+        reply: SUBMISSION_REPLIES[code],
+        known: true,
+      });
+    });
+  }
+
+  it("the codes the issue names", () => {
+    const wire = (r: SmtpReply) => `${r.code} ${r.enhanced}`;
+    assert.equal(wire(SUBMISSION_REPLIES.SENDER_MISMATCH), "550 5.7.1");
+    assert.equal(wire(SUBMISSION_REPLIES.SENDING_LIMIT), "450 4.7.1");
+    assert.match(SUBMISSION_REPLIES.SENDING_LIMIT.text, /sending limit reached, try later/i);
+    assert.equal(wire(SUBMISSION_REPLIES.INVALID_RECIPIENTS), "550 5.1.3");
+    assert.equal(wire(SUBMISSION_REPLIES.NO_RECIPIENT), "550 5.1.3");
+    assert.equal(wire(SUBMISSION_REPLIES.TOO_MANY_RECIPIENTS), "452 4.5.3");
+    assert.equal(wire(SUBMISSION_REPLIES.MESSAGE_TOO_LARGE), "552 5.3.4");
+    assert.equal(wire(SUBMISSION_REPLIES.ATTACHMENT_TOO_LARGE), "552 5.3.4");
+    assert.equal(wire(SUBMISSION_REPLIES.MESSAGE_MALFORMED), "554 5.6.0");
+    assert.equal(wire(SUBMISSION_REPLIES.THROTTLED), "454 4.7.0");
+    assert.equal(wire(SUBMISSION_REPLIES.INVALID_CREDENTIALS), "535 5.7.8");
+    assert.equal(wire(SENDER_NOT_OWNED_REPLY), "553 5.7.1");
+    assert.equal(wire(MUST_CHANGE_PASSWORD_REPLY), "535 5.7.8");
+    assert.match(MUST_CHANGE_PASSWORD_REPLY.text, /webmail/);
+    assert.equal(wire(AUTH_REQUIRED_REPLY), "530 5.7.0");
+    for (const reply of [SENDER_NOT_OWNED_REPLY, MUST_CHANGE_PASSWORD_REPLY, AUTH_REQUIRED_REPLY]) {
+      assertWellFormed(reply, reply.text);
+    }
+  });
+
+  it("anything else is 451 4.3.0", () => {
+    for (const error of [new Error("db"), new DomainError("NOT_FOUND", "x"), new DomainError("QUOTA_EXCEEDED", "x")]) {
+      assert.deepEqual(submissionReplyFor(error), { reply: LOCAL_ERROR_REPLY, known: false });
+    }
+  });
+
+  it("submissionError writes the enhanced code at the start of the text", () => {
+    const error = submissionError(SUBMISSION_REPLIES.SENDING_LIMIT);
+    assert.equal(error.responseCode, 450);
+    assert.equal(error.message, "4.7.1 Sending limit reached, try later");
+    assert.match(error.message, ENHANCED_PREFIX);
   });
 });

@@ -4,6 +4,8 @@
  * (RGAA 13.1: the user is warned and can extend). Bundled by esbuild when the server starts.
  */
 
+import { initCompose } from "./compose.js";
+import { initAddressSuggestions, initContacts } from "./contacts.js";
 import { initMail } from "./mail.js";
 
 const csrf = document.body.dataset.csrf ?? "";
@@ -111,3 +113,6 @@ focusErrors();
 strengthMeter();
 sessionWarning();
 initMail();
+initCompose();
+initContacts();
+initAddressSuggestions();

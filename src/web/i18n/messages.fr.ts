@@ -142,3 +142,40 @@ export function verificationCodeMessage(
   ].join("\n");
   return { to: input.to, subject: "Votre code de vérification", text };
 }
+
+/**
+ * Issue 6: the bounce (non-delivery report) put in the sender's inbox when an external recipient
+ * refused a message or could not be reached for 5 days. `detail`: the distant server's answer.
+ */
+export function bounceMessage(p: {
+  recipient: string;
+  subject: string;
+  sentAt: Date;
+  reason: "refused" | "expired";
+  detail: string | null;
+}): { subject: string; text: string } {
+  const why =
+    p.reason === "refused"
+      ? "Le serveur de messagerie du destinataire a refusé le message."
+      : "Le serveur de messagerie du destinataire est resté injoignable pendant 5 jours ; l'envoi a été abandonné.";
+  return {
+    subject: `Non distribué : ${p.subject || "(sans objet)"}`,
+    text: [
+      "Bonjour,",
+      "",
+      `Votre message « ${p.subject || "(sans objet)"} », envoyé le ${parisDateTime(p.sentAt)}, n'a pas pu être remis à :`,
+      "",
+      `    ${p.recipient}`,
+      "",
+      why,
+      ...(p.detail ? ["", `Réponse du serveur distant : ${p.detail}`] : []),
+      "",
+      "Vérifiez l'adresse du destinataire, puis renvoyez le message depuis le dossier Envoyés.",
+      "Les autres destinataires du message ne sont pas concernés.",
+      "",
+      "-- ",
+      "Sésame — messagerie académique",
+      "Message envoyé automatiquement : merci de ne pas y répondre.",
+    ].join("\n"),
+  };
+}

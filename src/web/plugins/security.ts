@@ -49,6 +49,19 @@ export function cookieNames(https: boolean): CookieNames {
     : { session: "sesame", assistance: "sesame-assistance", csrf: "sesame-csrf" };
 }
 
+/**
+ * The `_csrf` field of a form: a string in an urlencoded body; in the one multipart form (the
+ * compose page, whose plugin attaches the fields to the body), the field part's `{ type, value }`.
+ * Only a real multipart request may carry it as an object: every other body stays a plain string.
+ */
+function csrfField(req: FastifyRequest, sent: unknown): unknown {
+  if (typeof sent === "string" || sent === null || typeof sent !== "object") return sent;
+  const multipart = typeof req.isMultipart === "function" && req.isMultipart();
+  if (!multipart || Array.isArray(sent)) return undefined;
+  const part = sent as { type?: unknown; value?: unknown };
+  return part.type === "field" && typeof part.value === "string" ? part.value : undefined;
+}
+
 async function securityPlugin(app: FastifyInstance, { services }: { services: Services }) {
   const { config } = services;
   const https = config.publicUrl.startsWith("https:");
@@ -127,7 +140,7 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
     }
     const csrfCookie = req.cookies[names.csrf];
     const body = req.body as Record<string, unknown> | null | undefined;
-    const sent = body && typeof body === "object" ? body._csrf : undefined;
+    const sent = csrfField(req, body && typeof body === "object" ? body._csrf : undefined);
     const header = req.headers["x-csrf-token"];
     const given = typeof sent === "string" ? sent : typeof header === "string" ? header : undefined;
     // The expected token was derived from this cookie by the onRequest hook; derive it only when

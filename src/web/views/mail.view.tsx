@@ -6,6 +6,7 @@
  */
 import type { ComponentChildren } from "preact";
 import type { Folder, Mailbox, MessageSummary, MessageView, Quota } from "../../mail/mail.types.js";
+import { contactsFr } from "../i18n/contacts.fr.js";
 import { fr, frenchDateTime, frenchShortDate, frenchSize } from "../i18n/fr.js";
 import { CsrfInput, ErrorSummary, Field, type FieldErrors, Notice, SelectField } from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
@@ -246,10 +247,18 @@ export function MailLayout({
             data-unread-one={`, ${t.unreadCount(1)}`}
             data-unread-many={`, ${t.unreadCount(2).replace("2", "{n}")}`}
           >
+            <p class="compose-link">
+              <a href="/mail/nouveau" class="button-link">
+                {fr.compose.newMessage}
+              </a>
+            </p>
             <h2 id="dossiers-titre">{t.foldersTitle}</h2>
             <FolderTree folders={shell.folders} currentId={shell.currentFolderId ?? null} />
             <p class="manage-link">
               <a href="/mail/dossiers">{t.manageFolders}</a>
+            </p>
+            <p class="manage-link">
+              <a href="/mail/contacts">{contactsFr.title}</a>
             </p>
             <QuotaMeter quota={shell.quota} />
           </nav>
@@ -492,6 +501,32 @@ export interface ReadingModel {
   readonly now: Date;
 }
 
+/** Répondre, Répondre à tous, Transférer (or, in Brouillons, Reprendre le brouillon): links to the compose page. */
+function ReplyActions({ id, drafts }: { id: number; drafts: boolean }) {
+  const c = fr.compose;
+  const links: [string, string][] = drafts
+    ? [[`brouillon=${id}`, c.resumeDraft]]
+    : [
+        [`repondre=${id}`, c.reply],
+        [`repondre-a-tous=${id}`, c.replyAll],
+        [`transferer=${id}`, c.forward],
+        [`transferer-en-piece-jointe=${id}`, c.forwardAttached],
+      ];
+  return (
+    <nav class="toolbar reply-actions" aria-label={c.replyActions}>
+      <ul>
+        {links.map(([query, label]) => (
+          <li key={query}>
+            <a href={`/mail/nouveau?${query}`} class="button-secondary-link">
+              {label}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
 export function ReadingPage({ shell, vm }: { shell: MailShell; vm: ReadingModel }) {
   const m = vm.message;
   const subject = subjectText(m.subject);
@@ -509,6 +544,18 @@ export function ReadingPage({ shell, vm }: { shell: MailShell; vm: ReadingModel 
       <p class="back-link">
         <a href={back}>{t.backTo(vm.folder ? folderLabel(vm.folder) : t.roles.inbox)}</a>
       </p>
+      <ReplyActions id={m.id} drafts={vm.folder?.role === "drafts"} />
+      {m.from?.address && vm.folder?.role !== "drafts" && vm.folder?.role !== "sent" ? (
+        <form method="post" action="/mail/contacts" class="inline-form add-contact">
+          <CsrfInput token={shell.ctx.csrfToken} />
+          <input type="hidden" name="name" value={m.from.name} />
+          <input type="hidden" name="address" value={m.from.address} />
+          <input type="hidden" name="retour" value={messageUrl(m.id)} />
+          <button type="submit" class="button-small">
+            {contactsFr.addFromMessage}
+          </button>
+        </form>
+      ) : null}
       <form
         method="post"
         action="/mail/actions"

@@ -1,0 +1,125 @@
+/**
+ * The compose page's progressive enhancement (the form works without it): the upload progress of
+ * the attachments (XMLHttpRequest, whose upload reports its progress), and the automatic draft
+ * saving every 30 s while the message changes. French texts come from the page.
+ */
+
+const AUTOSAVE_MS = 30_000;
+/** One timer per page, even when the form is shown again after an error. */
+let autosaveTimer: number | undefined;
+
+/** The text fields that make a draft (never the files, never the CSRF token). */
+const DRAFT_FIELDS = ["a", "cc", "cci", "objet", "message", "reponse-a", "transfert-joint", "brouillon"];
+
+function draftData(form: HTMLFormElement): URLSearchParams {
+  const data = new URLSearchParams();
+  const all = new FormData(form);
+  for (const name of DRAFT_FIELDS) {
+    const value = all.get(name);
+    if (typeof value === "string") data.set(name, value);
+  }
+  return data;
+}
+
+function autosave(form: HTMLFormElement, csrf: string): void {
+  const url = form.dataset.autosaveUrl;
+  const status = form.querySelector<HTMLElement>("[data-autosave-status]");
+  const draftId = form.querySelector<HTMLInputElement>("[data-draft-id]");
+  if (!url || !status || !draftId) return;
+  let last = draftData(form).toString();
+  let busy = false;
+  const save = async () => {
+    const data = draftData(form);
+    const snapshot = data.toString();
+    if (busy || snapshot === last) return;
+    busy = true;
+    try {
+      data.set("_csrf", csrf);
+      const res = await fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf },
+        body: data,
+      });
+      const answer = (await res.json()) as { draftId?: number; message?: string; error?: string };
+      if (res.ok && answer.draftId) {
+        draftId.value = String(answer.draftId);
+        last = draftData(form).toString();
+        status.textContent = answer.message ?? "";
+      } else {
+        status.textContent = answer.error ?? status.dataset.failed ?? "";
+      }
+    } catch {
+      status.textContent = status.dataset.failed ?? "";
+    } finally {
+      busy = false;
+    }
+  };
+  window.clearInterval(autosaveTimer);
+  autosaveTimer = window.setInterval(() => void save(), AUTOSAVE_MS);
+}
+
+/** Sends the form with its files through XMLHttpRequest to show the upload's progress. */
+function uploadProgress(form: HTMLFormElement): void {
+  const files = form.querySelector<HTMLInputElement>('input[type="file"]');
+  const box = form.querySelector<HTMLElement>("[data-upload-progress]");
+  const bar = box?.querySelector("progress");
+  const text = box?.querySelector<HTMLElement>("[data-progress-text]");
+  if (!files || !box || !bar || !text) return;
+  const percent = new Intl.NumberFormat("fr-FR", { style: "percent", maximumFractionDigits: 0 });
+  form.addEventListener("submit", (event) => {
+    if (!files.files || files.files.length === 0) return;
+    event.preventDefault();
+    const submitter = event.submitter instanceof HTMLButtonElement ? event.submitter : null;
+    const data = new FormData(form, submitter);
+    const buttons = form.querySelectorAll<HTMLButtonElement>('button[type="submit"]');
+    for (const b of buttons) b.disabled = true;
+    box.hidden = false;
+    bar.value = 0;
+    text.textContent = (text.dataset.template ?? "").replace("{p}", percent.format(0));
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.getAttribute("action") ?? window.location.pathname);
+    xhr.upload.addEventListener("progress", (e) => {
+      if (!e.lengthComputable) return;
+      bar.value = Math.round((e.loaded / e.total) * 100);
+      text.textContent = (text.dataset.template ?? "").replace("{p}", percent.format(e.loaded / e.total));
+    });
+    const failed = () => {
+      for (const b of buttons) b.disabled = false;
+      text.textContent = text.dataset.failed ?? "";
+    };
+    xhr.addEventListener("load", () => {
+      const target = xhr.responseURL;
+      // Sent or saved: the server redirected to a page of its own; load it as the browser would.
+      if (xhr.status < 400 && target && new URL(target).pathname !== form.getAttribute("action")) {
+        window.location.assign(target);
+        return;
+      }
+      if (xhr.status < 500) {
+        // The form came back with its errors: show that page (the files must be chosen again).
+        const doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+        const main = doc.querySelector("main");
+        const current = document.querySelector("main");
+        if (main && current) {
+          document.title = doc.title;
+          current.replaceWith(document.adoptNode(main));
+          initCompose();
+          document.querySelector<HTMLElement>("[data-error-summary]")?.focus();
+          return;
+        }
+      }
+      failed();
+    });
+    xhr.addEventListener("error", failed);
+    xhr.addEventListener("abort", failed);
+    xhr.send(data);
+  });
+}
+
+export function initCompose(): void {
+  const form = document.querySelector<HTMLFormElement>("form[data-compose-form]");
+  if (!form) return;
+  const csrf = form.querySelector<HTMLInputElement>('input[name="_csrf"]')?.value ?? "";
+  uploadProgress(form);
+  autosave(form, csrf);
+}

@@ -1,0 +1,508 @@
+/**
+ * `/mail/nouveau`: writing a message (issue 6 §1) — new message, reply, reply all, forward inline
+ * or as an attachment, drafts (saved on demand, automatically every 30 s with JavaScript, resumed
+ * from Brouillons). Thin: read and check the form, call the send service, render or redirect.
+ * Nothing is sent when anything is wrong: the form comes back with the error at its field and the
+ * values typed.
+ *
+ * The compose form is the one multipart/form-data form of the site: @fastify/multipart is
+ * registered in this plugin only (every other route keeps the strict urlencoded-only parser), with
+ * the size limits of the configuration. The CSRF check (plugins/security.ts) reads the `_csrf`
+ * field the plugin attaches to the body.
+ */
+import multipart, { type MultipartFile } from "@fastify/multipart";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { simpleParser } from "mailparser";
+import type { Mailbox, MessageView } from "../../mail/mail.types.js";
+import type { OutgoingAttachment, OutgoingMessage } from "../../mail/send.types.js";
+import type { Services } from "../../services.js";
+import { isDomainError } from "../../shared/errors.js";
+import type { ClientAssets } from "../assets.js";
+import { BadInputError, type FormBody, field, formBody } from "../forms.js";
+import { fr, frenchDateTime, frenchSize, frenchTime } from "../i18n/fr.js";
+import { pageContext, sendPage } from "../page.js";
+import type { FieldErrors } from "../views/components.js";
+import {
+  type COMPOSE_LABELS,
+  type ComposeForm,
+  type ComposeMode,
+  type ComposeModel,
+  ComposePage,
+  EMPTY_FORM,
+} from "../views/compose.view.js";
+import type { MailShell } from "../views/mail.view.js";
+
+export interface ComposeRouteOptions {
+  readonly services: Services;
+  readonly assets?: ClientAssets;
+}
+
+const c = fr.compose;
+const MAX_FILES = 20;
+const MAX_ADDRESS_CHARS = 100_000;
+const MAX_SUBJECT_CHARS = 900;
+const MAX_BODY_CHARS = 500_000;
+
+class NotFoundError extends Error {
+  readonly statusCode = 404;
+}
+
+function parseId(value: unknown): number | null {
+  if (typeof value !== "string" || !/^[1-9]\d{0,14}$/.test(value)) return null;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** An optional id field: "" is none, anything else but an id is a 400. */
+function optionalId(body: FormBody, name: string): number | null {
+  const raw = field(body, name, 20);
+  if (raw === "") return null;
+  const id = parseId(raw);
+  if (id === null) throw new BadInputError(`bad ${name}`);
+  return id;
+}
+
+// Control characters but tab, CR and LF (CR/LF are the service's to judge: HEADER_INJECTION).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse control characters
+const FORBIDDEN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/;
+// File names: no path, no control, bidirectional or zero-width characters.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse control characters
+const BAD_FILENAME = /[/\\\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF\uFFFD]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: shown in an error message, cleaned
+const UNSHOWABLE = /[\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
+
+/** A file name as an error message may show it: the unsafe characters replaced, bounded. */
+function showable(name: string): string {
+  const clean = name.replace(UNSHOWABLE, "\uFFFD");
+  return clean.length > 80 ? `${clean.slice(0, 79)}…` : clean;
+}
+
+/** One uploaded file, read with the request (the bytes beyond the limit are not kept). */
+interface Upload {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly content: Buffer;
+  readonly tooLarge: boolean;
+}
+
+/** The uploads of a multipart request, kept aside from the body (which only carries text fields). */
+const uploadsOf = new WeakMap<FastifyRequest, Upload[]>();
+
+/** The text fields of a multipart body (`{ value }` objects) or of an urlencoded one. */
+function textFields(req: FastifyRequest): { body: FormBody; truncated: Set<string> } {
+  const truncated = new Set<string>();
+  if (!req.isMultipart()) return { body: formBody(req.body), truncated };
+  const out: Record<string, string | string[]> = Object.create(null);
+  const raw = (req.body ?? {}) as Record<string, unknown>;
+  for (const [name, entry] of Object.entries(raw)) {
+    const list = Array.isArray(entry) ? entry : [entry];
+    const values: string[] = [];
+    for (const item of list) {
+      const part = item as { type?: string; value?: unknown; valueTruncated?: boolean };
+      if (part.type !== "field") continue;
+      if (typeof part.value !== "string") throw new BadInputError(`field ${name} is not text`);
+      if (part.valueTruncated) truncated.add(name);
+      values.push(part.value);
+    }
+    if (values.length === 1 && values[0] !== undefined) out[name] = values[0];
+    else if (values.length > 1) out[name] = values;
+  }
+  return { body: out, truncated };
+}
+
+/** A long text field: its value, or the French error to show at it. */
+function longText(
+  body: FormBody,
+  name: string,
+  max: number,
+  truncated: Set<string>,
+): { value: string; error?: string } {
+  const value = body[name];
+  if (value === undefined) return { value: "" };
+  if (typeof value !== "string") throw new BadInputError(`field ${name} is not a single text value`);
+  if (value.length > max || truncated.has(name)) return { value: value.slice(0, max), error: fr.errors.tooLong };
+  if (FORBIDDEN_TEXT.test(value)) return { value: value.replace(FORBIDDEN_TEXT, ""), error: fr.errors.invalidChars };
+  return { value };
+}
+
+// The service's field names → the form's.
+const FORM_FIELD: Readonly<Record<string, keyof typeof COMPOSE_LABELS>> = {
+  to: "a",
+  cc: "cc",
+  bcc: "cci",
+  subject: "objet",
+  text: "message",
+  html: "message",
+  attachments: "pieces-jointes",
+};
+
+type Failure = { readonly errors: FieldErrors; readonly formError?: string };
+
+/** A domain error of the send service as the form shows it; other errors go on up. */
+function failureOf(error: unknown, withFiles: boolean): Failure {
+  if (!isDomainError(error)) throw error;
+  const at = (fallback: keyof typeof COMPOSE_LABELS) => {
+    const named = error.details.field;
+    return typeof named === "string" && named in FORM_FIELD ? (FORM_FIELD[named] ?? fallback) : fallback;
+  };
+  const message = fr.codes[error.code];
+  switch (error.code) {
+    case "INVALID_RECIPIENTS": {
+      const invalid = Array.isArray(error.details.invalid)
+        ? error.details.invalid.filter((v): v is string => typeof v === "string").map(showable)
+        : [];
+      const list = invalid.length > 0 ? ` ${c.invalidAddresses(invalid.slice(0, 10).join(", "))}` : "";
+      return { errors: { [at("a")]: [`${message}${list}`] } };
+    }
+    case "NO_RECIPIENT":
+    case "TOO_MANY_RECIPIENTS":
+    case "RECIPIENT_UNKNOWN":
+      return { errors: { [at("a")]: [message] } };
+    case "HEADER_INJECTION":
+      return { errors: { [at("objet")]: [message] } };
+    case "ATTACHMENT_TOO_LARGE":
+      return { errors: { [at("pieces-jointes")]: [message] } };
+    case "MESSAGE_TOO_LARGE":
+      return { errors: { [at(withFiles ? "pieces-jointes" : "message")]: [message] } };
+    case "SENDING_LIMIT": {
+      const retryAt = error.details.retryAt;
+      const when = retryAt instanceof Date ? ` ${c.sendingLimitUntil(frenchTime(retryAt))}` : "";
+      return { errors: {}, formError: `${message}${when}` };
+    }
+    case "NOT_FOUND":
+      throw new NotFoundError(error.message);
+    default:
+      return { errors: {}, formError: message };
+  }
+}
+
+/** `Nom <adresse>` as typed in an address field (the name quoted when it holds a separator). */
+function addressText(m: Mailbox): string {
+  if (!m.name || m.name === m.address) return m.address;
+  const name = /[",;<>@()[\]\\]/.test(m.name) ? `"${m.name.replace(/["\\]/g, "\\$&")}"` : m.name;
+  return `${name} <${m.address}>`;
+}
+
+function addressList(list: readonly Mailbox[]): string {
+  return list.map(addressText).join(", ");
+}
+
+function withPrefix(prefix: string, subject: string): string {
+  const bare = subject.trim();
+  const already = prefix === c.replyPrefix ? /^(re|ré)\s*:/i : /^(tr|fwd?)\s*:/i;
+  return already.test(bare) ? bare : `${prefix}${bare}`;
+}
+
+function whoOf(m: MessageView): string {
+  return m.from ? m.from.name || m.from.address : fr.mail.unknownSender;
+}
+
+function originalText(m: MessageView): string {
+  return (m.text ?? "").replace(/\r\n?/g, "\n").replace(/\n+$/, "");
+}
+
+/** "Le 3 mars 2025 à 14 h 05, Marie Curie a écrit :" and the original, each line behind "> ". */
+export function quoteOf(m: MessageView): string {
+  const lines = originalText(m)
+    .split("\n")
+    .map((line) => (line.startsWith(">") ? `>${line}` : `> ${line}`));
+  return `\n\n${c.quoteIntro(frenchDateTime(m.date), whoOf(m))}\n${lines.join("\n")}\n`;
+}
+
+/** The original below a short header block, as mail clients forward inline. */
+export function forwardedOf(m: MessageView): string {
+  const rows = [
+    c.forwardHeader,
+    `${c.forwardFrom} : ${m.from ? addressText(m.from) : fr.mail.unknownSender}`,
+    `${c.forwardDate} : ${frenchDateTime(m.date)}`,
+    `${c.forwardSubject} : ${m.subject}`,
+    ...(m.toList.length > 0 ? [`${c.forwardTo} : ${addressList(m.toList)}`] : []),
+  ];
+  return `\n\n${rows.join("\n")}\n\n${originalText(m)}\n`;
+}
+
+/** The form prefilled to answer or forward `m` (`self`: the writer's own address, left out of "reply all"). */
+export function prefill(mode: ComposeMode, m: MessageView, self: string): ComposeForm {
+  const lower = self.toLowerCase();
+  const notSelf = (list: readonly Mailbox[]) => list.filter((x) => x.address.toLowerCase() !== lower);
+  const author = m.replyTo.length > 0 ? m.replyTo : m.from ? [m.from] : [];
+  if (mode === "reply" || mode === "replyAll") {
+    const to = mode === "reply" ? author : [...author, ...notSelf(m.toList)];
+    const seen = new Set<string>();
+    const unique = (list: readonly Mailbox[]) =>
+      list.filter((x) => {
+        const key = x.address.toLowerCase();
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+    const toList = unique(to.length > 0 ? to : []);
+    const ccList = mode === "replyAll" ? unique(notSelf(m.ccList)) : [];
+    return {
+      ...EMPTY_FORM,
+      a: addressList(toList),
+      cc: addressList(ccList),
+      objet: withPrefix(c.replyPrefix, m.subject),
+      message: quoteOf(m),
+      reponseA: m.id,
+    };
+  }
+  if (mode === "forward")
+    return { ...EMPTY_FORM, objet: withPrefix(c.forwardPrefix, m.subject), message: forwardedOf(m) };
+  return { ...EMPTY_FORM, objet: withPrefix(c.forwardPrefix, m.subject), transfertJoint: m.id };
+}
+
+export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app, { services, assets }) => {
+  const { config, mail } = services;
+  const maxSize = frenchSize(config.mailMaxBytes);
+
+  // Only in this plugin: the multipart parser, with files read into memory up to the limit.
+  await app.register(multipart, {
+    attachFieldsToBody: true,
+    throwFileSizeLimit: false,
+    // The name as sent (a crafted `../` is refused at the field, not silently cut to its last part).
+    preservePath: true,
+    limits: {
+      fileSize: config.mailMaxBytes,
+      files: MAX_FILES,
+      fields: 20,
+      fieldSize: MAX_BODY_CHARS * 4,
+      parts: MAX_FILES + 20,
+      headerPairs: 200,
+    },
+    async onFile(this: FastifyRequest, part: MultipartFile) {
+      const uploads = uploadsOf.get(this) ?? [];
+      uploadsOf.set(this, uploads);
+      const chunks: Buffer[] = [];
+      let total = uploads.reduce((sum, u) => sum + u.content.length, 0);
+      let over = false;
+      for await (const chunk of part.file) {
+        total += (chunk as Buffer).length;
+        if (total > config.mailMaxBytes) over = true;
+        if (!over) chunks.push(chunk as Buffer);
+      }
+      uploads.push({
+        filename: part.filename,
+        contentType: part.mimetype || "application/octet-stream",
+        content: over ? Buffer.alloc(0) : Buffer.concat(chunks),
+        tooLarge: over || part.file.truncated,
+      });
+    },
+  });
+
+  const accountOf = (req: FastifyRequest, reply: FastifyReply): number | null => {
+    if (req.session?.kind === "webmail") return req.session.accountId;
+    if (req.session?.kind === "password_change") reply.redirect("/changer-mot-de-passe", 303);
+    else reply.redirect(req.sessionToken ? "/?expire" : "/", 303);
+    return null;
+  };
+
+  const shellOf = async (accountId: number, req: FastifyRequest, notice?: MailShell["notice"]) => {
+    const { owner, folders, quota } = await mail.overview(accountId);
+    const shell: MailShell = {
+      ctx: pageContext(config, req, assets),
+      account: owner,
+      folders,
+      quota,
+      currentFolderId: null,
+      ...(notice ? { notice } : {}),
+    };
+    return shell;
+  };
+
+  const page = (reply: FastifyReply, shell: MailShell, vm: Omit<ComposeModel, "maxSize" | "maxFiles">, status = 200) =>
+    sendPage(reply, <ComposePage shell={shell} vm={{ ...vm, maxSize, maxFiles: MAX_FILES }} />, status);
+
+  const open = async (accountId: number, id: number): Promise<MessageView> => {
+    try {
+      return await mail.open(accountId, id, { markSeen: false });
+    } catch (error) {
+      if (isDomainError(error, "NOT_FOUND")) throw new NotFoundError(error.message);
+      throw error;
+    }
+  };
+
+  /** A draft to resume: its fields (Bcc read from the stored headers: the view does not carry it). */
+  const draftForm = async (accountId: number, id: number, shell: MailShell): Promise<ComposeForm> => {
+    const m = await open(accountId, id);
+    const drafts = shell.folders.find((f) => f.role === "drafts");
+    if (!drafts || m.folderId !== drafts.id) throw new NotFoundError("not a draft");
+    const raw = await mail.raw(accountId, id);
+    const end = raw.indexOf("\r\n\r\n");
+    const headers = await simpleParser(end === -1 ? raw : raw.subarray(0, end + 4), { skipHtmlToText: true });
+    const bcc = headers.bcc ? (Array.isArray(headers.bcc) ? headers.bcc : [headers.bcc]) : [];
+    const bccList = bcc.flatMap((a) => a.value).map((v) => ({ name: v.name ?? "", address: v.address ?? "" }));
+    return {
+      ...EMPTY_FORM,
+      a: addressList(m.toList),
+      cc: addressList(m.ccList),
+      cci: addressList(bccList.filter((b) => b.address !== "")),
+      objet: m.subject,
+      message: (m.text ?? "").replace(/\r\n?/g, "\n"),
+      brouillon: m.id,
+    };
+  };
+
+  // The compose page: `?repondre=`, `?repondre-a-tous=`, `?transferer=`, `?transferer-en-piece-jointe=`,
+  // `?brouillon=` (with `&enregistre` after a save), or a blank message.
+  app.get("/mail/nouveau", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const q = req.query as FormBody;
+    const saved = q.enregistre !== undefined;
+    const shell = await shellOf(accountId, req, saved ? { kind: "success", text: c.draftSaved } : undefined);
+    const modes: [string, ComposeMode][] = [
+      ["repondre", "reply"],
+      ["repondre-a-tous", "replyAll"],
+      ["transferer", "forward"],
+      ["transferer-en-piece-jointe", "forwardAttached"],
+      ["brouillon", "draft"],
+    ];
+    for (const [param, mode] of modes) {
+      if (q[param] === undefined) continue;
+      const id = parseId(field(q, param, 20));
+      if (id === null) throw new NotFoundError(`bad ${param}`);
+      if (mode === "draft") return page(reply, shell, { mode, form: await draftForm(accountId, id, shell) });
+      const m = await open(accountId, id);
+      const form = prefill(mode, m, shell.account.address);
+      return page(reply, shell, {
+        mode,
+        form,
+        ...(mode === "forwardAttached" ? { attachedSubject: m.subject || fr.mail.noSubject } : {}),
+      });
+    }
+    return page(reply, shell, { mode: "new", form: EMPTY_FORM });
+  });
+
+  /** The form as posted: its values, the field errors found before any service call, the files. */
+  const readForm = (req: FastifyRequest) => {
+    const { body, truncated } = textFields(req);
+    const errors: Record<string, string[]> = {};
+    const text = (name: keyof typeof COMPOSE_LABELS, max: number) => {
+      const r = longText(body, name, max, truncated);
+      if (r.error) errors[name] = [r.error];
+      return r.value;
+    };
+    const form: ComposeForm = {
+      a: text("a", MAX_ADDRESS_CHARS),
+      cc: text("cc", MAX_ADDRESS_CHARS),
+      cci: text("cci", MAX_ADDRESS_CHARS),
+      objet: text("objet", MAX_SUBJECT_CHARS),
+      message: text("message", MAX_BODY_CHARS),
+      reponseA: optionalId(body, "reponse-a"),
+      transfertJoint: optionalId(body, "transfert-joint"),
+      brouillon: optionalId(body, "brouillon"),
+    };
+    // A file input left empty still sends one part with no name and no bytes.
+    const uploads = (uploadsOf.get(req) ?? []).filter((u) => !(u.filename === "" && u.content.length === 0));
+    const fileErrors: string[] = [];
+    if (uploads.length > MAX_FILES) fileErrors.push(c.tooManyFiles(MAX_FILES));
+    let total = 0;
+    for (const u of uploads) {
+      total += u.content.length;
+      if (u.filename === "" || u.filename.length > 255 || BAD_FILENAME.test(u.filename) || /^\.+$/.test(u.filename)) {
+        fileErrors.push(c.fileBadName(showable(u.filename)));
+      } else if (u.tooLarge) {
+        fileErrors.push(c.fileTooLarge(showable(u.filename), maxSize));
+      } else if (u.content.length === 0) {
+        fileErrors.push(c.fileEmpty(showable(u.filename)));
+      }
+    }
+    if (fileErrors.length === 0 && total > config.mailMaxBytes) fileErrors.push(c.filesTooLarge(maxSize));
+    if (fileErrors.length > 0) errors["pieces-jointes"] = [...new Set(fileErrors)];
+    const attachments: OutgoingAttachment[] = uploads.map((u) => ({
+      filename: u.filename,
+      contentType: u.contentType,
+      content: u.content,
+    }));
+    return { body, form, errors, attachments };
+  };
+
+  const outgoing = (form: ComposeForm, attachments: readonly OutgoingAttachment[]): OutgoingMessage => ({
+    to: form.a,
+    cc: form.cc,
+    bcc: form.cci,
+    subject: form.objet,
+    text: form.message.replace(/\r\n?/g, "\n"),
+    attachments,
+    ...(form.reponseA !== null ? { inReplyTo: form.reponseA } : {}),
+    ...(form.transfertJoint !== null ? { forwardAttached: form.transfertJoint } : {}),
+    ...(form.brouillon !== null ? { draftId: form.brouillon } : {}),
+  });
+
+  const modeOf = (form: ComposeForm): ComposeMode =>
+    form.brouillon !== null
+      ? "draft"
+      : form.reponseA !== null
+        ? "reply"
+        : form.transfertJoint !== null
+          ? "forwardAttached"
+          : "new";
+
+  // "Envoyer" and "Enregistrer le brouillon".
+  app.post("/mail/nouveau", async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const { body, form, errors, attachments } = readForm(req);
+    const action = field(body, "action", 20) || "envoyer";
+    if (action !== "envoyer" && action !== "brouillon") throw new BadInputError("unknown action");
+    const withFiles = attachments.length > 0;
+    const again = async (failure: Failure) => {
+      const shell = await shellOf(accountId, req);
+      let attachedSubject: string | undefined;
+      if (form.transfertJoint !== null) attachedSubject = (await open(accountId, form.transfertJoint)).subject;
+      return page(
+        reply,
+        shell,
+        {
+          mode: modeOf(form),
+          form,
+          errors: failure.errors,
+          ...(failure.formError ? { formError: failure.formError } : {}),
+          ...(withFiles ? { reattach: true } : {}),
+          ...(attachedSubject !== undefined ? { attachedSubject: attachedSubject || fr.mail.noSubject } : {}),
+        },
+        400,
+      );
+    };
+    if (Object.keys(errors).length > 0) return again({ errors });
+    const message = outgoing(form, attachments);
+    if (action === "brouillon") {
+      let draftId: number;
+      try {
+        draftId = await services.send.saveDraft(accountId, message, form.brouillon ?? undefined);
+      } catch (error) {
+        return again(failureOf(error, withFiles));
+      }
+      return reply.redirect(`/mail/nouveau?brouillon=${draftId}&enregistre`, 303);
+    }
+    try {
+      const result = await services.send.send(accountId, message, {
+        ip: req.ip,
+        userAgent: String(req.headers["user-agent"] ?? "").slice(0, 300),
+      });
+      const queued = result.queued.length;
+      return reply.redirect(queued > 0 ? `/mail?fait=envoye&n=${queued}` : "/mail?fait=envoye", 303);
+    } catch (error) {
+      return again(failureOf(error, withFiles));
+    }
+  });
+
+  // The automatic save (JavaScript, every 30 s): the text fields, answered in JSON.
+  app.post("/mail/brouillons/enregistrer", async (req, reply) => {
+    reply.header("Cache-Control", "no-store");
+    if (req.session?.kind !== "webmail") return reply.code(401).send({ error: fr.codes.SESSION_EXPIRED });
+    const accountId = req.session.accountId;
+    const { form, errors } = readForm(req);
+    const first = Object.entries(errors)[0];
+    if (first) return reply.code(400).send({ error: first[1][0], field: first[0] });
+    try {
+      const draftId = await services.send.saveDraft(accountId, outgoing(form, []), form.brouillon ?? undefined);
+      return reply.send({ draftId, message: c.draftSavedAt(frenchTime(services.clock.now())) });
+    } catch (error) {
+      const failure = failureOf(error, false);
+      const [name, list] = Object.entries(failure.errors)[0] ?? [];
+      return reply.code(400).send({ error: list?.[0] ?? failure.formError ?? c.draftNotSaved, field: name });
+    }
+  });
+};

@@ -1,0 +1,195 @@
+/**
+ * Writing a message (issue 6 §1): new message, reply, reply all, forward (inline or as an
+ * attachment) and drafts. One form, posted as multipart/form-data so that files travel with it;
+ * it works without JavaScript. src/web/client/compose.ts adds the upload progress and the
+ * automatic draft saving every 30 s.
+ */
+import { fr } from "../i18n/fr.js";
+import { CsrfInput, ErrorSummary, type FieldErrors, Notice } from "./components.js";
+import { MailLayout, type MailShell } from "./mail.view.js";
+
+const c = fr.compose;
+
+export type ComposeMode = keyof typeof fr.compose.titles;
+
+/** What the form shows: the values typed (or prefilled) and the hidden links to other messages. */
+export interface ComposeForm {
+  readonly a: string;
+  readonly cc: string;
+  readonly cci: string;
+  readonly objet: string;
+  readonly message: string;
+  /** The message answered (In-Reply-To / References). */
+  readonly reponseA: number | null;
+  /** The message forwarded as an attachment. */
+  readonly transfertJoint: number | null;
+  /** The draft being edited (replaced on save, removed on send). */
+  readonly brouillon: number | null;
+}
+
+export const EMPTY_FORM: ComposeForm = {
+  a: "",
+  cc: "",
+  cci: "",
+  objet: "",
+  message: "",
+  reponseA: null,
+  transfertJoint: null,
+  brouillon: null,
+};
+
+export interface ComposeModel {
+  readonly mode: ComposeMode;
+  readonly form: ComposeForm;
+  readonly errors?: FieldErrors;
+  /** An error that belongs to no field (a sending limit, a full mailbox). */
+  readonly formError?: string;
+  /** Files were chosen but the form came back with an error: they must be chosen again. */
+  readonly reattach?: boolean;
+  /** The subject of the message forwarded as an attachment. */
+  readonly attachedSubject?: string;
+  /** "12 Mo": the largest message accepted. */
+  readonly maxSize: string;
+  readonly maxFiles: number;
+}
+
+export const COMPOSE_LABELS = {
+  a: c.to,
+  cc: c.cc,
+  cci: c.bcc,
+  objet: c.subject,
+  message: c.body,
+  "pieces-jointes": c.attachments,
+} as const;
+
+function ErrorList({ id, errors }: { id: string; errors: readonly string[] }) {
+  return (
+    <ul class="field-errors" id={id}>
+      {errors.map((e) => (
+        <li key={e}>
+          <span class="visually-hidden">{fr.errorPrefix}</span>
+          {e}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** A labelled field with its hint and errors tied to it (the components' Field caps at 1,024 characters). */
+function ComposeField(p: {
+  name: keyof typeof COMPOSE_LABELS;
+  hint?: string | undefined;
+  errors?: readonly string[] | undefined;
+  value?: string;
+  kind: "text" | "textarea" | "file";
+  maxLength?: number;
+  extra?: Record<string, string>;
+}) {
+  const id = `champ-${p.name}`;
+  const hintId = p.hint ? `${id}-aide` : undefined;
+  const errorId = p.errors && p.errors.length > 0 ? `${id}-erreur` : undefined;
+  const describedBy = [errorId, hintId].filter(Boolean).join(" ") || undefined;
+  const common = {
+    id,
+    name: p.name,
+    "aria-invalid": errorId ? ("true" as const) : undefined,
+    "aria-describedby": describedBy,
+    ...(p.extra ?? {}),
+  };
+  return (
+    <div class={`field compose-field compose-field--${p.kind}${errorId ? " field--error" : ""}`}>
+      <label for={id}>{COMPOSE_LABELS[p.name]}</label>
+      {p.hint ? (
+        <p class="hint" id={hintId}>
+          {p.hint}
+        </p>
+      ) : null}
+      {errorId && p.errors ? <ErrorList id={errorId} errors={p.errors} /> : null}
+      {p.kind === "textarea" ? (
+        <textarea {...common} rows={16} maxLength={p.maxLength} spellcheck={true}>
+          {p.value ?? ""}
+        </textarea>
+      ) : p.kind === "file" ? (
+        <input {...common} type="file" multiple />
+      ) : (
+        <input
+          {...common}
+          type="text"
+          value={p.value ?? ""}
+          maxLength={p.maxLength}
+          autocomplete="off"
+          spellcheck={false}
+          autocapitalize="none"
+        />
+      )}
+    </div>
+  );
+}
+
+function Hidden({ name, value }: { name: string; value: number | null }) {
+  return value === null ? null : <input type="hidden" name={name} value={String(value)} />;
+}
+
+export function ComposePage({ shell, vm }: { shell: MailShell; vm: ComposeModel }) {
+  const errors = vm.errors ?? {};
+  const f = vm.form;
+  const hasErrors = Object.keys(errors).length > 0 || vm.formError !== undefined;
+  return (
+    <MailLayout shell={shell} title={c.titles[vm.mode]} hasErrors={hasErrors} withQuickSearch={false}>
+      <ErrorSummary errors={errors} labels={COMPOSE_LABELS} />
+      {vm.formError ? <Notice kind="error">{vm.formError}</Notice> : null}
+      <form
+        method="post"
+        action="/mail/nouveau"
+        enctype="multipart/form-data"
+        class="form compose-form"
+        novalidate
+        data-compose-form
+        data-autosave-url="/mail/brouillons/enregistrer"
+      >
+        <CsrfInput token={shell.ctx.csrfToken} />
+        <Hidden name="reponse-a" value={f.reponseA} />
+        <Hidden name="transfert-joint" value={f.transfertJoint} />
+        {/* Always present so that the automatic save can fill it in. */}
+        <input type="hidden" name="brouillon" value={f.brouillon === null ? "" : String(f.brouillon)} data-draft-id />
+        <ComposeField
+          name="a"
+          kind="text"
+          value={f.a}
+          hint={c.addressHint(shell.ctx.mailDomain)}
+          errors={errors.a}
+          maxLength={100_000}
+        />
+        <ComposeField name="cc" kind="text" value={f.cc} errors={errors.cc} maxLength={100_000} />
+        <ComposeField name="cci" kind="text" value={f.cci} hint={c.bccHint} errors={errors.cci} maxLength={100_000} />
+        <ComposeField name="objet" kind="text" value={f.objet} errors={errors.objet} maxLength={900} />
+        <ComposeField name="message" kind="textarea" value={f.message} errors={errors.message} maxLength={500_000} />
+        {vm.attachedSubject !== undefined ? (
+          <p class="notice notice--info compose-attached">{c.forwardedAttached(vm.attachedSubject)}</p>
+        ) : null}
+        <ComposeField
+          name="pieces-jointes"
+          kind="file"
+          hint={vm.reattach ? `${c.attachmentsHint(vm.maxSize)} ${c.reattach}` : c.attachmentsHint(vm.maxSize)}
+          errors={errors["pieces-jointes"]}
+          extra={{ "data-max-files": String(vm.maxFiles) }}
+        />
+        <div class="upload-progress" hidden data-upload-progress>
+          <label for="progression-envoi">{c.progressLabel}</label>
+          <progress id="progression-envoi" max={100} value={0} />
+          <p class="hint" data-progress-text data-template={c.progressText("{p}")} data-failed={c.progressFailed} />
+        </div>
+        <div class="form-actions compose-actions">
+          <button type="submit" name="action" value="envoyer" class="button-primary">
+            {c.send}
+          </button>
+          <button type="submit" name="action" value="brouillon" class="button-secondary">
+            {c.saveDraft}
+          </button>
+          <a href="/mail">{c.cancel}</a>
+        </div>
+        <p class="hint autosave-status" role="status" data-autosave-status data-failed={c.draftNotSaved} />
+      </form>
+    </MailLayout>
+  );
+}

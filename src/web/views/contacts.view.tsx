@@ -1,0 +1,180 @@
+/** The address book pages (Contacts): list, add, edit, delete, vCard import and export. */
+import type { Contact } from "../../mail/contacts.service.js";
+import { contactsFr as t } from "../i18n/contacts.fr.js";
+import { fr } from "../i18n/fr.js";
+import { CsrfInput, ErrorSummary, Field, type FieldErrors } from "./components.js";
+import { MailLayout, type MailShell } from "./mail.view.js";
+
+export interface ContactForm {
+  readonly name: string;
+  readonly address: string;
+}
+
+export interface ContactsPageModel {
+  readonly contacts: readonly Contact[];
+  /** The add form as typed, with its errors (after a refused submission). */
+  readonly form?: ContactForm;
+  readonly errors?: FieldErrors;
+  /** The import text as pasted, with its error. */
+  readonly importText?: string;
+}
+
+const LABELS = { name: t.name, address: t.address, vcard: t.importText };
+
+function displayName(c: Contact): string {
+  return c.name || c.address;
+}
+
+export function ContactsPage({ shell, vm }: { shell: MailShell; vm: ContactsPageModel }) {
+  const errors = vm.errors ?? {};
+  const hasErrors = Object.values(errors).some((list) => list.length > 0);
+  const csrf = shell.ctx.csrfToken;
+  return (
+    <MailLayout shell={shell} title={t.title} hasErrors={hasErrors}>
+      <ErrorSummary errors={errors} labels={LABELS} />
+      <p>{t.intro}</p>
+      <section aria-labelledby="contacts-liste">
+        <h2 id="contacts-liste">
+          {t.listTitle} <span class="manage-count">({t.count(vm.contacts.length)})</span>
+        </h2>
+        {vm.contacts.length === 0 ? (
+          <p>{t.empty}</p>
+        ) : (
+          <ul class="manage-list contact-list">
+            {vm.contacts.map((c) => (
+              <li key={c.id}>
+                <span class="manage-name">{displayName(c)}</span>{" "}
+                {c.name ? <span class="contact-address">&lt;{c.address}&gt;</span> : null}{" "}
+                <span class="manage-actions">
+                  <a href={`/mail/contacts/${c.id}/modifier`} aria-label={t.editOf(displayName(c))}>
+                    {t.edit}
+                  </a>{" "}
+                  <form method="post" action={`/mail/contacts/${c.id}/supprimer`} class="inline-form">
+                    <CsrfInput token={csrf} />
+                    <button type="submit" class="button-link" aria-label={t.removeOf(displayName(c))}>
+                      {t.remove}
+                    </button>
+                  </form>
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+        {vm.contacts.length > 0 ? (
+          <p>
+            <a href="/mail/contacts/contacts.vcf" download="contacts.vcf">
+              {t.exportLink}
+            </a>
+          </p>
+        ) : null}
+      </section>
+      <section aria-labelledby="contacts-ajout">
+        <h2 id="contacts-ajout">{t.addTitle}</h2>
+        <form method="post" action="/mail/contacts" novalidate>
+          <CsrfInput token={csrf} />
+          <Field
+            name="name"
+            label={t.name}
+            value={vm.form?.name ?? ""}
+            hint={t.nameHint}
+            errors={errors.name}
+            autocomplete="off"
+          />
+          <Field
+            name="address"
+            label={t.address}
+            type="email"
+            value={vm.form?.address ?? ""}
+            hint={t.addressHint}
+            errors={errors.address}
+            required
+            autocomplete="off"
+          />
+          <button type="submit" class="button-primary">
+            {t.add}
+          </button>
+        </form>
+      </section>
+      <section aria-labelledby="contacts-import">
+        <h2 id="contacts-import">{t.importTitle}</h2>
+        <form method="post" action="/mail/contacts/importer" data-vcard-import>
+          <CsrfInput token={csrf} />
+          <p class="hint" id="champ-vcard-aide">
+            {t.importHint}
+          </p>
+          <div class="field" data-vcard-file hidden>
+            <label for="champ-vcard-fichier">{t.importFile}</label>
+            <input type="file" id="champ-vcard-fichier" accept=".vcf,text/vcard" />
+          </div>
+          <div class={`field${errors.vcard ? " field--error" : ""}`}>
+            <label for="champ-vcard">{t.importText}</label>
+            {errors.vcard ? (
+              <ul class="field-errors" id="champ-vcard-erreur">
+                {errors.vcard.map((e) => (
+                  <li key={e}>
+                    <span class="visually-hidden">{fr.errorPrefix}</span>
+                    {e}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+            <textarea
+              id="champ-vcard"
+              name="vcard"
+              rows={6}
+              aria-describedby={errors.vcard ? "champ-vcard-erreur champ-vcard-aide" : "champ-vcard-aide"}
+              aria-invalid={errors.vcard ? "true" : undefined}
+            >
+              {vm.importText ?? ""}
+            </textarea>
+          </div>
+          <button type="submit">{t.importButton}</button>
+        </form>
+      </section>
+    </MailLayout>
+  );
+}
+
+export function EditContactPage({
+  shell,
+  contact,
+  form,
+  errors = {},
+}: {
+  shell: MailShell;
+  contact: Contact;
+  form?: ContactForm;
+  errors?: FieldErrors;
+}) {
+  const hasErrors = Object.values(errors).some((list) => list.length > 0);
+  return (
+    <MailLayout shell={shell} title={t.editTitle(displayName(contact))} hasErrors={hasErrors}>
+      <ErrorSummary errors={errors} labels={LABELS} />
+      <form method="post" action={`/mail/contacts/${contact.id}/modifier`} novalidate>
+        <CsrfInput token={shell.ctx.csrfToken} />
+        <Field
+          name="name"
+          label={t.name}
+          value={form?.name ?? contact.name}
+          hint={t.nameHint}
+          errors={errors.name}
+          autocomplete="off"
+        />
+        <Field
+          name="address"
+          label={t.address}
+          type="email"
+          value={form?.address ?? contact.address}
+          hint={t.addressHint}
+          errors={errors.address}
+          required
+          autocomplete="off"
+        />
+        <button type="submit" class="button-primary">
+          {t.save}
+        </button>{" "}
+        <a href="/mail/contacts">{t.cancel}</a>
+      </form>
+    </MailLayout>
+  );
+}
