@@ -22,8 +22,10 @@ import { MailService } from "./mail/mail.service.js";
 import { OutboundService } from "./mail/outbound.service.js";
 import { OutboundQueue } from "./mail/outbound-queue.js";
 import { SendService } from "./mail/send.service.js";
+import { MailSettingsService } from "./mail/settings.service.js";
 import { type RecoveryMessages, RecoveryService } from "./recovery/recovery.service.js";
 import { type Clock, systemClock } from "./shared/clock.js";
+import { createLogger } from "./shared/logger.js";
 import { closeRedis, openRedis, pingRedis, type Redis } from "./shared/redis.js";
 import { type Database, type DatabaseOptions, openDatabase } from "./storage/database.js";
 import { migrateToLatest } from "./storage/migrate.js";
@@ -55,6 +57,8 @@ export interface Services {
   readonly send: SendService;
   /** External recipients waiting for the SMTP relay (the worker is started by `startServer`). */
   readonly outboundQueue: OutboundQueue;
+  /** Signature, away message and forwarding (applied by the mail store at each local delivery). */
+  readonly settings: MailSettingsService;
   /** Forgets what has expired (sessions, throttling counters, used challenges) from the database. */
   purgeExpired(): Promise<void>;
   close(): Promise<void>;
@@ -241,6 +245,16 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     sendLimitPerHour: config.sendLimitPerHour,
     dkim: config.dkim,
   });
+  const settings = new MailSettingsService({
+    db,
+    clock,
+    directory,
+    mail,
+    queue: outboundQueue,
+    mailDomain: config.mailDomain,
+    logger: createLogger(config.logLevel),
+  });
+  mail.useRules(settings);
   return {
     config,
     database,
@@ -261,6 +275,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     contacts: new ContactsService({ db, clock, directory }),
     send,
     outboundQueue,
+    settings,
     purgeExpired: async () => {
       const now = clock.now();
       await sessions.purgeExpired();

@@ -18,7 +18,9 @@ import { type FolderRow, MailRepository, type MessageRow, type SearchTerms } fro
 import {
   type AttachmentContent,
   type DeliveryMeta,
+  type DeliveryPlan,
   type DeliveryResult,
+  type DeliveryRules,
   FOLDER_ROLES,
   type Folder,
   type FolderRole,
@@ -53,6 +55,11 @@ interface PreparedMessage {
   readonly received: Date;
   readonly related: readonly string[];
   readonly fields: { sender: string; recipients: string; subject: string; body: string };
+}
+
+/** The forwarded local copies of a delivery plan, ready for the transaction. */
+interface Prepared {
+  readonly copies: { accountId: number; inboxId: number; prepared: PreparedMessage; raw: Buffer }[];
 }
 
 const PAGE_SIZE = 50;
@@ -124,6 +131,7 @@ export class MailService implements MailApi {
   readonly maxMessageBytes: number;
   readonly #repo: MailRepository;
   readonly #deps: MailDeps;
+  #rules: DeliveryRules | null = null;
 
   constructor(deps: MailDeps) {
     this.#deps = deps;
@@ -158,21 +166,97 @@ export class MailService implements MailApi {
     return { accountId: account.id, address: account.address };
   }
 
-  async deliver(raw: Buffer, recipients: readonly Recipient[], _meta: DeliveryMeta = {}): Promise<DeliveryResult> {
+  /**
+   * The recipients' settings applied to a local delivery (forwarding, away message): set once at
+   * start-up (settings.service.ts), after this service exists.
+   */
+  useRules(rules: DeliveryRules): void {
+    this.#rules = rules;
+  }
+
+  async #planOf(raw: Buffer, recipients: readonly Recipient[], meta: DeliveryMeta): Promise<DeliveryPlan | null> {
+    if (!this.#rules || meta.rules === false || recipients.length === 0) return null;
+    return this.#rules.plan(raw, recipients, meta);
+  }
+
+  /** The away messages, after the commit; a failure there never fails the delivery. */
+  async #afterDelivery(raw: Buffer, recipients: readonly Recipient[], meta: DeliveryMeta): Promise<void> {
+    if (!this.#rules || meta.rules === false || recipients.length === 0) return;
+    await this.#rules.delivered(raw, recipients, meta);
+  }
+
+  /**
+   * Runs `write` with the plan, in one durable transaction; when that fails and there was a plan,
+   * runs it again without (the message kept in every inbox, nothing forwarded): the settings never
+   * cost a message. A failure of the message itself (quota) fails both and is thrown.
+   */
+  async #withPlan<T>(
+    plan: DeliveryPlan | null,
+    recipients: readonly Recipient[],
+    write: (
+      plan: DeliveryPlan | null,
+    ) => Promise<{ prepared: Prepared; run: (trx: Transaction<Schema>) => Promise<T> }>,
+  ): Promise<T> {
+    const attempt = async (p: DeliveryPlan | null) => {
+      const { prepared, run } = await write(p);
+      return this.#repo.durably(async (trx) => {
+        const out = await run(trx);
+        for (const copy of prepared.copies) {
+          const blobId = await this.#repo.insertBlob(trx, copy.raw);
+          await this.#insertIn(trx, copy.accountId, copy.inboxId, copy.prepared, blobId, {});
+        }
+        if (p?.within) await p.within(trx);
+        return out;
+      });
+    };
+    if (!plan) return attempt(null);
+    let result: T;
+    try {
+      result = await attempt(plan);
+    } catch (error) {
+      this.#rules?.failed(error, recipients);
+      return attempt(null);
+    }
+    plan.committed();
+    return result;
+  }
+
+  /** The forwarded local copies of a plan, parsed and with their inbox, before the transaction. */
+  async #prepareCopies(plan: DeliveryPlan | null): Promise<Prepared> {
+    const copies: Prepared["copies"] = [];
+    for (const copy of plan?.localCopies ?? []) {
+      copies.push({
+        accountId: copy.recipient.accountId,
+        inboxId: await this.#folderId(copy.recipient.accountId, "inbox"),
+        prepared: await this.#prepare(copy.raw),
+        raw: copy.raw,
+      });
+    }
+    return { copies };
+  }
+
+  async deliver(raw: Buffer, recipients: readonly Recipient[], meta: DeliveryMeta = {}): Promise<DeliveryResult> {
     if (recipients.length === 0) throw new DomainError("VALIDATION_FAILED", "no recipient");
     if (raw.length > this.maxMessageBytes) throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
     const prepared = await this.#prepare(raw);
     const accounts = [...new Set(recipients.map((r) => r.accountId))];
     const inboxes = new Map<number, number>();
     for (const accountId of accounts) inboxes.set(accountId, await this.#folderId(accountId, "inbox"));
-    const messageIds = await this.#repo.durably(async (trx) => {
-      const blobId = await this.#repo.insertBlob(trx, raw);
-      const ids: number[] = [];
-      for (const accountId of accounts) {
-        ids.push(await this.#insertIn(trx, accountId, inboxes.get(accountId) ?? 0, prepared, blobId, {}));
-      }
-      return ids;
-    });
+    const plan = await this.#planOf(raw, recipients, meta);
+    const messageIds = await this.#withPlan(plan, recipients, async (p) => ({
+      prepared: await this.#prepareCopies(p),
+      run: async (trx) => {
+        const kept = accounts.filter((id) => !p?.skipInbox.has(id));
+        const ids: number[] = [];
+        if (kept.length === 0) return ids;
+        const blobId = await this.#repo.insertBlob(trx, raw);
+        for (const accountId of kept) {
+          ids.push(await this.#insertIn(trx, accountId, inboxes.get(accountId) ?? 0, prepared, blobId, {}));
+        }
+        return ids;
+      },
+    }));
+    await this.#afterDelivery(raw, recipients, meta);
     return { messageIds };
   }
 
@@ -286,7 +370,12 @@ export class MailService implements MailApi {
   async recordSending(input: {
     readonly accountId: number;
     readonly sentCopy: Buffer;
-    readonly local: { readonly raw: Buffer; readonly recipients: readonly Recipient[] } | null;
+    readonly local: {
+      readonly raw: Buffer;
+      readonly recipients: readonly Recipient[];
+      /** The envelope sender (the sending account's address), for the recipients' away messages. */
+      readonly envelopeFrom?: string;
+    } | null;
     readonly answeredId?: number;
     readonly draftId?: number;
     readonly within?: (trx: Transaction<Schema>) => Promise<void>;
@@ -299,32 +388,42 @@ export class MailService implements MailApi {
     const localPrepared = input.local ? await this.#prepare(input.local.raw) : null;
     const sentFolder = await this.#folderId(accountId, "sent");
     const draftsFolder = input.draftId !== undefined ? await this.#folderId(accountId, "drafts") : 0;
-    const accounts = [...new Set((input.local?.recipients ?? []).map((r) => r.accountId))];
+    const recipients = input.local?.recipients ?? [];
+    const accounts = [...new Set(recipients.map((r) => r.accountId))];
     const inboxes = new Map<number, number>();
     for (const id of accounts) inboxes.set(id, await this.#folderId(id, "inbox"));
-    return this.#repo.durably(async (trx) => {
-      const deliveredIds: number[] = [];
-      if (input.local && localPrepared && accounts.length > 0) {
-        const blobId = await this.#repo.insertBlob(trx, input.local.raw);
-        for (const id of accounts) {
-          deliveredIds.push(await this.#insertIn(trx, id, inboxes.get(id) ?? 0, localPrepared, blobId, {}));
+    const meta: DeliveryMeta =
+      input.local?.envelopeFrom !== undefined ? { envelopeFrom: input.local.envelopeFrom } : {};
+    const plan = input.local ? await this.#planOf(input.local.raw, recipients, meta) : null;
+    const result = await this.#withPlan(plan, recipients, async (p) => ({
+      prepared: await this.#prepareCopies(p),
+      run: async (trx) => {
+        const deliveredIds: number[] = [];
+        const kept = accounts.filter((id) => !p?.skipInbox.has(id));
+        if (input.local && localPrepared && kept.length > 0) {
+          const blobId = await this.#repo.insertBlob(trx, input.local.raw);
+          for (const id of kept) {
+            deliveredIds.push(await this.#insertIn(trx, id, inboxes.get(id) ?? 0, localPrepared, blobId, {}));
+          }
         }
-      }
-      const sentBlob = await this.#repo.insertBlob(trx, input.sentCopy);
-      const sentCopyId = await this.#insertIn(trx, accountId, sentFolder, sentPrepared, sentBlob, { seen: true });
-      if (input.answeredId !== undefined) {
-        const owned = await this.#repo.owned(trx, accountId, [input.answeredId]);
-        await this.#repo.setFlag(
-          trx,
-          owned.map((r) => r.id),
-          "answered",
-          true,
-        );
-      }
-      if (input.draftId !== undefined) await this.#destroyIfIn(trx, accountId, input.draftId, draftsFolder);
-      if (input.within) await input.within(trx);
-      return { sentCopyId, deliveredIds };
-    });
+        const sentBlob = await this.#repo.insertBlob(trx, input.sentCopy);
+        const sentCopyId = await this.#insertIn(trx, accountId, sentFolder, sentPrepared, sentBlob, { seen: true });
+        if (input.answeredId !== undefined) {
+          const owned = await this.#repo.owned(trx, accountId, [input.answeredId]);
+          await this.#repo.setFlag(
+            trx,
+            owned.map((r) => r.id),
+            "answered",
+            true,
+          );
+        }
+        if (input.draftId !== undefined) await this.#destroyIfIn(trx, accountId, input.draftId, draftsFolder);
+        if (input.within) await input.within(trx);
+        return { sentCopyId, deliveredIds };
+      },
+    }));
+    if (input.local) await this.#afterDelivery(input.local.raw, recipients, meta);
+    return result;
   }
 
   // Folders

@@ -1,3 +1,6 @@
+import type { Transaction } from "kysely";
+import type { Schema } from "../storage/schema.js";
+
 /**
  * The mail store as the rest of the application sees it: domain objects, never rows. The web
  * routes, the SMTP reception and the demo talk to `MailService` (mail.service.ts) in these terms.
@@ -131,14 +134,45 @@ export interface Recipient {
 }
 
 export interface DeliveryResult {
-  /** The stored messages' ids, one per recipient. */
+  /** The stored messages' ids, one per recipient whose inbox keeps the message. */
   readonly messageIds: readonly number[];
 }
 
 /** What the client that delivers a message said about it (kept for the audit trail and logs). */
 export interface DeliveryMeta {
+  /** The envelope sender; "" (or null) for a bounce (null reverse-path), undefined when unknown. */
   readonly envelopeFrom?: string | null;
   readonly remoteIp?: string;
+  /**
+   * false: the recipients' settings (forwarding, away message) are not applied — for the messages
+   * the system writes itself about a delivery (bounces of the outbound queue).
+   */
+  readonly rules?: boolean;
+}
+
+/**
+ * What the recipients' settings (settings.service.ts) make of a local delivery. Decided before
+ * the delivery's transaction and written in it, so that a message forwarded without a copy is
+ * either forwarded and absent from the inbox, or (on any failure) kept in the inbox.
+ */
+export interface DeliveryPlan {
+  /** Accounts whose inbox does not keep the message (forwarded without a copy). */
+  readonly skipInbox: ReadonlySet<number>;
+  /** Forwarded copies for local accounts, each its own message (Resent-* fields). */
+  readonly localCopies: readonly { readonly recipient: Recipient; readonly raw: Buffer }[];
+  /** Runs inside the delivery's transaction (the outbound queue's rows of external forwards). */
+  readonly within: ((trx: Transaction<Schema>) => Promise<void>) | null;
+  /** After the commit (wakes the outbound queue). */
+  readonly committed: () => void;
+}
+
+export interface DeliveryRules {
+  /** The plan of a delivery; never throws (a failure gives a plan that changes nothing). */
+  plan(raw: Buffer, recipients: readonly Recipient[], meta: DeliveryMeta): Promise<DeliveryPlan | null>;
+  /** After the commit: the away messages; never throws (failures are logged). */
+  delivered(raw: Buffer, recipients: readonly Recipient[], meta: DeliveryMeta): Promise<void>;
+  /** Logs a delivery that failed with its plan and is retried without it. */
+  failed(error: unknown, recipients: readonly Recipient[]): void;
 }
 
 /**

@@ -287,7 +287,10 @@ export class OutboundQueue {
         );
       if (raw) root.createChild("text/rfc822-headers").setContent(`${headerBlock(raw)}\r\n`);
       const built = await root.build();
-      await this.#opts.mail.deliver(built, [{ accountId: row.accountId, address: row.envelopeFrom }]);
+      await this.#opts.mail.deliver(built, [{ accountId: row.accountId, address: row.envelopeFrom }], {
+        envelopeFrom: "",
+        rules: false,
+      });
     } catch (error) {
       this.#opts.logger?.warn({ err: error, delivery: row.id }, "the bounce could not be delivered");
     }

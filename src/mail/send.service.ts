@@ -357,7 +357,7 @@ export class SendService implements SendApi {
     const stored = await this.#deps.mail.recordSending({
       accountId,
       sentCopy: s.sentCopy,
-      local: local.length > 0 ? { raw: s.relayed, recipients: local } : null,
+      local: local.length > 0 ? { raw: s.relayed, recipients: local, envelopeFrom: s.envelopeFrom } : null,
       ...(s.answeredId !== undefined ? { answeredId: s.answeredId } : {}),
       ...(s.draftId !== undefined ? { draftId: s.draftId } : {}),
       within: async (trx) => {

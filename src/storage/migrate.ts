@@ -6,6 +6,7 @@ import * as m003 from "./migrations/003-sessions.js";
 import * as m004 from "./migrations/004-recovery.js";
 import * as m005 from "./migrations/005-mail.js";
 import * as m006 from "./migrations/006-outbound-queue.js";
+import * as m007 from "./migrations/007-mail-settings.js";
 import * as m008 from "./migrations/008-contacts.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
@@ -18,6 +19,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["004-recovery", m004],
   ["005-mail", m005],
   ["006-outbound-queue", m006],
+  ["007-mail-settings", m007],
   ["008-contacts", m008],
 ];
 

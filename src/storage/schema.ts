@@ -190,6 +190,29 @@ export interface ContactTable {
   updated_at: string;
 }
 
+/** The webmail's settings of an account (migration 007): signature, away message, forwarding. */
+export interface MailSettingsTable {
+  account_id: number;
+  signature: Generated<string>;
+  away_enabled: Generated<number>;
+  /** YYYY-MM-DD (a day in Europe/Paris, inclusive), or null. */
+  away_start: string | null;
+  away_end: string | null;
+  away_subject: Generated<string>;
+  away_text: Generated<string>;
+  forward_address: string | null;
+  forward_keep_copy: Generated<number>;
+  updated_at: string;
+}
+
+/** The auto-replies sent (migration 007): one row per account and sender, the latest reply. */
+export interface MailAutoReplyTable {
+  account_id: number;
+  /** Lower case. */
+  sender: string;
+  sent_at: string;
+}
+
 export interface Schema {
   person: PersonTable;
   establishment: EstablishmentTable;
@@ -207,6 +230,8 @@ export interface Schema {
   mail_message: MailMessageTable;
   mail_search: MailSearchTable;
   contact: ContactTable;
+  mail_settings: MailSettingsTable;
+  mail_auto_reply: MailAutoReplyTable;
   outbound_message: OutboundMessageTable;
   outbound_delivery: OutboundDeliveryTable;
 }

@@ -19,6 +19,7 @@ import { composeRoutes } from "./routes/compose.routes.js";
 import { contactsRoutes } from "./routes/contacts.routes.js";
 import { mailRoutes } from "./routes/mail.routes.js";
 import { portalRoutes } from "./routes/portal.routes.js";
+import { settingsRoutes } from "./routes/settings.routes.js";
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "static");
 
@@ -132,6 +133,7 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
   await app.register(mailRoutes, { services, assets });
   await app.register(composeRoutes, { services, assets });
   await app.register(contactsRoutes, { services, assets });
+  await app.register(settingsRoutes, { services, assets });
   await app.register(assistanceRoutes, { services, assets });
   return app;
 }

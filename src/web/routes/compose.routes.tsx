@@ -20,7 +20,7 @@ import { isDomainError } from "../../shared/errors.js";
 import type { ClientAssets } from "../assets.js";
 import { BadInputError, type FormBody, field, formBody } from "../forms.js";
 import { fr, frenchDateTime, frenchSize, frenchTime } from "../i18n/fr.js";
-import { pageContext, sendPage } from "../page.js";
+import { sendPage } from "../page.js";
 import type { FieldErrors } from "../views/components.js";
 import {
   type COMPOSE_LABELS,
@@ -31,6 +31,7 @@ import {
   EMPTY_FORM,
 } from "../views/compose.view.js";
 import type { MailShell } from "../views/mail.view.js";
+import { mailShell, webmailAccount } from "./mailbox.js";
 
 export interface ComposeRouteOptions {
   readonly services: Services;
@@ -290,25 +291,10 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
     },
   });
 
-  const accountOf = (req: FastifyRequest, reply: FastifyReply): number | null => {
-    if (req.session?.kind === "webmail") return req.session.accountId;
-    if (req.session?.kind === "password_change") reply.redirect("/changer-mot-de-passe", 303);
-    else reply.redirect(req.sessionToken ? "/?expire" : "/", 303);
-    return null;
-  };
+  const accountOf = webmailAccount;
 
-  const shellOf = async (accountId: number, req: FastifyRequest, notice?: MailShell["notice"]) => {
-    const { owner, folders, quota } = await mail.overview(accountId);
-    const shell: MailShell = {
-      ctx: pageContext(config, req, assets),
-      account: owner,
-      folders,
-      quota,
-      currentFolderId: null,
-      ...(notice ? { notice } : {}),
-    };
-    return shell;
-  };
+  const shellOf = (accountId: number, req: FastifyRequest, notice?: MailShell["notice"]) =>
+    mailShell(services, assets, req, accountId, notice ? { notice } : {});
 
   const page = (reply: FastifyReply, shell: MailShell, vm: Omit<ComposeModel, "maxSize" | "maxFiles">, status = 200) =>
     sendPage(reply, <ComposePage shell={shell} vm={{ ...vm, maxSize, maxFiles: MAX_FILES }} />, status);
@@ -371,7 +357,10 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
         ...(mode === "forwardAttached" ? { attachedSubject: m.subject || fr.mail.noSubject } : {}),
       });
     }
-    return page(reply, shell, { mode: "new", form: EMPTY_FORM });
+    // A new message starts with the signature (issue 6 §1), below the usual "-- " line.
+    const { signature } = await services.settings.get(accountId);
+    const message = signature === "" ? "" : `\n\n-- \n${signature}`;
+    return page(reply, shell, { mode: "new", form: { ...EMPTY_FORM, message } });
   });
 
   /** The form as posted: its values, the field errors found before any service call, the files. */

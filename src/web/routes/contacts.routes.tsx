@@ -10,10 +10,11 @@ import type { ClientAssets } from "../assets.js";
 import { type FormBody, field, formBody } from "../forms.js";
 import { contactsFr as t } from "../i18n/contacts.fr.js";
 import { fr } from "../i18n/fr.js";
-import { pageContext, sendPage } from "../page.js";
+import { sendPage } from "../page.js";
 import type { FieldErrors } from "../views/components.js";
 import { type ContactForm, ContactsPage, EditContactPage } from "../views/contacts.view.js";
 import type { MailShell } from "../views/mail.view.js";
+import { mailShell, webmailAccount } from "./mailbox.js";
 
 export interface ContactsRouteOptions {
   readonly services: Services;
@@ -62,26 +63,12 @@ function fieldErrors(error: unknown): FieldErrors | null {
 }
 
 export const contactsRoutes: FastifyPluginAsync<ContactsRouteOptions> = async (app, { services, assets }) => {
-  const { contacts, mail, config } = services;
+  const { contacts } = services;
 
-  const accountOf = (req: FastifyRequest, reply: FastifyReply): number | null => {
-    if (req.session?.kind === "webmail") return req.session.accountId;
-    if (req.session?.kind === "password_change") reply.redirect("/changer-mot-de-passe", 303);
-    else reply.redirect(req.sessionToken ? "/?expire" : "/", 303);
-    return null;
-  };
+  const accountOf = webmailAccount;
 
-  const shellOf = async (req: FastifyRequest, accountId: number, notice?: MailShell["notice"]): Promise<MailShell> => {
-    const { owner, folders, quota } = await mail.overview(accountId);
-    return {
-      ctx: pageContext(config, req, assets),
-      account: owner,
-      folders,
-      quota,
-      currentFolderId: null,
-      ...(notice ? { notice } : {}),
-    };
-  };
+  const shellOf = (req: FastifyRequest, accountId: number, notice?: MailShell["notice"]): Promise<MailShell> =>
+    mailShell(services, assets, req, accountId, notice ? { notice } : {});
 
   const noticeOf = (query: FormBody): MailShell["notice"] => {
     const done = query.fait;

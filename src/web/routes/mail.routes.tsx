@@ -12,7 +12,7 @@ import { isDomainError } from "../../shared/errors.js";
 import type { ClientAssets } from "../assets.js";
 import { BadInputError, type FormBody, field, formBody } from "../forms.js";
 import { fr } from "../i18n/fr.js";
-import { pageContext, sendPage } from "../page.js";
+import { sendPage } from "../page.js";
 import type { FieldErrors } from "../views/components.js";
 import {
   DeleteFolderPage,
@@ -29,6 +29,7 @@ import {
   type SearchForm,
   SearchPage,
 } from "../views/mail.view.js";
+import { mailShell, webmailAccount } from "./mailbox.js";
 
 export interface MailRouteOptions {
   readonly services: Services;
@@ -196,15 +197,10 @@ function parisMidnight(day: Day, plusDays = 0): Date {
 }
 
 export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { services, assets }) => {
-  const { config, mail } = services;
+  const { mail } = services;
 
   /** The signed-in webmail account, or null after redirecting (forced change, expired, none). */
-  const accountOf = (req: FastifyRequest, reply: FastifyReply): number | null => {
-    if (req.session?.kind === "webmail") return req.session.accountId;
-    if (req.session?.kind === "password_change") reply.redirect("/changer-mot-de-passe", 303);
-    else reply.redirect(req.sessionToken ? "/?expire" : "/", 303);
-    return null;
-  };
+  const accountOf = webmailAccount;
 
   /** What every mail page shows around its content: account, folders with counts, quota. */
   const shellOf = async (
@@ -212,16 +208,8 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
     accountId: number,
     currentFolderId: number | null = null,
   ): Promise<MailShell> => {
-    const { owner, folders, quota } = await mail.overview(accountId);
     const notice = noticeOf(req.query as FormBody);
-    return {
-      ctx: pageContext(config, req, assets),
-      account: owner,
-      folders,
-      quota,
-      currentFolderId,
-      ...(notice ? { notice } : {}),
-    };
+    return mailShell(services, assets, req, accountId, { currentFolderId, ...(notice ? { notice } : {}) });
   };
 
   const listModel = (

@@ -25,7 +25,7 @@ export interface FieldProps {
 }
 
 /** The errors of one field, each announced as an error (RGAA 11.10). */
-function ErrorList({ id, errors }: { id: string; errors: readonly string[] }) {
+export function ErrorList({ id, errors }: { id: string; errors: readonly string[] }) {
   return (
     <ul class="field-errors" id={id}>
       {errors.map((e) => (

@@ -5,7 +5,7 @@
  * automatic draft saving every 30 s.
  */
 import { fr } from "../i18n/fr.js";
-import { CsrfInput, ErrorSummary, type FieldErrors, Notice } from "./components.js";
+import { CsrfInput, ErrorList, ErrorSummary, type FieldErrors, Notice } from "./components.js";
 import { MailLayout, type MailShell } from "./mail.view.js";
 
 const c = fr.compose;
@@ -61,19 +61,6 @@ export const COMPOSE_LABELS = {
   message: c.body,
   "pieces-jointes": c.attachments,
 } as const;
-
-function ErrorList({ id, errors }: { id: string; errors: readonly string[] }) {
-  return (
-    <ul class="field-errors" id={id}>
-      {errors.map((e) => (
-        <li key={e}>
-          <span class="visually-hidden">{fr.errorPrefix}</span>
-          {e}
-        </li>
-      ))}
-    </ul>
-  );
-}
 
 /** A labelled field with its hint and errors tied to it (the components' Field caps at 1,024 characters). */
 function ComposeField(p: {

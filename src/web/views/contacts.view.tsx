@@ -1,8 +1,7 @@
 /** The address book pages (Contacts): list, add, edit, delete, vCard import and export. */
 import type { Contact } from "../../mail/contacts.service.js";
 import { contactsFr as t } from "../i18n/contacts.fr.js";
-import { fr } from "../i18n/fr.js";
-import { CsrfInput, ErrorSummary, Field, type FieldErrors } from "./components.js";
+import { CsrfInput, ErrorList, ErrorSummary, Field, type FieldErrors } from "./components.js";
 import { MailLayout, type MailShell } from "./mail.view.js";
 
 export interface ContactForm {
@@ -108,16 +107,7 @@ export function ContactsPage({ shell, vm }: { shell: MailShell; vm: ContactsPage
           </div>
           <div class={`field${errors.vcard ? " field--error" : ""}`}>
             <label for="champ-vcard">{t.importText}</label>
-            {errors.vcard ? (
-              <ul class="field-errors" id="champ-vcard-erreur">
-                {errors.vcard.map((e) => (
-                  <li key={e}>
-                    <span class="visually-hidden">{fr.errorPrefix}</span>
-                    {e}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
+            {errors.vcard ? <ErrorList id="champ-vcard-erreur" errors={errors.vcard} /> : null}
             <textarea
               id="champ-vcard"
               name="vcard"

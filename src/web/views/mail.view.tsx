@@ -8,6 +8,7 @@ import type { ComponentChildren } from "preact";
 import type { Folder, Mailbox, MessageSummary, MessageView, Quota } from "../../mail/mail.types.js";
 import { contactsFr } from "../i18n/contacts.fr.js";
 import { fr, frenchDateTime, frenchShortDate, frenchSize } from "../i18n/fr.js";
+import { settingsFr } from "../i18n/settings.fr.js";
 import { CsrfInput, ErrorSummary, Field, type FieldErrors, Notice, SelectField } from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
 
@@ -259,6 +260,9 @@ export function MailLayout({
             </p>
             <p class="manage-link">
               <a href="/mail/contacts">{contactsFr.title}</a>
+            </p>
+            <p class="manage-link">
+              <a href="/mail/parametres">{settingsFr.title}</a>
             </p>
             <QuotaMeter quota={shell.quota} />
           </nav>

@@ -1,0 +1,76 @@
+/** The only place that writes SQL for the webmail's settings and the auto-replies sent. */
+import type { Kysely, Selectable, Transaction } from "kysely";
+import type { MailSettingsTable, Schema } from "../storage/schema.js";
+
+type Executor = Kysely<Schema> | Transaction<Schema>;
+export type MailSettingsRow = Selectable<MailSettingsTable>;
+
+export interface MailSettingsValues {
+  readonly signature: string;
+  readonly awayEnabled: boolean;
+  readonly awayStart: string | null;
+  readonly awayEnd: string | null;
+  readonly awaySubject: string;
+  readonly awayText: string;
+  readonly forwardAddress: string | null;
+  readonly forwardKeepCopy: boolean;
+}
+
+export async function settingsOf(ex: Executor, accountId: number): Promise<MailSettingsRow | null> {
+  const row = await ex.selectFrom("mail_settings").selectAll().where("account_id", "=", accountId).executeTakeFirst();
+  return row ?? null;
+}
+
+export async function settingsOfMany(ex: Executor, accountIds: readonly number[]): Promise<MailSettingsRow[]> {
+  if (accountIds.length === 0) return [];
+  return ex
+    .selectFrom("mail_settings")
+    .selectAll()
+    .where("account_id", "in", [...accountIds])
+    .execute();
+}
+
+export async function saveSettings(ex: Executor, accountId: number, v: MailSettingsValues, now: string): Promise<void> {
+  const values = {
+    signature: v.signature,
+    away_enabled: v.awayEnabled ? 1 : 0,
+    away_start: v.awayStart,
+    away_end: v.awayEnd,
+    away_subject: v.awaySubject,
+    away_text: v.awayText,
+    forward_address: v.forwardAddress,
+    forward_keep_copy: v.forwardKeepCopy ? 1 : 0,
+    updated_at: now,
+  };
+  await ex
+    .insertInto("mail_settings")
+    .values({ account_id: accountId, ...values })
+    .onConflict((oc) => oc.column("account_id").doUpdateSet(values))
+    .execute();
+}
+
+/**
+ * Claims the right to answer `sender` now: true when no auto-reply went to that sender since
+ * `notBefore` (the row is then written or moved to `now` in the same statement, so that two
+ * deliveries at once cannot both answer).
+ */
+export async function claimAutoReply(
+  ex: Executor,
+  accountId: number,
+  sender: string,
+  now: string,
+  notBefore: string,
+): Promise<boolean> {
+  const row = await ex
+    .insertInto("mail_auto_reply")
+    .values({ account_id: accountId, sender, sent_at: now })
+    .onConflict((oc) =>
+      oc
+        .columns(["account_id", "sender"])
+        .doUpdateSet({ sent_at: now })
+        .where("mail_auto_reply.sent_at", "<", notBefore),
+    )
+    .returning("account_id")
+    .executeTakeFirst();
+  return row !== undefined;
+}
