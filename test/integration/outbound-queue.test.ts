@@ -233,5 +233,29 @@ for (const dialect of DIALECTS) {
         await t.close();
       }
     });
+    it("the started worker delivers a sent message by itself, and stops cleanly", async () => {
+      const t = await openTestServices(dialect, { SESAME_SMTP_RELAY_URL: `smtp://127.0.0.1:${relay.port}` });
+      try {
+        const a = await newAccount(t);
+        const before = relay.received.length;
+        t.services.outboundQueue.start();
+        await t.services.send.send(
+          a.id,
+          { to: "worker@exemple.org", cc: "", bcc: "", subject: "Sans attendre", text: "x", attachments: [] },
+          META,
+        );
+        // What a person waits for: the relay has it (the send kicked the worker; no test step runs it).
+        const deadline = Date.now() + 10_000;
+        while (relay.received.length === before && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.equal(relay.received.length, before + 1);
+        assert.deepEqual(relay.received.at(-1)?.rcpt, ["worker@exemple.org"]);
+        await t.services.outboundQueue.stop();
+        assert.equal((await t.services.outboundQueue.list(10))[0]?.state, "sent");
+      } finally {
+        await t.close();
+      }
+    });
   });
 }
