@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { simpleParser } from "mailparser";
 import type { Page } from "playwright-core";
 import type { Account } from "../../src/directory/directory.types.js";
 import type { Services } from "../../src/services.js";
@@ -98,6 +99,42 @@ describe("writing mail (Chromium)", () => {
     assert.deepEqual(problemsB, []);
     await contextA.close();
     await contextB.close();
+  });
+
+  it("the rich-text mode: « Mise en forme », bold with the button, sent with its sanitized HTML and its text", async () => {
+    const services = env.server.services;
+    const marie = await newAccount(services, "Marie", "Curie");
+    const pierre = await newAccount(services, "Pierre", "Curie");
+    const context = await env.newContext();
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    await signIn(page, marie);
+    await page.getByRole("link", { name: "Nouveau message" }).click();
+    await page.getByRole("heading", { name: "Nouveau message", level: 1 }).waitFor();
+    await page.getByLabel("À", { exact: true }).fill(pierre.address);
+    await page.getByLabel("Objet", { exact: true }).fill("Le radium");
+    const toggle = page.getByRole("button", { name: "Mise en forme" });
+    await toggle.click();
+    assert.equal(await toggle.getAttribute("aria-pressed"), "true");
+    const editor = page.getByRole("textbox", { name: "Message mis en forme" });
+    await editor.waitFor();
+    await editor.pressSequentially("Un résultat ");
+    const bold = page.getByRole("toolbar", { name: "Outils de mise en forme" }).getByRole("button", { name: "Gras" });
+    await bold.click();
+    await editor.pressSequentially("important");
+    await page.locator("#editeur-message b, #editeur-message strong").getByText("important").waitFor();
+    await expectAccessible(page, "compose page with the rich-text editor open");
+    await page.getByRole("button", { name: "Envoyer" }).click();
+    await page.getByText("Message envoyé.").waitFor();
+
+    const inbox = await services.mail.folderByRole(pierre.id, "inbox");
+    const [got] = (await services.mail.list(pierre.id, inbox.id, null)).items;
+    assert.equal(got?.subject, "Le radium");
+    const parsed = await simpleParser(await services.mail.raw(pierre.id, got.id));
+    assert.equal(parsed.text?.trim(), "Un résultat important");
+    assert.match(String(parsed.html), /<(b|strong)>important<\/(b|strong)>/);
+    assert.deepEqual(problems, []);
+    await context.close();
   });
 
   it("without JavaScript: a message is written, saved as a draft, resumed and sent", async () => {

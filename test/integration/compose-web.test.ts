@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { simpleParser } from "mailparser";
 import type { Account } from "../../src/directory/directory.types.js";
 import type { FolderRole, MessageSummary } from "../../src/mail/mail.types.js";
 import type { Services } from "../../src/services.js";
@@ -57,13 +58,15 @@ interface FilePart {
 async function postMultipart(
   c: WebClient,
   url: string,
-  fields: Record<string, string>,
+  fields: Record<string, string | readonly string[]>,
   files: readonly FilePart[] = [],
   options: { csrf?: boolean } = {},
 ): Promise<LightMyRequestResponse> {
   const data = new FormData();
   if (options.csrf !== false) data.set("_csrf", c.csrf);
-  for (const [name, value] of Object.entries(fields)) data.append(name, value);
+  for (const [name, value] of Object.entries(fields)) {
+    for (const one of typeof value === "string" ? [value] : value) data.append(name, one);
+  }
   if (files.length === 0) data.append("pieces-jointes", new Blob([]), "");
   for (const f of files) {
     data.append(
@@ -423,6 +426,163 @@ for (const dialect of DIALECTS) {
       assert.equal((await messagesIn(services, a, "drafts")).length, 0);
       assert.equal((await messagesIn(services, a, "sent")).length, 1);
       assert.equal((await messagesIn(services, b, "inbox"))[0]?.subject, "Rapport");
+    });
+
+    it("the rich-text mode: the posted HTML arrives sanitized, beside the plain text", async () => {
+      const { c } = await signedIn(services, app);
+      const { account: b } = await signedIn(services, app);
+      const form = await c.get("/mail/nouveau");
+      // Hidden without JavaScript: the script shows the toggle and the editor.
+      assert.match(form.body, /<div class="rich" hidden data-rich="true">/);
+      assert.match(form.body, /role="textbox" aria-multiline="true" aria-labelledby="editeur-message-libelle"/);
+      assert.match(form.body, /<input type="hidden" name="html" value data-rich-html/);
+      const res = await c.post(
+        "/mail/nouveau",
+        blank({
+          a: b.address,
+          objet: "Mise en forme",
+          message: "Bonjour Jean\nlien",
+          html: '<p>Bonjour <b>Jean</b></p><script>alert(1)</script><a href="https://exemple.fr/" onclick="vol()">lien</a>',
+        }),
+      );
+      assert.equal(res.statusCode, 303, res.body);
+      const [got] = await messagesIn(services, b, "inbox");
+      assert.ok(got);
+      const raw = await services.mail.raw(b.id, got.id);
+      assert.match(raw.toString("utf8"), /Content-Type: multipart\/alternative/);
+      const parsed = await simpleParser(raw);
+      assert.equal(parsed.text?.trim(), "Bonjour Jean\nlien");
+      const html = String(parsed.html);
+      assert.match(html, /<b>Jean<\/b>/);
+      assert.match(html, /<a href="https:\/\/exemple\.fr\/"[^>]*>lien<\/a>/);
+      assert.doesNotMatch(html, /script|alert|onclick|vol\(\)/i);
+
+      // Without the rich text, a plain message as before (no HTML part).
+      await c.post("/mail/nouveau", blank({ a: b.address, objet: "Simple", message: "Texte", html: "  " }));
+      const simple = (await messagesIn(services, b, "inbox")).find((m) => m.subject === "Simple");
+      assert.ok(simple);
+      assert.equal((await simpleParser(await services.mail.raw(b.id, simple.id))).html, false);
+    });
+
+    it("a draft keeps its attachments: listed when resumed, kept by the autosave, sent unless unchecked", async () => {
+      const { account: a, c } = await signedIn(services, app);
+      const { account: b } = await signedIn(services, app);
+      await c.get("/mail/nouveau");
+      const files: FilePart[] = [
+        { name: "ordre du jour.txt", content: "1. Budget\n2. Sorties", type: "text/plain" },
+        { name: "photo.bin", content: Buffer.alloc(3000, 7) },
+      ];
+      const saved = await postMultipart(
+        c,
+        "/mail/nouveau",
+        blank({ a: b.address, objet: "Réunion", message: "Voir les pièces.", action: "brouillon" }),
+        files,
+      );
+      assert.equal(saved.statusCode, 303, saved.body);
+      const draftId = Number(/brouillon=(\d+)/.exec(location(saved))?.[1]);
+      const stored = await services.mail.open(a.id, draftId, { markSeen: false });
+      assert.deepEqual(
+        stored.attachments.map((x) => x.filename),
+        ["ordre du jour.txt", "photo.bin"],
+      );
+
+      // Resumed: each file listed with its "Conserver" checkbox, checked.
+      const resumed = await c.get(location(saved));
+      assert.equal(resumed.statusCode, 200);
+      const text = textOf(resumed.body);
+      assert.ok(text.includes("Pièces jointes du brouillon"));
+      assert.ok(text.includes("Conserver « ordre du jour.txt » (20 octets)"), text);
+      assert.ok(text.includes("Conserver « photo.bin » (3 ko)"), text);
+      for (const index of [0, 1]) {
+        const box = new RegExp(`<input type="checkbox" id="garder-${index}" name="garder" value="${index}" checked`);
+        assert.match(resumed.body, box);
+        assert.match(resumed.body, new RegExp(`<label for="garder-${index}">`));
+      }
+
+      // The automatic save sends no file: the draft's attachments are carried over.
+      const autosave = await c.post(
+        "/mail/brouillons/enregistrer",
+        {
+          a: b.address,
+          objet: "Réunion",
+          message: "Voir les pièces jointes.",
+          brouillon: String(draftId),
+          garder: "0",
+        },
+        { "x-csrf-token": c.csrf },
+      );
+      assert.equal(autosave.statusCode, 200, autosave.body);
+      const second = (JSON.parse(autosave.body) as { draftId: number }).draftId;
+      assert.notEqual(second, draftId);
+      const drafts = await messagesIn(services, a, "drafts");
+      assert.deepEqual(
+        drafts.map((d) => d.id),
+        [second],
+      );
+      const autosaved = await services.mail.open(a.id, second, { markSeen: false });
+      assert.equal(autosaved.text?.trim(), "Voir les pièces jointes.");
+      assert.deepEqual(
+        autosaved.attachments.map((x) => x.filename),
+        ["ordre du jour.txt", "photo.bin"],
+      );
+
+      // Saved again with "photo.bin" unchecked and a new file: the unchecked one is dropped.
+      const again = await postMultipart(
+        c,
+        "/mail/nouveau",
+        blank({
+          a: b.address,
+          objet: "Réunion",
+          message: "Dernière version.",
+          brouillon: String(second),
+          garder: "0",
+          action: "brouillon",
+        }),
+        [{ name: "annexe.csv", content: "a;b\n", type: "text/csv" }],
+      );
+      assert.equal(again.statusCode, 303, again.body);
+      const third = Number(/brouillon=(\d+)/.exec(location(again))?.[1]);
+      const thirdView = await services.mail.open(a.id, third, { markSeen: false });
+      assert.deepEqual(
+        thirdView.attachments.map((x) => x.filename),
+        ["ordre du jour.txt", "annexe.csv"],
+      );
+      assert.equal((await messagesIn(services, a, "drafts")).length, 1);
+
+      // An error keeps the draft and its list, "Conserver" as it was left.
+      const wrong = await postMultipart(
+        c,
+        "/mail/nouveau",
+        blank({ a: "pas une adresse@@", objet: "Réunion", message: "x", brouillon: String(third), garder: "1" }),
+      );
+      assert.equal(wrong.statusCode, 400, wrong.body.slice(0, 3000));
+      assert.match(wrong.body, /<input type="checkbox" id="garder-0" name="garder" value="0"\/>/);
+      assert.match(wrong.body, /<input type="checkbox" id="garder-1" name="garder" value="1" checked/);
+      // An index the draft does not have is not found.
+      const missing = await postMultipart(
+        c,
+        "/mail/nouveau",
+        blank({ a: b.address, objet: "Réunion", message: "x", brouillon: String(third), garder: "7" }),
+      );
+      assert.equal(missing.statusCode, 404);
+      assert.equal((await messagesIn(services, b, "inbox")).length, 0);
+
+      // Sent with both kept: the recipient gets the files, the draft is gone.
+      const sent = await postMultipart(c, "/mail/nouveau", {
+        ...blank({ a: b.address, objet: "Réunion", message: "Dernière version.", brouillon: String(third) }),
+        garder: ["0", "1"],
+      });
+      assert.equal(sent.statusCode, 303, sent.body);
+      assert.equal((await messagesIn(services, a, "drafts")).length, 0);
+      const [got] = await messagesIn(services, b, "inbox");
+      assert.ok(got?.hasAttachments);
+      const view = await services.mail.open(b.id, got.id, { markSeen: false });
+      assert.deepEqual(
+        view.attachments.map((x) => x.filename),
+        ["ordre du jour.txt", "annexe.csv"],
+      );
+      assert.equal((await services.mail.attachment(b.id, got.id, 0)).content.toString("utf8"), "1. Budget\n2. Sorties");
+      assert.equal((await services.mail.attachment(b.id, got.id, 1)).content.toString("utf8"), "a;b\n");
     });
   });
 }

@@ -9,7 +9,7 @@ const AUTOSAVE_MS = 30_000;
 let autosaveTimer: number | undefined;
 
 /** The text fields that make a draft (never the files, never the CSRF token). */
-const DRAFT_FIELDS = ["a", "cc", "cci", "objet", "message", "reponse-a", "transfert-joint", "brouillon"];
+const DRAFT_FIELDS = ["a", "cc", "cci", "objet", "message", "html", "reponse-a", "transfert-joint", "brouillon"];
 
 function draftData(form: HTMLFormElement): URLSearchParams {
   const data = new URLSearchParams();
@@ -116,10 +116,87 @@ function uploadProgress(form: HTMLFormElement): void {
   });
 }
 
+/**
+ * The optional rich-text mode: a toggle shows an editable region with its toolbar; on every input
+ * its HTML goes in the hidden `html` field (sanitized by the server) and its plain text in Message,
+ * so the plain-text part is always sent. Turned off, the HTML is dropped and Message is shown again.
+ */
+function richText(form: HTMLFormElement): void {
+  const root = form.querySelector<HTMLElement>("[data-rich]");
+  const toggle = root?.querySelector<HTMLButtonElement>("[data-rich-toggle]");
+  const editor = root?.querySelector<HTMLElement>("[data-rich-editor]");
+  const area = root?.querySelector<HTMLElement>("[data-rich-area]");
+  const html = root?.querySelector<HTMLInputElement>("[data-rich-html]");
+  const textarea = form.querySelector<HTMLTextAreaElement>('textarea[name="message"]');
+  const plainField = textarea?.closest<HTMLElement>(".compose-field");
+  if (!root || !toggle || !editor || !area || !html || !textarea || !plainField) return;
+  root.hidden = false;
+  const tools = editor.querySelectorAll<HTMLButtonElement>("[data-command]");
+
+  const sync = () => {
+    html.value = area.innerHTML;
+    // innerText, not textContent: the line breaks of <br>, paragraphs and list items are wanted.
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered line breaks are the point
+    textarea.value = area.innerText.replace(/\n{3,}/g, "\n\n");
+  };
+  const states = () => {
+    for (const b of tools) {
+      if (b.hasAttribute("aria-pressed")) {
+        b.setAttribute("aria-pressed", String(document.queryCommandState(b.dataset.command ?? "")));
+      }
+    }
+  };
+  /** The plain text as the editor's first content: one line each, never parsed as HTML. */
+  const fill = (text: string) => {
+    area.replaceChildren();
+    text.split("\n").forEach((line, i) => {
+      if (i > 0) area.append(document.createElement("br"));
+      area.append(document.createTextNode(line));
+    });
+  };
+
+  toggle.addEventListener("click", () => {
+    const on = editor.hidden;
+    editor.hidden = !on;
+    plainField.hidden = on;
+    toggle.setAttribute("aria-pressed", String(on));
+    if (on) {
+      fill(textarea.value);
+      sync();
+      area.focus();
+    } else {
+      sync();
+      html.value = "";
+      textarea.focus();
+    }
+  });
+  area.addEventListener("input", sync);
+  area.addEventListener("keyup", states);
+  area.addEventListener("mouseup", states);
+  for (const b of tools) {
+    // Keeps the selection in the editor when the button is pressed with the mouse.
+    b.addEventListener("mousedown", (event) => event.preventDefault());
+    b.addEventListener("click", () => {
+      const command = b.dataset.command ?? "";
+      area.focus();
+      if (command === "createLink") {
+        const url = window.prompt(b.dataset.prompt ?? "", "https://")?.trim();
+        if (!url || !/^(https?:\/\/|mailto:)/i.test(url)) return;
+        document.execCommand(command, false, url);
+      } else {
+        document.execCommand(command);
+      }
+      sync();
+      states();
+    });
+  }
+}
+
 export function initCompose(): void {
   const form = document.querySelector<HTMLFormElement>("form[data-compose-form]");
   if (!form) return;
   const csrf = form.querySelector<HTMLInputElement>('input[name="_csrf"]')?.value ?? "";
+  richText(form);
   uploadProgress(form);
   autosave(form, csrf);
 }

@@ -28,6 +28,7 @@ import {
   type ComposeMode,
   type ComposeModel,
   ComposePage,
+  type DraftFile,
   EMPTY_FORM,
 } from "../views/compose.view.js";
 import type { MailShell } from "../views/mail.view.js";
@@ -43,6 +44,8 @@ const MAX_FILES = 20;
 const MAX_ADDRESS_CHARS = 100_000;
 const MAX_SUBJECT_CHARS = 900;
 const MAX_BODY_CHARS = 500_000;
+/** The rich-text body (optional, sanitized by the send service). */
+const MAX_HTML_CHARS = 1_000_000;
 
 class NotFoundError extends Error {
   readonly statusCode = 404;
@@ -52,6 +55,19 @@ function parseId(value: unknown): number | null {
   if (typeof value !== "string" || !/^[1-9]\d{0,14}$/.test(value)) return null;
   const n = Number(value);
   return Number.isSafeInteger(n) ? n : null;
+}
+
+/** The `garder` checkboxes: indexes of the draft's attachments to keep (anything else is a 400). */
+function keptIndexes(body: FormBody): number[] {
+  const raw = body.garder;
+  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  if (list.length > MAX_FILES * 2) throw new BadInputError("too many garder");
+  const out = new Set<number>();
+  for (const v of list) {
+    if (typeof v !== "string" || !/^\d{1,3}$/.test(v)) throw new BadInputError("bad garder");
+    out.add(Number(v));
+  }
+  return [...out].sort((x, y) => x - y);
 }
 
 /** An optional id field: "" is none, anything else but an id is a 400. */
@@ -266,9 +282,10 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
     limits: {
       fileSize: config.mailMaxBytes,
       files: MAX_FILES,
-      fields: 20,
+      // The text fields, the draft's "Conserver" checkboxes (one per kept file) and the rich text.
+      fields: 24 + MAX_FILES,
       fieldSize: MAX_BODY_CHARS * 4,
-      parts: MAX_FILES + 20,
+      parts: 2 * MAX_FILES + 24,
       headerPairs: 200,
     },
     async onFile(this: FastifyRequest, part: MultipartFile) {
@@ -283,7 +300,8 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
         if (!over) chunks.push(chunk as Buffer);
       }
       uploads.push({
-        filename: part.filename,
+        // An empty file input sends a part with `filename=""`, which arrives as no name at all.
+        filename: part.filename ?? "",
         contentType: part.mimetype || "application/octet-stream",
         content: over ? Buffer.alloc(0) : Buffer.concat(chunks),
         tooLarge: over || part.file.truncated,
@@ -308,17 +326,50 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
     }
   };
 
-  /** A draft to resume: its fields (Bcc read from the stored headers: the view does not carry it). */
-  const draftForm = async (accountId: number, id: number, shell: MailShell): Promise<ComposeForm> => {
+  /** A message of Brouillons (404 for any other). */
+  const openDraft = async (accountId: number, id: number): Promise<MessageView> => {
     const m = await open(accountId, id);
-    const drafts = shell.folders.find((f) => f.role === "drafts");
-    if (!drafts || m.folderId !== drafts.id) throw new NotFoundError("not a draft");
+    const drafts = await mail.folderByRole(accountId, "drafts");
+    if (m.folderId !== drafts.id) throw new NotFoundError("not a draft");
+    return m;
+  };
+
+  /** The draft being edited, or null when it is gone (sent or deleted from another tab). */
+  const draftOrNull = async (accountId: number, id: number): Promise<MessageView | null> => {
+    try {
+      return await openDraft(accountId, id);
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
+  };
+
+  const draftFilesOf = (m: MessageView): DraftFile[] =>
+    m.attachments.map((a) => ({ index: a.index, filename: a.filename, sizeBytes: a.sizeBytes }));
+
+  /** The draft's attachments at `indexes`, read back from the stored draft (NOT_FOUND → 404). */
+  const keptFiles = async (accountId: number, draftId: number, indexes: readonly number[]) => {
+    try {
+      const files = await Promise.all(indexes.map((i) => mail.attachment(accountId, draftId, i)));
+      return files.map(
+        (f): OutgoingAttachment => ({ filename: f.filename, contentType: f.contentType, content: f.content }),
+      );
+    } catch (error) {
+      if (isDomainError(error, "NOT_FOUND")) throw new NotFoundError(error.message);
+      throw error;
+    }
+  };
+
+  /** A draft to resume: its fields (Bcc read from the stored headers: the view does not carry it) and files. */
+  const draftForm = async (accountId: number, id: number): Promise<{ form: ComposeForm; files: DraftFile[] }> => {
+    const m = await openDraft(accountId, id);
+    const files = draftFilesOf(m);
     const raw = await mail.raw(accountId, id);
     const end = raw.indexOf("\r\n\r\n");
     const headers = await simpleParser(end === -1 ? raw : raw.subarray(0, end + 4), { skipHtmlToText: true });
     const bcc = headers.bcc ? (Array.isArray(headers.bcc) ? headers.bcc : [headers.bcc]) : [];
     const bccList = bcc.flatMap((a) => a.value).map((v) => ({ name: v.name ?? "", address: v.address ?? "" }));
-    return {
+    const form: ComposeForm = {
       ...EMPTY_FORM,
       a: addressList(m.toList),
       cc: addressList(m.ccList),
@@ -326,7 +377,9 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
       objet: m.subject,
       message: (m.text ?? "").replace(/\r\n?/g, "\n"),
       brouillon: m.id,
+      garder: files.map((f) => f.index),
     };
+    return { form, files };
   };
 
   // The compose page: `?repondre=`, `?repondre-a-tous=`, `?transferer=`, `?transferer-en-piece-jointe=`,
@@ -348,7 +401,10 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
       if (q[param] === undefined) continue;
       const id = parseId(field(q, param, 20));
       if (id === null) throw new NotFoundError(`bad ${param}`);
-      if (mode === "draft") return page(reply, shell, { mode, form: await draftForm(accountId, id, shell) });
+      if (mode === "draft") {
+        const { form, files } = await draftForm(accountId, id);
+        return page(reply, shell, { mode, form, draftFiles: files });
+      }
       const m = await open(accountId, id);
       const form = prefill(mode, m, shell.account.address);
       return page(reply, shell, {
@@ -381,11 +437,17 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
       reponseA: optionalId(body, "reponse-a"),
       transfertJoint: optionalId(body, "transfert-joint"),
       brouillon: optionalId(body, "brouillon"),
+      garder: keptIndexes(body),
     };
+    if (form.garder.length > 0 && form.brouillon === null) throw new BadInputError("garder without brouillon");
+    // The rich-text mode's HTML (never shown back: the plain text in Message carries the words).
+    const rich = longText(body, "html", MAX_HTML_CHARS, truncated);
+    if (rich.error && !errors.message) errors.message = [rich.error];
+    const html = rich.value.trim() === "" ? undefined : rich.value;
     // A file input left empty still sends one part with no name and no bytes.
     const uploads = (uploadsOf.get(req) ?? []).filter((u) => !(u.filename === "" && u.content.length === 0));
     const fileErrors: string[] = [];
-    if (uploads.length > MAX_FILES) fileErrors.push(c.tooManyFiles(MAX_FILES));
+    if (uploads.length + form.garder.length > MAX_FILES) fileErrors.push(c.tooManyFiles(MAX_FILES));
     let total = 0;
     for (const u of uploads) {
       total += u.content.length;
@@ -404,15 +466,20 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
       contentType: u.contentType,
       content: u.content,
     }));
-    return { body, form, errors, attachments };
+    return { body, form, errors, attachments, html };
   };
 
-  const outgoing = (form: ComposeForm, attachments: readonly OutgoingAttachment[]): OutgoingMessage => ({
+  const outgoing = (
+    form: ComposeForm,
+    attachments: readonly OutgoingAttachment[],
+    html: string | undefined,
+  ): OutgoingMessage => ({
     to: form.a,
     cc: form.cc,
     bcc: form.cci,
     subject: form.objet,
     text: form.message.replace(/\r\n?/g, "\n"),
+    ...(html !== undefined ? { html } : {}),
     attachments,
     ...(form.reponseA !== null ? { inReplyTo: form.reponseA } : {}),
     ...(form.transfertJoint !== null ? { forwardAttached: form.transfertJoint } : {}),
@@ -432,10 +499,13 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
   app.post("/mail/nouveau", async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    const { body, form, errors, attachments } = readForm(req);
+    const { body, form, errors, attachments, html } = readForm(req);
     const action = field(body, "action", 20) || "envoyer";
     if (action !== "envoyer" && action !== "brouillon") throw new BadInputError("unknown action");
-    const withFiles = attachments.length > 0;
+    const withFiles = attachments.length + form.garder.length > 0;
+    // The draft written from (still there when the form comes back): its files, offered again.
+    const draft = form.brouillon !== null ? await draftOrNull(accountId, form.brouillon) : null;
+    const draftFiles = draft ? draftFilesOf(draft) : undefined;
     const again = async (failure: Failure) => {
       const shell = await shellOf(accountId, req);
       let attachedSubject: string | undefined;
@@ -448,14 +518,17 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
           form,
           errors: failure.errors,
           ...(failure.formError ? { formError: failure.formError } : {}),
-          ...(withFiles ? { reattach: true } : {}),
+          ...(attachments.length > 0 ? { reattach: true } : {}),
+          ...(draftFiles ? { draftFiles } : {}),
           ...(attachedSubject !== undefined ? { attachedSubject: attachedSubject || fr.mail.noSubject } : {}),
         },
         400,
       );
     };
+    if (form.garder.length > 0 && draft === null) errors["pieces-jointes"] = [c.draftFilesGone];
     if (Object.keys(errors).length > 0) return again({ errors });
-    const message = outgoing(form, attachments);
+    const kept = draft ? await keptFiles(accountId, draft.id, form.garder) : [];
+    const message = outgoing(form, [...kept, ...attachments], html);
     if (action === "brouillon") {
       let draftId: number;
       try {
@@ -482,11 +555,25 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
     reply.header("Cache-Control", "no-store");
     if (req.session?.kind !== "webmail") return reply.code(401).send({ error: fr.codes.SESSION_EXPIRED });
     const accountId = req.session.accountId;
-    const { form, errors } = readForm(req);
+    const { form, errors, html } = readForm(req);
     const first = Object.entries(errors)[0];
     if (first) return reply.code(400).send({ error: first[1][0], field: first[0] });
     try {
-      const draftId = await services.send.saveDraft(accountId, outgoing(form, []), form.brouillon ?? undefined);
+      // No files travel with it: every attachment of the previous version is carried over, in
+      // order (the page's "Conserver" indexes stay valid; unchecked ones go at the next save or send).
+      let carried: OutgoingAttachment[] = [];
+      const previous = form.brouillon !== null ? await draftOrNull(accountId, form.brouillon) : null;
+      if (previous)
+        carried = await keptFiles(
+          accountId,
+          previous.id,
+          draftFilesOf(previous).map((f) => f.index),
+        );
+      const draftId = await services.send.saveDraft(
+        accountId,
+        outgoing(form, carried, html),
+        form.brouillon ?? undefined,
+      );
       return reply.send({ draftId, message: c.draftSavedAt(frenchTime(services.clock.now())) });
     } catch (error) {
       const failure = failureOf(error, false);

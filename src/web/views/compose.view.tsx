@@ -4,7 +4,7 @@
  * it works without JavaScript. src/web/client/compose.ts adds the upload progress and the
  * automatic draft saving every 30 s.
  */
-import { fr } from "../i18n/fr.js";
+import { fr, frenchSize } from "../i18n/fr.js";
 import { CsrfInput, ErrorList, ErrorSummary, type FieldErrors, Notice } from "./components.js";
 import { MailLayout, type MailShell } from "./mail.view.js";
 
@@ -25,6 +25,15 @@ export interface ComposeForm {
   readonly transfertJoint: number | null;
   /** The draft being edited (replaced on save, removed on send). */
   readonly brouillon: number | null;
+  /** The draft's attachments to keep (their index in the stored draft), "Conserver" checked. */
+  readonly garder: readonly number[];
+}
+
+/** An attachment of the draft being edited, offered to keep. */
+export interface DraftFile {
+  readonly index: number;
+  readonly filename: string;
+  readonly sizeBytes: number;
 }
 
 export const EMPTY_FORM: ComposeForm = {
@@ -36,6 +45,7 @@ export const EMPTY_FORM: ComposeForm = {
   reponseA: null,
   transfertJoint: null,
   brouillon: null,
+  garder: [],
 };
 
 export interface ComposeModel {
@@ -48,6 +58,8 @@ export interface ComposeModel {
   readonly reattach?: boolean;
   /** The subject of the message forwarded as an attachment. */
   readonly attachedSubject?: string;
+  /** The attachments of the draft being edited (each kept unless "Conserver" is unchecked). */
+  readonly draftFiles?: readonly DraftFile[];
   /** "12 Mo": the largest message accepted. */
   readonly maxSize: string;
   readonly maxFiles: number;
@@ -113,6 +125,91 @@ function ComposeField(p: {
   );
 }
 
+/** The draft's files, each with its "Conserver" checkbox (posted as `garder=<index>`). */
+function DraftFiles({ files, kept }: { files: readonly DraftFile[]; kept: readonly number[] }) {
+  if (files.length === 0) return null;
+  return (
+    <fieldset class="draft-files">
+      <legend>{c.draftFiles}</legend>
+      <ul class="draft-files-list">
+        {files.map((f) => {
+          const id = `garder-${f.index}`;
+          return (
+            <li key={id}>
+              <input type="checkbox" id={id} name="garder" value={String(f.index)} checked={kept.includes(f.index)} />
+              <label for={id}>{c.keepFile(f.filename, frenchSize(f.sizeBytes))}</label>
+            </li>
+          );
+        })}
+      </ul>
+    </fieldset>
+  );
+}
+
+/**
+ * The optional rich-text mode, shown by src/web/client/compose.ts only (hidden without JavaScript):
+ * a toggle, a toolbar and a labelled editable region whose HTML goes in the hidden `html` field and
+ * whose plain text goes in the Message field on every input.
+ */
+function RichEditor() {
+  const tools = [
+    ["bold", c.richBold],
+    ["italic", c.richItalic],
+    ["insertUnorderedList", c.richBullets],
+    ["insertOrderedList", c.richNumbers],
+    ["createLink", c.richLink],
+  ] as const;
+  return (
+    <div class="rich" hidden data-rich>
+      <button
+        type="button"
+        class="button-secondary rich-toggle"
+        aria-pressed="false"
+        aria-controls="editeur-message"
+        data-rich-toggle
+      >
+        {c.richToggle}
+      </button>
+      <div class="field rich-editor" hidden data-rich-editor>
+        <p class="rich-label" id="editeur-message-libelle">
+          {c.richLabel}
+        </p>
+        <p class="hint" id="editeur-message-aide">
+          {c.richHint}
+        </p>
+        <div class="rich-toolbar" role="toolbar" aria-label={c.richToolbar} aria-controls="editeur-message">
+          {tools.map(([command, label]) => (
+            <button
+              type="button"
+              class="rich-tool"
+              data-command={command}
+              key={command}
+              {...(command === "bold" || command === "italic" ? { "aria-pressed": "false" } : {})}
+              {...(command === "createLink" ? { "data-prompt": c.richLinkPrompt } : {})}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+        {/* biome-ignore lint/a11y/useSemanticElements: a textarea cannot hold formatting; contenteditable is the rich-text editor */}
+        <div
+          id="editeur-message"
+          tabIndex={0}
+          class="rich-area"
+          contenteditable="true"
+          role="textbox"
+          aria-multiline="true"
+          aria-labelledby="editeur-message-libelle"
+          aria-describedby="editeur-message-aide"
+          spellcheck={true}
+          data-rich-area
+        />
+      </div>
+      <input type="hidden" name="html" value="" data-rich-html />
+    </div>
+  );
+}
+
 function Hidden({ name, value }: { name: string; value: number | null }) {
   return value === null ? null : <input type="hidden" name={name} value={String(value)} />;
 }
@@ -150,10 +247,12 @@ export function ComposePage({ shell, vm }: { shell: MailShell; vm: ComposeModel 
         <ComposeField name="cc" kind="text" value={f.cc} errors={errors.cc} maxLength={100_000} />
         <ComposeField name="cci" kind="text" value={f.cci} hint={c.bccHint} errors={errors.cci} maxLength={100_000} />
         <ComposeField name="objet" kind="text" value={f.objet} errors={errors.objet} maxLength={900} />
+        <RichEditor />
         <ComposeField name="message" kind="textarea" value={f.message} errors={errors.message} maxLength={500_000} />
         {vm.attachedSubject !== undefined ? (
           <p class="notice notice--info compose-attached">{c.forwardedAttached(vm.attachedSubject)}</p>
         ) : null}
+        {vm.draftFiles ? <DraftFiles files={vm.draftFiles} kept={f.garder} /> : null}
         <ComposeField
           name="pieces-jointes"
           kind="file"
