@@ -356,9 +356,14 @@ export class MailService implements MailApi {
   async threading(
     accountId: number,
     messageId: number,
-  ): Promise<{ messageId: string | null; references: string[]; subject: string }> {
+  ): Promise<{ messageId: string | null; inReplyTo: string | null; references: string[]; subject: string }> {
     const row = await this.#record(accountId, messageId);
-    return { messageId: row.message_id, references: row.refs.split(" ").filter(Boolean), subject: row.subject };
+    return {
+      messageId: row.message_id,
+      inReplyTo: row.in_reply_to,
+      references: row.refs.split(" ").filter(Boolean),
+      subject: row.subject,
+    };
   }
 
   /**

@@ -15,7 +15,7 @@ import type { DirectoryService } from "../directory/directory.service.js";
 import { parseEmail } from "../directory/identifiers.js";
 import type { FailureStore } from "../identity/throttle.repository.js";
 import type { Clock } from "../shared/clock.js";
-import { DomainError } from "../shared/errors.js";
+import { DomainError, isDomainError } from "../shared/errors.js";
 import { sanitizeMailHtml } from "./html-sanitizer.js";
 import type { MailService } from "./mail.service.js";
 import type { Recipient } from "./mail.types.js";
@@ -256,6 +256,13 @@ export class SendService implements SendApi {
           references: [...original.references, original.messageId].slice(-20),
         };
       }
+    } else if (message.draftId !== undefined) {
+      // A reply resumed from Brouillons: the draft kept the answer's In-Reply-To and References.
+      const draft = await this.#deps.mail.threading(accountId, message.draftId).catch((error: unknown) => {
+        if (isDomainError(error, "NOT_FOUND")) return null; // sent or deleted in another tab meanwhile
+        throw error;
+      });
+      if (draft?.inReplyTo) threading = { inReplyTo: draft.inReplyTo, references: draft.references.slice(-20) };
     }
     const parts = [...attachments];
     if (message.forwardAttached !== undefined) {

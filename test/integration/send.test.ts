@@ -110,6 +110,26 @@ for (const dialect of DIALECTS) {
       assert.ok(view.thread.some((m) => m.id === first.sentCopyId));
     });
 
+    it("a reply saved as a draft and sent from Brouillons keeps its In-Reply-To and References", async () => {
+      const a = await newAccount(t);
+      const b = await newAccount(t);
+      const first = await t.services.send.send(a.id, message({ to: b.address, subject: "Conseil" }), META);
+      const [received] = await folderItems(t, b.id, "inbox");
+      assert.ok(received);
+      const draft = await t.services.send.saveDraft(
+        b.id,
+        message({ to: a.address, subject: "Re: Conseil", inReplyTo: received.id }),
+      );
+      // Resumed later: the compose page only knows the draft.
+      await t.services.send.send(b.id, message({ to: a.address, subject: "Re: Conseil", draftId: draft }), META);
+      const [reply] = await folderItems(t, a.id, "inbox");
+      assert.ok(reply);
+      const parsed = await simpleParser(await t.services.mail.raw(a.id, reply.id));
+      assert.equal(parsed.inReplyTo, first.messageId);
+      assert.ok(String(parsed.references).includes(first.messageId));
+      assert.equal((await folderItems(t, b.id, "drafts")).length, 0);
+    });
+
     it("forwards a message as an attachment (message/rfc822)", async () => {
       const a = await newAccount(t);
       const b = await newAccount(t);
