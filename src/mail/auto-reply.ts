@@ -38,13 +38,15 @@ export type NoReplyReason =
   | "suppressed"
   | "no-sender"
   | "machine-sender"
-  | "own-message";
+  | "own-message"
+  | "not-addressed";
 
 /**
  * Why an automatic reply must not answer this message, or null when it may (RFC 3834 §2):
  * an automatic message (Auto-Submitted other than "no"), bulk or list mail (Precedence, List-*),
  * a bounce (empty envelope sender) or a machine address (MAILER-DAEMON, postmaster, noreply…) as
- * envelope sender or From, or the account's own message.
+ * envelope sender or From, the account's own message, or a message that does not name the account
+ * in To or Cc (sent to it as Bcc, through a list or a forward: RFC 3834 §3.1.1).
  */
 export function noReplyReason(
   headers: Map<string, string[]>,
@@ -66,6 +68,11 @@ export function noReplyReason(
   }
   const own = accountAddress.toLowerCase();
   if (sender === own || from === own) return "own-message";
+  const named = [...(headers.get("to") ?? []), ...(headers.get("cc") ?? [])]
+    .join(",")
+    .toLowerCase()
+    .match(/[^\s<>,;"()]+@[^\s<>,;"()]+/g);
+  if (!named?.includes(own)) return "not-addressed";
   return null;
 }
 

@@ -220,6 +220,20 @@ export class MailRepository {
     return row ? Buffer.from(row.raw) : null;
   }
 
+  /** The account's message with this Message-ID that is not a draft (the oldest), or null. */
+  async idByMessageId(ex: Executor, accountId: number, messageId: string): Promise<number | null> {
+    const row = await ex
+      .selectFrom("mail_message")
+      .select("id")
+      .where("account_id", "=", accountId)
+      .where("message_id", "=", messageId)
+      .where("draft", "=", 0)
+      .orderBy("id")
+      .limit(1)
+      .executeTakeFirst();
+    return row?.id ?? null;
+  }
+
   /** The conversation a new message joins: the thread of a message it answers or refers to. */
   async threadOf(ex: Executor, accountId: number, messageIds: readonly string[]): Promise<number | null> {
     if (messageIds.length === 0) return null;

@@ -353,6 +353,11 @@ export class MailService implements MailApi {
   }
 
   /** The Message-ID, References and subject of a message of the account (to answer it). */
+  /** The account's (non-draft) message with this Message-ID header, or null. */
+  messageByMessageId(accountId: number, messageId: string): Promise<number | null> {
+    return this.#repo.idByMessageId(this.#deps.db, accountId, messageId);
+  }
+
   async threading(
     accountId: number,
     messageId: number,

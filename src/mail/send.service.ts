@@ -262,7 +262,10 @@ export class SendService implements SendApi {
         if (isDomainError(error, "NOT_FOUND")) return null; // sent or deleted in another tab meanwhile
         throw error;
       });
-      if (draft?.inReplyTo) threading = { inReplyTo: draft.inReplyTo, references: draft.references.slice(-20) };
+      if (draft?.inReplyTo) {
+        threading = { inReplyTo: draft.inReplyTo, references: draft.references.slice(-20) };
+        answeredId = (await this.#deps.mail.messageByMessageId(accountId, draft.inReplyTo)) ?? undefined;
+      }
     }
     const parts = [...attachments];
     if (message.forwardAttached !== undefined) {

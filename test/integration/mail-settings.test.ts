@@ -200,7 +200,11 @@ for (const dialect of DIALECTS) {
       await deliverTo(a, message({ from: noreply, to: a.address }), `bounces.${a.id}@exemple.fr`);
       assert.equal((await queuedTo(daemon)).length + (await queuedTo(`bounces.${a.id}@exemple.fr`)).length, 0);
       await deliverTo(a, message({ from: a.address, to: a.address }), a.address);
-      assert.equal((await inbox(a.id)).length, cases.length + 3);
+      // Sent as Bcc (or through a list or a forward): the account is not named in To or Cc.
+      const bcc = `collegue.${a.id}@exemple.fr`;
+      await deliverTo(a, message({ from: bcc, to: `autre.${a.id}@exemple.fr` }), bcc);
+      assert.equal((await queuedTo(bcc)).length, 0, "not named in To or Cc");
+      assert.equal((await inbox(a.id)).length, cases.length + 4);
       assert.equal((await inbox(a.id)).filter((m) => m.subject.startsWith("Réponse automatique")).length, 0);
     });
 

@@ -128,6 +128,8 @@ for (const dialect of DIALECTS) {
       assert.equal(parsed.inReplyTo, first.messageId);
       assert.ok(String(parsed.references).includes(first.messageId));
       assert.equal((await folderItems(t, b.id, "drafts")).length, 0);
+      const [original] = await folderItems(t, b.id, "inbox");
+      assert.equal(original?.flags.answered, true, "the original is marked answered");
     });
 
     it("forwards a message as an attachment (message/rfc822)", async () => {
