@@ -1,9 +1,12 @@
 /**
- * Reading the DATA of an SMTP transaction, shared by the reception and the submission: the bytes
- * are kept up to the size limit and no further (past it the client's bytes are read and dropped,
- * so that it can be answered 552 at the end without the server ever holding more than the limit).
+ * What the SMTP reception and the submission share: reading the DATA of a transaction (the bytes
+ * are kept up to the size limit and no further — past it the client's bytes are read and dropped,
+ * so that it can be answered 552 at the end without the server ever holding more than the limit),
+ * and listening then stopping cleanly (work under way finishes, then every connection gets a 421).
  */
-import type { SMTPServerDataStream } from "smtp-server";
+import type { AddressInfo } from "node:net";
+import type { SMTPServer, SMTPServerDataStream } from "smtp-server";
+import type { Logger } from "../shared/logger.js";
 
 export interface ReceivedData {
   readonly chunks: Buffer[];
@@ -35,4 +38,66 @@ export function readData(stream: SMTPServerDataStream, maxBytes: number): Promis
       resolve({ chunks: over ? [] : chunks, kept: over ? 0 : kept, oversized: over });
     });
   });
+}
+
+export interface SmtpListener {
+  /** The port actually listened on (useful with port 0). */
+  readonly port: number;
+  readonly host: string;
+  /** Stops accepting, lets the work under way finish, then closes every connection (421). */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on `host:port`; connection errors (a reset socket, a failed TLS handshake) are the
+ * client's problem: logged, never thrown (an unhandled 'error' event would end the process).
+ */
+export async function listenSmtp(
+  server: SMTPServer,
+  options: {
+    readonly port: number;
+    readonly host: string;
+    /** "SMTP reception", "SMTP submission": for the log lines. */
+    readonly name: string;
+    readonly starttls: boolean;
+    readonly log: Logger | undefined;
+    /** The deliveries or sends under way: they finish (and get their 250) before connections go. */
+    readonly inFlight: ReadonlySet<Promise<unknown>>;
+    /** Called first when closing: new commands are refused from then on. */
+    readonly onClosing: () => void;
+    readonly shuttingDown: { readonly code: number; readonly text: string };
+  },
+): Promise<SmtpListener> {
+  const { host, log, name } = options;
+  await new Promise<void>((resolve, reject) => {
+    const onListenError = (error: Error) => reject(error);
+    server.once("error", onListenError);
+    server.listen(options.port, host, () => {
+      server.off("error", onListenError);
+      server.on("error", (error: Error & { code?: string }) => {
+        log?.debug({ err: error, code: error.code }, `${name}: connection error`);
+      });
+      resolve();
+    });
+  });
+  const address = server.server.address() as AddressInfo;
+  log?.info({ host, port: address.port, starttls: options.starttls }, `${name} listening on ${host}:${address.port}`);
+  let stopping: Promise<void> | undefined;
+  return {
+    port: address.port,
+    host,
+    close() {
+      stopping ??= (async () => {
+        options.onClosing();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        while (options.inFlight.size > 0) await Promise.allSettled([...options.inFlight]);
+        for (const connection of [...server.connections]) {
+          connection.send(options.shuttingDown.code, options.shuttingDown.text); // a 421 also closes it
+        }
+        await closed;
+        log?.info(`${name} stopped`);
+      })();
+      return stopping;
+    },
+  };
 }

@@ -11,7 +11,6 @@
  * - No AUTH (reception only); STARTTLS only when a certificate is configured.
  */
 import { readFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import {
   SMTPServer,
   type SMTPServerAddress,
@@ -23,7 +22,7 @@ import {
 import type { Config } from "../config/config.js";
 import type { Logger } from "../shared/logger.js";
 import type { MailApi, Recipient } from "./mail.types.js";
-import { readData } from "./smtp-data.js";
+import { listenSmtp, readData, type SmtpListener } from "./smtp-data.js";
 import {
   EMPTY_MESSAGE_REPLY,
   LOCAL_ERROR_REPLY,
@@ -35,13 +34,7 @@ import {
   smtpError,
 } from "./smtp-replies.js";
 
-export interface SmtpReception {
-  /** The port actually listened on (useful with port 0). */
-  readonly port: number;
-  readonly host: string;
-  /** Stops accepting, lets the deliveries under way finish, then closes every connection (421). */
-  close(): Promise<void>;
-}
+export type SmtpReception = SmtpListener;
 
 /** The part of MailApi the reception uses. */
 export type ReceptionMailApi = Pick<MailApi, "maxMessageBytes" | "checkRecipient" | "deliver">;
@@ -224,45 +217,17 @@ export async function startSmtpReception(
     },
   };
 
-  const server = new SMTPServer(serverOptions);
-  // Connection errors (a client resetting its socket, a failed TLS handshake) are the client's
-  // problem: logged, never thrown (an EventEmitter's unhandled 'error' would end the process).
-  const onServerError = (error: Error & { code?: string }) => {
-    log?.debug({ err: error, code: error.code }, "smtp connection error");
-  };
-
-  await new Promise<void>((resolve, reject) => {
-    const onListenError = (error: Error) => reject(error);
-    server.once("error", onListenError);
-    server.listen(port, host, () => {
-      server.off("error", onListenError);
-      server.on("error", onServerError);
-      resolve();
-    });
-  });
-  const address = server.server.address() as AddressInfo;
-  log?.info(
-    { host, port: address.port, starttls: tls !== null },
-    `SMTP reception listening on ${host}:${address.port}`,
-  );
-
-  let stopping: Promise<void> | undefined;
-  return {
-    port: address.port,
+  const listener = await listenSmtp(new SMTPServer(serverOptions), {
+    port,
     host,
-    close() {
-      stopping ??= (async () => {
-        closing = true;
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        // Deliveries under way finish (and get their 250) before the connections go.
-        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-        for (const connection of [...server.connections]) {
-          connection.send(SHUTTING_DOWN_REPLY.code, SHUTTING_DOWN_REPLY.text); // a 421 also closes it
-        }
-        await closed;
-        log?.info("SMTP reception stopped");
-      })();
-      return stopping;
+    name: "SMTP reception",
+    starttls: tls !== null,
+    log,
+    inFlight,
+    onClosing: () => {
+      closing = true;
     },
-  };
+    shuttingDown: SHUTTING_DOWN_REPLY,
+  });
+  return listener;
 }

@@ -20,7 +20,7 @@
  * (`submissionError`) and each connection's `send` is told not to add another (see `ownEnhancedCodes`).
  */
 import { readFileSync } from "node:fs";
-import net, { type AddressInfo } from "node:net";
+import net from "node:net";
 import {
   SMTPServer,
   type SMTPServerAddress,
@@ -33,7 +33,7 @@ import type { Config } from "../config/config.js";
 import type { LoginService } from "../identity/login.service.js";
 import type { Logger } from "../shared/logger.js";
 import type { SendApi } from "./send.types.js";
-import { readData } from "./smtp-data.js";
+import { listenSmtp, readData, type SmtpListener } from "./smtp-data.js";
 import {
   AUTH_REQUIRED_REPLY,
   EMPTY_MESSAGE_REPLY,
@@ -48,13 +48,7 @@ import {
   submissionReplyFor,
 } from "./smtp-replies.js";
 
-export interface SmtpSubmission {
-  /** The port actually listened on (useful with port 0). */
-  readonly port: number;
-  readonly host: string;
-  /** Stops accepting, lets the sends under way finish, then closes every connection (421). */
-  close(): Promise<void>;
-}
+export type SmtpSubmission = SmtpListener;
 
 export interface SmtpSubmissionDeps {
   readonly login: Pick<LoginService, "authenticate">;
@@ -298,48 +292,22 @@ export async function startSmtpSubmission(
   };
 
   const server = new SMTPServer(serverOptions);
-  // Connection errors (a reset socket, a failed TLS handshake) are the client's problem: logged.
-  const onServerError = (error: Error & { code?: string }) => {
-    log?.debug({ err: error, code: error.code }, "submission connection error");
-  };
-
-  await new Promise<void>((resolve, reject) => {
-    const onListenError = (error: Error) => reject(error);
-    server.once("error", onListenError);
-    server.listen(port, host, () => {
-      server.off("error", onListenError);
-      server.on("error", onServerError);
-      resolve();
-    });
+  const listener = await listenSmtp(server, {
+    port,
+    host,
+    name: "SMTP submission",
+    starttls: tls !== null,
+    log,
+    inFlight,
+    onClosing: () => {
+      closing = true;
+    },
+    shuttingDown: SHUTTING_DOWN_REPLY,
   });
-  const address = server.server.address() as AddressInfo;
-  log?.info(
-    { host, port: address.port, starttls: tls !== null },
-    `SMTP submission listening on ${host}:${address.port}`,
-  );
   if (!tls) {
     log?.warn(
       "SMTP submission has no TLS certificate (SESAME_SMTP_TLS_CERT/KEY): only clients on loopback can authenticate",
     );
   }
-
-  let stopping: Promise<void> | undefined;
-  return {
-    port: address.port,
-    host,
-    close() {
-      stopping ??= (async () => {
-        closing = true;
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        // Sends under way finish (and get their 250) before the connections go.
-        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-        for (const connection of [...server.connections]) {
-          connection.send(SHUTTING_DOWN_REPLY.code, SHUTTING_DOWN_REPLY.text); // a 421 also closes it
-        }
-        await closed;
-        log?.info("SMTP submission stopped");
-      })();
-      return stopping;
-    },
-  };
+  return listener;
 }
