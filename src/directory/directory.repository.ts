@@ -305,7 +305,7 @@ export async function findAccountByUsernameOrAddress(ex: Executor, ident: string
 }
 
 /**
- * Active accounts whose address, username or holder's family name starts with `prefix` (already
+ * Accounts not disabled whose address, username or holder's family name starts with `prefix` (already
  * lower case), for the address suggestions of the compose page. Address and username use their
  * unique indexes (a range, not LIKE, so that both databases can).
  */
@@ -323,7 +323,7 @@ export async function suggestAccounts(ex: Executor, prefix: string, limit: numbe
     .orderBy("account.address")
     .limit(limit)
     .execute();
-  return rows.map(toAccount).filter((a) => a.holder.type === "external" || a.holder.status === "active");
+  return rows.map(toAccount);
 }
 
 export async function findAccountsOfPerson(ex: Executor, personId: number): Promise<Account[]> {

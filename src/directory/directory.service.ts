@@ -60,6 +60,11 @@ export interface ExternalInput {
 
 class Rollback extends Error {}
 
+/** An account that is not disabled and whose holder (a person) has not departed. */
+export function isUsable(account: Account): boolean {
+  return !account.disabled && (account.holder.type === "external" || account.holder.status === "active");
+}
+
 export class DirectoryService {
   constructor(private readonly deps: DirectoryDeps) {}
 
@@ -88,11 +93,7 @@ export class DirectoryService {
   /** An account that exists, is not disabled, and whose holder (a person) has not departed. */
   async isAccountUsable(accountId: number): Promise<boolean> {
     const c = await findCredentialsById(this.deps.db, accountId);
-    return (
-      c !== null &&
-      !c.account.disabled &&
-      (c.account.holder.type === "external" || c.account.holder.status === "active")
-    );
+    return c !== null && isUsable(c.account);
   }
 
   credentialsById(accountId: number): Promise<StoredCredentials | null> {
@@ -199,7 +200,7 @@ export class DirectoryService {
   async suggest(typed: string, limit = 8): Promise<Account[]> {
     const prefix = typed.trim().toLowerCase();
     if (prefix.length < 2 || prefix.length > 100) return [];
-    return suggestAccounts(this.deps.db, prefix, Math.min(Math.max(limit, 1), 20));
+    return (await suggestAccounts(this.deps.db, prefix, Math.min(Math.max(limit, 1), 20))).filter(isUsable);
   }
 
   async getAccount(ident: string): Promise<Account> {

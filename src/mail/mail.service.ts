@@ -8,7 +8,7 @@
  * not at all, and the SMTP 250 is given only after the commit (made durable on SQLite too).
  */
 import type { Kysely, Transaction } from "kysely";
-import type { DirectoryService } from "../directory/directory.service.js";
+import { type DirectoryService, isUsable } from "../directory/directory.service.js";
 import type { Clock } from "../shared/clock.js";
 import { DomainError } from "../shared/errors.js";
 import type { DialectName } from "../storage/database.js";
@@ -152,11 +152,7 @@ export class MailService implements MailApi {
       throw new DomainError("RECIPIENT_UNKNOWN", "not an address of the mail domain");
     }
     const account = await this.#deps.directory.findAccount(clean);
-    if (
-      !account ||
-      account.address.toLowerCase() !== clean ||
-      !(await this.#deps.directory.isAccountUsable(account.id))
-    ) {
+    if (!account || account.address.toLowerCase() !== clean || !isUsable(account)) {
       throw new DomainError("RECIPIENT_UNKNOWN", "no active account has this address");
     }
     const used = await this.#repo.usedBytes(this.#deps.db, account.id);
@@ -495,15 +491,16 @@ export class MailService implements MailApi {
   }
 
   async overview(accountId: number): Promise<MailboxOverview> {
-    const [account, folders, quota] = await Promise.all([
+    const [account, folders] = await Promise.all([
       this.#deps.directory.getAccountById(accountId),
       this.folders(accountId),
-      this.quota(accountId),
     ]);
+    // The quota is the sum of the folder counters just read: no second query.
+    const usedBytes = folders.reduce((sum, f) => sum + f.sizeBytes, 0);
     return {
       owner: { name: `${account.holder.prenom} ${account.holder.nom}`, address: account.address },
       folders,
-      quota,
+      quota: { usedBytes, limitBytes: this.#deps.quotaBytes },
     };
   }
 

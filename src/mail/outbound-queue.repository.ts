@@ -3,9 +3,9 @@
  * Claiming due rows takes a lease (`sending`, `lease_until`); on PostgreSQL the claim skips rows
  * that another instance is claiming at the same moment (`for update skip locked`).
  */
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, sql, type Transaction, type Updateable } from "kysely";
 import type { DialectName } from "../storage/database.js";
-import type { Schema } from "../storage/schema.js";
+import type { OutboundDeliveryTable, Schema } from "../storage/schema.js";
 
 export type QueueExecutor = Kysely<Schema> | Transaction<Schema>;
 
@@ -143,44 +143,23 @@ export class OutboundQueueRepository {
   }
 
   /** Right after the relay's 250. */
-  async markSent(id: number, now: string): Promise<void> {
-    await this.db
-      .updateTable("outbound_delivery")
-      .set((eb) => ({
-        state: "sent",
-        attempts: eb("attempts", "+", 1),
-        lease_until: null,
-        last_error: null,
-        done_at: now,
-      }))
-      .where("id", "=", id)
-      .execute();
+  markSent(id: number, now: string): Promise<void> {
+    return this.#attempted(id, { state: "sent", last_error: null, done_at: now });
   }
 
-  async markRetry(id: number, nextAttemptAt: string, error: string): Promise<void> {
-    await this.db
-      .updateTable("outbound_delivery")
-      .set((eb) => ({
-        state: "queued",
-        attempts: eb("attempts", "+", 1),
-        next_attempt_at: nextAttemptAt,
-        lease_until: null,
-        last_error: error,
-      }))
-      .where("id", "=", id)
-      .execute();
+  markRetry(id: number, nextAttemptAt: string, error: string): Promise<void> {
+    return this.#attempted(id, { state: "queued", next_attempt_at: nextAttemptAt, last_error: error });
   }
 
-  async markFailed(id: number, now: string, error: string): Promise<void> {
+  markFailed(id: number, now: string, error: string): Promise<void> {
+    return this.#attempted(id, { state: "failed", last_error: error, done_at: now });
+  }
+
+  /** One more attempt made: the lease is released and the row moves on as `change` says. */
+  async #attempted(id: number, change: Updateable<OutboundDeliveryTable>): Promise<void> {
     await this.db
       .updateTable("outbound_delivery")
-      .set((eb) => ({
-        state: "failed",
-        attempts: eb("attempts", "+", 1),
-        lease_until: null,
-        last_error: error,
-        done_at: now,
-      }))
+      .set((eb) => ({ ...change, attempts: eb("attempts", "+", 1), lease_until: null }))
       .where("id", "=", id)
       .execute();
   }

@@ -158,13 +158,8 @@ export async function startSmtpReception(
     },
 
     onData(stream: SMTPServerDataStream, session, callback) {
-      let answered = false;
-      const answer = (error: Error | null, message?: string) => {
-        if (answered) return;
-        answered = true;
-        if (error) callback(error);
-        else callback(null, message);
-      };
+      // readData settles once, and each path below answers once.
+      const answer = (error: Error | null, message?: string) => (error ? callback(error) : callback(null, message));
       readData(stream, maxBytes).then(
         ({ chunks, kept, oversized }) => {
           if (oversized) {

@@ -58,6 +58,40 @@ export function SelectField(p: {
   );
 }
 
+/** A labelled `<textarea>` with its hint and errors tied to it. */
+export function TextArea(p: {
+  readonly name: string;
+  readonly label: string;
+  readonly hint: string;
+  readonly value: string;
+  readonly errors?: readonly string[] | undefined;
+  readonly maxLength?: number;
+  readonly rows: number;
+}) {
+  const id = `champ-${p.name}`;
+  const hintId = `${id}-aide`;
+  const errorId = p.errors && p.errors.length > 0 ? `${id}-erreur` : undefined;
+  return (
+    <div class={`field${errorId ? " field--error" : ""}`}>
+      <label for={id}>{p.label}</label>
+      <p class="hint" id={hintId}>
+        {p.hint}
+      </p>
+      {errorId && p.errors ? <ErrorList id={errorId} errors={p.errors} /> : null}
+      <textarea
+        id={id}
+        name={p.name}
+        rows={p.rows}
+        maxLength={p.maxLength}
+        aria-invalid={errorId ? "true" : undefined}
+        aria-describedby={[errorId, hintId].filter(Boolean).join(" ")}
+      >
+        {p.value}
+      </textarea>
+    </div>
+  );
+}
+
 export function Field(p: FieldProps) {
   const id = `champ-${p.name}`;
   const hintId = p.hint ? `${id}-aide` : undefined;

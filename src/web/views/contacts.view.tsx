@@ -1,7 +1,7 @@
 /** The address book pages (Contacts): list, add, edit, delete, vCard import and export. */
 import type { Contact } from "../../mail/contacts.service.js";
 import { contactsFr as t } from "../i18n/contacts.fr.js";
-import { CsrfInput, ErrorList, ErrorSummary, Field, type FieldErrors } from "./components.js";
+import { CsrfInput, ErrorSummary, Field, type FieldErrors, TextArea } from "./components.js";
 import { MailLayout, type MailShell } from "./mail.view.js";
 
 export interface ContactForm {
@@ -22,6 +22,25 @@ const LABELS = { name: t.name, address: t.address, vcard: t.importText };
 
 function displayName(c: Contact): string {
   return c.name || c.address;
+}
+
+/** Nom and Adresse électronique, with their hints and errors. */
+function ContactFields({ form, errors }: { form: ContactForm; errors: FieldErrors }) {
+  return (
+    <>
+      <Field name="name" label={t.name} value={form.name} hint={t.nameHint} errors={errors.name} autocomplete="off" />
+      <Field
+        name="address"
+        label={t.address}
+        type="email"
+        value={form.address}
+        hint={t.addressHint}
+        errors={errors.address}
+        required
+        autocomplete="off"
+      />
+    </>
+  );
 }
 
 export function ContactsPage({ shell, vm }: { shell: MailShell; vm: ContactsPageModel }) {
@@ -71,24 +90,7 @@ export function ContactsPage({ shell, vm }: { shell: MailShell; vm: ContactsPage
         <h2 id="contacts-ajout">{t.addTitle}</h2>
         <form method="post" action="/mail/contacts" novalidate>
           <CsrfInput token={csrf} />
-          <Field
-            name="name"
-            label={t.name}
-            value={vm.form?.name ?? ""}
-            hint={t.nameHint}
-            errors={errors.name}
-            autocomplete="off"
-          />
-          <Field
-            name="address"
-            label={t.address}
-            type="email"
-            value={vm.form?.address ?? ""}
-            hint={t.addressHint}
-            errors={errors.address}
-            required
-            autocomplete="off"
-          />
+          <ContactFields form={vm.form ?? { name: "", address: "" }} errors={errors} />
           <button type="submit" class="button-primary">
             {t.add}
           </button>
@@ -98,26 +100,18 @@ export function ContactsPage({ shell, vm }: { shell: MailShell; vm: ContactsPage
         <h2 id="contacts-import">{t.importTitle}</h2>
         <form method="post" action="/mail/contacts/importer" data-vcard-import>
           <CsrfInput token={csrf} />
-          <p class="hint" id="champ-vcard-aide">
-            {t.importHint}
-          </p>
           <div class="field" data-vcard-file hidden>
             <label for="champ-vcard-fichier">{t.importFile}</label>
             <input type="file" id="champ-vcard-fichier" accept=".vcf,text/vcard" />
           </div>
-          <div class={`field${errors.vcard ? " field--error" : ""}`}>
-            <label for="champ-vcard">{t.importText}</label>
-            {errors.vcard ? <ErrorList id="champ-vcard-erreur" errors={errors.vcard} /> : null}
-            <textarea
-              id="champ-vcard"
-              name="vcard"
-              rows={6}
-              aria-describedby={errors.vcard ? "champ-vcard-erreur champ-vcard-aide" : "champ-vcard-aide"}
-              aria-invalid={errors.vcard ? "true" : undefined}
-            >
-              {vm.importText ?? ""}
-            </textarea>
-          </div>
+          <TextArea
+            name="vcard"
+            label={t.importText}
+            hint={t.importHint}
+            value={vm.importText ?? ""}
+            errors={errors.vcard}
+            rows={6}
+          />
           <button type="submit">{t.importButton}</button>
         </form>
       </section>
@@ -142,24 +136,7 @@ export function EditContactPage({
       <ErrorSummary errors={errors} labels={LABELS} />
       <form method="post" action={`/mail/contacts/${contact.id}/modifier`} novalidate>
         <CsrfInput token={shell.ctx.csrfToken} />
-        <Field
-          name="name"
-          label={t.name}
-          value={form?.name ?? contact.name}
-          hint={t.nameHint}
-          errors={errors.name}
-          autocomplete="off"
-        />
-        <Field
-          name="address"
-          label={t.address}
-          type="email"
-          value={form?.address ?? contact.address}
-          hint={t.addressHint}
-          errors={errors.address}
-          required
-          autocomplete="off"
-        />
+        <ContactFields form={form ?? contact} errors={errors} />
         <button type="submit" class="button-primary">
           {t.save}
         </button>{" "}

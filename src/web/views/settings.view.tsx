@@ -1,5 +1,5 @@
 import { settingsFr as t } from "../i18n/settings.fr.js";
-import { CsrfInput, ErrorList, ErrorSummary, Field, type FieldErrors } from "./components.js";
+import { CsrfInput, ErrorSummary, Field, type FieldErrors, TextArea } from "./components.js";
 import { MailLayout, type MailShell } from "./mail.view.js";
 
 /** The form as shown: the saved values, or the values typed when they were refused. */
@@ -22,39 +22,6 @@ const LABELS = {
   message: t.awayText,
   transfert: t.forwardAddress,
 };
-
-function TextArea(p: {
-  name: string;
-  label: string;
-  hint: string;
-  value: string;
-  errors?: readonly string[] | undefined;
-  maxLength: number;
-  rows: number;
-}) {
-  const id = `champ-${p.name}`;
-  const hintId = `${id}-aide`;
-  const errorId = p.errors && p.errors.length > 0 ? `${id}-erreur` : undefined;
-  return (
-    <div class={`field${errorId ? " field--error" : ""}`}>
-      <label for={id}>{p.label}</label>
-      <p class="hint" id={hintId}>
-        {p.hint}
-      </p>
-      {errorId && p.errors ? <ErrorList id={errorId} errors={p.errors} /> : null}
-      <textarea
-        id={id}
-        name={p.name}
-        rows={p.rows}
-        maxLength={p.maxLength}
-        aria-invalid={errorId ? "true" : undefined}
-        aria-describedby={[errorId, hintId].filter(Boolean).join(" ")}
-      >
-        {p.value}
-      </textarea>
-    </div>
-  );
-}
 
 function Checkbox(p: { name: string; label: string; checked: boolean }) {
   return (
