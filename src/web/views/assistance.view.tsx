@@ -18,6 +18,21 @@ function Back() {
   );
 }
 
+/** The 6-digit code sent to an address, as every code form asks for it. */
+function CodeField({ errors }: { errors: readonly string[] | undefined }) {
+  return (
+    <Field
+      name="code"
+      label={t.codeField}
+      hint={t.codeHint}
+      errors={errors}
+      autocomplete="one-time-code"
+      inputMode="numeric"
+      required
+    />
+  );
+}
+
 export function AssistanceLanding({ ctx }: { ctx: PageContext }) {
   return (
     <Layout title={t.landingTitle} ctx={ctx}>
@@ -370,15 +385,7 @@ export function AccountPage({ ctx, vm }: { ctx: PageContext; vm: AccountPageView
           <form method="post" action="/assistance/mon-compte/adresse-de-secours/confirmer" class="form" novalidate>
             <CsrfInput token={ctx.csrfToken} />
             <p>{t.codeSent(vm.pendingEmail)}</p>
-            <Field
-              name="code"
-              label={t.codeField}
-              hint={t.codeHint}
-              errors={emailErrors.code}
-              autocomplete="one-time-code"
-              inputMode="numeric"
-              required
-            />
+            <CodeField errors={emailErrors.code} />
             <button type="submit" class="button-primary">
               {t.codeSubmit}
             </button>
@@ -514,15 +521,7 @@ export function SignInCodePage({ ctx, target, errors }: { ctx: PageContext; targ
       <ErrorSummary errors={e} labels={{ code: t.codeField }} />
       <form method="post" action="/assistance/code" class="form" novalidate>
         <CsrfInput token={ctx.csrfToken} />
-        <Field
-          name="code"
-          label={t.codeField}
-          hint={t.codeHint}
-          errors={e.code}
-          autocomplete="one-time-code"
-          inputMode="numeric"
-          required
-        />
+        <CodeField errors={e.code} />
         <button type="submit" class="button-primary">
           {t.submit}
         </button>
