@@ -195,6 +195,19 @@ export class MailRepository {
       .execute();
   }
 
+  /**
+   * PostgreSQL: locks the accounts' rows until the transaction ends, in id order (two deliveries
+   * naming the same accounts wait for each other instead of deadlocking), so that two transactions
+   * (of one instance's pool or of several instances) cannot both find room in a quota and together
+   * overfill it. `for no key update` leaves other tables' foreign keys to the account free (a
+   * sign-in creating a session does not wait). SQLite: one writer at a time already.
+   */
+  async lockAccounts(trx: Transaction<Schema>, accountIds: readonly number[]): Promise<void> {
+    if (this.dialect !== "postgres" || accountIds.length === 0) return;
+    const ids = [...new Set(accountIds)].sort((a, b) => a - b);
+    await sql`select id from account where id in (${sql.join(ids)}) order by id for no key update`.execute(trx);
+  }
+
   async usedBytes(ex: Executor, accountId: number): Promise<number> {
     const row = await ex
       .selectFrom("mail_folder")

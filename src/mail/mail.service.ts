@@ -189,13 +189,17 @@ export class MailService implements MailApi {
   async #withPlan<T>(
     plan: DeliveryPlan | null,
     recipients: readonly Recipient[],
-    write: (
-      plan: DeliveryPlan | null,
-    ) => Promise<{ prepared: Prepared; run: (trx: Transaction<Schema>) => Promise<T> }>,
+    write: (plan: DeliveryPlan | null) => Promise<{
+      prepared: Prepared;
+      /** Every account `run` stores a message for (their quotas are locked first). */
+      accounts: readonly number[];
+      run: (trx: Transaction<Schema>) => Promise<T>;
+    }>,
   ): Promise<T> {
     const attempt = async (p: DeliveryPlan | null) => {
-      const { prepared, run } = await write(p);
+      const { prepared, accounts, run } = await write(p);
       return this.#repo.durably(async (trx) => {
+        await this.#repo.lockAccounts(trx, [...accounts, ...prepared.copies.map((c) => c.accountId)]);
         const out = await run(trx);
         for (const copy of prepared.copies) {
           const blobId = await this.#repo.insertBlob(trx, copy.raw);
@@ -241,6 +245,7 @@ export class MailService implements MailApi {
     const plan = await this.#planOf(raw, recipients, meta);
     const messageIds = await this.#withPlan(plan, recipients, async (p) => ({
       prepared: await this.#prepareCopies(p),
+      accounts,
       run: async (trx) => {
         const kept = accounts.filter((id) => !p?.skipInbox.has(id));
         const ids: number[] = [];
@@ -279,7 +284,11 @@ export class MailService implements MailApi {
     };
   }
 
-  /** Stores one copy in one folder of one account, within the quota, counters and index included. */
+  /**
+   * Stores one copy in one folder of one account, within the quota, counters and index included.
+   * The caller has locked the account (`lockAccounts`) in this transaction: the quota read here
+   * stays true until the commit.
+   */
   async #insertIn(
     trx: Transaction<Schema>,
     accountId: number,
@@ -342,6 +351,7 @@ export class MailService implements MailApi {
     const folderId = await this.#folderId(accountId, role);
     const draftsId = options.replaces !== undefined ? await this.#folderId(accountId, "drafts") : 0;
     return this.#repo.durably(async (trx) => {
+      await this.#repo.lockAccounts(trx, [accountId]);
       if (options.replaces !== undefined) await this.#destroyIfIn(trx, accountId, options.replaces, draftsId);
       const blobId = await this.#repo.insertBlob(trx, raw);
       return this.#insertIn(trx, accountId, folderId, prepared, blobId, flags);
@@ -403,6 +413,7 @@ export class MailService implements MailApi {
     const plan = input.local ? await this.#planOf(input.local.raw, recipients, meta) : null;
     const result = await this.#withPlan(plan, recipients, async (p) => ({
       prepared: await this.#prepareCopies(p),
+      accounts: [...accounts, accountId],
       run: async (trx) => {
         const deliveredIds: number[] = [];
         const kept = accounts.filter((id) => !p?.skipInbox.has(id));

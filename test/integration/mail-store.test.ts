@@ -167,6 +167,47 @@ for (const dialect of DIALECTS) {
       assert.ok(quota.usedBytes > 700 * 1024 && quota.usedBytes < quota.limitBytes);
     });
 
+    it("concurrent deliveries to one account never overfill its quota", async () => {
+      const a = await newAccount(t);
+      const recipient = await mail.checkRecipient(a.address);
+      // Eight messages of the same size, of which three fit in the 1 MiB quota, all at once: on
+      // PostgreSQL they run in parallel transactions of the pool.
+      const raws = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          compose({ to: a.address, subject: `Envoi n°${i}`, text: Buffer.alloc(300 * 1024, "b").toString() }),
+        ),
+      );
+      const size = raws[0]?.length ?? 0;
+      assert.ok(raws.every((r) => r.length === size));
+      const fit = Math.floor((1024 * 1024) / size);
+      assert.equal(fit, 3);
+      const results = await Promise.allSettled(raws.map((raw) => mail.deliver(raw, [recipient])));
+      const refused = results.filter((r) => r.status === "rejected");
+      assert.equal(results.length - refused.length, fit, "exactly what fits is stored");
+      for (const r of refused) assert.ok(isDomainError(r.reason, "QUOTA_EXCEEDED"), String(r.reason));
+      const quota = await mail.quota(a.id);
+      assert.ok(quota.usedBytes <= quota.limitBytes, `${quota.usedBytes} > ${quota.limitBytes}`);
+      assert.equal(quota.usedBytes, fit * size);
+      await assertCountersTrue(mail, a.id);
+    });
+
+    it("concurrent deliveries naming the same accounts in opposite orders all succeed (no deadlock)", async () => {
+      const a = await newAccount(t);
+      const b = await newAccount(t);
+      const ra = await mail.checkRecipient(a.address);
+      const rb = await mail.checkRecipient(b.address);
+      const raw = await compose({ to: [a.address, b.address], subject: "Réunion", text: "Ordre du jour." });
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => mail.deliver(raw, i % 2 === 0 ? [ra, rb] : [rb, ra])),
+      );
+      assert.deepEqual(
+        results.filter((r) => r.status === "rejected").map((r) => String(r.reason)),
+        [],
+      );
+      assert.equal((await mail.folderByRole(a.id, "inbox")).total, 10);
+      assert.equal((await mail.folderByRole(b.id, "inbox")).total, 10);
+    });
+
     it("a reply joins the conversation of the message it answers", async () => {
       const a = await newAccount(t);
       const root = "<sortie-2026@college.exemple.fr>";
