@@ -1,10 +1,12 @@
 /**
  * The `sesame` command: parse, call one service, print. Messages are English (operators);
- * exit codes: 0 done, 1 done with rejected rows, 2 usage or file error.
+ * exit codes: 0 done, 1 done with rejected rows, 2 usage or file error, or a `--full` import refused
+ * by the departure guard.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./config/config.js";
-import type { Account, ImportReport } from "./directory/directory.types.js";
+import type { Account } from "./directory/directory.types.js";
+import type { StaffImportReport } from "./directory/staff-import.service.js";
 import type { Services } from "./services.js";
 import { isDomainError } from "./shared/errors.js";
 import { RedisUnreachableError } from "./shared/redis.js";
@@ -20,9 +22,12 @@ Commands:
   serve                                Run the service (web and SMTP reception; runs pending
                                        migrations; adds no data)
   db migrate                           Run pending database migrations
-  import staff FILE.csv [--full] [--dry-run] [--json]
+  import staff FILE.csv [--full [--force]] [--dry-run] [--json]
                                        Import the HR staff export (numen;civilite;nom;prenom;
-                                       date_naissance;categorie;uai)
+                                       date_naissance;categorie;uai). --full: people missing from
+                                       the file become departed; refused (exit 2) when more than
+                                       5% of the active people (and more than 10) would depart,
+                                       unless --force
   import establishments FILE.csv [--dry-run] [--json]
                                        Import establishments (uai;libelle;numen_chef) and their
                                        functional accounts ce.<uai>
@@ -66,10 +71,65 @@ function progressBar(label: string): ((done: number, total: number) => void) | u
   };
 }
 
-function printImport(report: ImportReport, json: boolean, dryRun: boolean): number {
+/** Share of `part` in `whole`, for a message: "95%", "0.4%". */
+function percent(part: number, whole: number): string {
+  if (whole === 0) return "100%";
+  const pct = (part / whole) * 100;
+  return `${pct >= 10 ? Math.round(pct) : Math.round(pct * 10) / 10}%`;
+}
+
+/** The departure guard's rule (the service's constants), given by the staff import for its messages. */
+interface DepartureRule {
+  readonly maxShare: number;
+  readonly alwaysAllowed: number;
+}
+
+/** The departure guard's refusal, for the operator: the figures, the rule and how to proceed. */
+function departureRefusal(report: StaffImportReport, dryRun: boolean, rule: DepartureRule | undefined): string[] {
+  const active = report.departures?.active ?? 0;
+  const max = report.departures?.maxDepartures ?? 0;
+  const ruleText = rule
+    ? ` (${Math.round(rule.maxShare * 100)}% of the active people, and always up to ${rule.alwaysAllowed})`
+    : "";
+  const figures = `${report.departed} of the ${active} active people would become departed (${percent(report.departed, active)}) and their academic accounts disabled, more than the ${max} a --full import may depart without --force${ruleText}`;
+  return dryRun
+    ? [`sesame: without --force, this import would be refused: ${figures}.`]
+    : [
+        `sesame: import refused, nothing was written: ${figures}.`,
+        "Check that the file is the complete HR export of the académie, not a partial extract; if these departures are expected, run the same command again with --force.",
+      ];
+}
+
+function printImport(report: StaffImportReport, json: boolean, dryRun: boolean, rule?: DepartureRule): number {
+  const guarded = report.refused === "too_many_departures";
   if (json) {
     const { created, updated, unchanged, departed, rejected, applied } = report;
-    out(JSON.stringify({ created, updated, unchanged, departed, rejected, applied }));
+    const refused =
+      report.refused === "too_many_rejected"
+        ? { reason: report.refused, rejected: rejected.length, rows: report.rows }
+        : guarded
+          ? {
+              reason: report.refused,
+              departing: departed,
+              active: report.departures?.active,
+              maxDepartures: report.departures?.maxDepartures,
+            }
+          : undefined;
+    const forced = report.departures?.forced
+      ? { active: report.departures.active, maxDepartures: report.departures.maxDepartures }
+      : undefined;
+    out(
+      JSON.stringify({
+        created,
+        updated,
+        unchanged,
+        departed,
+        rejected,
+        applied,
+        ...(refused ? { refused } : {}),
+        ...(forced ? { forced } : {}),
+      }),
+    );
   } else {
     for (const r of report.rejected.slice(0, 100)) out(`line ${r.line}: ${r.reason}`);
     if (report.rejected.length > 100) out(`… and ${report.rejected.length - 100} more rejected rows (use --json)`);
@@ -78,8 +138,26 @@ function printImport(report: ImportReport, json: boolean, dryRun: boolean): numb
       `${report.rows} rows: ${report.created} created${verb}, ${report.updated} updated${verb}, ${report.unchanged} unchanged, ${report.departed} departed${verb}, ${report.rejected.length} rejected`,
     );
     if (dryRun) out("Dry run: nothing was written.");
-    else if (!report.applied)
-      out("More than 10% of the rows were rejected: nothing was imported. Fix the file and import it again.");
+    // The establishments import sets no `refused`: not applied outside a dry run means too many rejected.
+    const tooManyRejected =
+      report.refused === "too_many_rejected" || (report.refused === undefined && !dryRun && !report.applied);
+    if (tooManyRejected) {
+      out(
+        dryRun
+          ? "More than 10% of the rows are rejected: the real import would write nothing. Fix the file first."
+          : "More than 10% of the rows were rejected: nothing was imported. Fix the file and import it again.",
+      );
+    }
+    if (report.departures?.forced && report.applied) {
+      out(
+        `--force: ${report.departed} of the ${report.departures.active} active people departed, beyond the ${report.departures.maxDepartures} allowed without it (recorded in the audit trail).`,
+      );
+    }
+  }
+  if (guarded) {
+    // On stderr in both modes, so that --json keeps one JSON line on stdout.
+    for (const line of departureRefusal(report, dryRun, rule)) err(line);
+    return 2;
   }
   return report.rejected.length > 0 ? 1 : 0;
 }
@@ -192,6 +270,7 @@ async function run(argv: string[]): Promise<number> {
     case "import": {
       const { values, positionals } = parse(rest, {
         full: { type: "boolean" },
+        force: { type: "boolean" },
         "dry-run": { type: "boolean" },
         json: { type: "boolean" },
       });
@@ -200,20 +279,26 @@ async function run(argv: string[]): Promise<number> {
       const json = values.json === true;
       const dryRun = values["dry-run"] === true;
       if (what === "staff") {
-        await (await import("./directory/staff-import.service.js")).checkStaffFile(file);
+        if (values.force && !values.full) throw new UsageError("--force applies to a --full staff import only");
+        const staffImport = await import("./directory/staff-import.service.js");
+        await staffImport.checkStaffFile(file);
         const onProgress = json ? undefined : progressBar("Importing");
         const report = await withServices(config, (s) =>
           s.staffImport.importFile(file, {
             actor,
             full: values.full === true,
+            force: values.force === true,
             dryRun,
             ...(onProgress ? { onProgress } : {}),
           }),
         );
-        return printImport(report, json, dryRun);
+        return printImport(report, json, dryRun, {
+          maxShare: staffImport.MAX_DEPARTURE_SHARE,
+          alwaysAllowed: staffImport.ALWAYS_ALLOWED_DEPARTURES,
+        });
       }
       if (what === "establishments") {
-        if (values.full) throw new UsageError("--full applies to the staff import only");
+        if (values.full || values.force) throw new UsageError("--full and --force apply to the staff import only");
         await (await import("./directory/directory.service.js")).checkEstablishmentsFile(file);
         const report = await withServices(config, (s) => s.directory.importEstablishments(file, { actor, dryRun }));
         return printImport(report, json, dryRun);

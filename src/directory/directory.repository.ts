@@ -409,6 +409,15 @@ export async function countPersons(ex: Executor): Promise<number> {
   return Number(row.n);
 }
 
+export async function countActivePersons(ex: Executor): Promise<number> {
+  const row = await ex
+    .selectFrom("person")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("status", "=", "active")
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function countAccounts(ex: Executor): Promise<number> {
   const row = await ex
     .selectFrom("account")

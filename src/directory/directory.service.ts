@@ -327,6 +327,14 @@ export class DirectoryService {
             rejected.push({ line, reason: "numen_chef matches no active person: import the staff first" });
             continue;
           }
+          // Every check comes before the first write: a rejected row writes nothing.
+          const account = await findFunctionalAccount(trx, uai);
+          const username = `ce.${uai.toLowerCase()}`;
+          const address = `${username}@${this.deps.mailDomain}`;
+          if (!account && (names.usernames.has(username) || names.addresses.has(address))) {
+            rejected.push({ line, reason: `the functional account ${username} already exists for another holder` });
+            continue;
+          }
           const now = this.deps.clock.now().toISOString();
           const current = (await findEstablishments(trx, [uai])).get(uai);
           if (!current) {
@@ -363,14 +371,7 @@ export class DirectoryService {
           } else {
             unchanged++;
           }
-          const account = await findFunctionalAccount(trx, uai);
           if (!account) {
-            const username = `ce.${uai.toLowerCase()}`;
-            const address = `${username}@${this.deps.mailDomain}`;
-            if (names.usernames.has(username) || names.addresses.has(address)) {
-              rejected.push({ line, reason: `the functional account ${username} already exists for another holder` });
-              continue;
-            }
             names.usernames.add(username);
             names.addresses.add(address);
             const ids = await insertAccounts(

@@ -1,7 +1,8 @@
 /**
  * HR import of staff: streams the CSV, validates each row, writes people and their academic
  * accounts in batches, all in one transaction. Rows with errors are reported with their line and
- * reason; when more than 10 % of rows are rejected, or on a dry run, nothing is written.
+ * reason; when more than 10 % of rows are rejected, when a `--full` import would depart too many
+ * people (the departure guard, unless forced), or on a dry run, nothing is written.
  */
 import type { AuditEventInput, AuditService } from "../audit/audit.service.js";
 import type { Clock } from "../shared/clock.js";
@@ -9,6 +10,7 @@ import { keyedHash } from "../shared/crypto.js";
 import { DomainError, isDomainError } from "../shared/errors.js";
 import { openCsv } from "./csv-source.js";
 import {
+  countActivePersons,
   type Executor,
   findPersonsByNumenHashes,
   insertAccounts,
@@ -22,17 +24,30 @@ import {
 } from "./directory.repository.js";
 import type { ImportReport, RejectedRow, StaffRecord } from "./directory.types.js";
 import { normalizeNumen, parseBirthDate, parseUai } from "./identifiers.js";
-import { addressLocalBase, usernameBase } from "./naming.js";
+import { addressCandidate, addressLocalBase, addressLocalMax, usernameBase } from "./naming.js";
 
 export const STAFF_COLUMNS = ["numen", "civilite", "nom", "prenom", "date_naissance", "categorie", "uai"] as const;
 /** Share of rejected rows above which nothing is imported. */
 export const MAX_REJECTED_SHARE = 0.1;
+/**
+ * The departure guard of `--full`: a truncated or wrong file (one establishment's extract instead of
+ * the académie's export) would otherwise depart most of the directory in one run. Without `force`, a
+ * full import may depart at most this share of the people active before it…
+ */
+export const MAX_DEPARTURE_SHARE = 0.05;
+/**
+ * …and always up to this many people, whatever the share, so that a small directory can still be
+ * maintained. Both figures are also stated in the README and in `sesame help`.
+ */
+export const ALWAYS_ALLOWED_DEPARTURES = 10;
 const MAX_NAME_LENGTH = 100;
 const BATCH = 500;
 
 export interface StaffImportOptions {
   readonly full?: boolean;
   readonly dryRun?: boolean;
+  /** With `full`: depart the people missing from the file even beyond the departure guard. */
+  readonly force?: boolean;
   /** Who runs it, for the audit trail (`cli:import staff`). */
   readonly actor: string;
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
@@ -44,6 +59,36 @@ export interface StaffImportDeps {
   readonly mailDomain: string;
   readonly clock: Clock;
   readonly audit: AuditService;
+}
+
+/** Departures a full import may make without `force`, out of `active` people. */
+export function maxDepartures(active: number): number {
+  return Math.max(ALWAYS_ALLOWED_DEPARTURES, Math.floor(active * MAX_DEPARTURE_SHARE));
+}
+
+/** The departure guard's figures for a `--full` import (the departures are the report's `departed`). */
+export interface DepartureCheck {
+  /** People active before the import. */
+  readonly active: number;
+  /** Departures allowed without `force` (see maxDepartures). */
+  readonly maxDepartures: number;
+  /** More departures than allowed. */
+  readonly exceeded: boolean;
+  /** Exceeded, and `force` overrode the guard (recorded in the audit trail when applied). */
+  readonly forced: boolean;
+}
+
+/**
+ * Why an import was not applied, or would not be on a dry run. Too many rejected rows comes first:
+ * such a file must be fixed, and forcing the departures would not help.
+ */
+export type ImportRefusal = "too_many_rejected" | "too_many_departures";
+
+export interface StaffImportReport extends ImportReport {
+  /** Present for a `--full` import. */
+  readonly departures?: DepartureCheck;
+  /** Set when a rule stops the import (also on a dry run: what the real run would do). */
+  readonly refused?: ImportRefusal;
 }
 
 class Rollback extends Error {}
@@ -170,8 +215,13 @@ export class StaffWriter {
           this.names.usernames.has(c),
         );
         const domain = this.deps.mailDomain;
-        const local = this.firstFree(addressLocalBase(r.prenom, r.nom) as string, this.addressHint, (c) =>
-          this.names.addresses.has(`${c}@${domain}`),
+        // The local part and its collision number stay within RFC 5321's 64 octets (naming.ts).
+        const maxLocal = addressLocalMax(domain);
+        const local = this.firstFree(
+          addressLocalBase(r.prenom, r.nom, maxLocal) as string,
+          this.addressHint,
+          (c) => this.names.addresses.has(`${c}@${domain}`),
+          (base, n) => addressCandidate(base, n, maxLocal),
         );
         const address = `${local}@${domain}`;
         this.names.usernames.add(username);
@@ -205,13 +255,21 @@ export class StaffWriter {
     await this.deps.audit.recordMany(events, this.trx);
   }
 
-  /** `base`, or `base2`, `base3`, …: the first free one, as naming's `firstFree`, resumed from `hints`. */
-  private firstFree(base: string, hints: Map<string, number>, isTaken: (candidate: string) => boolean): string {
+  /**
+   * `base`, or `base2`, `base3`, …: the first free one, as naming's `firstFree`, resumed from `hints`.
+   * `candidateOf` builds the n-th candidate (addresses shorten the base to fit the number).
+   */
+  private firstFree(
+    base: string,
+    hints: Map<string, number>,
+    isTaken: (candidate: string) => boolean,
+    candidateOf: (base: string, n: number) => string = (b, n) => (n === 1 ? b : `${b}${n}`),
+  ): string {
     let n = hints.get(base) ?? 1;
-    let candidate = n === 1 ? base : `${base}${n}`;
+    let candidate = candidateOf(base, n);
     while (isTaken(candidate)) {
       n = n === 1 ? 2 : n + 1;
-      candidate = `${base}${n}`;
+      candidate = candidateOf(base, n);
     }
     // Only bases that collided are remembered: most address bases are used once, and remembering
     // them all would hold 100,000 entries for nothing (without a hint, the search starts at the base).
@@ -219,17 +277,20 @@ export class StaffWriter {
     return candidate;
   }
 
-  /** People not seen in this import become departed; their academic accounts are disabled. */
-  async departUnseen(): Promise<number> {
+  /** Active people not seen in this import: those a `--full` import makes departed. */
+  async unseenActive(): Promise<number[]> {
+    const active = await listActivePersonIdsWithHash(this.trx);
+    return active.filter((p) => !this.seen.has(p.numenHash)).map((p) => p.id);
+  }
+
+  /** These people become departed; their academic accounts are disabled. */
+  async depart(ids: readonly number[]): Promise<void> {
     const now = this.deps.clock.now().toISOString();
-    const gone = (await listActivePersonIdsWithHash(this.trx)).filter((p) => !this.seen.has(p.numenHash));
-    const ids = gone.map((p) => p.id);
     await markPersonsDeparted(this.trx, ids, now);
     await this.deps.audit.recordMany(
       ids.map((id) => ({ actor: this.actor, action: "person.departed", entity: "person", entityId: id })),
       this.trx,
     );
-    return ids.length;
   }
 }
 
@@ -244,14 +305,16 @@ export async function checkStaffFile(file: string): Promise<void> {
 export class StaffImportService {
   constructor(private readonly deps: StaffImportDeps) {}
 
-  async importFile(file: string, options: StaffImportOptions): Promise<ImportReport> {
+  async importFile(file: string, options: StaffImportOptions): Promise<StaffImportReport> {
     const source = await openCsv(file, STAFF_COLUMNS);
     const today = this.deps.clock.now();
     const rejected: RejectedRow[] = [];
     let rows = 0;
-    let report: ImportReport | undefined;
+    let report: StaffImportReport | undefined;
     try {
       await this.deps.db.transaction().execute(async (trx) => {
+        // Counted before any write: the guard's share is of the people active before this import.
+        const active = options.full ? await countActivePersons(trx) : 0;
         const writer = await StaffWriter.open(trx, this.deps, options.actor);
         const firstLineOf = new Map<string, number>();
         let batch: StaffRecord[] = [];
@@ -280,38 +343,51 @@ export class StaffImportService {
         }
         await writer.write(batch);
         if (rows === 0) throw new DomainError("CSV_INVALID", "the file has a header row but no data rows");
-        const departed = options.full ? await writer.departUnseen() : 0;
-        const tooMany = rejected.length > rows * MAX_REJECTED_SHARE;
-        const applied = !tooMany && !options.dryRun;
+        const gone = options.full ? await writer.unseenActive() : [];
+        let departures: DepartureCheck | undefined;
+        if (options.full) {
+          const max = maxDepartures(active);
+          const exceeded = gone.length > max;
+          departures = { active, maxDepartures: max, exceeded, forced: exceeded && options.force === true };
+        }
+        const refused: ImportRefusal | undefined =
+          rejected.length > rows * MAX_REJECTED_SHARE
+            ? "too_many_rejected"
+            : departures?.exceeded && !departures.forced
+              ? "too_many_departures"
+              : undefined;
+        const applied = refused === undefined && !options.dryRun;
         report = {
           created: writer.created,
           updated: writer.updated,
           unchanged: writer.unchanged,
-          departed,
+          departed: gone.length,
           rejected,
           applied,
           rows,
+          ...(departures ? { departures } : {}),
+          ...(refused ? { refused } : {}),
         };
-        if (applied) {
-          await this.deps.audit.record(
-            {
-              actor: options.actor,
-              action: "import.staff",
-              entity: "import",
-              details: {
-                file,
-                rows,
-                created: writer.created,
-                updated: writer.updated,
-                departed,
-                rejected: rejected.length,
-              },
+        if (!applied) throw new Rollback();
+        await writer.depart(gone);
+        await this.deps.audit.record(
+          {
+            actor: options.actor,
+            action: "import.staff",
+            entity: "import",
+            details: {
+              file,
+              rows,
+              created: writer.created,
+              updated: writer.updated,
+              departed: gone.length,
+              rejected: rejected.length,
+              // The departure guard was overridden with --force: who, when and against which figures.
+              ...(departures?.forced ? { forced: { active, maxDepartures: departures.maxDepartures } } : {}),
             },
-            trx,
-          );
-        } else {
-          throw new Rollback();
-        }
+          },
+          trx,
+        );
       });
     } catch (error) {
       if (!(error instanceof Rollback)) throw error;

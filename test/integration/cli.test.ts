@@ -170,6 +170,113 @@ describe("sesame command (SQLite)", { concurrency: 4 }, () => {
     });
   });
 
+  it("import staff --full: a few departures go through; a file missing most people exits 2 unless --force", async () => {
+    await sandbox(async (box) => {
+      const rows = Array.from({ length: 40 }, (_, i) => staffRow(600 + i));
+      await box.withServices(async (s) => {
+        await s.staffImport.importFile(writeCsv(box.dir, "all.csv", staffCsv(rows)), { actor: "test" });
+      });
+      /** Persons by status, and the audit events that matter here. */
+      const state = () =>
+        box.withServices(async (s) => {
+          const persons = await s.database.db.selectFrom("person").select("status").execute();
+          return {
+            active: persons.filter((p) => p.status === "active").length,
+            departed: persons.filter((p) => p.status === "departed").length,
+            disabled: (await s.database.db.selectFrom("account").select("id").where("disabled", "=", 1).execute())
+              .length,
+            departedEvents: (await s.audit.list({ action: "person.departed" })).length,
+            imports: (await s.audit.list({ action: "import.staff" })).length,
+          };
+        });
+
+      // 3 of 40 missing: under the guard (10 may always depart), no --force needed.
+      const few = await box.sesame([
+        "import",
+        "staff",
+        writeCsv(box.dir, "few.csv", staffCsv(rows.slice(0, 37))),
+        "--full",
+      ]);
+      assert.equal(few.code, 0, few.stderr);
+      assert.equal(few.stderr, "");
+      assert.equal(few.stdout, "37 rows: 0 created, 0 updated, 37 unchanged, 3 departed, 0 rejected\n");
+      const before = await state();
+      assert.deepEqual(before, { active: 37, departed: 3, disabled: 3, departedEvents: 3, imports: 2 });
+
+      // One establishment's extract: 9 of the 37 active people.
+      const extract = writeCsv(box.dir, "extract.csv", staffCsv(rows.slice(0, 9)));
+      const [text, json, dry, forceAlone] = await Promise.all([
+        box.sesame(["import", "staff", extract, "--full"]),
+        box.sesame(["import", "staff", extract, "--full", "--json"]),
+        box.sesame(["import", "staff", extract, "--full", "--dry-run"]),
+        box.sesame(["import", "staff", extract, "--force"]),
+      ]);
+      assert.equal(text.code, 2, text.stderr);
+      assert.equal(
+        text.stdout,
+        "9 rows: 0 created (would be), 0 updated (would be), 9 unchanged, 28 departed (would be), 0 rejected\n",
+      );
+      assert.equal(
+        text.stderr,
+        [
+          "sesame: import refused, nothing was written: 28 of the 37 active people would become departed (76%) and their academic accounts disabled, more than the 10 a --full import may depart without --force (5% of the active people, and always up to 10).",
+          "Check that the file is the complete HR export of the académie, not a partial extract; if these departures are expected, run the same command again with --force.",
+          "",
+        ].join("\n"),
+      );
+
+      assert.equal(json.code, 2, json.stderr);
+      assert.deepEqual(JSON.parse(json.stdout), {
+        created: 0,
+        updated: 0,
+        unchanged: 9,
+        departed: 28,
+        rejected: [],
+        applied: false,
+        refused: { reason: "too_many_departures", departing: 28, active: 37, maxDepartures: 10 },
+      });
+      assert.match(json.stderr, /^sesame: import refused, nothing was written: 28 of the 37 active people/);
+
+      // A dry run tells what the real run would do, exit code included.
+      assert.equal(dry.code, 2, dry.stderr);
+      assert.match(dry.stdout, /28 departed \(would be\).*\nDry run: nothing was written\.\n$/);
+      assert.match(dry.stderr, /^sesame: without --force, this import would be refused: 28 of the 37 active people/);
+
+      assert.equal(forceAlone.code, 2);
+      assert.match(forceAlone.stderr, /^sesame: --force applies to a --full staff import only /);
+
+      assert.deepEqual(await state(), before);
+
+      const forced = await box.sesame(["import", "staff", extract, "--full", "--force", "--json"]);
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.deepEqual(JSON.parse(forced.stdout), {
+        created: 0,
+        updated: 0,
+        unchanged: 9,
+        departed: 28,
+        rejected: [],
+        applied: true,
+        forced: { active: 37, maxDepartures: 10 },
+      });
+      assert.deepEqual(await state(), { active: 9, departed: 31, disabled: 31, departedEvents: 31, imports: 3 });
+      await box.withServices(async (s) => {
+        assert.equal((await s.directory.getAccount(numenFor(639))).disabled, true);
+        assert.equal((await s.directory.getAccount(numenFor(608))).disabled, false);
+        const [event] = await s.audit.list({ action: "import.staff" });
+        assert.equal(event?.actor, "cli:import staff");
+        assert.deepEqual(event?.details, {
+          file: extract,
+          rows: 9,
+          created: 0,
+          updated: 0,
+          departed: 28,
+          rejected: 0,
+          forced: { active: 37, maxDepartures: 10 },
+        });
+      });
+    });
+  });
+
   it("import staff: a missing file, an empty file or a missing column exit 2 with one line", async () => {
     await sandbox(async (box) => {
       await box.withServices(async (s) => {

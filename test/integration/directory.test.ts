@@ -152,6 +152,56 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it("a row rejected because ce.<uai> belongs to another account writes nothing", async () => {
+      await withCtx(dialect, async (ctx, dir) => {
+        await importHeads(ctx, dir, 11);
+        // Another account already holds the name ce.<uai> (set up directly: no rule issues it today).
+        const taken = uaiFor(11);
+        const now = new Date().toISOString();
+        await ctx.services.database.db
+          .insertInto("account")
+          .values({
+            kind: "externe",
+            username: `ce.${taken.toLowerCase()}`,
+            address: `ce.${taken.toLowerCase()}@ac-lyon.fr`,
+            external_nom: "Autre",
+            external_prenom: "Titulaire",
+            recovery_confirmed: 0,
+            password_state: "initial",
+            disabled: 0,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        const accountsBefore = await ctx.services.database.db.selectFrom("account").selectAll().orderBy("id").execute();
+        // 10 good rows and the taken one (line 7): 1 in 11 rejected, so the import is applied.
+        const rows: Array<[string, string, string]> = Array.from({ length: 10 }, (_, i) => [
+          uaiFor(i + 1),
+          `Collège n° ${i + 1}`,
+          numenFor(i + 1),
+        ]);
+        rows.splice(5, 0, [taken, "Lycée au nom pris", numenFor(11)]);
+        const report = await ctx.services.directory.importEstablishments(
+          writeCsv(dir, "etab.csv", establishmentsCsv(rows)),
+          { actor: "test" },
+        );
+        assert.deepEqual(report.rejected, [
+          { line: 7, reason: `the functional account ce.${taken.toLowerCase()} already exists for another holder` },
+        ]);
+        assert.deepEqual([report.created, report.updated, report.unchanged, report.applied], [10, 0, 0, true]);
+        // The rejected row left no establishment, no account change and no audit event behind.
+        const establishments = await ctx.services.database.db.selectFrom("establishment").select("uai").execute();
+        assert.equal(establishments.length, 10);
+        assert.ok(!establishments.some((e) => e.uai === taken));
+        const accountsAfter = await ctx.services.database.db.selectFrom("account").selectAll().orderBy("id").execute();
+        assert.deepEqual(accountsAfter.slice(0, accountsBefore.length), accountsBefore);
+        assert.equal(accountsAfter.length, accountsBefore.length + 10);
+        const events = await ctx.services.audit.list({ limit: 100 });
+        assert.ok(!events.some((e) => e.entityId === taken || JSON.stringify(e.details).includes(taken)));
+        assert.equal((await ctx.services.audit.list({ action: "establishment.created" })).length, 10);
+      });
+    });
+
     it("a new head takes the functional account over, and its password goes back to initial", async () => {
       await withCtx(dialect, async (ctx, dir) => {
         await importHeads(ctx, dir, 2);

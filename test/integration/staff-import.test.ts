@@ -1,7 +1,7 @@
 /**
  * The HR staff import (issue 2, sections 5 and 7), on SQLite and PostgreSQL: creation, re-import,
- * updates, `--full`, rejected rows, the 10 % rule, dry run, file formats and encodings, and bad
- * files. Every test opens its own fresh database, so none depends on another's data or order.
+ * updates, `--full` and its departure guard, rejected rows, the 10 % rule, dry run, file formats and
+ * encodings, and bad files. Every test opens its own fresh database, so none depends on another's data or order.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -359,6 +359,176 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(report.rejected, [{ line: 7, reason: 'date_naissance: impossible date "31/06/1980"' }]);
         assert.deepEqual(summary(report), { created: 0, updated: 0, unchanged: 11, departed: 0, applied: true });
         assert.equal((await ctx.services.directory.getAccount(numenFor(405))).disabled, false);
+      });
+    });
+
+    describe("the departure guard of --full", () => {
+      /** Imports staffRow(base … base + n - 1); returns the rows. */
+      async function seed(ctx: TestContext, dir: string, base: number, n: number): Promise<StaffRow[]> {
+        const rows = Array.from({ length: n }, (_, i) => staffRow(base + i));
+        const report = await ctx.services.staffImport.importFile(writeCsv(dir, "seed.csv", staffCsv(rows)), {
+          actor: "test",
+        });
+        assert.equal(report.created, n);
+        return rows;
+      }
+
+      async function statuses(ctx: TestContext): Promise<Record<string, number>> {
+        const rows = await ctx.services.database.db.selectFrom("person").select("status").execute();
+        const out: Record<string, number> = {};
+        for (const r of rows) out[r.status] = (out[r.status] ?? 0) + 1;
+        return out;
+      }
+
+      it("a file missing most people is refused: nothing is written, not even the other rows' changes", async () => {
+        await withCtx(dialect, async (ctx, dir) => {
+          const rows = await seed(ctx, dir, 600, 40);
+          const before = await snapshot(ctx);
+          // One establishment's extract: 12 of the 40, one of them changed, and a newcomer.
+          const extract = [staffRow(600, { categorie: "direction" }), ...rows.slice(1, 12), staffRow(700)];
+          const file = writeCsv(dir, "extract.csv", staffCsv(extract));
+          const report = await ctx.services.staffImport.importFile(file, { actor: "test", full: true });
+          assert.deepEqual(summary(report), { created: 1, updated: 1, unchanged: 11, departed: 28, applied: false });
+          assert.equal(report.refused, "too_many_departures");
+          // 40 active: 5 % is 2, so the floor of 10 applies.
+          assert.deepEqual(report.departures, { active: 40, maxDepartures: 10, exceeded: true, forced: false });
+          assert.deepEqual(await snapshot(ctx), before);
+          assert.deepEqual(await statuses(ctx), { active: 40 });
+          assert.deepEqual(await ctx.services.audit.list({ action: "person.departed" }), []);
+          assert.equal((await ctx.services.audit.list({ action: "import.staff" })).length, 1);
+
+          // A dry run says the same, and writes nothing either.
+          const dry = await ctx.services.staffImport.importFile(file, { actor: "test", full: true, dryRun: true });
+          assert.deepEqual([dry.refused, dry.departed, dry.applied], ["too_many_departures", 28, false]);
+          assert.deepEqual(await snapshot(ctx), before);
+        });
+      });
+
+      it("--force overrides the guard: people departed, accounts disabled, the override in the audit trail", async () => {
+        await withCtx(dialect, async (ctx, dir) => {
+          const rows = await seed(ctx, dir, 600, 40);
+          const file = writeCsv(dir, "extract.csv", staffCsv(rows.slice(0, 12)));
+          const report = await ctx.services.staffImport.importFile(file, {
+            actor: "test",
+            full: true,
+            force: true,
+          });
+          assert.deepEqual(summary(report), { created: 0, updated: 0, unchanged: 12, departed: 28, applied: true });
+          assert.equal(report.refused, undefined);
+          assert.deepEqual(report.departures, { active: 40, maxDepartures: 10, exceeded: true, forced: true });
+          assert.deepEqual(await statuses(ctx), { active: 12, departed: 28 });
+          const gone = await ctx.services.directory.getAccount(numenFor(639));
+          assert.equal(gone.disabled, true);
+          assert.equal(gone.holder.type === "person" && gone.holder.status, "departed");
+          assert.equal((await ctx.services.directory.getAccount(numenFor(611))).disabled, false);
+          const disabled = await ctx.services.database.db
+            .selectFrom("account")
+            .select("id")
+            .where("disabled_reason", "=", "departed")
+            .execute();
+          assert.equal(disabled.length, 28);
+          assert.equal((await ctx.services.audit.list({ action: "person.departed" })).length, 28);
+          const [event] = await ctx.services.audit.list({ action: "import.staff" });
+          assert.deepEqual(event?.details, {
+            file,
+            rows: 12,
+            created: 0,
+            updated: 0,
+            departed: 28,
+            rejected: 0,
+            forced: { active: 40, maxDepartures: 10 },
+          });
+        });
+      });
+
+      it("--force is not recorded when the guard did not stop anything", async () => {
+        await withCtx(dialect, async (ctx, dir) => {
+          const rows = await seed(ctx, dir, 600, 12);
+          const file = writeCsv(dir, "most.csv", staffCsv(rows.slice(0, 10)));
+          const report = await ctx.services.staffImport.importFile(file, { actor: "test", full: true, force: true });
+          assert.deepEqual(report.departures, { active: 12, maxDepartures: 10, exceeded: false, forced: false });
+          const [event] = await ctx.services.audit.list({ action: "import.staff" });
+          assert.deepEqual(event?.details, { file, rows: 10, created: 0, updated: 0, departed: 2, rejected: 0 });
+        });
+      });
+
+      it("a small directory: up to 10 departures need no --force, 11 do", async () => {
+        await withCtx(dialect, async (ctx, dir) => {
+          const rows = await seed(ctx, dir, 600, 13);
+          // 11 of 13 would depart: refused.
+          const two = await ctx.services.staffImport.importFile(writeCsv(dir, "two.csv", staffCsv(rows.slice(0, 2))), {
+            actor: "test",
+            full: true,
+          });
+          assert.deepEqual([two.refused, two.departed, two.applied], ["too_many_departures", 11, false]);
+          assert.deepEqual(await statuses(ctx), { active: 13 });
+          // 10 of 13: done.
+          const three = await ctx.services.staffImport.importFile(
+            writeCsv(dir, "three.csv", staffCsv(rows.slice(0, 3))),
+            { actor: "test", full: true },
+          );
+          assert.deepEqual(summary(three), { created: 0, updated: 0, unchanged: 3, departed: 10, applied: true });
+          assert.equal(three.refused, undefined);
+          assert.deepEqual(await statuses(ctx), { active: 3, departed: 10 });
+        });
+      });
+
+      it("a large directory: up to 5 % of the active people depart without --force, one more is refused", async () => {
+        await withCtx(dialect, async (ctx, dir) => {
+          const rows = await seed(ctx, dir, 2000, 300);
+          // 300 active: 15 may depart.
+          const first = await ctx.services.staffImport.importFile(
+            writeCsv(dir, "a.csv", staffCsv(rows.slice(0, 285))),
+            { actor: "test", full: true },
+          );
+          assert.deepEqual([first.departed, first.applied], [15, true]);
+          assert.deepEqual(first.departures, { active: 300, maxDepartures: 15, exceeded: false, forced: false });
+          // Now 285 active: 14 may depart, and 15 more are missing.
+          const before = await snapshot(ctx);
+          const second = await ctx.services.staffImport.importFile(
+            writeCsv(dir, "b.csv", staffCsv(rows.slice(0, 270))),
+            { actor: "test", full: true },
+          );
+          assert.deepEqual([second.departed, second.applied, second.refused], [15, false, "too_many_departures"]);
+          assert.deepEqual(second.departures, { active: 285, maxDepartures: 14, exceeded: true, forced: false });
+          assert.deepEqual(await snapshot(ctx), before);
+          assert.deepEqual(await statuses(ctx), { active: 285, departed: 15 });
+        });
+      });
+
+      it("people coming back and newcomers are not counted as departures", async () => {
+        await withCtx(dialect, async (ctx, dir) => {
+          const rows = await seed(ctx, dir, 600, 20);
+          // With --force, 18 depart; the next file brings all of them back, with 30 newcomers.
+          await ctx.services.staffImport.importFile(writeCsv(dir, "two.csv", staffCsv(rows.slice(0, 2))), {
+            actor: "test",
+            full: true,
+            force: true,
+          });
+          const all = [...rows, ...Array.from({ length: 30 }, (_, i) => staffRow(800 + i))];
+          const back = await ctx.services.staffImport.importFile(writeCsv(dir, "all.csv", staffCsv(all)), {
+            actor: "test",
+            full: true,
+          });
+          assert.deepEqual(summary(back), { created: 30, updated: 18, unchanged: 2, departed: 0, applied: true });
+          assert.deepEqual(back.departures, { active: 2, maxDepartures: 10, exceeded: false, forced: false });
+          assert.deepEqual(await statuses(ctx), { active: 50 });
+        });
+      });
+
+      it("too many rejected rows is reported first: fixing the file comes before forcing", async () => {
+        await withCtx(dialect, async (ctx, dir) => {
+          const rows = await seed(ctx, dir, 600, 40);
+          const before = await snapshot(ctx);
+          const bad = [...rows.slice(0, 5), staffRow(900, { nom: "" }), staffRow(901, { numen: "x" })];
+          const report = await ctx.services.staffImport.importFile(writeCsv(dir, "bad.csv", staffCsv(bad)), {
+            actor: "test",
+            full: true,
+            force: true,
+          });
+          assert.deepEqual([report.refused, report.applied, report.departed], ["too_many_rejected", false, 35]);
+          assert.deepEqual(await snapshot(ctx), before);
+        });
       });
     });
 

@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { parseEmail } from "../../src/directory/identifiers.js";
 import {
+  ADDRESS_LOCAL_MAX,
+  ADDRESS_MAX,
+  addressCandidate,
   addressLocalBase,
+  addressLocalMax,
   firstFree,
   firstFreeAddress,
   firstGivenName,
+  fitLocalPart,
   foldToAscii,
   USERNAME_BASE_MAX,
   usernameBase,
@@ -64,7 +70,7 @@ const NAMES: readonly (readonly [string, string, string, string])[] = [
   ["Łukasz", "Wałęsa", "lwalesa", "lukasz.walesa"],
   ["Jürgen", "GROẞ", "jgross", "jurgen.gross"],
   ["Baptiste", "Ruﬃn", "bruffin", "baptiste.ruffin"],
-  // Long names: the username base is cut to 20 characters, the address is not.
+  // Long names: the username base is cut to 20 characters, the address is not (it fits in 64).
   ["Anne-Sophie", "Vandenberghe-Delacroix", "avandenberghedelacro", "anne-sophie.vandenberghe-delacroix"],
   [
     "Marie-Bernadette",
@@ -285,5 +291,251 @@ describe("collisions", () => {
     assert.equal(dir.issue("Jeanne", "Dupont").username, "jdupont");
     assert.equal(dir.issue("Jean", "Dupont").username, "jdupont2");
     assert.equal(dir.issue("Jean", "Dupont").address, "jean.dupont2@ac-lyon.fr");
+  });
+});
+
+/** A local part as the directory makes them: words of a–z joined by single hyphens, one dot between. */
+const LOCAL_SHAPE = /^[a-z]+(-[a-z]+)*\.[a-z]+(-[a-z]+)*$/;
+/** The same with a collision number at the end. */
+const NUMBERED_SHAPE = /^[a-z]+(-[a-z]+)*\.[a-z]+(-[a-z]+)*[0-9]*$/;
+
+/** Every collision of `base`, from the first to the `count`th: the addresses firstFreeAddress gives. */
+function homonyms(base: string, count: number, domain = DOMAIN): string[] {
+  const taken = new Set<string>();
+  for (let i = 0; i < count; i++) taken.add(firstFreeAddress(base, domain, (a) => taken.has(a)));
+  return [...taken];
+}
+
+function localOf(address: string): string {
+  return address.slice(0, address.lastIndexOf("@"));
+}
+
+describe("long names: the local part stays within 64 octets (RFC 5321 §4.5.3.1.1)", () => {
+  it("the limits are RFC 5321's", () => {
+    assert.equal(ADDRESS_LOCAL_MAX, 64);
+    assert.equal(ADDRESS_MAX, 254);
+  });
+
+  /** [prénom, nom, local part base]: long names of several shapes, cut as the rule says. */
+  const LONG: readonly (readonly [string, string, string])[] = [
+    // The issue's example: the prénom stays whole, the nom is cut after a whole word.
+    [
+      "Marie-Bernadette-Geneviève",
+      "de La Rochefoucauld-Montbel-Saint-Georges-d'Arvillars",
+      "marie-bernadette-genevieve.de-la-rochefoucauld-montbel-saint",
+    ],
+    // One character too long: the last word goes.
+    [
+      "Jean-Pascal",
+      "de La Rochefoucauld-Montbel-Saint-Georges-d'Arvillars-x",
+      "jean-pascal.de-la-rochefoucauld-montbel-saint-georges-darvillars",
+    ],
+    // A nom without any hyphen is cut in the word.
+    [
+      "Jean",
+      "Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewissenhaftschafers",
+      "jean.wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewi",
+    ],
+    // A hyphen too far back (it would lose more than a third of the room) is not used.
+    [
+      "Jean",
+      "de Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewissenhaftschafers",
+      "jean.de-wolfeschlegelsteinhausenbergerdorffwelchevoralternwareng",
+    ],
+    // A long prénom with a short nom: the prénom gives up its last words, the nom stays whole.
+    [
+      "Marie-Bernadette-Geneviève-Joséphine-Antoinette-Louise",
+      "Dupont-Martin",
+      "marie-bernadette-genevieve-josephine-antoinette.dupont-martin",
+    ],
+    // Both absurdly long: the prénom keeps 32 characters, the nom the rest.
+    ["A".repeat(100), "B".repeat(100), `${"a".repeat(32)}.${"b".repeat(31)}`],
+    [
+      "Anne-Marie-Thérèse-Bernadette-Josèphe-Geneviève",
+      "Montmorency-Laval-Boisdauphin-de-Sablé-du-Plessis",
+      "anne-marie-therese-bernadette.montmorency-laval-boisdauphin-de",
+    ],
+    // A cut that would end on a hyphen or a separator never leaves it.
+    ["Jean", `${"x".repeat(58)}-Dupont`, `jean.${"x".repeat(58)}`],
+    ["Jean", `${"x".repeat(59)} Dupont`, `jean.${"x".repeat(59)}`],
+    // Apostrophes and particles are folded before the cut, so they do not take room.
+    [
+      "Hélène",
+      "d'Aubigné-de La Tour d'Auvergne-de Saint-Martin-d'Hères-Montbel",
+      "helene.daubigne-de-la-tour-dauvergne-de-saint-martin-dheres",
+    ],
+  ];
+  for (const [prenom, nom, local] of LONG) {
+    it(`${prenom} ${nom} → ${local}`, () => {
+      const base = addressLocalBase(prenom, nom);
+      assert.equal(base, local);
+      assert.ok(local.length <= 64, `${local.length} characters`);
+      assert.match(local, LOCAL_SHAPE);
+    });
+  }
+
+  it("a cut local part is the start of the prénom and the start of the nom, at most 64 characters", () => {
+    for (const [prenom, nom] of LONG) {
+      const base = addressLocalBase(prenom, nom) ?? "";
+      const uncut = addressLocalBase(prenom, nom, 10_000) ?? "";
+      assert.ok(uncut.length > 64 || base === uncut, `${prenom} ${nom}`);
+      const [head, tail] = base.split(".") as [string, string];
+      const [fullHead, fullTail] = uncut.split(".") as [string, string];
+      assert.ok(fullHead.startsWith(head) && fullTail.startsWith(tail), `${base} from ${uncut}`);
+    }
+  });
+
+  it("names that fit are unchanged, and shortening twice changes nothing more", () => {
+    for (const [prenom, nom, , local] of NAMES) {
+      assert.equal(addressLocalBase(prenom, nom), local);
+      assert.equal(fitLocalPart(local), local);
+    }
+    const exactly64 = "jean-pascal.de-la-rochefoucauld-montbel-saint-georges-darvillars";
+    assert.equal(exactly64.length, 64);
+    assert.equal(addressLocalBase("Jean-Pascal", "de La Rochefoucauld-Montbel-Saint-Georges-d'Arvillars"), exactly64);
+    for (const [prenom, nom] of LONG) {
+      const uncut = addressLocalBase(prenom, nom, 10_000) ?? "";
+      for (const max of [64, 63, 60, 40, 20, 10, 5, 3]) {
+        const once = fitLocalPart(uncut, max);
+        assert.ok(once.length <= max, `${once} > ${max}`);
+        assert.match(once, LOCAL_SHAPE, `${uncut} at ${max}`);
+        assert.equal(fitLocalPart(once, max), once);
+      }
+    }
+  });
+
+  it("a local part of exactly 64 keeps its 2nd, 10th, 100th and 1000th homonym within 64", () => {
+    const base = "jean-pascal.de-la-rochefoucauld-montbel-saint-georges-darvillars";
+    const addresses = homonyms(base, 1000);
+    assert.equal(new Set(addresses).size, 1000);
+    assert.equal(addresses[0], `${base}@${DOMAIN}`);
+    // The cut for the number is on a whole word, and the same for the 2nd to the 1000th.
+    assert.equal(addresses[1], `jean-pascal.de-la-rochefoucauld-montbel-saint-georges2@${DOMAIN}`);
+    assert.equal(addresses[9], `jean-pascal.de-la-rochefoucauld-montbel-saint-georges10@${DOMAIN}`);
+    assert.equal(addresses[99], `jean-pascal.de-la-rochefoucauld-montbel-saint-georges100@${DOMAIN}`);
+    assert.equal(addresses[999], `jean-pascal.de-la-rochefoucauld-montbel-saint-georges1000@${DOMAIN}`);
+    for (const [i, address] of addresses.entries()) {
+      const local = localOf(address);
+      assert.ok(local.length <= 64, `${local} is ${local.length} characters`);
+      assert.match(local, NUMBERED_SHAPE);
+      if (i > 0) assert.ok(local.endsWith(String(i + 1)), local);
+      assert.equal(parseEmail(address), address);
+    }
+  });
+
+  it("a base cut in the word loses one more character per digit of its number", () => {
+    const base = `jean.${"w".repeat(59)}`;
+    assert.equal(base.length, 64);
+    const addresses = homonyms(base, 100);
+    assert.equal(addresses[1], `jean.${"w".repeat(58)}2@${DOMAIN}`);
+    assert.equal(addresses[9], `jean.${"w".repeat(57)}10@${DOMAIN}`);
+    assert.equal(addresses[99], `jean.${"w".repeat(56)}100@${DOMAIN}`);
+    for (const address of addresses) assert.equal(localOf(address).length, 64);
+  });
+
+  it("a number never leaves a hyphen or a dot before it", () => {
+    // The cut for the number falls right after a hyphen (…-x|-…) or right after the dot.
+    for (const base of [
+      `jean.${"x".repeat(57)}-y`,
+      `jean.${"x".repeat(56)}-yz`,
+      `${"a".repeat(32)}.${"b".repeat(31)}`,
+      `${"a".repeat(30)}-b.${"c".repeat(31)}`,
+    ]) {
+      assert.equal(base.length, 64);
+      for (const address of homonyms(base, 120)) {
+        const local = localOf(address);
+        assert.ok(local.length <= 64, local);
+        assert.match(local, NUMBERED_SHAPE, local);
+        assert.doesNotMatch(local, /[-.][0-9]/, local);
+      }
+    }
+  });
+
+  it("homonyms of the issue's example: every local part within 64, shortened the same way", () => {
+    const base = addressLocalBase(
+      "Marie-Bernadette-Geneviève",
+      "de La Rochefoucauld-Montbel-Saint-Georges-d'Arvillars",
+    );
+    assert.ok(base !== null);
+    const addresses = homonyms(base, 150);
+    assert.deepEqual(addresses.slice(0, 2), [
+      `marie-bernadette-genevieve.de-la-rochefoucauld-montbel-saint@${DOMAIN}`,
+      `marie-bernadette-genevieve.de-la-rochefoucauld-montbel-saint2@${DOMAIN}`,
+    ]);
+    assert.equal(addresses[99], `marie-bernadette-genevieve.de-la-rochefoucauld-montbel-saint100@${DOMAIN}`);
+    for (const address of addresses) assert.ok(localOf(address).length <= 64, address);
+  });
+
+  it("short names keep their usual numbers: jean.dupont, jean.dupont2, … jean.dupont100", () => {
+    const addresses = homonyms("jean.dupont", 100);
+    assert.equal(addresses[0], "jean.dupont@ac-lyon.fr");
+    assert.equal(addresses[1], "jean.dupont2@ac-lyon.fr");
+    assert.equal(addresses[99], "jean.dupont100@ac-lyon.fr");
+    for (let n = 1; n <= 100; n++)
+      assert.equal(addressCandidate("jean.dupont", n), n === 1 ? "jean.dupont" : `jean.dupont${n}`);
+  });
+
+  it("an external account's ext. prefix is inside the 64 characters too", () => {
+    const base = addressLocalBase(
+      "Marie-Bernadette-Geneviève",
+      "de La Rochefoucauld-Montbel-Saint-Georges-d'Arvillars",
+    );
+    const addresses = homonyms(`ext.${base}`, 12);
+    assert.equal(addresses[0], `ext.marie-bernadette-genevieve.de-la-rochefoucauld-montbel-saint@${DOMAIN}`);
+    assert.equal(addresses[1], `ext.marie-bernadette-genevieve.de-la-rochefoucauld-montbel2@${DOMAIN}`);
+    for (const address of addresses) {
+      assert.ok(localOf(address).length <= 64, address);
+      assert.match(localOf(address), /^ext\.[a-z]+(-[a-z]+)*\.[a-z]+(-[a-z]+)*[0-9]*$/);
+    }
+    assert.equal(
+      firstFreeAddress("ext.jean.dupont", DOMAIN, () => false),
+      "ext.jean.dupont@ac-lyon.fr",
+    );
+  });
+
+  it("the first free address is still the first: a freed short form is taken before a longer number", () => {
+    const base = `jean.${"w".repeat(59)}`;
+    const taken = new Set([`${base}@${DOMAIN}`, `jean.${"w".repeat(58)}2@${DOMAIN}`]);
+    const asked: string[] = [];
+    const address = firstFreeAddress(base, DOMAIN, (a) => {
+      asked.push(a);
+      return taken.has(a);
+    });
+    assert.equal(address, `jean.${"w".repeat(58)}3@${DOMAIN}`);
+    assert.deepEqual(asked, [...taken, address]);
+  });
+
+  it("with a very long mail domain, the whole address stays within 254 octets", () => {
+    const label = "x".repeat(60);
+    const domain = `${label}.${label}.${label}.academie.fr`;
+    assert.equal(domain.length, 194);
+    assert.equal(addressLocalMax(domain), 59);
+    assert.equal(addressLocalMax(DOMAIN), 64);
+    const base = addressLocalBase(
+      "Marie-Bernadette-Geneviève",
+      "de La Rochefoucauld-Montbel-Saint-Georges-d'Arvillars",
+    );
+    for (const address of homonyms(base ?? "", 120, domain)) {
+      assert.ok(address.length <= 254, `${address.length}`);
+      assert.ok(localOf(address).length <= 59);
+      assert.equal(parseEmail(address), address);
+    }
+    assert.throws(() => firstFreeAddress("jean.dupont", "x".repeat(251), () => false), RangeError);
+  });
+
+  it("refuses a limit no local part fits in", () => {
+    assert.throws(() => fitLocalPart("jean.dupont", 2), RangeError);
+    assert.throws(() => addressLocalBase("Jean", "Dupont", 0), RangeError);
+    assert.equal(fitLocalPart("jean.dupont", 3), "j.d");
+  });
+
+  it("usernames are not capped after their number: the 20-character base grows by its digits", () => {
+    // Intended: a username has no protocol limit; the base is at most 20, the number is added to it.
+    const base = usernameBase("Marie-Bernadette-Geneviève", "de La Rochefoucauld-Montbel-Saint-Georges-d'Arvillars");
+    assert.equal(base, "mdelarochefoucauldmo");
+    const taken = new Set<string>();
+    for (let i = 0; i < 100; i++) taken.add(firstFree(base ?? "", (c) => taken.has(c)));
+    assert.ok(taken.has("mdelarochefoucauldmo100"));
+    assert.equal(Math.max(...[...taken].map((u) => u.length)), USERNAME_BASE_MAX + 3);
   });
 });
