@@ -59,7 +59,10 @@ export interface Services {
   readonly outboundQueue: OutboundQueue;
   /** Signature, away message and forwarding (applied by the mail store at each local delivery). */
   readonly settings: MailSettingsService;
-  /** Forgets what has expired (sessions, throttling counters, used challenges) from the database. */
+  /**
+   * Forgets what has expired from the database: sessions, throttling counters, used challenges, and
+   * outbound deliveries that ended more than SESAME_OUTBOUND_RETENTION_DAYS ago.
+   */
   purgeExpired(): Promise<void>;
   close(): Promise<void>;
 }
@@ -281,6 +284,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       await sessions.purgeExpired();
       await stores.failures.purgeExpired(now);
       await stores.usedChallenges.purgeExpired(now);
+      await outboundQueue.purgeDone(config.outboundRetentionDays);
     },
     close: async () => {
       await outboundQueue.close();

@@ -57,6 +57,8 @@ export interface Config {
   readonly submissionPort: number;
   /** Recipients a user may send to per hour (SESAME_SEND_LIMIT_PER_HOUR). */
   readonly sendLimitPerHour: number;
+  /** Days the outbound queue keeps what was relayed or refused (SESAME_OUTBOUND_RETENTION_DAYS). */
+  readonly outboundRetentionDays: number;
   /** DKIM signing of outgoing mail, when a key is configured. */
   readonly dkim: { readonly selector: string; readonly keyFile: string } | null;
 }
@@ -242,6 +244,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const submissionPort = readInt(env, "SESAME_SUBMISSION_PORT", 5870, 0, 65535);
   const sendLimitPerHour = readInt(env, "SESAME_SEND_LIMIT_PER_HOUR", 500, 1, 1_000_000);
+  const outboundRetentionDays = readInt(env, "SESAME_OUTBOUND_RETENTION_DAYS", 30, 1, 3650);
   const mailMaxBytes = readInt(env, "SESAME_MAIL_MAX_SIZE_MB", 25, 1, 1024) * 1024 * 1024;
   const mailQuotaBytes = readInt(env, "SESAME_MAIL_QUOTA_MB", 1024, 1, 1024 * 1024) * 1024 * 1024;
   const passwordMinLength = readInt(env, "SESAME_PASSWORD_MIN_LENGTH", 12, 8, 64);
@@ -276,6 +279,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailQuotaBytes,
     submissionPort,
     sendLimitPerHour,
+    outboundRetentionDays,
     dkim: dkimKey === "" ? null : Object.freeze({ selector: dkimSelector, keyFile: path.resolve(dkimKey) }),
   };
   return Object.freeze(config);

@@ -142,6 +142,34 @@ export class OutboundQueueRepository {
     return row ? Buffer.from(row.raw) : null;
   }
 
+  /**
+   * Forgets deliveries that ended (sent or failed) before `before`, then the messages left without
+   * any delivery: their bodies were kept only to be relayed. Returns how many rows of each went.
+   */
+  async purgeDone(before: string): Promise<{ deliveries: number; messages: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      const deliveries = await trx
+        .deleteFrom("outbound_delivery")
+        .where("done_at", "<", before)
+        .where("state", "in", ["sent", "failed"])
+        .executeTakeFirst();
+      const messages = await trx
+        .deleteFrom("outbound_message")
+        .where("created_at", "<", before)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("outbound_delivery")
+                .select("outbound_delivery.id")
+                .whereRef("outbound_delivery.message_id", "=", "outbound_message.id"),
+            ),
+          ),
+        )
+        .executeTakeFirst();
+      return { deliveries: Number(deliveries.numDeletedRows), messages: Number(messages.numDeletedRows) };
+    });
+  }
+
   /** Right after the relay's 250. */
   markSent(id: number, now: string): Promise<void> {
     return this.#attempted(id, { state: "sent", last_error: null, done_at: now });

@@ -130,6 +130,15 @@ export class OutboundQueue {
     return this.#relay !== null;
   }
 
+  /**
+   * Forgets what was relayed or refused more than `retentionDays` ago (the rows `sesame outbox`
+   * shows, and the bodies kept for relaying); messages still queued are never touched.
+   */
+  purgeDone(retentionDays: number): Promise<{ deliveries: number; messages: number }> {
+    const before = new Date(this.#opts.clock.now().getTime() - retentionDays * 86_400_000).toISOString();
+    return this.#repo.purgeDone(before);
+  }
+
   /** Queues a message for its external recipients; pass the sending's transaction as `ex`. */
   async enqueue(ex: QueueExecutor, message: QueuedMessage): Promise<void> {
     if (message.recipients.length === 0) return;

@@ -8,6 +8,7 @@ import * as m005 from "./migrations/005-mail.js";
 import * as m006 from "./migrations/006-outbound-queue.js";
 import * as m007 from "./migrations/007-mail-settings.js";
 import * as m008 from "./migrations/008-contacts.js";
+import * as m009 from "./migrations/009-outbound-retention.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -21,6 +22,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["006-outbound-queue", m006],
   ["007-mail-settings", m007],
   ["008-contacts", m008],
+  ["009-outbound-retention", m009],
 ];
 
 class StaticProvider implements MigrationProvider {

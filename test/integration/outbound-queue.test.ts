@@ -171,6 +171,71 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it("what ended more than the retention ago is purged, bodies included; what is queued or recent stays", async () => {
+      const clock = new FakeClock();
+      const t = await openTestServices(dialect, { SESAME_SMTP_RELAY_URL: `smtp://127.0.0.1:${relay.port}` }, { clock });
+      try {
+        relay.refuse.add("refuse@exemple.org");
+        const a = await newAccount(t);
+        const send = (to: string, subject: string) =>
+          t.services.send.send(a.id, { to, cc: "", bcc: "", subject, text: "Bonjour", attachments: [] }, META);
+        const q = t.services.outboundQueue;
+        const db = t.services.database.db;
+        const count = async (table: "outbound_message" | "outbound_delivery") =>
+          Number(
+            (
+              await db
+                .selectFrom(table)
+                .select((eb) => eb.fn.countAll().as("n"))
+                .executeTakeFirstOrThrow()
+            ).n,
+          );
+
+        // Day 0: one relayed and one refused (ended), then the relay goes unreachable for a third.
+        await send("ancien@exemple.org, refuse@exemple.org", "Ancien");
+        assert.deepEqual(await q.runOnce(), { sent: 1, retried: 0, failed: 1 });
+        clock.advance(29 * 86_400_000);
+        // Day 29: a recent one, relayed.
+        await send("recent@exemple.org", "Récent");
+        assert.deepEqual(await q.runOnce(), { sent: 1, retried: 0, failed: 0 });
+        assert.deepEqual(await q.purgeDone(30), { deliveries: 0, messages: 0 }, "nothing is older than 30 days yet");
+
+        // Day 31: the day-0 message goes (both its deliveries, then its body); the recent one stays.
+        clock.advance(2 * 86_400_000);
+        // One still waiting for the relay is never purged, however old its message.
+        const waiting = await send("attente@exemple.org", "En attente");
+        assert.deepEqual(waiting.queued, ["attente@exemple.org"]);
+        await db
+          .updateTable("outbound_message")
+          .set({ created_at: "2000-01-01T00:00:00.000Z" })
+          .where("subject", "=", "En attente")
+          .execute();
+        assert.deepEqual(await q.purgeDone(30), { deliveries: 2, messages: 1 });
+        const left = await q.list(10);
+        assert.deepEqual(left.map((r) => [r.recipient, r.state]).sort(), [
+          ["attente@exemple.org", "queued"],
+          ["recent@exemple.org", "sent"],
+        ]);
+        assert.equal(await count("outbound_message"), 2);
+        assert.equal(await count("outbound_delivery"), 2);
+        // The bounce of the refused recipient, in the sender's inbox, is the sender's to keep.
+        assert.equal((await inbox(t, a.id)).filter((m) => m.subject === "Non distribué : Ancien").length, 1);
+        // The service's periodic purge applies the configured retention (30 days by default).
+        await t.services.purgeExpired();
+        assert.equal(await count("outbound_delivery"), 2);
+        clock.advance(30 * 86_400_000);
+        await t.services.purgeExpired();
+        assert.deepEqual(
+          (await q.list(10)).map((r) => r.recipient),
+          ["attente@exemple.org"],
+        );
+        assert.equal(await count("outbound_message"), 1);
+      } finally {
+        relay.refuse.clear();
+        await t.close();
+      }
+    });
+
     it("after 5 days of a relay down: failed, with a bounce saying so", async () => {
       const clock = new FakeClock();
       const port = await freePort();
