@@ -12,12 +12,13 @@ import { LoginService } from "./identity/login.service.js";
 import { PasswordService } from "./identity/password.service.js";
 import { PasswordHasher } from "./identity/password-hasher.js";
 import { PasswordPolicy } from "./identity/password-policy.js";
+import { createRateLimiter } from "./identity/rate-limit.js";
 import { SqlSessionStore } from "./identity/session.repository.js";
 import { SessionService } from "./identity/session.service.js";
 import { RedisSessionStore } from "./identity/session-store.js";
 import { ACCOUNT_POLICY, BackoffThrottle, LOGIN_IP_POLICY, WindowCounter } from "./identity/throttle.js";
 import { createThrottleStores } from "./identity/throttle.repository.js";
-import { ContactsService } from "./mail/contacts.service.js";
+import { ContactsService, SUGGESTION_RATE_POLICY } from "./mail/contacts.service.js";
 import { MailService } from "./mail/mail.service.js";
 import { OutboundService } from "./mail/outbound.service.js";
 import { OutboundQueue } from "./mail/outbound-queue.js";
@@ -275,7 +276,20 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     outbound,
     recovery,
     mail,
-    contacts: new ContactsService({ db, clock, directory }),
+    contacts: new ContactsService({
+      db,
+      clock,
+      directory,
+      // Per instance in memory without Redis; shared by the instances with it.
+      suggestionLimiter: createRateLimiter({
+        name: "suggest",
+        policy: SUGGESTION_RATE_POLICY,
+        clock,
+        redis,
+        redisPrefix,
+      }),
+      audit,
+    }),
     send,
     outboundQueue,
     settings,

@@ -5,8 +5,10 @@
  */
 import ICAL from "ical.js";
 import type { Kysely } from "kysely";
+import type { AuditEventInput } from "../audit/audit.service.js";
 import type { Account } from "../directory/directory.types.js";
 import { parseEmail } from "../directory/identifiers.js";
+import type { RateLimiter, RateLimitPolicy } from "../identity/rate-limit.js";
 import type { Clock } from "../shared/clock.js";
 import { DomainError, isDomainError } from "../shared/errors.js";
 import type { Schema } from "../storage/schema.js";
@@ -52,7 +54,19 @@ export interface ContactsDeps {
   readonly clock: Clock;
   /** The académie's directory, for suggestions. */
   readonly directory: { suggest(typed: string, limit?: number): Promise<Account[]> };
+  /**
+   * Suggestion requests per account (SUGGESTION_RATE_POLICY): without it, a signed-in account could
+   * page through the whole directory.
+   */
+  readonly suggestionLimiter: RateLimiter;
+  readonly audit: { record(event: AuditEventInput): Promise<void> };
 }
+
+/**
+ * At most 60 suggestion requests per account per minute: the page's script waits for a pause in the
+ * typing before it asks, so a person never gets near it; a script reading the directory soon does.
+ */
+export const SUGGESTION_RATE_POLICY: RateLimitPolicy = { limit: 60, windowMs: 60_000 };
 
 export const MAX_CONTACTS = 5_000;
 const MAX_NAME = 200;
@@ -179,8 +193,29 @@ export class ContactsService {
     return cards.length === 0 ? "" : `${cards.join("\r\n")}\r\n`;
   }
 
-  /** Suggestions for what is being typed in À, Cc or Cci: the book first, then the directory. */
+  /**
+   * Suggestions for what is being typed in À, Cc or Cci: the book first, then the directory.
+   * Every call counts against the account's rate limit; past it, RATE_LIMITED (with `retryAt` and
+   * `retryAfterMs`), and the first refusal of a window goes into the audit trail.
+   */
   async suggest(accountId: number, typed: string, limit = 10): Promise<Suggestion[]> {
+    const decision = await this.deps.suggestionLimiter.consume(`account:${accountId}`);
+    if (!decision.allowed) {
+      const retryAt = new Date(this.deps.clock.now().getTime() + decision.retryAfterMs);
+      if (decision.firstRefusal) {
+        await this.deps.audit.record({
+          actor: "web:webmail",
+          action: "contacts.suggestions_throttled",
+          entity: "account",
+          entityId: accountId,
+          details: { retryAt: retryAt.toISOString() },
+        });
+      }
+      throw new DomainError("RATE_LIMITED", "too many address suggestion requests", {
+        retryAt,
+        retryAfterMs: decision.retryAfterMs,
+      });
+    }
     const prefix = typed.trim().toLowerCase();
     if (prefix.length < 2 || prefix.length > 100) return [];
     const own = (await suggestContacts(this.deps.db, accountId, prefix, limit)).map(

@@ -11,6 +11,9 @@ function describe(error: FastifyError): { status: number; title: string; message
   if (isDomainError(error, "OVERLOADED")) {
     return { status: 503, title: fr.errors.overloadedTitle, message: fr.errors.overloaded };
   }
+  if (isDomainError(error, "RATE_LIMITED")) {
+    return { status: 429, title: fr.errors.tooManyTitle, message: fr.codes.RATE_LIMITED };
+  }
   if (isDomainError(error)) return { status: 400, title: fr.errors.badRequestTitle, message: fr.codes[error.code] };
   const status = error.statusCode ?? 500;
   if (status === 403) return { status, title: fr.errors.forbiddenTitle, message: fr.errors.forbidden };
@@ -32,6 +35,9 @@ export function registerErrorPages(app: FastifyInstance, config: Config, assets?
     if (status >= 500 && status !== 503) req.log.error({ err: error }, "request failed");
     else req.log.info({ code: error.code, status, reason: error.message }, "request refused");
     if (status === 503) reply.header("Retry-After", "5");
+    if (status === 429 && isDomainError(error) && typeof error.details.retryAfterMs === "number") {
+      reply.header("Retry-After", String(Math.max(1, Math.ceil(error.details.retryAfterMs / 1000))));
+    }
     // Requests from the page script get JSON, not a page.
     if (req.headers["x-csrf-token"] !== undefined) {
       return reply.code(status).send({ error: message });

@@ -29,10 +29,19 @@ export function initContacts(): void {
  * browser's own list under the field (a `<datalist>`: native, keyboard- and screen-reader-usable).
  * Each suggestion is the whole field value with the word being typed completed, so that the
  * browser, which filters a datalist on the field's text, keeps it.
+ * When the server refuses for a while (429: too many requests in a minute), the list is emptied,
+ * typing goes on as usual, and the server's French sentence is read by screen readers through a
+ * polite status region (visually hidden); the next answer that works clears it.
  */
 export function initAddressSuggestions(): void {
   const form = document.querySelector<HTMLFormElement>("form[data-compose-form]");
   if (!form) return;
+  // Created empty at start: a live region must exist before its text changes to be announced.
+  const status = document.createElement("p");
+  status.className = "visually-hidden";
+  status.setAttribute("role", "status");
+  status.dataset.suggestionsStatus = "";
+  form.append(status);
   for (const name of ["a", "cc", "cci"]) {
     const input = form.querySelector<HTMLInputElement>(`input[name="${name}"]`);
     if (!input) continue;
@@ -52,8 +61,16 @@ export function initAddressSuggestions(): void {
         asked = typed;
         const head = value.slice(0, cut).trimEnd();
         fetch(`/mail/contacts/suggestions?q=${encodeURIComponent(typed)}`, { credentials: "same-origin" })
-          .then((res) => (res.ok ? res.json() : { suggestions: [] }))
-          .then((body: { suggestions?: { name: string; address: string }[] }) => {
+          .then(async (res) => {
+            if (res.ok) return res.json();
+            // Ask again for the same text later; a refusal (429) carries a sentence for the user.
+            asked = "";
+            const refused = res.status === 429 ? ((await res.json().catch(() => ({}))) as { message?: string }) : {};
+            return { suggestions: [], message: typeof refused.message === "string" ? refused.message : "" };
+          })
+          .then((body: { suggestions?: { name: string; address: string }[]; message?: string }) => {
+            const message = body.message ?? "";
+            if (status.textContent !== message) status.textContent = message;
             list.replaceChildren(
               ...(body.suggestions ?? []).map((s) => {
                 const option = document.createElement("option");

@@ -29,6 +29,8 @@ export const contactsFr = {
   exportTitle: "Exporter vos contacts",
   exportLink: "Télécharger vos contacts (fichier vCard .vcf)",
   addFromMessage: "Ajouter l'expéditeur aux contacts",
+  /** The compose page's address suggestions, refused for a while (too many in a minute). */
+  suggestionsLimited: "Trop de recherches d'adresses en peu de temps. Réessayez dans une minute.",
   done: {
     added: "Le contact a été ajouté.",
     updated: "Le contact a été modifié.",

@@ -556,6 +556,7 @@ export const fr = {
     forbiddenTitle: "Formulaire expiré",
     forbidden:
       "Ce formulaire a expiré ou n'a pas été envoyé depuis cette page. Revenez à la page, rechargez-la et réessayez.",
+    tooManyTitle: "Trop de demandes",
     overloadedTitle: "Service très sollicité",
     overloaded: "Le service reçoit beaucoup de demandes en ce moment. Réessayez dans quelques secondes.",
     serverTitle: "Service momentanément indisponible",
@@ -580,6 +581,7 @@ export const fr = {
     IMPORT_TOO_MANY_REJECTED: "Trop de lignes sont en erreur : rien n'a été importé.",
     INVALID_CREDENTIALS: "Nom d'utilisateur ou mot de passe incorrect.",
     THROTTLED: "Trop de tentatives. Par sécurité, réessayez plus tard.",
+    RATE_LIMITED: "Trop de demandes en peu de temps. Patientez un instant avant de réessayer.",
     CHALLENGE_REQUIRED: "Une vérification anti-robot est nécessaire avant de continuer.",
     PASSWORD_TOO_WEAK: "Le mot de passe choisi ne respecte pas les règles.",
     OVERLOADED: "Le service reçoit beaucoup de demandes en ce moment. Réessayez dans quelques secondes.",

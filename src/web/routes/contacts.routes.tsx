@@ -199,7 +199,19 @@ export const contactsRoutes: FastifyPluginAsync<ContactsRouteOptions> = async (a
   app.get("/mail/contacts/suggestions", async (req, reply) => {
     if (req.session?.kind !== "webmail") return reply.code(401).send({ expired: true });
     const typed = field(req.query as FormBody, "q", 100);
-    const list = await contacts.suggest(req.session.accountId, typed);
+    let list: Awaited<ReturnType<typeof contacts.suggest>>;
+    try {
+      list = await contacts.suggest(req.session.accountId, typed);
+    } catch (error) {
+      if (!isDomainError(error, "RATE_LIMITED")) throw error;
+      // Too many in a minute: no suggestions, and the page's script says why (politely, once).
+      const ms = typeof error.details.retryAfterMs === "number" ? error.details.retryAfterMs : 60_000;
+      return reply
+        .code(429)
+        .header("Retry-After", String(Math.max(1, Math.ceil(ms / 1000))))
+        .header("Cache-Control", "no-store")
+        .send({ suggestions: [], message: t.suggestionsLimited });
+    }
     return reply
       .header("Cache-Control", "no-store")
       .send({ suggestions: list.map((s) => ({ name: s.name, address: s.address, source: s.source })) });
