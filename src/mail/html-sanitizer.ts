@@ -814,3 +814,27 @@ export function frameContentSecurityPolicy(allowRemote: boolean): string {
     `sandbox ${FRAME_SANDBOX}`,
   ].join("; ");
 }
+
+/**
+ * HTML the compose page's rich-text editor may be given back (the form returned with an error, a
+ * draft resumed): the formatting the editor makes — bold, italic, lists, paragraphs, line breaks,
+ * http(s) and mailto links — and nothing else; other elements keep their text only. It goes into
+ * the page itself (not the sandboxed frame), so the allow-list is much narrower than a mail's.
+ */
+export function sanitizeEditorHtml(html: string): string {
+  return sanitizeHtml(html.slice(0, MAX_MAIL_HTML_LENGTH), {
+    allowedTags: ["b", "strong", "i", "em", "u", "ul", "ol", "li", "a", "br", "p", "div"],
+    allowedAttributes: { a: ["href"] },
+    allowedSchemes: ["http", "https", "mailto"],
+    allowedSchemesAppliedToAttributes: ["href"],
+    allowProtocolRelative: false,
+    nonTextTags: ["script", "style", "textarea", "option", "noscript", "title", "head", "template"],
+    // sanitize-html lets relative targets through: the editor only makes absolute ones.
+    transformTags: {
+      a: (tagName, attribs): sanitizeHtml.Tag => {
+        const href = attribs.href ?? "";
+        return { tagName, attribs: /^(https?:\/\/|mailto:)/i.test(href) ? { href } : {} };
+      },
+    },
+  }).trim();
+}

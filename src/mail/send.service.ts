@@ -16,7 +16,7 @@ import { parseEmail } from "../directory/identifiers.js";
 import type { FailureStore } from "../identity/throttle.repository.js";
 import type { Clock } from "../shared/clock.js";
 import { DomainError, isDomainError } from "../shared/errors.js";
-import { sanitizeMailHtml } from "./html-sanitizer.js";
+import { sanitizeEditorHtml, sanitizeMailHtml } from "./html-sanitizer.js";
 import type { MailService } from "./mail.service.js";
 import type { Recipient } from "./mail.types.js";
 import { readForStorage, safeFilename } from "./mime.js";
@@ -404,6 +404,10 @@ export class SendService implements SendApi {
       delivered: local.map((r) => r.address),
       queued: external,
     };
+  }
+
+  editableHtml(html: string): string {
+    return sanitizeEditorHtml(html);
   }
 
   async saveDraft(accountId: number, message: OutgoingMessage, replaces?: number): Promise<number> {

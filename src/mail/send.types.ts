@@ -55,6 +55,11 @@ export interface SendResult {
 export interface SendApi {
   /** Builds, checks and sends a message written in the webmail; nothing is sent when any check fails. */
   send(accountId: number, message: OutgoingMessage, meta: { ip: string; userAgent: string }): Promise<SendResult>;
+  /**
+   * The rich text of a form given back to its editor (after an error, or from a resumed draft's HTML
+   * part): only the formatting the editor makes survives.
+   */
+  editableHtml(html: string): string;
   /** Saves (or replaces) a draft in Brouillons; returns the draft's message id. */
   saveDraft(accountId: number, message: OutgoingMessage, replaces?: number): Promise<number>;
   /**

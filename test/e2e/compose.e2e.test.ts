@@ -137,6 +137,51 @@ describe("writing mail (Chromium)", () => {
     await context.close();
   });
 
+  it("the formatting survives a form error and a saved draft: the editor opens again with it", async () => {
+    const services = env.server.services;
+    const marie = await newAccount(services, "Marie", "Sklodowska");
+    const pierre = await newAccount(services, "Pierre", "Sklodowska");
+    const context = await env.newContext();
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    await signIn(page, marie);
+    await page.getByRole("link", { name: "Nouveau message" }).click();
+    await page.getByRole("heading", { name: "Nouveau message", level: 1 }).waitFor();
+    // A mistyped address: the form will come back.
+    await page.getByLabel("À", { exact: true }).fill("pierre sans arobase");
+    await page.getByLabel("Objet", { exact: true }).fill("Le polonium");
+    await page.getByRole("button", { name: "Mise en forme" }).click();
+    const editor = page.getByRole("textbox", { name: "Message mis en forme" });
+    await editor.pressSequentially("Une découverte ");
+    await page.getByRole("toolbar", { name: "Outils de mise en forme" }).getByRole("button", { name: "Gras" }).click();
+    await editor.pressSequentially("majeure");
+    await page.locator("#editeur-message b, #editeur-message strong").getByText("majeure").waitFor();
+    await page.getByRole("button", { name: "Envoyer" }).click();
+
+    // Back with the error at its field, and the editor open on the formatted text.
+    await page.getByText("Certaines adresses ne sont pas valides").first().waitFor();
+    await page.locator("#editeur-message b, #editeur-message strong").getByText("majeure").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Mise en forme" }).getAttribute("aria-pressed"), "true");
+    await expectAccessible(page, "compose page back with an error, the editor open");
+
+    // Saved as a draft: resumed, the editor opens with the formatting again.
+    await page.getByLabel("À", { exact: true }).fill(pierre.address);
+    await page.getByRole("button", { name: "Enregistrer le brouillon" }).click();
+    await page.getByText("Brouillon enregistré.").waitFor();
+    await page.locator("#editeur-message b, #editeur-message strong").getByText("majeure").waitFor();
+    await page.getByRole("button", { name: "Envoyer" }).click();
+    await page.getByText("Message envoyé.").waitFor();
+
+    const inbox = await services.mail.folderByRole(pierre.id, "inbox");
+    const [got] = (await services.mail.list(pierre.id, inbox.id, null)).items;
+    assert.equal(got?.subject, "Le polonium");
+    const parsed = await simpleParser(await services.mail.raw(pierre.id, got.id));
+    assert.equal(parsed.text?.trim(), "Une découverte majeure");
+    assert.match(String(parsed.html), /<(b|strong)>majeure<\/(b|strong)>/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it("without JavaScript: a message is written, saved as a draft, resumed and sent", async () => {
     const services = env.server.services;
     const irene = await newAccount(services, "Irène", "Joliot");

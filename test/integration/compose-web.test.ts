@@ -464,6 +464,60 @@ for (const dialect of DIALECTS) {
       assert.equal((await simpleParser(await services.mail.raw(b.id, simple.id))).html, false);
     });
 
+    it("the rich text comes back to the editor after an error and from a resumed draft, sanitized, never as a sent field", async () => {
+      const { account: a, c } = await signedIn(services, app);
+      const { account: b } = await signedIn(services, app);
+      await c.get("/mail/nouveau");
+      const posted =
+        "<p>Bonjour <b>Jean</b> et <i>Lucie</i></p><ul><li>un</li></ul><script>alert(1)</script>" +
+        '<img src="x" onerror="vol()"><a href="javascript:vol()">piège</a><a href="https://exemple.fr/" onclick="vol()">lien</a>' +
+        '<span style="color:red">rouge</span>';
+      const expected =
+        '<p>Bonjour <b>Jean</b> et <i>Lucie</i></p><ul><li>un</li></ul><a>piège</a><a href="https://exemple.fr/">lien</a>rouge';
+      const initialOf = (body: string) => {
+        const m = /<div class="rich" hidden data-rich="true" data-rich-initial="([^"]*)">/.exec(body);
+        return m ? unescapeHtml(m[1] ?? "") : null;
+      };
+      // An address that cannot be read: the form comes back with the formatted text for the editor.
+      const refused = await c.post(
+        "/mail/nouveau",
+        blank({ a: "pas une adresse", objet: "Mise en forme", message: "Bonjour Jean et Lucie", html: posted }),
+      );
+      assert.equal(refused.statusCode, 400);
+      assert.equal(initialOf(refused.body), expected);
+      // Only the script may put it back in the submitted field: without it, the plain text alone goes.
+      assert.match(refused.body, /<input type="hidden" name="html" value data-rich-html/);
+      assert.equal((await messagesIn(services, b, "inbox")).length, 0);
+
+      // Saved as a draft, then resumed: the editor gets the draft's HTML part back.
+      const saved = await c.post(
+        "/mail/nouveau",
+        blank({
+          a: b.address,
+          objet: "Brouillon mis en forme",
+          message: "Bonjour Jean",
+          html: posted,
+          action: "brouillon",
+        }),
+      );
+      const draftId = Number(/brouillon=(\d+)/.exec(location(saved))?.[1]);
+      assert.ok(draftId > 0, location(saved));
+      const resumed = await c.get(`/mail/nouveau?brouillon=${draftId}`);
+      assert.equal(resumed.statusCode, 200);
+      const initial = initialOf(resumed.body) ?? "";
+      assert.match(initial, /<b>Jean<\/b>/);
+      assert.match(initial, /<a href="https:\/\/exemple\.fr\/">lien<\/a>/);
+      assert.doesNotMatch(initial, /script|alert|onerror|onclick|javascript|vol\(|style|<img/i);
+      // A plain draft: no formatted text for the editor.
+      const plain = await c.post(
+        "/mail/nouveau",
+        blank({ a: b.address, objet: "Brouillon simple", message: "Texte", action: "brouillon" }),
+      );
+      const plainId = Number(/brouillon=(\d+)/.exec(location(plain))?.[1]);
+      assert.equal(initialOf((await c.get(`/mail/nouveau?brouillon=${plainId}`)).body), null);
+      assert.equal((await messagesIn(services, a, "drafts")).length, 2);
+    });
+
     it("a draft keeps its attachments: listed when resumed, kept by the autosave, sent unless unchecked", async () => {
       const { account: a, c } = await signedIn(services, app);
       const { account: b } = await signedIn(services, app);

@@ -5,6 +5,7 @@ import {
   frameContentSecurityPolicy,
   frameDocument,
   MAX_MAIL_HTML_LENGTH,
+  sanitizeEditorHtml,
   sanitizeMailHtml,
 } from "../../src/mail/html-sanitizer.js";
 import { withCanary, XSS_VECTORS } from "../fixtures/xss-vectors.js";
@@ -421,5 +422,33 @@ describe("the reading frame", () => {
   it("is sandboxed without scripts and without its origin", () => {
     assert.equal(FRAME_SANDBOX, "allow-popups allow-popups-to-escape-sandbox");
     assert.doesNotMatch(FRAME_SANDBOX, /allow-scripts|allow-same-origin|allow-top-navigation|allow-forms/);
+  });
+});
+
+describe("sanitizeEditorHtml: what the compose editor may be given back", () => {
+  const EDITOR_TAGS = new Set(["b", "strong", "i", "em", "u", "ul", "ol", "li", "a", "br", "p", "div"]);
+
+  it("keeps the editor's own formatting and http(s)/mailto links, and the text of everything else", () => {
+    assert.equal(
+      sanitizeEditorHtml(
+        '<div>Un <b>mot</b>, <i>deux</i><br><ol><li>a</li></ol><a href="mailto:x@exemple.fr">écrire</a></div>' +
+          '<table><tr><td>cellule</td></tr></table><h1 style="color:red" class="x">titre</h1><style>p{}</style>',
+      ),
+      '<div>Un <b>mot</b>, <i>deux</i><br /><ol><li>a</li></ol><a href="mailto:x@exemple.fr">écrire</a></div>cellule' +
+        "titre",
+    );
+  });
+
+  it("lets no tag, attribute or link target outside its list through, for every attack vector", () => {
+    for (const vector of XSS_VECTORS) {
+      const out = sanitizeEditorHtml(withCanary(vector.html, "http://127.0.0.1:9"));
+      for (const tag of tags(out)) {
+        assert.ok(EDITOR_TAGS.has(tag.name), `${vector.family} #${vector.id}: <${tag.name}> in ${out}`);
+        for (const [name, value] of tag.attributes) {
+          assert.ok(tag.name === "a" && name === "href", `${vector.family} #${vector.id}: ${name} on <${tag.name}>`);
+          assert.match(value, /^(https?:\/\/|mailto:)/i, `${vector.family} #${vector.id}: href ${value}`);
+        }
+      }
+    }
   });
 });

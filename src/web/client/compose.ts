@@ -155,11 +155,14 @@ function richText(form: HTMLFormElement): void {
     });
   };
 
-  toggle.addEventListener("click", () => {
-    const on = editor.hidden;
+  const show = (on: boolean) => {
     editor.hidden = !on;
     plainField.hidden = on;
     toggle.setAttribute("aria-pressed", String(on));
+  };
+  toggle.addEventListener("click", () => {
+    const on = editor.hidden;
+    show(on);
     if (on) {
       fill(textarea.value);
       sync();
@@ -170,6 +173,14 @@ function richText(form: HTMLFormElement): void {
       textarea.focus();
     }
   });
+  // The form came back (an error) or a draft is resumed with formatted text: the editor opens with
+  // it. The server sanitized it to the editor's own formatting (bold, italic, lists, links).
+  const initial = root.dataset.richInitial;
+  if (initial) {
+    show(true);
+    area.innerHTML = initial;
+    sync();
+  }
   area.addEventListener("input", sync);
   area.addEventListener("keyup", states);
   area.addEventListener("mouseup", states);

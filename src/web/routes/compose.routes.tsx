@@ -361,8 +361,15 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
   };
 
   /** A draft to resume: its fields (Bcc read from the stored headers: the view does not carry it) and files. */
-  const draftForm = async (accountId: number, id: number): Promise<{ form: ComposeForm; files: DraftFile[] }> => {
+  const draftForm = async (
+    accountId: number,
+    id: number,
+  ): Promise<{ form: ComposeForm; files: DraftFile[]; richHtml: string }> => {
     const m = await openDraft(accountId, id);
+    // A draft saved from the rich-text editor has an HTML part: the editor gets it back.
+    const richHtml = m.hasHtml
+      ? services.send.editableHtml((await mail.htmlBody(accountId, id, { allowRemote: false })).html)
+      : "";
     const files = draftFilesOf(m);
     const raw = await mail.raw(accountId, id);
     const end = raw.indexOf("\r\n\r\n");
@@ -379,7 +386,7 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
       brouillon: m.id,
       garder: files.map((f) => f.index),
     };
-    return { form, files };
+    return { form, files, richHtml };
   };
 
   // The compose page: `?repondre=`, `?repondre-a-tous=`, `?transferer=`, `?transferer-en-piece-jointe=`,
@@ -402,8 +409,8 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
       const id = parseId(field(q, param, 20));
       if (id === null) throw new NotFoundError(`bad ${param}`);
       if (mode === "draft") {
-        const { form, files } = await draftForm(accountId, id);
-        return page(reply, shell, { mode, form, draftFiles: files });
+        const { form, files, richHtml } = await draftForm(accountId, id);
+        return page(reply, shell, { mode, form, draftFiles: files, ...(richHtml ? { richHtml } : {}) });
       }
       const m = await open(accountId, id);
       const form = prefill(mode, m, shell.account.address);
@@ -519,6 +526,7 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
           errors: failure.errors,
           ...(failure.formError ? { formError: failure.formError } : {}),
           ...(attachments.length > 0 ? { reattach: true } : {}),
+          ...(html !== undefined ? { richHtml: services.send.editableHtml(html) } : {}),
           ...(draftFiles ? { draftFiles } : {}),
           ...(attachedSubject !== undefined ? { attachedSubject: attachedSubject || fr.mail.noSubject } : {}),
         },

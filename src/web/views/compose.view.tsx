@@ -58,6 +58,12 @@ export interface ComposeModel {
   readonly reattach?: boolean;
   /** The subject of the message forwarded as an attachment. */
   readonly attachedSubject?: string;
+  /**
+   * The formatted text to give back to the rich-text editor (sanitized by the send service): the
+   * page's script opens the editor with it. Never in a submitted field: without JavaScript only the
+   * plain text, which the person may edit, is sent.
+   */
+  readonly richHtml?: string;
   /** The attachments of the draft being edited (each kept unless "Conserver" is unchecked). */
   readonly draftFiles?: readonly DraftFile[];
   /** "12 Mo": the largest message accepted. */
@@ -151,7 +157,7 @@ function DraftFiles({ files, kept }: { files: readonly DraftFile[]; kept: readon
  * a toggle, a toolbar and a labelled editable region whose HTML goes in the hidden `html` field and
  * whose plain text goes in the Message field on every input.
  */
-function RichEditor() {
+function RichEditor({ initial }: { initial: string | undefined }) {
   const tools = [
     ["bold", c.richBold],
     ["italic", c.richItalic],
@@ -160,7 +166,7 @@ function RichEditor() {
     ["createLink", c.richLink],
   ] as const;
   return (
-    <div class="rich" hidden data-rich>
+    <div class="rich" hidden data-rich {...(initial ? { "data-rich-initial": initial } : {})}>
       <button
         type="button"
         class="button-secondary rich-toggle"
@@ -247,7 +253,7 @@ export function ComposePage({ shell, vm }: { shell: MailShell; vm: ComposeModel 
         <ComposeField name="cc" kind="text" value={f.cc} errors={errors.cc} maxLength={100_000} />
         <ComposeField name="cci" kind="text" value={f.cci} hint={c.bccHint} errors={errors.cci} maxLength={100_000} />
         <ComposeField name="objet" kind="text" value={f.objet} errors={errors.objet} maxLength={900} />
-        <RichEditor />
+        <RichEditor initial={vm.richHtml} />
         <ComposeField name="message" kind="textarea" value={f.message} errors={errors.message} maxLength={500_000} />
         {vm.attachedSubject !== undefined ? (
           <p class="notice notice--info compose-attached">{c.forwardedAttached(vm.attachedSubject)}</p>
