@@ -18,6 +18,34 @@ const newAccount = (services: Services, prenom: string, nom: string): Promise<Ac
   staffWithPassword(services, { prenom, nom });
 const signIn = (page: Page, account: Account): Promise<void> => signInWebmail(page, account, PASSWORD);
 
+/** Signed in as `account`, on « Nouveau message » (JavaScript on): the page and its console problems. */
+async function composeAs(env: BrowserEnv, account: Account) {
+  const context = await env.newContext();
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  await signIn(page, account);
+  await page.getByRole("link", { name: "Nouveau message" }).click();
+  await page.getByRole("heading", { name: "Nouveau message", level: 1 }).waitFor();
+  return { context, page, problems };
+}
+
+/** Opens « Mise en forme » and types `plain` then `bold` in bold with the toolbar's button. */
+async function typeFormatted(page: Page, plain: string, bold: string): Promise<void> {
+  const toggle = page.getByRole("button", { name: "Mise en forme" });
+  await toggle.click();
+  assert.equal(await toggle.getAttribute("aria-pressed"), "true");
+  const editor = page.getByRole("textbox", { name: "Message mis en forme" });
+  await editor.waitFor();
+  await editor.pressSequentially(plain);
+  await page.getByRole("toolbar", { name: "Outils de mise en forme" }).getByRole("button", { name: "Gras" }).click();
+  await editor.pressSequentially(bold);
+  await boldText(page, bold).waitFor();
+}
+
+/** `text` in bold in the editor. */
+const boldText = (page: Page, text: string) =>
+  page.locator("#editeur-message b, #editeur-message strong").getByText(text);
+
 describe("writing mail (Chromium)", () => {
   let env: BrowserEnv;
   before(async () => {
@@ -105,24 +133,10 @@ describe("writing mail (Chromium)", () => {
     const services = env.server.services;
     const marie = await newAccount(services, "Marie", "Curie");
     const pierre = await newAccount(services, "Pierre", "Curie");
-    const context = await env.newContext();
-    const page = await context.newPage();
-    const problems = watchConsole(page);
-    await signIn(page, marie);
-    await page.getByRole("link", { name: "Nouveau message" }).click();
-    await page.getByRole("heading", { name: "Nouveau message", level: 1 }).waitFor();
+    const { context, page, problems } = await composeAs(env, marie);
     await page.getByLabel("À", { exact: true }).fill(pierre.address);
     await page.getByLabel("Objet", { exact: true }).fill("Le radium");
-    const toggle = page.getByRole("button", { name: "Mise en forme" });
-    await toggle.click();
-    assert.equal(await toggle.getAttribute("aria-pressed"), "true");
-    const editor = page.getByRole("textbox", { name: "Message mis en forme" });
-    await editor.waitFor();
-    await editor.pressSequentially("Un résultat ");
-    const bold = page.getByRole("toolbar", { name: "Outils de mise en forme" }).getByRole("button", { name: "Gras" });
-    await bold.click();
-    await editor.pressSequentially("important");
-    await page.locator("#editeur-message b, #editeur-message strong").getByText("important").waitFor();
+    await typeFormatted(page, "Un résultat ", "important");
     await expectAccessible(page, "compose page with the rich-text editor open");
     await page.getByRole("button", { name: "Envoyer" }).click();
     await page.getByText("Message envoyé.").waitFor();
@@ -141,26 +155,16 @@ describe("writing mail (Chromium)", () => {
     const services = env.server.services;
     const marie = await newAccount(services, "Marie", "Sklodowska");
     const pierre = await newAccount(services, "Pierre", "Sklodowska");
-    const context = await env.newContext();
-    const page = await context.newPage();
-    const problems = watchConsole(page);
-    await signIn(page, marie);
-    await page.getByRole("link", { name: "Nouveau message" }).click();
-    await page.getByRole("heading", { name: "Nouveau message", level: 1 }).waitFor();
+    const { context, page, problems } = await composeAs(env, marie);
     // A mistyped address: the form will come back.
     await page.getByLabel("À", { exact: true }).fill("pierre sans arobase");
     await page.getByLabel("Objet", { exact: true }).fill("Le polonium");
-    await page.getByRole("button", { name: "Mise en forme" }).click();
-    const editor = page.getByRole("textbox", { name: "Message mis en forme" });
-    await editor.pressSequentially("Une découverte ");
-    await page.getByRole("toolbar", { name: "Outils de mise en forme" }).getByRole("button", { name: "Gras" }).click();
-    await editor.pressSequentially("majeure");
-    await page.locator("#editeur-message b, #editeur-message strong").getByText("majeure").waitFor();
+    await typeFormatted(page, "Une découverte ", "majeure");
     await page.getByRole("button", { name: "Envoyer" }).click();
 
     // Back with the error at its field, and the editor open on the formatted text.
     await page.getByText("Certaines adresses ne sont pas valides").first().waitFor();
-    await page.locator("#editeur-message b, #editeur-message strong").getByText("majeure").waitFor();
+    await boldText(page, "majeure").waitFor();
     assert.equal(await page.getByRole("button", { name: "Mise en forme" }).getAttribute("aria-pressed"), "true");
     await expectAccessible(page, "compose page back with an error, the editor open");
 
@@ -168,7 +172,7 @@ describe("writing mail (Chromium)", () => {
     await page.getByLabel("À", { exact: true }).fill(pierre.address);
     await page.getByRole("button", { name: "Enregistrer le brouillon" }).click();
     await page.getByText("Brouillon enregistré.").waitFor();
-    await page.locator("#editeur-message b, #editeur-message strong").getByText("majeure").waitFor();
+    await boldText(page, "majeure").waitFor();
     await page.getByRole("button", { name: "Envoyer" }).click();
     await page.getByText("Message envoyé.").waitFor();
 
