@@ -1,0 +1,41 @@
+/**
+ * Timing comparisons of the "same answer, same time" tests (login, Assistance): tries of every kind
+ * are interleaved in sets (one of each kind, back to back). Each try is compared with the mean of its
+ * own set, so that a burst of load on this shared 2-core machine, which slows the tries of a set
+ * alike, cancels out; a real difference (a path skipping a hash or a query) does not.
+ */
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return ((s[Math.floor((s.length - 1) / 2)] ?? 0) + (s[Math.ceil((s.length - 1) / 2)] ?? 0)) / 2;
+}
+
+export interface KindComparison<K extends string> {
+  /** Median time of each kind (ms). */
+  readonly medians: Record<K, number>;
+  /** Median of each kind's tries relative to their set's mean (1 = the set's average). */
+  readonly relative: Record<K, number>;
+  /** The largest relative median over the smallest is within `tolerance`. */
+  readonly ok: boolean;
+  readonly summary: string;
+}
+
+/** Compares the kinds over `sets` (each: one time in ms per kind). */
+export function compareKinds<K extends string>(
+  sets: ReadonlyArray<Record<K, number>>,
+  kinds: readonly K[],
+  tolerance = 1.2,
+): KindComparison<K> {
+  const medians = {} as Record<K, number>;
+  const relative = {} as Record<K, number>;
+  for (const kind of kinds) {
+    medians[kind] = median(sets.map((s) => s[kind]));
+    relative[kind] = median(sets.map((s) => (s[kind] * kinds.length) / kinds.reduce((sum, k) => sum + s[k], 0)));
+  }
+  const values = kinds.map((k) => relative[k]);
+  const ok = Math.max(...values) / Math.min(...values) <= tolerance;
+  const summary = kinds
+    .map((k) => `${k} ${medians[k].toFixed(2)} ms (×${relative[k].toFixed(3)} of its set)`)
+    .join(", ");
+  return { medians, relative, ok, summary };
+}
