@@ -2,11 +2,50 @@
  * What the SMTP reception and the submission share: reading the DATA of a transaction (the bytes
  * are kept up to the size limit and no further — past it the client's bytes are read and dropped,
  * so that it can be answered 552 at the end without the server ever holding more than the limit),
- * and listening then stopping cleanly (work under way finishes, then every connection gets a 421).
+ * the server options they have in common, and listening then stopping cleanly (work under way
+ * finishes, then every connection gets a 421).
  */
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import type { SMTPServer, SMTPServerDataStream } from "smtp-server";
+import type { SMTPServer, SMTPServerDataStream, SMTPServerOptions } from "smtp-server";
+import type { Config } from "../config/config.js";
 import type { Logger } from "../shared/logger.js";
+
+/** RFC 5321 §4.5.3.1.8 asks for at least 100; more go in another transaction. */
+export const MAX_RECIPIENTS = 100;
+
+/**
+ * The options both servers share: the size limit (552 without buffering past it), limits and
+ * timeouts, enhanced status codes, no reverse lookup, no library log, and STARTTLS with the
+ * configured certificate (hidden without one). `starttls`: whether a certificate is configured.
+ */
+export function sharedServerOptions(
+  config: Config,
+  banner: string,
+  maxBytes: number,
+): { options: SMTPServerOptions; starttls: boolean } {
+  const tls = config.smtpTls;
+  return {
+    starttls: tls !== null,
+    options: {
+      name: config.mailDomain,
+      banner,
+      size: maxBytes,
+      rejectOversized: true,
+      hideENHANCEDSTATUSCODES: false,
+      hideSTARTTLS: tls === null,
+      ...(tls
+        ? { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile), minVersion: "TLSv1.2" as const }
+        : {}),
+      disableReverseLookup: true,
+      maxClients: 250,
+      maxRecipients: MAX_RECIPIENTS,
+      socketTimeout: 60_000,
+      closeTimeout: 10_000,
+      logger: false,
+    },
+  };
+}
 
 export interface ReceivedData {
   readonly chunks: Buffer[];

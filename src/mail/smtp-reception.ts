@@ -10,7 +10,6 @@
  *   none), and 250 only once it has resolved, i.e. once the message is durable.
  * - No AUTH (reception only); STARTTLS only when a certificate is configured.
  */
-import { readFileSync } from "node:fs";
 import {
   SMTPServer,
   type SMTPServerAddress,
@@ -22,7 +21,7 @@ import {
 import type { Config } from "../config/config.js";
 import type { Logger } from "../shared/logger.js";
 import type { MailApi, Recipient } from "./mail.types.js";
-import { listenSmtp, readData, type SmtpListener } from "./smtp-data.js";
+import { listenSmtp, readData, type SmtpListener, sharedServerOptions } from "./smtp-data.js";
 import {
   EMPTY_MESSAGE_REPLY,
   LOCAL_ERROR_REPLY,
@@ -44,12 +43,6 @@ export interface SmtpReceptionDeps {
   readonly config: Config;
   readonly logger?: Logger;
 }
-
-/** RFC 5321 §4.5.3.1.8 asks for at least 100; more go in another transaction. */
-export const MAX_RECIPIENTS = 100;
-const MAX_CLIENTS = 250;
-const SOCKET_TIMEOUT_MS = 60_000;
-const CLOSE_TIMEOUT_MS = 10_000;
 
 /** A value written into a trace header: printable ASCII only, bounded. */
 function traceText(value: string | false | undefined | null): string {
@@ -104,27 +97,11 @@ export async function startSmtpReception(
     return refuse(reply);
   };
 
-  const tls =
-    config.smtpTls === null
-      ? null
-      : { key: readFileSync(config.smtpTls.keyFile), cert: readFileSync(config.smtpTls.certFile) };
-
+  const shared = sharedServerOptions(config, "Sesame mail reception", maxBytes);
   const serverOptions: SMTPServerOptions = {
-    name: config.mailDomain,
-    banner: "Sesame mail reception",
-    size: maxBytes,
-    rejectOversized: true,
-    hideENHANCEDSTATUSCODES: false,
-    disabledCommands: tls ? ["AUTH"] : ["AUTH", "STARTTLS"],
-    hideSTARTTLS: tls === null,
-    ...(tls ? { key: tls.key, cert: tls.cert, minVersion: "TLSv1.2" as const } : {}),
+    ...shared.options,
+    disabledCommands: shared.starttls ? ["AUTH"] : ["AUTH", "STARTTLS"],
     authOptional: true,
-    disableReverseLookup: true,
-    maxClients: MAX_CLIENTS,
-    maxRecipients: MAX_RECIPIENTS,
-    socketTimeout: SOCKET_TIMEOUT_MS,
-    closeTimeout: CLOSE_TIMEOUT_MS,
-    logger: false,
 
     onConnect(_session, callback) {
       callback(closing ? refuse(SHUTTING_DOWN_REPLY) : null);
@@ -216,7 +193,7 @@ export async function startSmtpReception(
     port,
     host,
     name: "SMTP reception",
-    starttls: tls !== null,
+    starttls: shared.starttls,
     log,
     inFlight,
     onClosing: () => {

@@ -19,7 +19,6 @@
  * several replies here (550 5.7.1, 450 4.7.1…): the texts carry their own enhanced code
  * (`submissionError`) and each connection's `send` is told not to add another (see `ownEnhancedCodes`).
  */
-import { readFileSync } from "node:fs";
 import net from "node:net";
 import {
   SMTPServer,
@@ -33,7 +32,7 @@ import type { Config } from "../config/config.js";
 import type { LoginService } from "../identity/login.service.js";
 import type { Logger } from "../shared/logger.js";
 import type { SendApi } from "./send.types.js";
-import { listenSmtp, readData, type SmtpListener } from "./smtp-data.js";
+import { listenSmtp, readData, type SmtpListener, sharedServerOptions } from "./smtp-data.js";
 import {
   AUTH_REQUIRED_REPLY,
   EMPTY_MESSAGE_REPLY,
@@ -56,12 +55,6 @@ export interface SmtpSubmissionDeps {
   readonly config: Config;
   readonly logger?: Logger;
 }
-
-/** RFC 5321 §4.5.3.1.8 asks for at least 100; more go in another transaction. */
-export const MAX_RECIPIENTS = 100;
-const MAX_CLIENTS = 250;
-const SOCKET_TIMEOUT_MS = 60_000;
-const CLOSE_TIMEOUT_MS = 10_000;
 
 /** A client on this machine: 127.0.0.0/8, ::1, or the IPv4-mapped form of a 127 address. */
 export function isLoopback(address: string | null | undefined): boolean {
@@ -151,33 +144,19 @@ export async function startSmtpSubmission(
   const senderOf = (session: SMTPServerSession): Sender | undefined =>
     session.user ? senders.get(session) : undefined;
 
-  const tls =
-    config.smtpTls === null
-      ? null
-      : { key: readFileSync(config.smtpTls.keyFile), cert: readFileSync(config.smtpTls.certFile) };
+  const shared = sharedServerOptions(config, "Sesame mail submission", maxBytes);
+  const tls = shared.starttls;
   /** What a client that is neither on loopback nor on TLS may not use. */
   const plainRemoteDisabled = tls ? ["AUTH"] : ["AUTH", "STARTTLS"];
 
   const serverOptions: SMTPServerOptions = {
-    name: config.mailDomain,
-    banner: "Sesame mail submission",
-    size: maxBytes,
-    rejectOversized: true,
-    hideENHANCEDSTATUSCODES: false,
+    ...shared.options,
     authMethods: ["PLAIN", "LOGIN"],
     authOptional: false,
     // smtp-server decides this for the whole server; the per-client rule is applied in onConnect
     // (AUTH not offered) and checked again in onAuth.
     allowInsecureAuth: true,
     disabledCommands: tls ? [] : ["STARTTLS"],
-    hideSTARTTLS: tls === null,
-    ...(tls ? { key: tls.key, cert: tls.cert, minVersion: "TLSv1.2" as const } : {}),
-    disableReverseLookup: true,
-    maxClients: MAX_CLIENTS,
-    maxRecipients: MAX_RECIPIENTS,
-    socketTimeout: SOCKET_TIMEOUT_MS,
-    closeTimeout: CLOSE_TIMEOUT_MS,
-    logger: false,
 
     onConnect(session, callback) {
       if (!ownEnhancedCodes(server.connections, session.id)) {
@@ -291,7 +270,7 @@ export async function startSmtpSubmission(
     port,
     host,
     name: "SMTP submission",
-    starttls: tls !== null,
+    starttls: tls,
     log,
     inFlight,
     onClosing: () => {
