@@ -21,6 +21,7 @@ import type { Kysely } from "kysely";
 import nodemailer, { type Transporter } from "nodemailer";
 import MimeNode from "nodemailer/lib/mime-node";
 import type { Clock } from "../shared/clock.js";
+import type { WarnLogger } from "../shared/logger.js";
 import type { DialectName } from "../storage/database.js";
 import type { Schema } from "../storage/schema.js";
 import { bounceMessage } from "../web/i18n/messages.fr.js";
@@ -49,10 +50,6 @@ export function retryDelayMs(failuresSoFar: number): number {
   return RETRY_SCHEDULE_MS[failuresSoFar] ?? RETRY_AFTER_SCHEDULE_MS;
 }
 
-export interface QueueLogger {
-  warn(object: Record<string, unknown>, message: string): void;
-}
-
 export interface OutboundQueueOptions {
   readonly db: Kysely<Schema>;
   readonly dialect: DialectName;
@@ -67,7 +64,7 @@ export interface OutboundQueueOptions {
   /** Parallel connections to the relay (default 5). */
   readonly maxConnections?: number;
   readonly timeouts?: { connectionMs: number; greetingMs: number; socketMs: number };
-  readonly logger?: QueueLogger;
+  readonly logger?: WarnLogger;
 }
 
 export interface QueueRunReport {

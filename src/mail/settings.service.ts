@@ -19,6 +19,7 @@ import type { DirectoryService } from "../directory/directory.service.js";
 import { parseEmail } from "../directory/identifiers.js";
 import type { Clock } from "../shared/clock.js";
 import { DomainError, isDomainError } from "../shared/errors.js";
+import type { WarnLogger } from "../shared/logger.js";
 import type { Schema } from "../storage/schema.js";
 import { autoReplySubject } from "../web/i18n/settings.fr.js";
 import { bareAddress, forwardedBefore, headerFields, noReplyReason, resentCopy } from "./auto-reply.js";
@@ -67,10 +68,6 @@ export interface MailSettingsInput {
 
 export type SettingsField = "signature" | "awayStart" | "awayEnd" | "awaySubject" | "awayText" | "forwardAddress";
 
-export interface SettingsLogger {
-  warn(object: Record<string, unknown>, message: string): void;
-}
-
 export interface MailSettingsDeps {
   readonly db: Kysely<Schema>;
   readonly clock: Clock;
@@ -78,7 +75,7 @@ export interface MailSettingsDeps {
   readonly mail: MailService;
   readonly queue: OutboundQueue;
   readonly mailDomain: string;
-  readonly logger?: SettingsLogger;
+  readonly logger?: WarnLogger;
 }
 
 const DEFAULTS: MailSettings = {

@@ -2,6 +2,11 @@ import pino, { type Logger } from "pino";
 
 export type { Logger };
 
+/** What a service that only reports trouble needs of a logger (a pino Logger, or a test's spy). */
+export interface WarnLogger {
+  warn(object: Record<string, unknown>, message: string): void;
+}
+
 export function createLogger(level: string = process.env.SESAME_LOG_LEVEL ?? "info"): Logger {
   return pino({
     level,

@@ -1,12 +1,15 @@
 /**
  * SMTP test helpers: a raw SMTP client over node:net (to see every reply line and to send what no
  * well-behaved client would), nodemailer transports, accounts to deliver to, and a spy over the
- * mail service's reception methods.
+ * mail service's reception methods, and a self-signed certificate for STARTTLS.
  */
+import { execFileSync } from "node:child_process";
 import net from "node:net";
+import path from "node:path";
 import nodemailer from "nodemailer";
 import type { ReceptionMailApi } from "../../src/mail/smtp-reception.js";
 import type { Services } from "../../src/services.js";
+import { tempDir } from "./env.js";
 import { accountOf, seedStaff, uniqueStaff } from "./web.js";
 
 export interface SmtpReply {
@@ -212,4 +215,31 @@ export function textMessage(
     "",
     options.body ?? "Bonjour,\r\nceci est un message de test.\r\n",
   ].join("\r\n");
+}
+
+/** A self-signed certificate for localhost in a temporary folder (openssl). */
+export function selfSigned(): { cert: string; key: string; remove(): void } {
+  const dir = tempDir("sesame-tls-");
+  const key = path.join(dir.dir, "key.pem");
+  const cert = path.join(dir.dir, "cert.pem");
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/CN=localhost",
+      "-days",
+      "1",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ],
+    { stdio: "ignore" },
+  );
+  return { cert, key, remove: dir.remove };
 }

@@ -4,15 +4,13 @@
  * what is refused gets the right code and reaches nothing.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { type ReceptionMailApi, type SmtpReception, startSmtpReception } from "../../src/mail/smtp-reception.js";
-import { DIALECTS, openTestServices, type TestContext, tempDir, testConfig } from "../helpers/env.js";
-import { dotStuff, inbox, newAddress, RawSmtp, spyMail, textMessage, transport } from "../helpers/smtp.js";
+import { DIALECTS, openTestServices, type TestContext, testConfig } from "../helpers/env.js";
+import { dotStuff, inbox, newAddress, RawSmtp, selfSigned, spyMail, textMessage, transport } from "../helpers/smtp.js";
 
 const MB = 1024 * 1024;
 
@@ -368,33 +366,12 @@ for (const dialect of DIALECTS) {
 describe("SMTP reception with STARTTLS", () => {
   let ctx: TestContext;
   let smtp: SmtpReception;
-  let certs: { dir: string; remove(): void };
+  let certs: ReturnType<typeof selfSigned>;
 
   before(async () => {
-    certs = tempDir("sesame-tls-");
-    const key = path.join(certs.dir, "key.pem");
-    const cert = path.join(certs.dir, "cert.pem");
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=localhost",
-        "-days",
-        "1",
-        "-keyout",
-        key,
-        "-out",
-        cert,
-      ],
-      { stdio: "ignore" },
-    );
+    certs = selfSigned();
     ctx = await openTestServices("sqlite");
-    const config = testConfig({ SESAME_SMTP_TLS_CERT: cert, SESAME_SMTP_TLS_KEY: key });
+    const config = testConfig({ SESAME_SMTP_TLS_CERT: certs.cert, SESAME_SMTP_TLS_KEY: certs.key });
     smtp = await startSmtpReception({ mail: ctx.services.mail, config }, { port: 0, host: "127.0.0.1" });
   });
 

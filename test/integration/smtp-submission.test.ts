@@ -4,9 +4,7 @@
  * sender rules, the recipient limits, and the send service's refusals mapped to SMTP replies.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { networkInterfaces } from "node:os";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import nodemailer from "nodemailer";
 import type { Account } from "../../src/directory/directory.types.js";
@@ -21,8 +19,8 @@ import {
 } from "../../src/mail/smtp-submission.js";
 import type { Services } from "../../src/services.js";
 import { DomainError, type ErrorCode } from "../../src/shared/errors.js";
-import { DIALECTS, openTestServices, type TestContext, tempDir, testConfig } from "../helpers/env.js";
-import { RawSmtp, textMessage } from "../helpers/smtp.js";
+import { DIALECTS, openTestServices, type TestContext, testConfig } from "../helpers/env.js";
+import { RawSmtp, selfSigned, textMessage } from "../helpers/smtp.js";
 import { accountOf, seedStaff, uniqueStaff } from "../helpers/web.js";
 
 const PASSWORD = "Quatre chevaux galopent sous la pluie d'automne";
@@ -60,33 +58,6 @@ const plain = (user: string, pass: string) => `AUTH PLAIN ${b64(`\0${user}\0${pa
 async function folderItems(services: Services, accountId: number, role: "inbox" | "sent") {
   const folder = await services.mail.folderByRole(accountId, role);
   return (await services.mail.list(accountId, folder.id, null, 200)).items;
-}
-
-/** A self-signed certificate for localhost in a temporary folder. */
-function selfSigned(): { cert: string; key: string; remove(): void } {
-  const dir = tempDir("sesame-tls-");
-  const key = path.join(dir.dir, "key.pem");
-  const cert = path.join(dir.dir, "cert.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      "/CN=localhost",
-      "-days",
-      "1",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ],
-    { stdio: "ignore" },
-  );
-  return { cert, key, remove: dir.remove };
 }
 
 /** An address of this machine that is not loopback, if it has one. */
