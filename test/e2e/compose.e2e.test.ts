@@ -9,21 +9,15 @@ import { after, before, describe, it } from "node:test";
 import { simpleParser } from "mailparser";
 import type { Page } from "playwright-core";
 import type { Account } from "../../src/directory/directory.types.js";
-import type { Services } from "../../src/services.js";
 import { type BrowserEnv, expectAccessible, openBrowserEnv, signInWebmail, watchConsole } from "../helpers/browser.js";
-import { MAILBOX_PASSWORD, staffWithPassword } from "../helpers/web.js";
-
-const PASSWORD = MAILBOX_PASSWORD;
-const newAccount = (services: Services, prenom: string, nom: string): Promise<Account> =>
-  staffWithPassword(services, { prenom, nom });
-const signIn = (page: Page, account: Account): Promise<void> => signInWebmail(page, account, PASSWORD);
+import { staffWithPassword } from "../helpers/web.js";
 
 /** Signed in as `account`, on « Nouveau message » (JavaScript on): the page and its console problems. */
 async function composeAs(env: BrowserEnv, account: Account) {
   const context = await env.newContext();
   const page = await context.newPage();
   const problems = watchConsole(page);
-  await signIn(page, account);
+  await signInWebmail(page, account);
   await page.getByRole("link", { name: "Nouveau message" }).click();
   await page.getByRole("heading", { name: "Nouveau message", level: 1 }).waitFor();
   return { context, page, problems };
@@ -57,13 +51,13 @@ describe("writing mail (Chromium)", () => {
 
   it("A writes to B with an attachment, B reads it and replies, A sees the conversation", async () => {
     const services = env.server.services;
-    const lucie = await newAccount(services, "Lucie", "Aubrac");
-    const jean = await newAccount(services, "Jean", "Moulin");
+    const lucie = await staffWithPassword(services, { prenom: "Lucie", nom: "Aubrac" });
+    const jean = await staffWithPassword(services, { prenom: "Jean", nom: "Moulin" });
 
     const contextA = await env.newContext();
     const a = await contextA.newPage();
     const problemsA = watchConsole(a);
-    await signIn(a, lucie);
+    await signInWebmail(a, lucie);
     await a.getByRole("link", { name: "Nouveau message" }).click();
     await a.getByRole("heading", { name: "Nouveau message", level: 1 }).waitFor();
 
@@ -94,7 +88,7 @@ describe("writing mail (Chromium)", () => {
     const contextB = await env.newContext();
     const b = await contextB.newPage();
     const problemsB = watchConsole(b);
-    await signIn(b, jean);
+    await signInWebmail(b, jean);
     await b.getByRole("link", { name: /Compte rendu du conseil/ }).click();
     await b.getByRole("heading", { name: "Compte rendu du conseil", level: 1 }).waitFor();
     await b.getByRole("link", { name: "Répondre à tous" }).waitFor();
@@ -131,8 +125,8 @@ describe("writing mail (Chromium)", () => {
 
   it("the rich-text mode: « Mise en forme », bold with the button, sent with its sanitized HTML and its text", async () => {
     const services = env.server.services;
-    const marie = await newAccount(services, "Marie", "Curie");
-    const pierre = await newAccount(services, "Pierre", "Curie");
+    const marie = await staffWithPassword(services, { prenom: "Marie", nom: "Curie" });
+    const pierre = await staffWithPassword(services, { prenom: "Pierre", nom: "Curie" });
     const { context, page, problems } = await composeAs(env, marie);
     await page.getByLabel("À", { exact: true }).fill(pierre.address);
     await page.getByLabel("Objet", { exact: true }).fill("Le radium");
@@ -153,8 +147,8 @@ describe("writing mail (Chromium)", () => {
 
   it("the formatting survives a form error and a saved draft: the editor opens again with it", async () => {
     const services = env.server.services;
-    const marie = await newAccount(services, "Marie", "Sklodowska");
-    const pierre = await newAccount(services, "Pierre", "Sklodowska");
+    const marie = await staffWithPassword(services, { prenom: "Marie", nom: "Sklodowska" });
+    const pierre = await staffWithPassword(services, { prenom: "Pierre", nom: "Sklodowska" });
     const { context, page, problems } = await composeAs(env, marie);
     // A mistyped address: the form will come back.
     await page.getByLabel("À", { exact: true }).fill("pierre sans arobase");
@@ -188,11 +182,11 @@ describe("writing mail (Chromium)", () => {
 
   it("without JavaScript: a message is written, saved as a draft, resumed and sent", async () => {
     const services = env.server.services;
-    const irene = await newAccount(services, "Irène", "Joliot");
-    const paul = await newAccount(services, "Paul", "Langevin");
+    const irene = await staffWithPassword(services, { prenom: "Irène", nom: "Joliot" });
+    const paul = await staffWithPassword(services, { prenom: "Paul", nom: "Langevin" });
     const context = await env.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await signIn(page, irene);
+    await signInWebmail(page, irene);
     await page.getByRole("link", { name: "Nouveau message" }).click();
     await page.getByLabel("À", { exact: true }).fill(paul.address);
     await page.getByLabel("Objet", { exact: true }).fill("Mesures du polonium");

@@ -6,9 +6,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
-import type { Page } from "playwright-core";
-import type { Account } from "../../src/directory/directory.types.js";
-import type { Services } from "../../src/services.js";
 import {
   type BrowserEnv,
   expectAccessible,
@@ -17,12 +14,7 @@ import {
   signInWebmail,
   watchConsole,
 } from "../helpers/browser.js";
-import { MAILBOX_PASSWORD, staffWithPassword } from "../helpers/web.js";
-
-const PASSWORD = MAILBOX_PASSWORD;
-const newAccount = (services: Services, prenom: string, nom: string): Promise<Account> =>
-  staffWithPassword(services, { prenom, nom });
-const signIn = (page: Page, account: Account): Promise<void> => signInWebmail(page, account, PASSWORD);
+import { staffWithPassword } from "../helpers/web.js";
 
 describe("contacts (Chromium)", () => {
   let env: BrowserEnv;
@@ -35,8 +27,8 @@ describe("contacts (Chromium)", () => {
 
   it("adds a sender from a message, lists it, and suggests it and a colleague in À", async () => {
     const services = env.server.services;
-    const me = await newAccount(services, "Maud", "Gonne");
-    const colleague = await newAccount(services, "Roald", "Trebuchet");
+    const me = await staffWithPassword(services, { prenom: "Maud", nom: "Gonne" });
+    const colleague = await staffWithPassword(services, { prenom: "Roald", nom: "Trebuchet" });
     const raw = await new MailComposer({
       from: "Claire Fontaine <claire.fontaine@exemple.fr>",
       to: me.address,
@@ -50,7 +42,7 @@ describe("contacts (Chromium)", () => {
     const context = await env.newContext();
     const page = await context.newPage();
     const problems = watchConsole(page);
-    await signIn(page, me);
+    await signInWebmail(page, me);
     await page.getByRole("link", { name: /Sortie au musée/ }).click();
     await page.getByRole("heading", { name: "Sortie au musée", level: 1 }).waitFor();
     await page.getByRole("button", { name: "Ajouter l'expéditeur aux contacts" }).click();

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import type Mail from "nodemailer/lib/mailer/index.js";
-import type { Page } from "playwright-core";
 import type { Account } from "../../src/directory/directory.types.js";
 import type { Services } from "../../src/services.js";
 import {
@@ -21,12 +20,7 @@ import {
   watchConsole,
 } from "../helpers/browser.js";
 import { transport } from "../helpers/smtp.js";
-import { MAILBOX_PASSWORD, staffWithPassword } from "../helpers/web.js";
-
-const PASSWORD = MAILBOX_PASSWORD;
-const newAccount = (services: Services, prenom: string, nom: string): Promise<Account> =>
-  staffWithPassword(services, { prenom, nom });
-const signIn = (page: Page, account: Account): Promise<void> => signInWebmail(page, account, PASSWORD);
+import { staffWithPassword } from "../helpers/web.js";
 
 /** Stored straight through the service (the SMTP path has its own journey). */
 async function deliver(services: Services, account: Account, options: Mail.Options): Promise<number> {
@@ -59,7 +53,7 @@ describe("reading mail (Chromium)", () => {
 
   it("a message sent over SMTP appears, opens, is found, moved and deleted; folders are managed", async () => {
     const services = env.server.services;
-    const account = await newAccount(services, "Irène", "Joliot");
+    const account = await staffWithPassword(services, { prenom: "Irène", nom: "Joliot" });
     const context = await env.newContext();
     const page = await context.newPage();
     const problems = watchConsole(page);
@@ -68,7 +62,7 @@ describe("reading mail (Chromium)", () => {
     page.on("request", (req) => {
       if (req.url().startsWith("https://pisteur.example/")) remoteRequests.push(req.url());
     });
-    await signIn(page, account);
+    await signInWebmail(page, account);
     await page.getByText("Aucun message dans ce dossier.").waitFor();
     await expectAccessible(page, "empty inbox");
 
@@ -183,7 +177,7 @@ describe("reading mail (Chromium)", () => {
 
   it("keyboard shortcuts: ? j k r f Suppr Entrée, never while typing; drag-and-drop to a folder", async () => {
     const services = env.server.services;
-    const account = await newAccount(services, "Louis", "Pasteur");
+    const account = await staffWithPassword(services, { prenom: "Louis", nom: "Pasteur" });
     const first = await deliver(services, account, {
       subject: "Vaccin",
       text: "1",
@@ -208,7 +202,7 @@ describe("reading mail (Chromium)", () => {
     const context = await env.newContext();
     const page = await context.newPage();
     const problems = watchConsole(page);
-    await signIn(page, account);
+    await signInWebmail(page, account);
     await page.getByText("Raccourcis clavier disponibles : appuyez sur ? pour les afficher.").waitFor();
 
     // "?" opens the help; again closes it.
@@ -287,7 +281,7 @@ describe("reading mail (Chromium)", () => {
 
   it("works with JavaScript disabled, at 320 px wide, in the dark scheme", async () => {
     const services = env.server.services;
-    const account = await newAccount(services, "Simone", "Veil");
+    const account = await staffWithPassword(services, { prenom: "Simone", nom: "Veil" });
     await deliver(services, account, {
       subject: "Ordre du jour du conseil pédagogique de jeudi prochain avec un objet très long",
       text: "Bonjour,\nvoici l'ordre du jour : https://exemple.fr/un/lien/tres/long/qui/ne/doit/pas/deborder/de/la/page",
@@ -307,7 +301,7 @@ describe("reading mail (Chromium)", () => {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${what} is ${overflow}px wider than the viewport`);
     };
-    await signIn(page, account);
+    await signInWebmail(page, account);
     await noOverflow("the inbox");
 
     await page.getByRole("link", { name: /Ordre du jour du conseil/ }).click();
@@ -355,7 +349,7 @@ describe("reading mail (Chromium)", () => {
   it("at 320 px in the dark scheme: no horizontal scrolling and axe-core clean on every mail page", async () => {
     // axe-core needs JavaScript in the page: the same pages, scripts on, as narrow and dark.
     const services = env.server.services;
-    const account = await newAccount(services, "Rosalind", "Franklin");
+    const account = await staffWithPassword(services, { prenom: "Rosalind", nom: "Franklin" });
     const id = await deliver(services, account, {
       subject: "Diffraction des rayons X sur les fibres d'ADN — premiers clichés",
       html: "<h1>Cliché 51</h1><p>Voir la pièce jointe.</p>",
@@ -376,7 +370,7 @@ describe("reading mail (Chromium)", () => {
       assert.ok(overflow <= 0, `${what} is ${overflow}px wider than the viewport`);
       await (withFrame ? expectAccessible(page, what, { sandboxedFrame: true }) : expectAccessible(page, what));
     };
-    await signIn(page, account);
+    await signInWebmail(page, account);
     await check("inbox (320 px, dark)");
     await page.getByRole("link", { name: /Diffraction des rayons X/ }).click();
     await page.getByRole("heading", { name: /Diffraction des rayons X/, level: 1 }).waitFor();

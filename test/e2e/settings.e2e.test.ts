@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type BrowserEnv, expectAccessible, openBrowserEnv, signInWebmail, watchConsole } from "../helpers/browser.js";
-import { MAILBOX_PASSWORD, staffWithPassword } from "../helpers/web.js";
+import { staffWithPassword } from "../helpers/web.js";
 
 describe("settings (Chromium)", () => {
   let env: BrowserEnv;
@@ -22,7 +22,7 @@ describe("settings (Chromium)", () => {
     const context = await env.newContext();
     const page = await context.newPage();
     const problems = watchConsole(page);
-    await signInWebmail(page, me, MAILBOX_PASSWORD);
+    await signInWebmail(page, me);
     await page.getByRole("link", { name: "Paramètres" }).click();
     await page.getByRole("heading", { name: "Paramètres", level: 1 }).waitFor();
     await expectAccessible(page, "Paramètres");

@@ -10,6 +10,7 @@ import { type RunningServer, startServer } from "../../src/main.js";
 import type { ServicesOptions } from "../../src/services.js";
 import { openServices } from "../../src/services.js";
 import { testConfig } from "./env.js";
+import { MAILBOX_PASSWORD } from "./web.js";
 
 export const CHROMIUM = process.env.SESAME_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -107,7 +108,11 @@ export function field(page: Page, label: string) {
 }
 
 /** Signs in to the webmail through the login page, as a person does; waits for the inbox. */
-export async function signInWebmail(page: Page, account: { username: string }, password: string): Promise<void> {
+export async function signInWebmail(
+  page: Page,
+  account: { username: string },
+  password: string = MAILBOX_PASSWORD,
+): Promise<void> {
   await page.goto("/");
   await field(page, "Nom d'utilisateur").fill(account.username);
   await field(page, "Mot de passe").fill(password);
