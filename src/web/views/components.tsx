@@ -38,6 +38,32 @@ export function ErrorList({ id, errors }: { id: string; errors: readonly string[
   );
 }
 
+/** The ids that tie a field's control to its hint and errors: `champ-<name>`, `…-aide`, `…-erreur`. */
+export function fieldIds(name: string, hint: unknown, errors: readonly string[] | undefined) {
+  const id = `champ-${name}`;
+  const hintId = hint ? `${id}-aide` : undefined;
+  const errorId = errors && errors.length > 0 ? `${id}-erreur` : undefined;
+  return { id, hintId, errorId, describedBy: [errorId, hintId].filter(Boolean).join(" ") || undefined };
+}
+
+/** A field's hint and its errors, under its label, with the ids its control points to. */
+export function FieldHelp(p: {
+  readonly ids: ReturnType<typeof fieldIds>;
+  readonly hint?: ComponentChildren;
+  readonly errors?: readonly string[] | undefined;
+}) {
+  return (
+    <>
+      {p.hint ? (
+        <p class="hint" id={p.ids.hintId}>
+          {p.hint}
+        </p>
+      ) : null}
+      {p.ids.errorId && p.errors ? <ErrorList id={p.ids.errorId} errors={p.errors} /> : null}
+    </>
+  );
+}
+
 /** A labelled `<select>` with its errors tied to it; the options are the children. */
 export function SelectField(p: {
   readonly name: string;
@@ -45,13 +71,13 @@ export function SelectField(p: {
   readonly errors?: readonly string[] | undefined;
   readonly children: ComponentChildren;
 }) {
-  const id = `champ-${p.name}`;
-  const errorId = p.errors && p.errors.length > 0 ? `${id}-erreur` : undefined;
+  const ids = fieldIds(p.name, undefined, p.errors);
+  const { id, errorId } = ids;
   return (
     <div class={`field${errorId ? " field--error" : ""}`}>
       <label for={id}>{p.label}</label>
-      {errorId && p.errors ? <ErrorList id={errorId} errors={p.errors} /> : null}
-      <select id={id} name={p.name} aria-invalid={errorId ? "true" : undefined} aria-describedby={errorId}>
+      <FieldHelp ids={ids} errors={p.errors} />
+      <select id={id} name={p.name} aria-invalid={errorId ? "true" : undefined} aria-describedby={ids.describedBy}>
         {p.children}
       </select>
     </div>
@@ -68,23 +94,19 @@ export function TextArea(p: {
   readonly maxLength?: number;
   readonly rows: number;
 }) {
-  const id = `champ-${p.name}`;
-  const hintId = `${id}-aide`;
-  const errorId = p.errors && p.errors.length > 0 ? `${id}-erreur` : undefined;
+  const ids = fieldIds(p.name, p.hint, p.errors);
+  const { id, errorId } = ids;
   return (
     <div class={`field${errorId ? " field--error" : ""}`}>
       <label for={id}>{p.label}</label>
-      <p class="hint" id={hintId}>
-        {p.hint}
-      </p>
-      {errorId && p.errors ? <ErrorList id={errorId} errors={p.errors} /> : null}
+      <FieldHelp ids={ids} hint={p.hint} errors={p.errors} />
       <textarea
         id={id}
         name={p.name}
         rows={p.rows}
         maxLength={p.maxLength}
         aria-invalid={errorId ? "true" : undefined}
-        aria-describedby={[errorId, hintId].filter(Boolean).join(" ")}
+        aria-describedby={ids.describedBy}
       >
         {p.value}
       </textarea>
@@ -93,22 +115,15 @@ export function TextArea(p: {
 }
 
 export function Field(p: FieldProps) {
-  const id = `champ-${p.name}`;
-  const hintId = p.hint ? `${id}-aide` : undefined;
-  const errorId = p.errors && p.errors.length > 0 ? `${id}-erreur` : undefined;
-  const describedBy = [errorId, hintId].filter(Boolean).join(" ") || undefined;
+  const ids = fieldIds(p.name, p.hint, p.errors);
+  const { id, errorId, describedBy } = ids;
   return (
     <div class={`field${errorId ? " field--error" : ""}`}>
       <label for={id}>
         {p.label}
         {p.required ? <span class="required"> ({fr.required})</span> : null}
       </label>
-      {p.hint ? (
-        <p class="hint" id={hintId}>
-          {p.hint}
-        </p>
-      ) : null}
-      {errorId && p.errors ? <ErrorList id={errorId} errors={p.errors} /> : null}
+      <FieldHelp ids={ids} hint={p.hint} errors={p.errors} />
       <div class="input-row">
         <input
           id={id}

@@ -5,7 +5,7 @@
  * automatic draft saving every 30 s.
  */
 import { fr, frenchSize } from "../i18n/fr.js";
-import { CsrfInput, ErrorList, ErrorSummary, type FieldErrors, Notice } from "./components.js";
+import { CsrfInput, ErrorSummary, type FieldErrors, FieldHelp, fieldIds, Notice } from "./components.js";
 import { MailLayout, type MailShell } from "./mail.view.js";
 
 const c = fr.compose;
@@ -90,10 +90,8 @@ function ComposeField(p: {
   maxLength?: number;
   extra?: Record<string, string>;
 }) {
-  const id = `champ-${p.name}`;
-  const hintId = p.hint ? `${id}-aide` : undefined;
-  const errorId = p.errors && p.errors.length > 0 ? `${id}-erreur` : undefined;
-  const describedBy = [errorId, hintId].filter(Boolean).join(" ") || undefined;
+  const ids = fieldIds(p.name, p.hint, p.errors);
+  const { id, errorId, describedBy } = ids;
   const common = {
     id,
     name: p.name,
@@ -104,12 +102,7 @@ function ComposeField(p: {
   return (
     <div class={`field compose-field compose-field--${p.kind}${errorId ? " field--error" : ""}`}>
       <label for={id}>{COMPOSE_LABELS[p.name]}</label>
-      {p.hint ? (
-        <p class="hint" id={hintId}>
-          {p.hint}
-        </p>
-      ) : null}
-      {errorId && p.errors ? <ErrorList id={errorId} errors={p.errors} /> : null}
+      <FieldHelp ids={ids} hint={p.hint} errors={p.errors} />
       {p.kind === "textarea" ? (
         <textarea {...common} rows={16} maxLength={p.maxLength} spellcheck={true}>
           {p.value ?? ""}
