@@ -3,7 +3,7 @@
  * CLI all start from here, so that they share the same rules.
  */
 import { AuditService } from "./audit/audit.service.js";
-import type { Config } from "./config/config.js";
+import { type Config, secretFile } from "./config/config.js";
 import { DemoService } from "./directory/demo.service.js";
 import { DirectoryService } from "./directory/directory.service.js";
 import { StaffImportService } from "./directory/staff-import.service.js";
@@ -18,7 +18,9 @@ import { SessionService } from "./identity/session.service.js";
 import { RedisSessionStore } from "./identity/session-store.js";
 import { ACCOUNT_POLICY, BackoffThrottle, LOGIN_IP_POLICY, WindowCounter } from "./identity/throttle.js";
 import { createThrottleStores } from "./identity/throttle.repository.js";
+import { academieDomains } from "./mail/academie-domains.js";
 import { ContactsService, SUGGESTION_RATE_POLICY } from "./mail/contacts.service.js";
+import { createHarvestGuard, type HarvestGuard } from "./mail/harvest-guard.js";
 import { MailService } from "./mail/mail.service.js";
 import { OutboundService } from "./mail/outbound.service.js";
 import { OutboundQueue } from "./mail/outbound-queue.js";
@@ -27,11 +29,18 @@ import { MailSettingsService } from "./mail/settings.service.js";
 import { type RecoveryMessages, RecoveryService } from "./recovery/recovery.service.js";
 import { type Clock, systemClock } from "./shared/clock.js";
 import { createLogger } from "./shared/logger.js";
+import { tightenPrivatePaths } from "./shared/private-files.js";
 import { closeRedis, openRedis, pingRedis, type Redis } from "./shared/redis.js";
-import { type Database, type DatabaseOptions, openDatabase } from "./storage/database.js";
+import { type Database, type DatabaseOptions, openDatabase, sqliteFilesOf } from "./storage/database.js";
 import { migrateToLatest } from "./storage/migrate.js";
 import { SPECIAL_FOLDER_NAMES } from "./web/i18n/folders.fr.js";
-import { passwordChangedMessage, resetLinkMessage, verificationCodeMessage } from "./web/i18n/messages.fr.js";
+import {
+  passwordChangedMessage,
+  recoveryEmailChangedMessage,
+  resetLinkMessage,
+  settingsChangedMessage,
+  verificationCodeMessage,
+} from "./web/i18n/messages.fr.js";
 
 export interface Services {
   readonly config: Config;
@@ -60,6 +69,8 @@ export interface Services {
   readonly outboundQueue: OutboundQueue;
   /** Signature, away message and forwarding (applied by the mail store at each local delivery). */
   readonly settings: MailSettingsService;
+  /** Unknown recipients per SMTP client (address harvesting): in Redis when configured, else in memory. */
+  readonly harvest: HarvestGuard;
   /**
    * Forgets what has expired from the database: sessions, throttling counters, used challenges, and
    * outbound deliveries that ended more than SESAME_OUTBOUND_RETENTION_DAYS ago.
@@ -86,8 +97,20 @@ function recoveryMessages(config: Config): RecoveryMessages {
           at: p.when,
           via: p.via,
           ip: p.ip,
+          forwardingOff: p.forwardingOff,
         }),
       ),
+    recoveryEmailChanged: (p) =>
+      recoveryEmailChangedMessage(config, {
+        username: p.username,
+        address: p.address,
+        previous: p.previous,
+        next: p.next,
+        at: p.when,
+        ip: p.ip || null,
+        cancelLink: p.cancelLink,
+        graceDays: p.graceDays,
+      }),
     resetLink: (p) =>
       only(
         resetLinkMessage(config, {
@@ -125,6 +148,14 @@ export interface ServicesOptions {
 }
 
 export async function openServices(config: Config, options: ServicesOptions = {}): Promise<Services> {
+  // The data folder, the secret and the database are the service's user's only (0700 / 0600): what
+  // an older version or a wide umask left readable by others is narrowed here, and said.
+  const privateFiles = [secretFile(config.dataDir), ...sqliteFilesOf(config.databaseUrl)];
+  const changes = tightenPrivatePaths(config.dataDir, privateFiles);
+  if (changes.length > 0) {
+    const log = createLogger(config.logLevel);
+    for (const change of changes) log.info({ ...change }, "narrowed the permissions of a private file or folder");
+  }
   const database = openDatabase(config.databaseUrl, options.database);
   try {
     if (options.migrate !== false) await migrateToLatest(database);
@@ -133,6 +164,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     throw error;
   }
   const clock = options.clock ?? systemClock;
+  const logger = createLogger(config.logLevel);
   const db = database.db;
   const audit = new AuditService(db, clock);
   const base = { db, secret: config.secret, mailDomain: config.mailDomain, clock, audit };
@@ -186,12 +218,21 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   // Every password change is notified and cancels reset links: the recovery module does it, and is
   // built below (it needs the password service), hence the late binding.
   let recoveryRef: RecoveryService | undefined;
+  let settingsRef: MailSettingsService | undefined;
   const passwords = new PasswordService({
     directory,
     hasher,
     policy,
     sessions,
-    onChanged: async (accountId, ip, via) => recoveryRef?.passwordChanged(accountId, ip, via),
+    onChanged: async (change) => {
+      // A recovery or a change marked « compte compromis »: forwarding off before the notice says so.
+      const forwardingOff =
+        change.turnOffForwarding && settingsRef
+          ? await settingsRef.turnOffForwarding(change.accountId, change.actor, change.ip)
+          : null;
+      await recoveryRef?.passwordChanged(change.accountId, change.ip, change.via, forwardingOff);
+      return { forwardingOff };
+    },
   });
   const outbound = new OutboundService({
     db,
@@ -199,6 +240,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     mailDomain: config.mailDomain,
     academieName: config.academieName,
     relayUrl: config.smtpRelayUrl,
+    logger,
   });
   const recovery = new RecoveryService({
     directory,
@@ -208,8 +250,10 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     ipFailures: new WindowCounter(stores.failures, clock, RECOVERY_IP_POLICY),
     resetSends: new WindowCounter(stores.failures, clock, RESET_SEND_POLICY),
     challenge,
+    reauth: login,
     mailer: outbound,
     messages: recoveryMessages(config),
+    logger,
     audit,
     clock,
     secret: config.secret,
@@ -224,11 +268,18 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     directory,
     clock,
     mailDomain: config.mailDomain,
+    internalDomains: config.internalDomains,
     maxMessageBytes: config.mailMaxBytes,
     quotaBytes: config.mailQuotaBytes,
     folderNames: SPECIAL_FOLDER_NAMES,
   });
   mailRef = mail;
+  outbound.useLocalStore({
+    deliver: async (address, raw, envelopeFrom) => {
+      const recipient = await mail.checkRecipient(address, raw.length);
+      await mail.deliver(raw, [recipient], { envelopeFrom, rules: false });
+    },
+  });
   const outboundQueue = new OutboundQueue({
     db,
     dialect: database.dialect,
@@ -256,8 +307,27 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     mail,
     queue: outboundQueue,
     mailDomain: config.mailDomain,
-    logger: createLogger(config.logLevel),
+    academieDomains: academieDomains(config.mailDomain, config.internalDomains),
+    allowExternalForwardWithoutCopy: config.allowExternalForwardWithoutCopy,
+    reauth: login,
+    audit,
+    notify: async (change) => {
+      const account = await directory.getAccountById(change.accountId);
+      await recovery.notifyHolder(
+        change.accountId,
+        settingsChangedMessage(config, {
+          username: account.username,
+          address: account.address,
+          at: change.at,
+          ip: change.ip,
+          forward: change.forward,
+          away: change.away,
+        }),
+      );
+    },
+    logger,
   });
+  settingsRef = settings;
   mail.useRules(settings);
   return {
     config,
@@ -293,14 +363,18 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     send,
     outboundQueue,
     settings,
+    harvest: createHarvestGuard({ clock, redis, redisPrefix, audit }),
     purgeExpired: async () => {
       const now = clock.now();
       await sessions.purgeExpired();
       await stores.failures.purgeExpired(now);
       await stores.usedChallenges.purgeExpired(now);
       await outboundQueue.purgeDone(config.outboundRetentionDays);
+      // Reset requests an instance left when it stopped.
+      await recovery.processResetRequests();
     },
     close: async () => {
+      await recovery.stop();
       await outboundQueue.close();
       await outbound.close();
       if (redis) await closeRedis(redis);

@@ -3,8 +3,9 @@
  * stops the start with one line naming the variable and what is expected (ConfigError).
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { makePrivateDir } from "../shared/private-files.js";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -27,6 +28,13 @@ export interface Config {
   readonly publicUrl: string;
   readonly academieName: string;
   readonly mailDomain: string;
+  /**
+   * The académie's other mail domains (SESAME_INTERNAL_DOMAINS, comma-separated, lower case): mail
+   * to them stays inside the académie (forwarding to them needs no password typed again).
+   */
+  readonly internalDomains: readonly string[];
+  /** Forwarding without a copy kept may go outside the académie's domains (default false). */
+  readonly allowExternalForwardWithoutCopy: boolean;
   readonly rectoratPhone: string;
   readonly secret: string;
   readonly argon2: Argon2Params;
@@ -106,6 +114,11 @@ function readText(env: Env, name: string, fallback: string): string {
 
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
+/** The file holding the generated server secret (0600), when SESAME_SECRET is not given. */
+export function secretFile(dataDir: string): string {
+  return path.join(dataDir, "secret");
+}
+
 function readSecret(env: Env, dataDir: string): string {
   const raw = env.SESAME_SECRET;
   if (raw !== undefined && raw !== "") {
@@ -114,7 +127,7 @@ function readSecret(env: Env, dataDir: string): string {
     }
     return raw;
   }
-  const file = path.join(dataDir, "secret");
+  const file = secretFile(dataDir);
   if (existsSync(file)) {
     const stored = readFileSync(file, "utf8").trim();
     if (stored.length < 32) {
@@ -122,7 +135,8 @@ function readSecret(env: Env, dataDir: string): string {
     }
     return stored;
   }
-  mkdirSync(dataDir, { recursive: true });
+  // The data folder holds the secret and the database: readable by the service's user only.
+  makePrivateDir(dataDir);
   const generated = randomBytes(32).toString("base64url");
   // Written whole to a private temporary file, then linked into place: two processes starting together
   // on one data directory never see a half-written secret, and the second one adopts the first one's.
@@ -175,6 +189,18 @@ export function loadConfig(env: Env = process.env): Config {
   const mailDomain = readText(env, "SESAME_MAIL_DOMAIN", "ac-lyon.fr").toLowerCase();
   if (!DOMAIN_RE.test(mailDomain)) {
     throw new ConfigError(`SESAME_MAIL_DOMAIN must be a domain name such as ac-lyon.fr (got ${shown(mailDomain)})`);
+  }
+
+  const internalDomains = readText(env, "SESAME_INTERNAL_DOMAINS", "")
+    .split(",")
+    .map((d) => d.trim().toLowerCase())
+    .filter((d) => d !== "");
+  for (const domain of internalDomains) {
+    if (!DOMAIN_RE.test(domain)) {
+      throw new ConfigError(
+        `SESAME_INTERNAL_DOMAINS must be domain names separated by commas, such as ac-lyon.fr,region-academique.fr (got ${shown(domain)})`,
+      );
+    }
   }
 
   const logLevel = readText(env, "SESAME_LOG_LEVEL", "info");
@@ -259,6 +285,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: publicUrl.replace(/\/+$/, ""),
     academieName: readText(env, "SESAME_ACADEMIE_NAME", "académie de Lyon"),
     mailDomain,
+    internalDomains: Object.freeze([...new Set(internalDomains.filter((d) => d !== mailDomain))]),
+    allowExternalForwardWithoutCopy: readBoolean(env, "SESAME_ALLOW_EXTERNAL_FORWARD_WITHOUT_COPY", false),
     rectoratPhone: readText(env, "SESAME_RECTORAT_PHONE", "04 72 80 60 60"),
     secret: readSecret(env, dataDir),
     argon2: Object.freeze(argon2),

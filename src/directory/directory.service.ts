@@ -2,10 +2,12 @@
  * The directory's rules for single changes: external accounts, look-ups, disabling, and the
  * establishments import (functional accounts `ce.<uai>`).
  */
+import type { Transaction } from "kysely";
 import type { AuditService } from "../audit/audit.service.js";
 import type { Clock } from "../shared/clock.js";
 import { keyedHash, safeEqual } from "../shared/crypto.js";
 import { DomainError } from "../shared/errors.js";
+import type { Schema } from "../storage/schema.js";
 import { openCsv } from "./csv-source.js";
 import {
   countPersons,
@@ -168,15 +170,30 @@ export class DirectoryService {
     return normalized;
   }
 
-  /** Sets (confirmed) or clears the recovery address of an account, with its audit event. */
-  async setRecoveryEmail(accountId: number, email: string | null, actor: string): Promise<void> {
+  /**
+   * Sets (confirmed) or clears the recovery address of an account, with its audit event; `within`
+   * runs in the same transaction (the recovery module keeps the history of changes there).
+   */
+  async setRecoveryEmail(
+    accountId: number,
+    email: string | null,
+    actor: string,
+    options: { details?: Record<string, unknown>; within?: (trx: Transaction<Schema>) => Promise<void> } = {},
+  ): Promise<void> {
     const normalized = email === null ? null : this.recoveryAddress(email);
     await this.deps.db.transaction().execute(async (trx) => {
       await updateRecoveryEmail(trx, accountId, normalized, normalized !== null, this.deps.clock.now().toISOString());
       await this.deps.audit.record(
-        { actor, action: "account.recovery_email_set", entity: "account", entityId: accountId, details: {} },
+        {
+          actor,
+          action: email === null ? "account.recovery_email_removed" : "account.recovery_email_set",
+          entity: "account",
+          entityId: accountId,
+          details: options.details ?? {},
+        },
         trx,
       );
+      await options.within?.(trx);
     });
   }
 

@@ -64,6 +64,9 @@ export interface LoginDeps {
   readonly clock: Clock;
 }
 
+/** What a re-authentication was asked for (recorded in the audit trail). */
+export type ReauthPurpose = "forwarding" | "recovery_email" | "sessions";
+
 /** Normalised form of what was typed in the username field (username or full address). */
 export function normalizeIdentifier(raw: string): string {
   return raw.normalize("NFC").trim().toLowerCase();
@@ -215,6 +218,39 @@ export class LoginService {
       await directory.setPasswordHash(account.id, rehashed, "personal", null);
     }
     return { account, mustChangePassword };
+  }
+
+  /**
+   * The password typed again in a live session before a sensitive change (forwarding outside the
+   * académie, the recovery address): the same checks as a sign-in (throttling per account and per
+   * client address, the hash always run, failures audited). On success the session counts as
+   * re-authenticated for 5 minutes, and the audit trail records it with what it was for.
+   * A session re-authenticated less than 5 minutes ago needs no password: `reauthAt` is returned.
+   */
+  async reauthenticate(
+    session: Session,
+    password: string,
+    input: { ip: string; purpose: ReauthPurpose },
+  ): Promise<{ reauthAt: string }> {
+    if (this.deps.sessions.isRecentlyReauthenticated(session) && session.reauthAt) {
+      return { reauthAt: session.reauthAt };
+    }
+    if (password === "") {
+      throw new DomainError("REAUTH_REQUIRED", "type the current password again", { field: "currentPassword" });
+    }
+    const account = await this.deps.directory.getAccountById(session.accountId);
+    const record = this.#recorder(`web:${session.kind}`, { ip: input.ip, purpose: input.purpose, reauth: true });
+    try {
+      await this.#verify({ identifier: account.username, password, ip: input.ip }, record, "refuse");
+    } catch (error) {
+      if (error instanceof DomainError && error.code === "INVALID_CREDENTIALS") {
+        throw new DomainError("INVALID_CREDENTIALS", "the current password is wrong", { field: "currentPassword" });
+      }
+      throw error;
+    }
+    const at = await this.deps.sessions.markReauthenticated(session);
+    await record("account.reauthenticated", {}, account.id);
+    return { reauthAt: at.toISOString() };
   }
 
   async logout(token: string | undefined, meta: { ip: string; userAgent: string }): Promise<void> {

@@ -16,8 +16,20 @@ export interface PasswordDeps {
   readonly hasher: PasswordHasher;
   readonly policy: PasswordPolicy;
   readonly sessions: SessionService;
-  /** Told after every change (the holder is notified, reset links die): wired to the recovery module. */
-  readonly onChanged?: (accountId: number, ip: string, via: "webmail" | "assistance") => Promise<void>;
+  /**
+   * Told after every change (the holder is notified, reset links die, forwarding is turned off when
+   * asked): wired to the recovery and mail modules by the composition root. Returns where forwarding
+   * went before it was turned off (null: it was not on, or not to be turned off).
+   */
+  readonly onChanged?: (change: PasswordChanged) => Promise<{ forwardingOff: string | null }>;
+}
+
+export interface PasswordChanged {
+  readonly accountId: number;
+  readonly ip: string;
+  readonly via: "webmail" | "assistance";
+  readonly actor: string;
+  readonly turnOffForwarding: boolean;
 }
 
 export interface ChangeInput {
@@ -28,6 +40,8 @@ export interface ChangeInput {
   readonly currentPassword?: string;
   readonly actor: string;
   readonly ip: string;
+  /** A recovery (NUMEN, reset link) or a change marked « compte compromis »: forwarding is turned off. */
+  readonly turnOffForwarding?: boolean;
 }
 
 export class PasswordService {
@@ -79,8 +93,11 @@ export class PasswordService {
     }
   }
 
-  /** Checks and stores a new password, then ends the account's other sessions. */
-  async change(input: ChangeInput, keepSessionIdHash?: string): Promise<void> {
+  /**
+   * Checks and stores a new password, then ends the account's other sessions. Returns the address
+   * forwarding went to when this change turned it off.
+   */
+  async change(input: ChangeInput, keepSessionIdHash?: string): Promise<{ forwardingOff: string | null }> {
     const { directory, hasher, policy } = this.deps;
     const c = await directory.credentialsById(input.accountId);
     if (!c || c.account.disabled) throw new DomainError("SESSION_EXPIRED", "the account is gone or disabled");
@@ -101,10 +118,23 @@ export class PasswordService {
     await directory.setPasswordHash(input.accountId, phc, "personal", {
       actor: input.actor,
       action: c.account.passwordState === "initial" ? "password.initial_replaced" : "password.changed",
-      details: { ip: input.ip, username: c.account.username },
+      details: {
+        ip: input.ip,
+        username: c.account.username,
+        // The current password typed again is the re-authentication of this sensitive action.
+        ...(input.currentPassword !== undefined ? { reauth: "current_password" } : {}),
+        ...(input.turnOffForwarding ? { turnOffForwarding: true } : {}),
+      },
     });
     await this.deps.sessions.endAllForAccount(input.accountId, keepSessionIdHash);
-    await this.deps.onChanged?.(input.accountId, input.ip, input.actor === "web:webmail" ? "webmail" : "assistance");
+    const result = await this.deps.onChanged?.({
+      accountId: input.accountId,
+      ip: input.ip,
+      via: input.actor === "web:webmail" ? "webmail" : "assistance",
+      actor: input.actor,
+      turnOffForwarding: input.turnOffForwarding === true,
+    });
+    return { forwardingOff: result?.forwardingOff ?? null };
   }
 
   /**

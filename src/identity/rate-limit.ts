@@ -28,6 +28,12 @@ export interface RateLimitDecision {
   readonly retryAfterMs: number;
   /** True for the first refused request of a key in a window only (one audit entry, not one per request). */
   readonly firstRefusal: boolean;
+  /**
+   * The key's requests in this window, this one included, up to `limit + 1` (past the limit only
+   * "over" matters; a memory limiter stops counting there). For callers that grade their answer
+   * before the limit (e.g. the SMTP reception's growing delay, harvest-guard.ts).
+   */
+  readonly count: number;
 }
 
 export interface RateLimiter {
@@ -46,11 +52,12 @@ function checkPolicy(policy: RateLimitPolicy): void {
 
 /** The decision for the `count`-th request of a window, at `now`. Pure. */
 export function decideRate(policy: RateLimitPolicy, window: number, count: number, now: number): RateLimitDecision {
-  if (count <= policy.limit) return { allowed: true, retryAfterMs: 0, firstRefusal: false };
+  if (count <= policy.limit) return { allowed: true, retryAfterMs: 0, firstRefusal: false, count };
   return {
     allowed: false,
     retryAfterMs: Math.max(1, (window + 1) * policy.windowMs - now),
     firstRefusal: count === policy.limit + 1,
+    count: policy.limit + 1,
   };
 }
 

@@ -15,12 +15,16 @@ export interface SessionRecord {
   readonly expiresAt: string;
   readonly ip: string;
   readonly userAgent: string;
+  /** When the password was last typed again in this session (a sensitive change), or null. */
+  readonly reauthAt: string | null;
 }
 
 export interface SessionStore {
   create(session: SessionRecord): Promise<void>;
   get(idHash: string): Promise<SessionRecord | null>;
   touch(idHash: string, lastSeenAt: string): Promise<void>;
+  /** Records that the password was typed again in this session. */
+  markReauthenticated(idHash: string, at: string): Promise<void>;
   delete(idHash: string): Promise<void>;
   /** Ends every session of an account but one (after a password change); returns how many. */
   deleteForAccount(accountId: number, exceptIdHash?: string): Promise<number>;
@@ -54,7 +58,7 @@ export class RedisSessionStore implements SessionStore {
   async create(s: SessionRecord): Promise<void> {
     await this.redis
       .multi()
-      .hset(this.key(s.idHash), { ...s, accountId: String(s.accountId) })
+      .hset(this.key(s.idHash), { ...s, accountId: String(s.accountId), reauthAt: s.reauthAt ?? "" })
       .pexpire(this.key(s.idHash), this.ttlMs(s, s.lastSeenAt))
       .sadd(this.accountKey(s.accountId), s.idHash)
       .pexpire(this.accountKey(s.accountId), new Date(s.expiresAt).getTime() - new Date(s.lastSeenAt).getTime())
@@ -73,6 +77,7 @@ export class RedisSessionStore implements SessionStore {
       expiresAt: h.expiresAt ?? "",
       ip: h.ip ?? "",
       userAgent: h.userAgent ?? "",
+      reauthAt: h.reauthAt ? h.reauthAt : null,
     };
   }
 
@@ -84,6 +89,11 @@ export class RedisSessionStore implements SessionStore {
       .hset(this.key(idHash), "lastSeenAt", lastSeenAt)
       .pexpire(this.key(idHash), this.ttlMs({ expiresAt }, lastSeenAt))
       .exec();
+  }
+
+  async markReauthenticated(idHash: string, at: string): Promise<void> {
+    // Only a session that still exists (HSET alone would create a key without expiry).
+    if ((await this.redis.exists(this.key(idHash))) === 1) await this.redis.hset(this.key(idHash), "reauthAt", at);
   }
 
   async delete(idHash: string): Promise<void> {

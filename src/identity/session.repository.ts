@@ -20,6 +20,7 @@ export class SqlSessionStore implements SessionStore {
         expires_at: s.expiresAt,
         ip: s.ip,
         user_agent: s.userAgent,
+        reauth_at: s.reauthAt,
       })
       .execute();
   }
@@ -36,12 +37,17 @@ export class SqlSessionStore implements SessionStore {
           expiresAt: r.expires_at,
           ip: r.ip,
           userAgent: r.user_agent,
+          reauthAt: r.reauth_at,
         }
       : null;
   }
 
   async touch(idHash: string, lastSeenAt: string): Promise<void> {
     await this.db.updateTable("session").set({ last_seen_at: lastSeenAt }).where("id_hash", "=", idHash).execute();
+  }
+
+  async markReauthenticated(idHash: string, at: string): Promise<void> {
+    await this.db.updateTable("session").set({ reauth_at: at }).where("id_hash", "=", idHash).execute();
   }
 
   async delete(idHash: string): Promise<void> {
@@ -66,6 +72,7 @@ export class SqlSessionStore implements SessionStore {
       expiresAt: r.expires_at,
       ip: r.ip,
       userAgent: r.user_agent,
+      reauthAt: r.reauth_at,
     }));
   }
 

@@ -16,6 +16,9 @@ export interface Session extends SessionRecord {
   readonly remainingMs: number;
 }
 
+/** A password typed again stays valid this long for the session's sensitive changes. */
+export const REAUTH_VALID_MS = 5 * 60_000;
+
 /** Touching the store on every request would be a write per page: only after this much time. */
 const TOUCH_AFTER_MS = 30_000;
 
@@ -45,6 +48,7 @@ export class SessionService {
       expiresAt: new Date(now.getTime() + absoluteMs).toISOString(),
       ip: meta.ip,
       userAgent: meta.userAgent.slice(0, 512),
+      reauthAt: null,
     };
     await this.store.create(record);
     return { token, session: { ...record, remainingMs: Math.min(this.timeouts.idleMs, absoluteMs) } };
@@ -83,6 +87,20 @@ export class SessionService {
       lastSeenAt: now.toISOString(),
       remainingMs: Math.min(now.getTime() + this.timeouts.idleMs, expires) - now.getTime(),
     };
+  }
+
+  /** Records that the password was just typed again in this session. */
+  async markReauthenticated(session: Pick<SessionRecord, "idHash">): Promise<Date> {
+    const now = this.clock.now();
+    await this.store.markReauthenticated(session.idHash, now.toISOString());
+    return now;
+  }
+
+  /** Whether the password was typed again in this session less than 5 minutes ago. */
+  isRecentlyReauthenticated(session: Pick<SessionRecord, "reauthAt">): boolean {
+    if (!session.reauthAt) return false;
+    const age = this.clock.now().getTime() - new Date(session.reauthAt).getTime();
+    return age >= 0 && age < REAUTH_VALID_MS;
   }
 
   async end(token: string | undefined): Promise<SessionRecord | null> {

@@ -13,6 +13,7 @@ import type { Clock } from "../shared/clock.js";
 import { DomainError } from "../shared/errors.js";
 import type { DialectName } from "../storage/database.js";
 import type { Schema } from "../storage/schema.js";
+import { academieDomains } from "./academie-domains.js";
 import { sanitizeMailHtml } from "./html-sanitizer.js";
 import { type FolderRow, MailRepository, type MessageRow, type SearchTerms } from "./mail.repository.js";
 import {
@@ -35,6 +36,7 @@ import {
   type SearchQuery,
 } from "./mail.types.js";
 import { foldText, readForDisplay, readForStorage, type StoredHeaders } from "./mime.js";
+import { describeSender, repliesElsewhere } from "./sender-display.js";
 
 export interface MailDeps {
   readonly db: Kysely<Schema>;
@@ -42,6 +44,8 @@ export interface MailDeps {
   readonly directory: DirectoryService;
   readonly clock: Clock;
   readonly mailDomain: string;
+  /** The académie's other mail domains (SESAME_INTERNAL_DOMAINS): their senders are "inside". */
+  readonly internalDomains: readonly string[];
   readonly maxMessageBytes: number;
   readonly quotaBytes: number;
   readonly folderNames: Readonly<Record<FolderRole, string>>;
@@ -84,11 +88,14 @@ function words(value: string | undefined): string[] {
   return [...new Set(out)].slice(0, MAX_SEARCH_WORDS);
 }
 
-function summaryOf(row: MessageRow): MessageSummary {
+/** A list line; `academie`: the académie's domains, for the sender's display (sender-display.ts). */
+function summaryOf(row: MessageRow, academie: readonly string[]): MessageSummary {
+  const from = row.from_address || row.from_name ? { name: row.from_name, address: row.from_address } : null;
   return {
     id: row.id,
     folderId: row.folder_id,
-    from: row.from_address || row.from_name ? { name: row.from_name, address: row.from_address } : null,
+    from,
+    sender: from ? describeSender(from, academie) : null,
     to: row.to_text,
     subject: row.subject,
     date: new Date(row.sent_at),
@@ -131,10 +138,12 @@ export class MailService implements MailApi {
   readonly maxMessageBytes: number;
   readonly #repo: MailRepository;
   readonly #deps: MailDeps;
+  readonly #academie: readonly string[];
   #rules: DeliveryRules | null = null;
 
   constructor(deps: MailDeps) {
     this.#deps = deps;
+    this.#academie = academieDomains(deps.mailDomain, deps.internalDomains);
     this.#repo = new MailRepository(deps.db, deps.dialect);
     this.maxMessageBytes = deps.maxMessageBytes;
   }
@@ -607,7 +616,7 @@ export class MailService implements MailApi {
   }
 
   #pageOf(rows: MessageRow[], size: number): MessagePage {
-    const items = rows.slice(0, size).map(summaryOf);
+    const items = rows.slice(0, size).map((row) => summaryOf(row, this.#academie));
     const last = items.at(-1);
     return { items, nextCursor: rows.length > size && last ? last.id : null };
   }
@@ -641,12 +650,15 @@ export class MailService implements MailApi {
     }
     const thread = (await this.#repo.thread(this.#deps.db, accountId, row.thread_id))
       .filter((r) => r.id !== row.id)
-      .map(summaryOf);
+      .map((r) => summaryOf(r, this.#academie));
+    const summary = summaryOf(row, this.#academie);
+    const replyTo = parsed?.replyTo ?? [];
     return {
-      ...summaryOf(row),
+      ...summary,
       toList: parsed?.toList ?? [],
       ccList: parsed?.ccList ?? [],
-      replyTo: parsed?.replyTo ?? [],
+      replyTo,
+      repliesGoTo: repliesElsewhere(summary.from, replyTo).map((m) => describeSender(m, this.#academie)),
       messageId: row.message_id,
       text: parsed?.text ?? null,
       hasHtml: parsed?.html != null,

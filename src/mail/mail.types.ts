@@ -36,11 +36,41 @@ export interface Mailbox {
   readonly address: string;
 }
 
+/** A mail domain as the interface shows it (sender-display.ts). */
+export interface DomainDisplay {
+  /** As a person reads it: Unicode, lower case (as IDNA maps it). */
+  readonly unicode: string;
+  /** The ASCII (punycode) form; the same as `unicode` for an ASCII domain. */
+  readonly ascii: string;
+  /** Its characters mix scripts (UTS #39): `ascii` is shown beside `unicode`. */
+  readonly mixedScripts: boolean;
+}
+
+/** A sender (or a Reply-To mailbox) as the interface shows it (sender-display.ts). */
+export interface SenderDisplay {
+  /** The display name; "" when there is none or it only repeats the address. */
+  readonly name: string;
+  /** The address, its domain in Unicode form. */
+  readonly address: string;
+  /** The address, its domain in ASCII (punycode) form. */
+  readonly asciiAddress: string;
+  /** null for an address without a domain. */
+  readonly domain: DomainDisplay | null;
+  /** The address belongs to one of the académie's domains (SESAME_MAIL_DOMAIN, SESAME_INTERNAL_DOMAINS). */
+  readonly internal: boolean;
+  /** The display name holds an address other than the sender's own (`"dsi@ac-lyon.fr" <x@evil.example>`). */
+  readonly nameHasAddress: boolean;
+  /** A list shows the address's domain beside the name (outside the académie, or a name holding an address). */
+  readonly showDomain: boolean;
+}
+
 /** One line of a message list. */
 export interface MessageSummary {
   readonly id: number;
   readonly folderId: number;
   readonly from: Mailbox | null;
+  /** `from` as the interface shows it. */
+  readonly sender: SenderDisplay | null;
   /** Display text of the To recipients (for the Envoyés and Brouillons lists). */
   readonly to: string;
   readonly subject: string;
@@ -76,6 +106,8 @@ export interface MessageView extends MessageSummary {
   readonly toList: readonly Mailbox[];
   readonly ccList: readonly Mailbox[];
   readonly replyTo: readonly Mailbox[];
+  /** The Reply-To mailboxes when answers would not go to the sender (empty otherwise). */
+  readonly repliesGoTo: readonly SenderDisplay[];
   readonly messageId: string | null;
   readonly text: string | null;
   /** True when the message has an HTML body (shown through the sandboxed frame). */

@@ -4,8 +4,11 @@
  * - with `SESAME_SMTP_RELAY_URL`: handed to that relay over a pooled SMTP connection; a relay that
  *   is down or refuses the message gives DomainError MAIL_UNAVAILABLE;
  * - without: stored in the local outbox (`sesame outbox`), so the whole journey works on a fresh
- *   machine. Messages to the académie's own addresses will go to their mailboxes once the mail store
- *   exists; until then they land in the outbox too.
+ *   machine.
+ * A message to an address of the mail domain never waits for a relay: it is delivered to the local
+ * mail store (the account's inbox; the account's settings are not applied — a security notice is
+ * never forwarded away), relay or not. Only if the store refuses it (unknown address, full
+ * mailbox) does it go to the relay or the outbox, so that it is never lost.
  * No body is ever logged or put in an error: it can hold a reset link or a code.
  */
 import { randomBytes } from "node:crypto";
@@ -36,6 +39,7 @@ export interface OutboundServiceOptions {
   /** `smtp://[user:pass@]host[:port]` or `smtps://…`; null: every message goes to the outbox. */
   readonly relayUrl: string | null;
   readonly relayTimeouts?: Partial<RelayTimeouts>;
+  readonly logger?: { warn(obj: object, msg: string): void };
 }
 
 export interface ComposedMessage {
@@ -119,8 +123,15 @@ export function relayOptions(relayUrl: string, timeouts: RelayTimeouts = DEFAULT
   return options;
 }
 
+/** The local mail store, for messages to the mail domain's own addresses. */
+export interface LocalStore {
+  deliver(address: string, raw: Buffer, envelopeFrom: string): Promise<void>;
+}
+
 export class OutboundService implements OutboundMailer {
   readonly #db: Kysely<Schema>;
+  #local: LocalStore | null = null;
+  readonly #logger: { warn(obj: object, msg: string): void } | undefined;
   readonly #clock: Clock;
   readonly #sender: Sender;
   readonly #relay: Transporter | null;
@@ -129,6 +140,7 @@ export class OutboundService implements OutboundMailer {
     this.#db = options.db;
     this.#clock = options.clock;
     this.#sender = senderFor(options.academieName, options.mailDomain);
+    this.#logger = options.logger;
     this.#relay = options.relayUrl
       ? nodemailer.createTransport(relayOptions(options.relayUrl, { ...DEFAULT_TIMEOUTS, ...options.relayTimeouts }))
       : null;
@@ -139,9 +151,26 @@ export class OutboundService implements OutboundMailer {
     return this.#relay ? "relay" : "outbox";
   }
 
+  /** The mail store, once it exists (the composition root builds it after this service). */
+  useLocalStore(store: LocalStore): void {
+    this.#local = store;
+  }
+
   async send(message: OutboundMessage): Promise<void> {
     const now = this.#clock.now();
     const composed = await composeMessage(message, this.#sender, now);
+    const domain = composed.envelope.to.slice(composed.envelope.to.lastIndexOf("@") + 1).toLowerCase();
+    if (this.#local && domain === this.#sender.domain) {
+      try {
+        await this.#local.deliver(composed.envelope.to, Buffer.from(composed.raw, "utf8"), composed.envelope.from);
+        return;
+      } catch (error) {
+        this.#logger?.warn(
+          { err: error },
+          "a message to a local address could not be stored: kept for the relay or outbox",
+        );
+      }
+    }
     if (this.#relay) {
       try {
         await this.#relay.sendMail({

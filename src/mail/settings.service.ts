@@ -15,13 +15,17 @@
 import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import MailComposer from "nodemailer/lib/mail-composer";
+import type { AuditService } from "../audit/audit.service.js";
 import type { DirectoryService } from "../directory/directory.service.js";
 import { parseEmail } from "../directory/identifiers.js";
+import type { ReauthPurpose } from "../identity/login.service.js";
+import type { Session } from "../identity/session.service.js";
 import type { Clock } from "../shared/clock.js";
 import { DomainError, isDomainError } from "../shared/errors.js";
 import type { WarnLogger } from "../shared/logger.js";
 import type { Schema } from "../storage/schema.js";
 import { autoReplySubject } from "../web/i18n/settings.fr.js";
+import { isAcademieAddress } from "./academie-domains.js";
 import { bareAddress, forwardedBefore, headerFields, noReplyReason, resentCopy } from "./auto-reply.js";
 import type { MailService } from "./mail.service.js";
 import type { DeliveryMeta, DeliveryPlan, DeliveryRules, Recipient } from "./mail.types.js";
@@ -66,7 +70,44 @@ export interface MailSettingsInput {
   readonly forwardKeepCopy: boolean;
 }
 
-export type SettingsField = "signature" | "awayStart" | "awayEnd" | "awaySubject" | "awayText" | "forwardAddress";
+export type SettingsField =
+  | "signature"
+  | "awayStart"
+  | "awayEnd"
+  | "awaySubject"
+  | "awayText"
+  | "forwardAddress"
+  | "currentPassword";
+
+/**
+ * Who changes the settings. The account holder in a webmail session: forwarding outside the
+ * académie needs the password typed again (or a re-authentication of the last 5 minutes). An
+ * operator (CLI) or a test: no password, still audited and notified.
+ */
+export type SettingsChanger =
+  | { readonly session: Session; readonly currentPassword: string; readonly ip: string }
+  | { readonly operator: string };
+
+/** What a change did to forwarding and to the away message (the holder is told). */
+export interface SettingsChange {
+  readonly accountId: number;
+  readonly at: Date;
+  readonly ip: string | null;
+  readonly forward: {
+    readonly before: MailSettings["forward"];
+    readonly after: MailSettings["forward"];
+  } | null;
+  readonly away: { readonly before: MailSettings["away"]; readonly after: MailSettings["away"] } | null;
+}
+
+/** Re-authentication of a session (LoginService#reauthenticate). */
+export interface Reauthenticator {
+  reauthenticate(
+    session: Session,
+    password: string,
+    input: { ip: string; purpose: ReauthPurpose },
+  ): Promise<{ reauthAt: string }>;
+}
 
 export interface MailSettingsDeps {
   readonly db: Kysely<Schema>;
@@ -75,6 +116,14 @@ export interface MailSettingsDeps {
   readonly mail: MailService;
   readonly queue: OutboundQueue;
   readonly mailDomain: string;
+  /** The académie's domains (mail domain first): forwarding inside them is not sensitive. */
+  readonly academieDomains: readonly string[];
+  /** SESAME_ALLOW_EXTERNAL_FORWARD_WITHOUT_COPY. */
+  readonly allowExternalForwardWithoutCopy: boolean;
+  readonly reauth: Reauthenticator;
+  readonly audit: AuditService;
+  /** Tells the holder (own mailbox and recovery addresses) what changed; wired by the composition root. */
+  readonly notify: (change: SettingsChange) => Promise<void>;
   readonly logger?: WarnLogger;
 }
 
@@ -147,8 +196,12 @@ export class MailSettingsService implements DeliveryRules {
     return settingsFrom(await settingsOf(this.#deps.db, accountId));
   }
 
-  /** Checks everything, then saves; errors carry `details.field` (a key of MailSettingsInput). */
-  async update(accountId: number, input: MailSettingsInput): Promise<MailSettings> {
+  /**
+   * Checks everything, then saves; errors carry `details.field` (a key of MailSettingsInput, or
+   * `currentPassword`). A change of forwarding or of the away message is audited and told to the
+   * holder, in the account's own mailbox and at its recovery addresses.
+   */
+  async update(accountId: number, input: MailSettingsInput, by: SettingsChanger): Promise<MailSettings> {
     const signature = cleanText(input.signature, "signature", MAX_SIGNATURE_CHARS);
     if (/[\r\n]/.test(input.awaySubject)) {
       throw new DomainError("HEADER_INJECTION", "line breaks in the subject", { field: "awaySubject" });
@@ -194,6 +247,27 @@ export class MailSettingsService implements DeliveryRules {
         });
       }
     }
+    const forwardKeepCopy = forwardAddress === null ? true : input.forwardKeepCopy;
+    const before = await this.get(accountId);
+    const outside = forwardAddress !== null && !isAcademieAddress(forwardAddress, this.#deps.academieDomains);
+    if (outside && !forwardKeepCopy && !this.#deps.allowExternalForwardWithoutCopy) {
+      throw new DomainError("VALIDATION_FAILED", "forwarding without a copy stays inside the académie", {
+        field: "forwardAddress",
+        reason: "outside_without_copy",
+      });
+    }
+    const forwardChanged =
+      forwardAddress !== before.forward.address ||
+      (forwardAddress !== null && forwardKeepCopy !== before.forward.keepCopy);
+    // Sending the mail elsewhere (a new external address, or no copy kept any more): the password again.
+    const sensitive =
+      outside && (forwardAddress !== before.forward.address || (!forwardKeepCopy && before.forward.keepCopy));
+    let reauthAt: string | null = null;
+    if (sensitive && "session" in by) {
+      reauthAt = (
+        await this.#deps.reauth.reauthenticate(by.session, by.currentPassword, { ip: by.ip, purpose: "forwarding" })
+      ).reauthAt;
+    }
     const values = {
       signature,
       awayEnabled: input.awayEnabled,
@@ -202,10 +276,94 @@ export class MailSettingsService implements DeliveryRules {
       awaySubject,
       awayText,
       forwardAddress,
-      forwardKeepCopy: forwardAddress === null ? true : input.forwardKeepCopy,
+      forwardKeepCopy,
     };
-    await saveSettings(this.#deps.db, accountId, values, this.#deps.clock.now().toISOString());
+    const now = this.#deps.clock.now();
+    const after: MailSettings = {
+      signature,
+      away: { enabled: input.awayEnabled, start: awayStart, end: awayEnd, subject: awaySubject, text: awayText },
+      forward: { address: forwardAddress, keepCopy: forwardKeepCopy },
+    };
+    const awayChanged = JSON.stringify(before.away) !== JSON.stringify(after.away);
+    await this.#deps.db.transaction().execute(async (trx) => {
+      await saveSettings(trx, accountId, values, now.toISOString());
+      if (!forwardChanged && !awayChanged) return;
+      await this.#deps.audit.record(
+        {
+          actor: "session" in by ? "web:webmail" : by.operator,
+          action: "mail.settings_changed",
+          entity: "account",
+          entityId: accountId,
+          details: {
+            ...("session" in by ? { ip: by.ip } : {}),
+            ...(forwardChanged ? { forward: { before: before.forward, after: after.forward } } : {}),
+            ...(awayChanged ? { away: { before: before.away.enabled, after: after.away.enabled } } : {}),
+            ...(reauthAt ? { reauthAt } : {}),
+          },
+        },
+        trx,
+      );
+    });
+    if (forwardChanged || awayChanged) {
+      await this.#tell({
+        accountId,
+        at: now,
+        ip: "session" in by ? by.ip : null,
+        forward: forwardChanged ? { before: before.forward, after: after.forward } : null,
+        away: awayChanged ? { before: before.away, after: after.away } : null,
+      });
+    }
     return this.get(accountId);
+  }
+
+  /**
+   * Turns forwarding off (a password change through the Assistance, or one marked « compte
+   * compromis »); returns the address it went to, or null when there was none. Audited and told.
+   */
+  async turnOffForwarding(accountId: number, actor: string, ip: string | null): Promise<string | null> {
+    const before = await this.get(accountId);
+    if (before.forward.address === null) return null;
+    const now = this.#deps.clock.now();
+    const after = { address: null, keepCopy: true };
+    await this.#deps.db.transaction().execute(async (trx) => {
+      const row = await settingsOf(trx, accountId);
+      if (!row) return;
+      await saveSettings(
+        trx,
+        accountId,
+        {
+          signature: row.signature,
+          awayEnabled: row.away_enabled === 1,
+          awayStart: row.away_start,
+          awayEnd: row.away_end,
+          awaySubject: row.away_subject,
+          awayText: row.away_text,
+          forwardAddress: null,
+          forwardKeepCopy: true,
+        },
+        now.toISOString(),
+      );
+      await this.#deps.audit.record(
+        {
+          actor,
+          action: "mail.forwarding_turned_off",
+          entity: "account",
+          entityId: accountId,
+          details: { ...(ip ? { ip } : {}), forward: { before: before.forward, after } },
+        },
+        trx,
+      );
+    });
+    return before.forward.address;
+  }
+
+  /** The notice never fails the change: it is logged when it cannot be sent. */
+  async #tell(change: SettingsChange): Promise<void> {
+    try {
+      await this.#deps.notify(change);
+    } catch (error) {
+      this.#deps.logger?.warn({ err: error, accountId: change.accountId }, "the settings notice could not be sent");
+    }
   }
 
   // Delivery rules

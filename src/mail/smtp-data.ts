@@ -2,14 +2,15 @@
  * What the SMTP reception and the submission share: reading the DATA of a transaction (the bytes
  * are kept up to the size limit and no further — past it the client's bytes are read and dropped,
  * so that it can be answered 552 at the end without the server ever holding more than the limit),
- * the server options they have in common, and listening then stopping cleanly (work under way
- * finishes, then every connection gets a 421).
+ * the server options they have in common, replies that carry their own enhanced code, and listening
+ * then stopping cleanly (work under way finishes, then every connection gets a 421).
  */
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { SMTPServer, SMTPServerDataStream, SMTPServerOptions } from "smtp-server";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../shared/logger.js";
+import { ENHANCED_PREFIX } from "./smtp-replies.js";
 
 /** RFC 5321 §4.5.3.1.8 asks for at least 100; more go in another transaction. */
 export const MAX_RECIPIENTS = 100;
@@ -45,6 +46,34 @@ export function sharedServerOptions(
       logger: false,
     },
   };
+}
+
+/** What the servers rely on in smtp-server's connection object (`send` is also used by listenSmtp). */
+interface WireConnection {
+  readonly id: string;
+  send(code: number, data?: string | string[], context?: string | false): void;
+}
+
+/**
+ * Lets a reply text that starts with its own enhanced code go out as it is (without it smtp-server
+ * would put its default one, derived from the basic code, in front). False when not found. Used by
+ * the submission for all its replies, and by the reception for the replies that carry their own
+ * code (the harvesting 421 4.7.0); texts without one keep smtp-server's default.
+ */
+export function ownEnhancedCodes(connections: Set<unknown>, sessionId: string): boolean {
+  for (const candidate of connections) {
+    const connection = candidate as WireConnection;
+    if (connection.id !== sessionId || typeof connection.send !== "function") continue;
+    const original = connection.send.bind(connection);
+    connection.send = (code, data, context) =>
+      original(
+        code,
+        data,
+        context === undefined && typeof data === "string" && ENHANCED_PREFIX.test(data) ? false : context,
+      );
+    return true;
+  }
+  return false;
 }
 
 export interface ReceivedData {

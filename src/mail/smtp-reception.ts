@@ -4,7 +4,9 @@
  *
  * - RCPT TO: `mail.checkRecipient` (unknown or disabled → 550 5.1.1, over quota → 452 4.2.2); at most
  *   MAX_RECIPIENTS per message (452 4.5.3 beyond, RFC 5321 §4.5.3.1.8: the client sends the rest in
- *   another transaction).
+ *   another transaction). Each unknown recipient is counted by the harvest guard (harvest-guard.ts),
+ *   which says whether its 550 goes at once, after a delay, or whether the session is closed instead
+ *   (421 4.7.0); known recipients never wait.
  * - DATA: the message is kept in memory up to the size limit only (past it, the rest is read and
  *   dropped, and smtp-server answers 552 5.3.4); then ONE `mail.deliver` for every recipient (all or
  *   none), and 250 only once it has resolved, i.e. once the message is durable.
@@ -19,11 +21,15 @@ import {
   type SMTPServerSession,
 } from "smtp-server";
 import type { Config } from "../config/config.js";
+import { systemClock } from "../shared/clock.js";
+import { isDomainError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
+import { createHarvestGuard, type HarvestGuard, type HarvestSession, type HarvestVerdict } from "./harvest-guard.js";
 import type { MailApi, Recipient } from "./mail.types.js";
-import { listenSmtp, readData, type SmtpListener, sharedServerOptions } from "./smtp-data.js";
+import { listenSmtp, ownEnhancedCodes, readData, type SmtpListener, sharedServerOptions } from "./smtp-data.js";
 import {
   EMPTY_MESSAGE_REPLY,
+  HARVEST_DROP_REPLY,
   LOCAL_ERROR_REPLY,
   OVERSIZED_REPLY,
   replyFor,
@@ -31,6 +37,7 @@ import {
   type SmtpPhase,
   type SmtpReply,
   smtpError,
+  submissionError,
 } from "./smtp-replies.js";
 
 export type SmtpReception = SmtpListener;
@@ -42,6 +49,11 @@ export interface SmtpReceptionDeps {
   readonly mail: ReceptionMailApi;
   readonly config: Config;
   readonly logger?: Logger;
+  /**
+   * Counts unknown recipients per session and client address (services.harvest: in Redis when
+   * configured, shared by the instances). Without it, a guard of this reception's own, in memory.
+   */
+  readonly harvest?: HarvestGuard;
 }
 
 /** A value written into a trace header: printable ASCII only, bounded. */
@@ -85,6 +97,19 @@ export async function startSmtpReception(
   const accepted = new WeakMap<SMTPServerEnvelope, Map<string, Recipient>>();
   const inFlight = new Set<Promise<unknown>>();
   let closing = false;
+  const harvest = deps.harvest ?? createHarvestGuard({ clock: systemClock });
+  // Per connection (smtp-server keeps one session object per connection, across transactions).
+  const harvestSessions = new WeakMap<SMTPServerSession, HarvestSession>();
+  // Answers held back by the harvest guard: answered at once (421) when the server stops.
+  const delayed = new Set<() => void>();
+  const later = (ms: number, answer: () => void) => {
+    const fire = () => {
+      clearTimeout(timer);
+      if (delayed.delete(fire)) answer();
+    };
+    const timer = setTimeout(fire, ms);
+    delayed.add(fire);
+  };
 
   const refuse = (reply: SmtpReply) => smtpError(reply);
   const refusal = (error: unknown, phase: SmtpPhase, session: SMTPServerSession, what: string) => {
@@ -97,13 +122,39 @@ export async function startSmtpReception(
     return refuse(reply);
   };
 
+  /** The answer to an unknown recipient, as the harvest guard decided it. */
+  const answerUnknown = (
+    verdict: HarvestVerdict,
+    error: unknown,
+    session: SMTPServerSession,
+    callback: (err?: Error | null) => void,
+  ) => {
+    const who = { session: session.id, ip: session.remoteAddress, unknownRecipients: verdict.count };
+    if (verdict.error !== undefined) log?.error({ err: verdict.error, ...who }, "smtp harvest count unavailable");
+    if (verdict.action === "drop") {
+      log?.warn(who, "smtp address harvesting: too many unknown recipients, session closed");
+      return callback(submissionError(HARVEST_DROP_REPLY)); // smtp-server closes after a 421
+    }
+    if (verdict.action === "answer") return callback(refusal(error, "rcpt", session, "recipient"));
+    if (verdict.delayStarts) {
+      log?.warn({ ...who, delayMs: verdict.delayMs }, "smtp address harvesting suspected: unknown recipients delayed");
+    }
+    later(verdict.delayMs, () =>
+      callback(closing ? refuse(SHUTTING_DOWN_REPLY) : refusal(error, "rcpt", session, "recipient")),
+    );
+  };
+
   const shared = sharedServerOptions(config, "Sesame mail reception", maxBytes);
   const serverOptions: SMTPServerOptions = {
     ...shared.options,
     disabledCommands: shared.starttls ? ["AUTH"] : ["AUTH", "STARTTLS"],
     authOptional: true,
 
-    onConnect(_session, callback) {
+    onConnect(session, callback) {
+      // The harvesting 421 carries its own enhanced code (4.7.0); the other replies keep smtp-server's.
+      if (!ownEnhancedCodes(server.connections, session.id)) {
+        log?.warn({ session: session.id }, "smtp: connection not found, default enhanced codes");
+      }
       callback(closing ? refuse(SHUTTING_DOWN_REPLY) : null);
     },
 
@@ -130,7 +181,20 @@ export async function startSmtpReception(
             map.set(address.address.toLowerCase(), recipient);
             callback();
           },
-          (error: unknown) => callback(refusal(error, "rcpt", session, "recipient")),
+          (error: unknown) => {
+            if (!(isDomainError(error) && error.code === "RECIPIENT_UNKNOWN")) {
+              return callback(refusal(error, "rcpt", session, "recipient"));
+            }
+            let tracked = harvestSessions.get(session);
+            if (!tracked) {
+              tracked = harvest.session(session.remoteAddress);
+              harvestSessions.set(session, tracked);
+            }
+            tracked.unknownRecipient().then(
+              (verdict) => answerUnknown(verdict, error, session, callback),
+              (failure: unknown) => callback(refusal(failure, "rcpt", session, "harvest count")),
+            );
+          },
         );
     },
 
@@ -189,7 +253,8 @@ export async function startSmtpReception(
     },
   };
 
-  const listener = await listenSmtp(new SMTPServer(serverOptions), {
+  const server = new SMTPServer(serverOptions);
+  const listener = await listenSmtp(server, {
     port,
     host,
     name: "SMTP reception",
@@ -198,6 +263,7 @@ export async function startSmtpReception(
     inFlight,
     onClosing: () => {
       closing = true;
+      for (const fire of [...delayed]) fire();
     },
     shuttingDown: SHUTTING_DOWN_REPLY,
   });

@@ -60,6 +60,18 @@ export const SHUTTING_DOWN_REPLY: SmtpReply = {
   text: "Server shutting down, try again later",
 };
 
+/**
+ * RCPT TO past the address-harvesting limit (harvest-guard.ts): smtp-server closes the connection
+ * after any 421. A policy refusal (4.7.0) where smtp-server would write 4.4.2, so the text carries its
+ * own enhanced code: build the error with `submissionError`; the reception's connections send such
+ * texts as they are (`ownEnhancedCodes`, smtp-data.ts).
+ */
+export const HARVEST_DROP_REPLY: SmtpReply = {
+  code: 421,
+  enhanced: "4.7.0",
+  text: "Too many unknown recipients, closing connection",
+};
+
 /** A message past the size limit, as smtp-server answers it itself (`rejectOversized`). */
 export const OVERSIZED_REPLY: SmtpReply = { code: 552, enhanced: "5.3.4", text: "Message exceeds the maximum size" };
 

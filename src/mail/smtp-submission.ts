@@ -17,7 +17,8 @@
  *
  * smtp-server derives the enhanced status code from the basic one (550 → 5.1.1), which is wrong for
  * several replies here (550 5.7.1, 450 4.7.1…): the texts carry their own enhanced code
- * (`submissionError`) and each connection's `send` is told not to add another (see `ownEnhancedCodes`).
+ * (`submissionError`) and each connection's `send` is told not to add another (`ownEnhancedCodes`,
+ * smtp-data.ts).
  */
 import net from "node:net";
 import {
@@ -32,11 +33,10 @@ import type { Config } from "../config/config.js";
 import type { LoginService } from "../identity/login.service.js";
 import type { Logger } from "../shared/logger.js";
 import type { SendApi } from "./send.types.js";
-import { listenSmtp, readData, type SmtpListener, sharedServerOptions } from "./smtp-data.js";
+import { listenSmtp, ownEnhancedCodes, readData, type SmtpListener, sharedServerOptions } from "./smtp-data.js";
 import {
   AUTH_REQUIRED_REPLY,
   EMPTY_MESSAGE_REPLY,
-  ENHANCED_PREFIX,
   MUST_CHANGE_PASSWORD_REPLY,
   OVERSIZED_REPLY,
   SENDER_NOT_OWNED_REPLY,
@@ -88,32 +88,6 @@ export function isPlausibleAddress(address: string): boolean {
 interface Sender {
   readonly accountId: number;
   readonly address: string;
-}
-
-/** What this module relies on in smtp-server's connection object (`send` is also used by the reception). */
-interface WireConnection {
-  readonly id: string;
-  send(code: number, data?: string | string[], context?: string | false): void;
-}
-
-/**
- * Lets a reply text that starts with its own enhanced code go out as it is (without it smtp-server
- * would put its default one, derived from the basic code, in front). False when not found.
- */
-function ownEnhancedCodes(connections: Set<unknown>, sessionId: string): boolean {
-  for (const candidate of connections) {
-    const connection = candidate as WireConnection;
-    if (connection.id !== sessionId || typeof connection.send !== "function") continue;
-    const original = connection.send.bind(connection);
-    connection.send = (code, data, context) =>
-      original(
-        code,
-        data,
-        context === undefined && typeof data === "string" && ENHANCED_PREFIX.test(data) ? false : context,
-      );
-    return true;
-  }
-  return false;
 }
 
 export async function startSmtpSubmission(

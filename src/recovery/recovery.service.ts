@@ -14,6 +14,7 @@ import type { DirectoryService } from "../directory/directory.service.js";
 import type { Account } from "../directory/directory.types.js";
 import { normalizeNumen, parseBirthDate } from "../directory/identifiers.js";
 import type { ChallengeService } from "../identity/challenge.js";
+import type { ReauthPurpose } from "../identity/login.service.js";
 import type { PasswordService } from "../identity/password.service.js";
 import type { Session, SessionService } from "../identity/session.service.js";
 import type { BackoffThrottle, WindowCounter } from "../identity/throttle.js";
@@ -21,12 +22,21 @@ import type { Clock } from "../shared/clock.js";
 import { keyedHash, randomToken, safeEqual, sha256Hex } from "../shared/crypto.js";
 import { DomainError, isDomainError } from "../shared/errors.js";
 import {
+  accountIdsByPreviousRecoveryEmail,
+  cancelRecoveryEmailChangesFrom,
   cancelResetTokens,
+  claimResetRequest,
   consumeCode,
+  deleteResetRequest,
   findLiveCode,
+  findRecoveryEmailChangeByCancelHash,
   findResetToken,
+  insertRecoveryEmailChange,
+  insertResetRequest,
   insertResetToken,
   markResetTokenUsed,
+  type PendingResetRequest,
+  recentRecoveryEmailChanges,
   replaceCode,
   spendCodeAttempt,
 } from "./recovery.repository.js";
@@ -38,6 +48,12 @@ export const RECOVERY_SESSION_MS = 10 * 60_000;
 export const RESET_LINK_MS = 15 * 60_000;
 export const CODE_MS = 10 * 60_000;
 export const CODE_ATTEMPTS = 3;
+/** After a change of recovery address, the previous one keeps reset links and notices this long. */
+export const RECOVERY_CHANGE_GRACE_MS = 7 * 24 * 3_600_000;
+/** A reset request taken by an instance that stopped is taken again after this. */
+const RESET_REQUEST_LEASE_MS = 60_000;
+/** How long after the answer a reset request is worked on. */
+const RESET_REQUEST_DELAY_MS = 10;
 
 /** The audit actions of a password change, wherever it was made (webmail, assistance, account page). */
 const PASSWORD_CHANGE_ACTIONS = ["password.changed", "password.initial_replaced"] as const;
@@ -48,10 +64,29 @@ export interface Mailer {
 
 /** The texts of the messages (French, from web/i18n/messages.fr.ts, passed in by the composition root). */
 export interface RecoveryMessages {
-  passwordChanged(p: { username: string; address: string; when: Date; ip: string; via: "webmail" | "assistance" }): {
+  passwordChanged(p: {
+    username: string;
+    address: string;
+    when: Date;
+    ip: string;
+    via: "webmail" | "assistance";
+    /** The address forwarding went to, turned off with this change (null: none). */
+    forwardingOff: string | null;
+  }): {
     subject: string;
     text: string;
   };
+  recoveryEmailChanged(p: {
+    username: string;
+    address: string;
+    previous: string | null;
+    next: string | null;
+    when: Date;
+    ip: string;
+    /** The cancel link, in the message to the previous address only. */
+    cancelLink: string | null;
+    graceDays: number;
+  }): { subject: string; text: string };
   resetLink(p: { username: string; link: string; minutes: number; when: Date; ip: string }): {
     subject: string;
     text: string;
@@ -70,6 +105,14 @@ export interface RecoveryDeps {
   readonly ipFailures: WindowCounter;
   readonly resetSends: WindowCounter;
   readonly challenge: ChallengeService;
+  /** The password typed again before a sensitive change (LoginService). */
+  readonly reauth: {
+    reauthenticate(
+      session: Session,
+      password: string,
+      input: { ip: string; purpose: ReauthPurpose },
+    ): Promise<{ reauthAt: string }>;
+  };
   readonly mailer: Mailer;
   readonly messages: RecoveryMessages;
   readonly audit: AuditService;
@@ -79,6 +122,14 @@ export interface RecoveryDeps {
   readonly db: Parameters<typeof insertResetToken>[0];
   /** SESAME_RECOVERY_REQUIRE_CODE: the NUMEN path also asks a code sent to the recovery address. */
   readonly requireCode?: boolean;
+  /** Told when a reset request could not be worked on (it is tried again later). */
+  readonly logger?: { warn(obj: object, msg: string): void };
+}
+
+/** The password typed again for a sensitive change of the account page. */
+export interface Reauth {
+  readonly currentPassword: string;
+  readonly ip: string;
 }
 
 export type CodePurpose = "recovery_email" | "recovery_signin";
@@ -196,41 +247,90 @@ export class RecoveryService {
     return all.filter((a) => a.kind === own.kind);
   }
 
-  /** Password change from a recovery session (no current password: the NUMEN path proved it). */
+  /**
+   * Password change from a recovery session (no current password: the NUMEN path proved it). Like
+   * every recovery, it turns forwarding off: returned, to be said on the confirmation page.
+   */
   async changeFromRecovery(
     session: Session,
     accountId: number,
     input: { newPassword: string; confirmation: string; ip: string },
-  ): Promise<Account> {
+  ): Promise<{ account: Account; forwardingOff: string | null }> {
     const account = (await this.recoveryAccounts(session)).find((a) => a.id === accountId);
     if (!account) throw new DomainError("NOT_FOUND", "this account is not one of the recovery session's");
-    await this.deps.passwords.change(
+    const { forwardingOff } = await this.deps.passwords.change(
       {
         accountId,
         newPassword: input.newPassword,
         confirmation: input.confirmation,
         actor: "web:assistance",
         ip: input.ip,
+        turnOffForwarding: true,
       },
       session.idHash,
     );
-    return account;
+    return { account, forwardingOff };
   }
 
-  /** Password change from the account page: the current password is required. */
+  /**
+   * Password change from the account page: the current password is required. Marked « compte
+   * compromis », it also turns forwarding off (returned, to be said on the page).
+   */
   async changeFromAccountPage(
     session: Session,
-    input: { currentPassword: string; newPassword: string; confirmation: string; ip: string },
-  ): Promise<void> {
+    input: { currentPassword: string; newPassword: string; confirmation: string; ip: string; compromised?: boolean },
+  ): Promise<{ forwardingOff: string | null }> {
     const account = await this.deps.directory.getAccountById(session.accountId);
-    await this.deps.passwords.change({ ...input, accountId: account.id, actor: "web:account" }, session.idHash);
+    const { compromised, ...rest } = input;
+    return this.deps.passwords.change(
+      { ...rest, accountId: account.id, actor: "web:account", turnOffForwarding: compromised === true },
+      session.idHash,
+    );
+  }
+
+  /**
+   * The recovery addresses of the last 7 days: the current one (when confirmed) and every one
+   * replaced or removed since (a change cancelled from its link does not count).
+   */
+  async recentRecoveryAddresses(account: Account): Promise<string[]> {
+    const since = new Date(this.deps.clock.now().getTime() - RECOVERY_CHANGE_GRACE_MS).toISOString();
+    const out = new Set<string>();
+    for (const change of await recentRecoveryEmailChanges(this.deps.db, account.id, since)) {
+      if (change.previousEmail) out.add(change.previousEmail);
+    }
+    if (account.recoveryEmail && account.recoveryConfirmed) out.add(account.recoveryEmail);
+    return [...out];
+  }
+
+  /**
+   * Where a reset link goes: the confirmed recovery address; but for 7 days after a change or a
+   * removal, the address the account had before it (not the new one), so that whoever changed it
+   * with a stolen session cannot take the account with a reset link.
+   */
+  async resetLinkAddress(account: Account): Promise<string | null> {
+    const since = new Date(this.deps.clock.now().getTime() - RECOVERY_CHANGE_GRACE_MS).toISOString();
+    const [first] = await recentRecoveryEmailChanges(this.deps.db, account.id, since);
+    if (first?.previousEmail) return first.previousEmail;
+    return account.recoveryEmail && account.recoveryConfirmed ? account.recoveryEmail : null;
+  }
+
+  /** Sends a notice to the account's own mailbox and to every recovery address of the last 7 days. */
+  async notifyHolder(accountId: number, message: { subject: string; text: string }): Promise<void> {
+    const account = await this.deps.directory.getAccountById(accountId);
+    const recipients = [account.address, ...(await this.recentRecoveryAddresses(account))];
+    for (const to of recipients) await this.deps.mailer.send({ to, ...message });
   }
 
   /**
    * After every password change (webmail, assistance, reset link — PasswordService calls it): older
    * reset links die, and the holder is told at the account's address and at its recovery address.
    */
-  async passwordChanged(accountId: number, ip: string, via: "webmail" | "assistance"): Promise<void> {
+  async passwordChanged(
+    accountId: number,
+    ip: string,
+    via: "webmail" | "assistance",
+    forwardingOff: string | null = null,
+  ): Promise<void> {
     const now = this.deps.clock.now();
     await cancelResetTokens(this.deps.db, accountId, now.toISOString());
     const fresh = await this.deps.directory.getAccountById(accountId);
@@ -240,39 +340,109 @@ export class RecoveryService {
       when: now,
       ip,
       via,
+      forwardingOff,
     });
-    const recipients = [
-      fresh.address,
-      ...(fresh.recoveryEmail && fresh.recoveryConfirmed ? [fresh.recoveryEmail] : []),
-    ];
-    for (const to of recipients) await this.deps.mailer.send({ to, ...message });
+    // Every recovery address of the last 7 days: a swapped address must not hide the change.
+    await this.notifyHolder(accountId, message);
   }
 
   /**
-   * "Je suis un utilisateur externe": a username or a recovery address. The answer is the same
-   * whether it matches or not; a match with a confirmed recovery address gets a single-use link
-   * (at most 3 messages per account per hour).
+   * "Je suis un utilisateur externe": a username or a recovery address. The answer must take the
+   * same time whether it matches or not, so the request is only recorded here (one INSERT, the same
+   * either way) and worked on after the answer by `processResetRequests` (started at once, and by
+   * the periodic purge for what an instance left when it stopped).
    */
   async requestResetLink(identifier: string, meta: { ip: string; userAgent: string }): Promise<void> {
     const value = identifier.trim();
     if (value === "") throw validationError({ identifier: "missing" });
-    const byName = value.includes("@") ? null : await this.deps.directory.findAccount(value);
-    const candidates = byName
-      ? [byName]
-      : value.includes("@")
-        ? await this.deps.directory.accountsByRecoveryEmail(value)
-        : [];
-    const byAddress =
-      value.includes("@") && candidates.length === 0 ? await this.deps.directory.findAccount(value) : null;
-    const accounts = [...candidates, ...(byAddress ? [byAddress] : [])].filter(
-      (a) => !a.disabled && a.recoveryEmail !== null && a.recoveryConfirmed,
-    );
-    await this.audit("recovery.link_requested", {
+    await insertResetRequest(this.deps.db, {
+      identifier: value.slice(0, 320),
       ip: meta.ip,
       userAgent: meta.userAgent.slice(0, 256),
-      matched: accounts.length > 0,
+      createdAt: this.deps.clock.now().toISOString(),
     });
-    for (const account of accounts) {
+    this.#kickResetRequests();
+  }
+
+  #resetWork: Promise<void> | null = null;
+  #stopped = false;
+
+  #kickResetRequests(): void {
+    // After the answer has left: the work starts a few milliseconds later (an SQLite query runs
+    // synchronously, so work started at once could still hold the answer in this event loop).
+    setTimeout(() => {
+      if (!this.#stopped) void this.processResetRequests();
+    }, RESET_REQUEST_DELAY_MS);
+  }
+
+  /** Stops taking reset requests, and resolves when the one being worked on is done (a clean stop). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#resetWork;
+  }
+
+  /**
+   * Works on the recorded reset requests until none is left (several instances may run it: each
+   * request is taken by one). Resolves when done, including the requests recorded before the call;
+   * a request that fails is logged and left for later.
+   */
+  async processResetRequests(): Promise<void> {
+    // A run already going may have looked for work before the caller's request was recorded.
+    if (this.#resetWork) await this.#resetWork;
+    if (this.#stopped) return;
+    this.#resetWork ??= this.#drainResetRequests().finally(() => {
+      this.#resetWork = null;
+    });
+    await this.#resetWork;
+  }
+
+  async #drainResetRequests(): Promise<void> {
+    for (;;) {
+      const now = this.deps.clock.now();
+      const request = await claimResetRequest(
+        this.deps.db,
+        now.toISOString(),
+        new Date(now.getTime() + RESET_REQUEST_LEASE_MS).toISOString(),
+      );
+      if (!request) return;
+      try {
+        await this.#handleResetRequest(request);
+        await deleteResetRequest(this.deps.db, request.id);
+      } catch (error) {
+        this.deps.logger?.warn({ err: error }, "a reset request could not be worked on: it will be tried again");
+        return;
+      }
+    }
+  }
+
+  /** A match with a recovery address gets a single-use link (at most 3 messages per account per hour). */
+  async #handleResetRequest(request: PendingResetRequest): Promise<void> {
+    const value = request.identifier;
+    const meta = { ip: request.ip, userAgent: request.userAgent };
+    const byName = value.includes("@") ? null : await this.deps.directory.findAccount(value);
+    const byRecovery = value.includes("@") ? await this.deps.directory.accountsByRecoveryEmail(value) : [];
+    // The address an account had before a change of the last 7 days still finds it.
+    const since = new Date(this.deps.clock.now().getTime() - RECOVERY_CHANGE_GRACE_MS).toISOString();
+    const previousIds = value.includes("@")
+      ? await accountIdsByPreviousRecoveryEmail(this.deps.db, value.toLowerCase(), since)
+      : [];
+    const byPrevious = await Promise.all(previousIds.map((id) => this.deps.directory.getAccountById(id)));
+    const candidates = byName ? [byName] : [...byRecovery, ...byPrevious];
+    const byAddress =
+      value.includes("@") && candidates.length === 0 ? await this.deps.directory.findAccount(value) : null;
+    const unique = new Map<number, Account>();
+    for (const a of [...candidates, ...(byAddress ? [byAddress] : [])]) if (!a.disabled) unique.set(a.id, a);
+    const targets: { account: Account; to: string }[] = [];
+    for (const account of unique.values()) {
+      const to = await this.resetLinkAddress(account);
+      if (to) targets.push({ account, to });
+    }
+    await this.audit("recovery.link_requested", {
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      matched: targets.length > 0,
+    });
+    for (const { account, to } of targets) {
       const sendKey = `recovery:send:${account.id}`;
       if (await this.deps.resetSends.isOver(sendKey)) {
         await this.audit("recovery.link_throttled", { ip: meta.ip }, account.id);
@@ -298,7 +468,7 @@ export class RecoveryService {
         when: now,
         ip: meta.ip,
       });
-      await this.deps.mailer.send({ to: account.recoveryEmail as string, ...message });
+      await this.deps.mailer.send({ to, ...message });
       await this.audit("recovery.link_sent", { ip: meta.ip }, account.id);
     }
   }
@@ -323,28 +493,33 @@ export class RecoveryService {
     return account;
   }
 
+  /** The reset link's change; like every recovery, it turns forwarding off (returned for the page). */
   async resetWithLink(
     token: string,
     input: { newPassword: string; confirmation: string; ip: string },
-  ): Promise<Account> {
+  ): Promise<{ account: Account; forwardingOff: string | null }> {
     const account = await this.accountOfResetLink(token);
     // Check the policy first (a refused password keeps the link usable), then take the link.
     await this.deps.passwords.checkNew(account.id, input.newPassword, input.confirmation);
     if (!(await markResetTokenUsed(this.deps.db, sha256Hex(token), this.deps.clock.now().toISOString()))) {
       throw new DomainError("INVALID_LINK", "the link was used meanwhile");
     }
-    await this.deps.passwords.change({
+    const { forwardingOff } = await this.deps.passwords.change({
       accountId: account.id,
       newPassword: input.newPassword,
       confirmation: input.confirmation,
       actor: "web:assistance",
       ip: input.ip,
+      turnOffForwarding: true,
     });
-    return account;
+    return { account, forwardingOff };
   }
 
-  /** Sends a 6-digit code to a new recovery address (10 minutes, 3 tries). */
-  async startRecoveryEmailChange(session: Session, email: string): Promise<string> {
+  /**
+   * Sends a 6-digit code to a new recovery address (10 minutes, 3 tries), once the current password
+   * has been typed again (or was, less than 5 minutes ago, in this session).
+   */
+  async startRecoveryEmailChange(session: Session, email: string, auth: Reauth): Promise<string> {
     let target: string;
     try {
       // Checked (outside the académie's mail, subdomains included) before any code is sent.
@@ -355,10 +530,107 @@ export class RecoveryService {
       }
       throw validationError({ email: "format" });
     }
+    const { reauthAt } = await this.deps.reauth.reauthenticate(session, auth.currentPassword, {
+      ip: auth.ip,
+      purpose: "recovery_email",
+    });
     const account = await this.deps.directory.getAccountById(session.accountId);
     await this.sendCode(account, "recovery_email", target);
-    await this.audit("recovery.email_code_sent", {}, session.accountId);
+    await this.audit("recovery.email_code_sent", { ip: auth.ip, reauthAt }, session.accountId);
     return target;
+  }
+
+  /** Removes the recovery address, once the current password has been typed again. */
+  async removeRecoveryEmail(session: Session, auth: Reauth): Promise<void> {
+    const { reauthAt } = await this.deps.reauth.reauthenticate(session, auth.currentPassword, {
+      ip: auth.ip,
+      purpose: "recovery_email",
+    });
+    const account = await this.deps.directory.getAccountById(session.accountId);
+    if (account.recoveryEmail === null) return;
+    await this.#changeRecoveryEmail(account, null, { ip: auth.ip, reauthAt });
+  }
+
+  /**
+   * Replaces (or removes) the recovery address, keeps the change for 7 days, and tells the holder:
+   * the account's mailbox, and the previous address with a link that cancels the change.
+   */
+  async #changeRecoveryEmail(
+    account: Account,
+    next: string | null,
+    meta: { ip: string; reauthAt: string | null },
+  ): Promise<void> {
+    const previous = account.recoveryEmail && account.recoveryConfirmed ? account.recoveryEmail : null;
+    const now = this.deps.clock.now();
+    const cancelToken = previous ? randomToken(32) : null;
+    await this.deps.directory.setRecoveryEmail(account.id, next, "web:account", {
+      details: { ip: meta.ip, ...(meta.reauthAt ? { reauthAt: meta.reauthAt } : {}) },
+      within: (trx) =>
+        insertRecoveryEmailChange(trx, {
+          accountId: account.id,
+          previousEmail: previous,
+          newEmail: next,
+          changedAt: now.toISOString(),
+          cancelHash: cancelToken ? sha256Hex(cancelToken) : null,
+        }),
+    });
+    // The reset links sent to the previous address stay valid; none can have gone to the new one.
+    const notice = (cancelLink: string | null) =>
+      this.deps.messages.recoveryEmailChanged({
+        username: account.username,
+        address: account.address,
+        previous,
+        next,
+        when: now,
+        ip: meta.ip,
+        cancelLink,
+        graceDays: RECOVERY_CHANGE_GRACE_MS / (24 * 3_600_000),
+      });
+    await this.deps.mailer.send({ to: account.address, ...notice(null) });
+    if (previous && cancelToken) {
+      await this.deps.mailer.send({
+        to: previous,
+        ...notice(`${this.deps.publicUrl}/assistance/annuler-adresse/${cancelToken}`),
+      });
+    }
+  }
+
+  /** The change a cancel link undoes, or INVALID_LINK (unknown, altered, older than 7 days, already undone). */
+  async recoveryChangeOfCancelLink(token: string): Promise<{ account: Account; previous: string }> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(token)) throw new DomainError("INVALID_LINK", "malformed cancel link");
+    const change = await findRecoveryEmailChangeByCancelHash(this.deps.db, sha256Hex(token));
+    const since = new Date(this.deps.clock.now().getTime() - RECOVERY_CHANGE_GRACE_MS).toISOString();
+    if (!change || change.cancelledAt || change.changedAt <= since || !change.previousEmail) {
+      throw new DomainError("INVALID_LINK", "unknown, used or expired cancel link");
+    }
+    return { account: await this.deps.directory.getAccountById(change.accountId), previous: change.previousEmail };
+  }
+
+  /**
+   * The previous address undoes a change from the link it received: it is the recovery address
+   * again (later changes undone too), the reset links and every session of the account end (whoever
+   * made the change is signed out), and the holder is told to choose a new password.
+   */
+  async cancelRecoveryEmailChange(
+    token: string,
+    meta: { ip: string },
+  ): Promise<{ account: Account; restored: string }> {
+    const { account, previous } = await this.recoveryChangeOfCancelLink(token);
+    const change = await findRecoveryEmailChangeByCancelHash(this.deps.db, sha256Hex(token));
+    if (!change) throw new DomainError("INVALID_LINK", "the cancel link is gone");
+    const now = this.deps.clock.now().toISOString();
+    let won = false;
+    await this.deps.directory.setRecoveryEmail(account.id, previous, "web:assistance", {
+      details: { ip: meta.ip, cancelledChange: change.id },
+      within: async (trx) => {
+        won = await cancelRecoveryEmailChangesFrom(trx, account.id, change.id, now);
+        if (!won) throw new DomainError("INVALID_LINK", "the change was cancelled meanwhile");
+      },
+    });
+    await cancelResetTokens(this.deps.db, account.id, now);
+    await this.deps.sessions.endAllForAccount(account.id);
+    await this.audit("recovery.email_change_cancelled", { ip: meta.ip, changeId: change.id }, account.id);
+    return { account, restored: previous };
   }
 
   /** A fresh 6-digit code for `purpose`, sent to `target` (an older live one stops working). */
@@ -410,9 +682,11 @@ export class RecoveryService {
     return code && code.expiresAt > this.deps.clock.now().toISOString() && code.attemptsLeft > 0 ? code.target : null;
   }
 
-  async confirmRecoveryEmail(session: Session, code: string): Promise<void> {
+  async confirmRecoveryEmail(session: Session, code: string, meta: { ip: string } = { ip: "" }): Promise<void> {
     const target = await this.checkCode(session.accountId, "recovery_email", code);
-    await this.deps.directory.setRecoveryEmail(session.accountId, target, "web:account");
+    const account = await this.deps.directory.getAccountById(session.accountId);
+    if (account.recoveryEmail === target && account.recoveryConfirmed) return;
+    await this.#changeRecoveryEmail(account, target, { ip: meta.ip, reauthAt: session.reauthAt });
   }
 
   /**
@@ -452,7 +726,24 @@ export class RecoveryService {
     return { account, signIns, sessions, pendingEmail: await this.pendingRecoveryEmail(session) };
   }
 
-  closeSession(session: Session, idHash: string): Promise<boolean> {
-    return this.deps.sessions.endOne(session.accountId, idHash);
+  /**
+   * Ends one of the account's sessions (« Fermer »). Audited with how this session proved itself:
+   * the password typed at its sign-in (`signedInAt`) and, if any, typed again since (`reauthAt`).
+   */
+  async closeSession(session: Session, idHash: string, meta: { ip: string } = { ip: "" }): Promise<boolean> {
+    const closed = await this.deps.sessions.endOne(session.accountId, idHash);
+    if (closed) {
+      await this.audit(
+        "account.session_closed",
+        {
+          ip: meta.ip,
+          signedInAt: session.createdAt,
+          ...(session.reauthAt ? { reauthAt: session.reauthAt } : {}),
+          own: idHash === session.idHash,
+        },
+        session.accountId,
+      );
+    }
+    return closed;
   }
 }

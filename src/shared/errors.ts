@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   "SENDER_MISMATCH",
   "CONTACT_EXISTS",
   "VCARD_INVALID",
+  "REAUTH_REQUIRED",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

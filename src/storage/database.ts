@@ -1,8 +1,8 @@
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
+import { createPrivateFile, makePrivateDir } from "../shared/private-files.js";
 import type { Schema } from "./schema.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -25,10 +25,28 @@ export interface DatabaseOptions {
 // JS number, so parse them as numbers.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
+/** The SQLite database file of a `sqlite:<file>` URL, or null (PostgreSQL, or in memory). */
+function sqliteFileOf(url: string): string | null {
+  if (!url.startsWith("sqlite:")) return null;
+  const file = url.slice("sqlite:".length);
+  return file === ":memory:" ? null : file;
+}
+
+/** The database file and the files SQLite keeps beside it (all 0600, like the database file). */
+export function sqliteFilesOf(url: string): string[] {
+  const file = sqliteFileOf(url);
+  return file === null ? [] : [file, `${file}-wal`, `${file}-shm`, `${file}-journal`];
+}
+
 export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
   if (url.startsWith("sqlite:")) {
     const file = url.slice("sqlite:".length);
-    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ":memory:") {
+      // Created 0600 before SQLite opens it: SQLite then gives its -wal and -shm the same mode,
+      // whatever the umask (a missing folder is created 0700).
+      makePrivateDir(path.dirname(file));
+      createPrivateFile(file);
+    }
     const native = new SqliteDatabase(file);
     native.pragma("journal_mode = WAL");
     native.pragma("foreign_keys = ON");

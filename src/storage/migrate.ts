@@ -9,6 +9,7 @@ import * as m006 from "./migrations/006-outbound-queue.js";
 import * as m007 from "./migrations/007-mail-settings.js";
 import * as m008 from "./migrations/008-contacts.js";
 import * as m009 from "./migrations/009-outbound-retention.js";
+import * as m010 from "./migrations/010-account-protection.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -23,6 +24,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["007-mail-settings", m007],
   ["008-contacts", m008],
   ["009-outbound-retention", m009],
+  ["010-account-protection", m010],
 ];
 
 class StaticProvider implements MigrationProvider {

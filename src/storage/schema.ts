@@ -69,6 +69,8 @@ export interface SessionTable {
   expires_at: string;
   ip: string;
   user_agent: string;
+  /** When the password was last typed again in this session (migration 010), or null. */
+  reauth_at: string | null;
 }
 
 /** Throttling (migration 002). Times are epoch milliseconds, not ISO text: see the migration. */
@@ -234,6 +236,33 @@ export interface Schema {
   mail_auto_reply: MailAutoReplyTable;
   outbound_message: OutboundMessageTable;
   outbound_delivery: OutboundDeliveryTable;
+  recovery_email_change: RecoveryEmailChangeTable;
+  reset_request: ResetRequestTable;
+}
+
+/** A change or removal of an account's recovery address (migration 010). */
+export interface RecoveryEmailChangeTable {
+  id: Generated<number>;
+  account_id: number;
+  /** The address before the change (null: there was none). */
+  previous_email: string | null;
+  /** The address after it (null: removed). */
+  new_email: string | null;
+  changed_at: string;
+  /** SHA-256 of the cancel link's token, sent to the previous address. */
+  cancel_hash: string | null;
+  cancelled_at: string | null;
+}
+
+/** An external reset request, recorded at once and worked on after the answer (migration 010). */
+export interface ResetRequestTable {
+  id: Generated<number>;
+  /** What was typed (a username or an address); deleted once worked on. */
+  identifier: string;
+  ip: string;
+  user_agent: string;
+  created_at: string;
+  claimed_until: string | null;
 }
 
 /** The outbound queue (migration 006): a message to external recipients, kept once. */

@@ -26,9 +26,9 @@ const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "stat
 const BAD_URL_PATH = "/requete-invalide";
 
 /**
- * CSP without inline script or style, `frame-src 'self'` (the message frame) and `frame-ancestors 'none'`, HSTS over https, no referrer,
- * nosniff, DENY framing, a restrictive Permissions-Policy. helmet computes them; they are the same
- * for every response, so they are computed once.
+ * CSP without inline script or style, `frame-src 'self'` (the message frame) and `frame-ancestors 'none'`, HSTS over https,
+ * no referrer to other sites, nosniff, DENY framing, a restrictive Permissions-Policy. helmet
+ * computes them; they are the same for every response, so they are computed once.
  */
 export function securityHeaders(https: boolean): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -53,7 +53,9 @@ export function securityHeaders(https: boolean): Record<string, string> {
       },
     },
     strictTransportSecurity: https ? { maxAge: 31536000, includeSubDomains: true } : false,
-    referrerPolicy: { policy: "no-referrer" },
+    // Nothing to other sites; `no-referrer` would also make browsers send `Origin: null` on the
+    // pages' own forms, which the CSRF check refuses.
+    referrerPolicy: { policy: "same-origin" },
     xFrameOptions: { action: "deny" },
     crossOriginEmbedderPolicy: false,
   });

@@ -78,7 +78,7 @@ describe("webmail login journey (Chromium)", () => {
     await page.getByRole("button", { name: "Enregistrer le mot de passe" }).click();
     await page.getByRole("heading", { name: "Boîte de réception" }).waitFor();
     await page.getByText("Votre mot de passe a été modifié.").waitFor();
-    await page.getByText("agnes.varda@ac-lyon.fr").waitFor();
+    await page.getByText("agnes.varda@ac-lyon.fr", { exact: true }).waitFor();
     await expectAccessible(page, "inbox");
 
     await page.getByRole("button", { name: "Se déconnecter" }).click();

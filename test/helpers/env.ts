@@ -24,7 +24,8 @@ export function tempDir(prefix = "sesame-test-"): { dir: string; remove(): void 
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  const { dir } = tempDir();
+  // A data folder of the test's own (when given) leaves no empty temporary folder behind.
+  const dir = overrides.SESAME_DATA_DIR ?? tempDir().dir;
   return loadConfig({
     SESAME_DATA_DIR: dir,
     SESAME_SECRET: TEST_SECRET,

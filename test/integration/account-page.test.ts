@@ -13,6 +13,7 @@ import type { Account } from "../../src/directory/directory.types.js";
 import type { Services } from "../../src/services.js";
 import { FakeClock } from "../../src/shared/clock.js";
 import { openTestServices, type TestContext } from "../helpers/env.js";
+import { messagesTo } from "../helpers/mail-to.js";
 import { accountOf, inputValue, seedStaff, testApp, textOf, textOfId, uniqueStaff, WebClient } from "../helpers/web.js";
 
 const MIN = 60_000;
@@ -202,7 +203,7 @@ describe("the account page", () => {
       );
       assert.equal((await w.get("/mail")).headers.location, "/?expire");
       for (const to of [account.address, "secours.page@exemple.fr"]) {
-        const [m] = await t.services.outbound.listOutbox({ to });
+        const [m] = await messagesTo(t.services, to);
         assert.equal(m?.subject, "Votre mot de passe a été modifié", to);
       }
       const audited = (await t.services.audit.list({ action: "password.changed" })).filter(
@@ -232,7 +233,10 @@ describe("the account page", () => {
       const page = await signIn(c, account.username);
       assert.ok(textOf(page.body).includes("Aucune adresse de secours n'est enregistrée."));
 
-      const invalid = await c.post("/assistance/mon-compte/adresse-de-secours", { email: "pas une adresse" });
+      const invalid = await c.post("/assistance/mon-compte/adresse-de-secours", {
+        email: "pas une adresse",
+        recoveryPassword: GOOD_PASSWORD,
+      });
       assert.equal(invalid.statusCode, 400);
       assert.equal(
         fieldError(invalid, "email"),
@@ -242,7 +246,10 @@ describe("the account page", () => {
       assert.equal((await t.services.outbound.listOutbox({ limit: 10 })).length, 0);
 
       const email = uniqueEmail();
-      const sent = await c.post("/assistance/mon-compte/adresse-de-secours", { email });
+      const sent = await c.post("/assistance/mon-compte/adresse-de-secours", {
+        email,
+        recoveryPassword: GOOD_PASSWORD,
+      });
       assert.equal(sent.statusCode, 303);
       const pending = await c.get("/assistance/mon-compte");
       const text = textOf(pending.body);
@@ -280,7 +287,7 @@ describe("the account page", () => {
       const e = new WebClient(t.app, nextIp());
       await e.get("/assistance/choix?section=externe");
       await e.post("/assistance/externe", { identifier: account.username });
-      const [link] = await t.services.outbound.listOutbox({ to: email });
+      const [link] = await messagesTo(t.services, email);
       assert.equal(link?.subject, "Réinitialisation de votre mot de passe");
     } finally {
       await t.close();
@@ -294,7 +301,7 @@ describe("the account page", () => {
       const c = new WebClient(t.app, nextIp());
       await signIn(c, account.username);
       const email = uniqueEmail();
-      await c.post("/assistance/mon-compte/adresse-de-secours", { email });
+      await c.post("/assistance/mon-compte/adresse-de-secours", { email, recoveryPassword: GOOD_PASSWORD });
       await c.get("/assistance/mon-compte");
       const code = await codeSentTo(t.services, email);
       const confirm = (value: string) => c.post("/assistance/mon-compte/adresse-de-secours/confirmer", { code: value });
@@ -328,10 +335,10 @@ describe("the account page", () => {
       assert.ok(!row.code_hash.includes(code));
 
       // A new code: the old one is worth nothing.
-      await c.post("/assistance/mon-compte/adresse-de-secours", { email });
+      await c.post("/assistance/mon-compte/adresse-de-secours", { email, recoveryPassword: GOOD_PASSWORD });
       await c.get("/assistance/mon-compte");
       const second = await codeSentTo(t.services, email);
-      await c.post("/assistance/mon-compte/adresse-de-secours", { email });
+      await c.post("/assistance/mon-compte/adresse-de-secours", { email, recoveryPassword: GOOD_PASSWORD });
       await c.get("/assistance/mon-compte");
       const third = await codeSentTo(t.services, email);
       if (second !== third) {
@@ -353,7 +360,7 @@ describe("the account page", () => {
       const c = new WebClient(t.app, nextIp());
       await signIn(c, account.username);
       const email = uniqueEmail();
-      await c.post("/assistance/mon-compte/adresse-de-secours", { email });
+      await c.post("/assistance/mon-compte/adresse-de-secours", { email, recoveryPassword: GOOD_PASSWORD });
       const code = await codeSentTo(t.services, email);
       clock.advance(10 * MIN - 1_000);
       const page = await c.get("/assistance/mon-compte");
@@ -377,7 +384,10 @@ describe("the account page", () => {
       const c = new WebClient(t.app, nextIp());
       await signIn(c, account.username);
       for (const email of [account.address, `quelquun@${"AC-LYON.FR"}`, "x@mail.ac-lyon.fr"]) {
-        const res = await c.post("/assistance/mon-compte/adresse-de-secours", { email });
+        const res = await c.post("/assistance/mon-compte/adresse-de-secours", {
+          email,
+          recoveryPassword: GOOD_PASSWORD,
+        });
         assert.equal(res.statusCode, 400, email);
         assert.ok(fieldError(res, "email"), `${email}: an error at the field`);
       }

@@ -14,6 +14,7 @@ import { FakeClock, systemClock } from "../../src/shared/clock.js";
 import type { DialectName } from "../../src/storage/database.js";
 import { frenchTime } from "../../src/web/i18n/fr.js";
 import { openTestServices, type TestContext, tempDir } from "../helpers/env.js";
+import { messagesTo } from "../helpers/mail-to.js";
 import { type StaffRow, staffCsv, writeCsv } from "../helpers/staff.js";
 import { compareKinds } from "../helpers/timing.js";
 import {
@@ -551,9 +552,9 @@ describe("the NUMEN form (A3) and the account information (A4)", () => {
       const stored = await ctx.services.directory.credentials(untouched.username);
       assert.equal(stored?.account.passwordState, "initial", untouched.username);
     }
-    const outbox = await ctx.services.outbound.listOutbox({ to: first.address });
+    const outbox = await messagesTo(ctx.services, first.address);
     assert.equal(outbox.length, 1);
-    assert.equal((await ctx.services.outbound.listOutbox({ to: second.address })).length, 0);
+    assert.equal((await messagesTo(ctx.services, second.address)).length, 0);
   });
 });
 
@@ -726,7 +727,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
 
         // Notified to the account's mailbox and to its recovery address.
         for (const to of [account.address, "lucie.secours@exemple.fr"]) {
-          const messages = await services.outbound.listOutbox({ to });
+          const messages = await messagesTo(services, to);
           assert.equal(messages.length, 1, to);
           assert.equal(messages[0]?.subject, "Votre mot de passe a été modifié");
           const text = messages[0]?.text ?? "";

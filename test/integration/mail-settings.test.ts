@@ -12,7 +12,15 @@ import type { Account } from "../../src/directory/directory.types.js";
 import { parisDay } from "../../src/mail/settings.service.js";
 import { FakeClock } from "../../src/shared/clock.js";
 import { DIALECTS, openTestServices, type TestContext } from "../helpers/env.js";
-import { inputValue, signedInClient, staffWithPassword, testApp, textOf, unescapeHtml } from "../helpers/web.js";
+import {
+  inputValue,
+  MAILBOX_PASSWORD,
+  signedInClient,
+  staffWithPassword,
+  testApp,
+  textOf,
+  unescapeHtml,
+} from "../helpers/web.js";
 
 const DAY = 24 * 3_600_000;
 
@@ -24,6 +32,9 @@ function message(o: { from: string; to: string; subject?: string; headers?: stri
       "Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\nla sortie est confirmée.\r\n",
   );
 }
+
+/** Changes made by an operator (no session, no password asked): the rules of delivery are the subject here. */
+const BY_TEST = { operator: "test" } as const;
 
 const NO_SETTINGS = {
   signature: "",
@@ -42,7 +53,8 @@ for (const dialect of DIALECTS) {
     let app: FastifyInstance;
     const clock = new FakeClock("2026-01-15T08:00:00.000Z");
     before(async () => {
-      t = await openTestServices(dialect, {}, { clock });
+      // The delivery rules of forwarding outside without a copy are tested here: allowed by configuration.
+      t = await openTestServices(dialect, { SESAME_ALLOW_EXTERNAL_FORWARD_WITHOUT_COPY: "true" }, { clock });
       app = await testApp(t.services);
     });
     after(async () => {
@@ -50,9 +62,12 @@ for (const dialect of DIALECTS) {
       await t.close();
     });
 
+    /** The inbox, without Sésame's own notices (a change of settings is told there: tested elsewhere). */
     const inbox = async (accountId: number) => {
       const folder = await t.services.mail.folderByRole(accountId, "inbox");
-      return (await t.services.mail.list(accountId, folder.id, null, 200)).items;
+      return (await t.services.mail.list(accountId, folder.id, null, 200)).items.filter(
+        (m) => m.from?.address !== `ne-pas-repondre@${t.config.mailDomain}`,
+      );
     };
     const queuedTo = async (recipient: string) => {
       const rows = (await t.services.outboundQueue.list(500)).filter((r) => r.recipient === recipient);
@@ -71,14 +86,18 @@ for (const dialect of DIALECTS) {
     const deliverTo = (account: Account, raw: Buffer, envelopeFrom: string | null) =>
       t.services.mail.deliver(raw, [{ accountId: account.id, address: account.address }], { envelopeFrom });
     const away = async (account: Account, from: string, to: string, extra: Partial<typeof NO_SETTINGS> = {}) =>
-      t.services.settings.update(account.id, {
-        ...NO_SETTINGS,
-        awayEnabled: true,
-        awayStart: from,
-        awayEnd: to,
-        awayText: "Je suis absente jusqu'au 24 janvier.",
-        ...extra,
-      });
+      t.services.settings.update(
+        account.id,
+        {
+          ...NO_SETTINGS,
+          awayEnabled: true,
+          awayStart: from,
+          awayEnd: to,
+          awayText: "Je suis absente jusqu'au 24 janvier.",
+          ...extra,
+        },
+        BY_TEST,
+      );
 
     it("the Paramètres page: errors at their field with the values kept, then saved and shown again", async () => {
       const { account, c } = await signedInClient(t.services, app);
@@ -122,6 +141,8 @@ for (const dialect of DIALECTS) {
         du: "16/01/2026",
         transfert: "claire@exemple.fr",
         copie: "",
+        // Forwarding outside the académie: the password typed again.
+        motDePasse: MAILBOX_PASSWORD,
       });
       assert.equal(saved.statusCode, 303);
       assert.equal(saved.headers.location, "/mail/parametres?enregistre");
@@ -250,9 +271,17 @@ for (const dialect of DIALECTS) {
       const a = await staffWithPassword(t.services);
       const b = await staffWithPassword(t.services);
       const c = await staffWithPassword(t.services);
-      await t.services.settings.update(a.id, { ...NO_SETTINGS, forwardAddress: c.address, forwardKeepCopy: true });
+      await t.services.settings.update(
+        a.id,
+        { ...NO_SETTINGS, forwardAddress: c.address, forwardKeepCopy: true },
+        BY_TEST,
+      );
       // C forwards back to A: the copy C receives is not forwarded again.
-      await t.services.settings.update(c.id, { ...NO_SETTINGS, forwardAddress: a.address, forwardKeepCopy: true });
+      await t.services.settings.update(
+        c.id,
+        { ...NO_SETTINGS, forwardAddress: a.address, forwardKeepCopy: true },
+        BY_TEST,
+      );
       await deliverTo(a, message({ from: "x@exemple.fr", to: a.address, subject: "Copie" }), "x@exemple.fr");
       assert.equal((await inbox(a.id)).length, 1);
       const cInbox = await inbox(c.id);
@@ -260,7 +289,11 @@ for (const dialect of DIALECTS) {
       const forwarded = (await t.services.mail.raw(c.id, cInbox[0]?.id ?? 0)).toString("utf8");
       assert.match(forwarded, new RegExp(`^Resent-From: <${a.address.replace(/\./g, "\\.")}>\\r?$`, "m"));
       assert.match(forwarded, /\r\n\r\nBonjour,\r\nla sortie est confirmée\.\r\n$/);
-      await t.services.settings.update(b.id, { ...NO_SETTINGS, forwardAddress: c.address, forwardKeepCopy: false });
+      await t.services.settings.update(
+        b.id,
+        { ...NO_SETTINGS, forwardAddress: c.address, forwardKeepCopy: false },
+        BY_TEST,
+      );
       await deliverTo(b, message({ from: "x@exemple.fr", to: b.address, subject: "Sans copie" }), "x@exemple.fr");
       assert.equal((await inbox(b.id)).length, 0, "no copy kept");
       assert.deepEqual((await inbox(c.id)).map((m) => m.subject).sort(), ["Copie", "Sans copie"]);
@@ -269,7 +302,11 @@ for (const dialect of DIALECTS) {
     it("forwards to an external address through the queue; failures and bounces keep the message", async () => {
       const a = await staffWithPassword(t.services);
       const target = `ailleurs.${a.id}@exemple.org`;
-      await t.services.settings.update(a.id, { ...NO_SETTINGS, forwardAddress: target, forwardKeepCopy: false });
+      await t.services.settings.update(
+        a.id,
+        { ...NO_SETTINGS, forwardAddress: target, forwardKeepCopy: false },
+        BY_TEST,
+      );
       await deliverTo(a, message({ from: "x@exemple.fr", to: a.address, subject: "Dehors" }), "x@exemple.fr");
       assert.equal((await inbox(a.id)).length, 0);
       const queued = await queuedTo(target);
@@ -287,11 +324,15 @@ for (const dialect of DIALECTS) {
       );
       // A local forwarding address that cannot receive: the message is kept, nothing half-done.
       const b = await staffWithPassword(t.services);
-      await t.services.settings.update(b.id, {
-        ...NO_SETTINGS,
-        forwardAddress: `personne.${b.id}@${t.config.mailDomain}`,
-        forwardKeepCopy: false,
-      });
+      await t.services.settings.update(
+        b.id,
+        {
+          ...NO_SETTINGS,
+          forwardAddress: `personne.${b.id}@${t.config.mailDomain}`,
+          forwardKeepCopy: false,
+        },
+        BY_TEST,
+      );
       await deliverTo(b, message({ from: "x@exemple.fr", to: b.address, subject: "Gardé" }), "x@exemple.fr");
       assert.deepEqual(
         (await inbox(b.id)).map((m) => m.subject),

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { openTestServices, type TestContext } from "../helpers/env.js";
+import { messagesTo } from "../helpers/mail-to.js";
 import { accountOf, seedStaff, testApp, uniqueStaff, WebClient } from "../helpers/web.js";
 
 const NEW_PASSWORD = "Une chouette hulotte veille sur la grange";
@@ -26,7 +27,7 @@ describe("password change notifications", () => {
     await ctx.services.directory.setRecoveryEmail(account.id, "Secours.Perso@Example.org", "test");
     // A reset link sent before the change.
     await ctx.services.recovery.requestResetLink("secours.perso@example.org", { ip: "192.0.2.1", userAgent: "t" });
-    const [linkMessage] = await ctx.services.outbound.listOutbox({ to: "secours.perso@example.org" });
+    const [linkMessage] = await messagesTo(ctx.services, "secours.perso@example.org");
     const token = /reinitialiser\/(\S+)/.exec(linkMessage?.text ?? "")?.[1] ?? "";
     assert.ok(token, "recovery addresses match in any case");
 
@@ -36,10 +37,10 @@ describe("password change notifications", () => {
     const changed = await c.post("/changer-mot-de-passe", { newPassword: NEW_PASSWORD, confirmation: NEW_PASSWORD });
     assert.equal(changed.statusCode, 303);
 
-    const toMailbox = await ctx.services.outbound.listOutbox({ to: account.address });
+    const toMailbox = await messagesTo(ctx.services, account.address);
     assert.equal(toMailbox[0]?.subject, "Votre mot de passe a été modifié");
     assert.match(toMailbox[0]?.text ?? "", /depuis le webmail/);
-    const toRecovery = await ctx.services.outbound.listOutbox({ to: "secours.perso@example.org" });
+    const toRecovery = await messagesTo(ctx.services, "secours.perso@example.org");
     assert.equal(toRecovery[0]?.subject, "Votre mot de passe a été modifié");
     await assert.rejects(ctx.services.recovery.accountOfResetLink(token), { code: "INVALID_LINK" });
   });

@@ -17,7 +17,7 @@ import {
   WebClient,
 } from "../helpers/web.js";
 
-/** Every response, whatever its status: strict CSP, no referrer, no sniffing, no powerful features. */
+/** Every response, whatever its status: strict CSP, no referrer to other sites, no sniffing, no powerful features. */
 function assertSecurityHeaders(res: LightMyRequestResponse, what: string): void {
   const csp = String(res.headers["content-security-policy"] ?? "");
   assert.match(csp, /frame-ancestors 'none'/, `${what}: CSP frame-ancestors`);
@@ -25,7 +25,8 @@ function assertSecurityHeaders(res: LightMyRequestResponse, what: string): void 
   assert.match(csp, /style-src 'self'(;|$)/, `${what}: CSP style-src`);
   assert.match(csp, /default-src 'self'/, `${what}: CSP default-src`);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, `${what}: no unsafe CSP source`);
-  assert.equal(res.headers["referrer-policy"], "no-referrer", `${what}: Referrer-Policy`);
+  // `same-origin`, not `no-referrer`: with the latter, browsers send `Origin: null` on the pages' own forms.
+  assert.equal(res.headers["referrer-policy"], "same-origin", `${what}: Referrer-Policy`);
   assert.equal(res.headers["x-content-type-options"], "nosniff", `${what}: X-Content-Type-Options`);
   const permissions = String(res.headers["permissions-policy"] ?? "");
   for (const feature of ["camera=()", "microphone=()", "geolocation=()"]) {

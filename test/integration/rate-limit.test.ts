@@ -66,17 +66,21 @@ for (const backend of ["memory", "redis"] as const satisfies readonly Backend[])
       const clock = new FakeClock(START);
       const l = limiter(clock);
       for (let i = 1; i <= 3; i++) {
-        assert.deepEqual(await l.consume("a"), { allowed: true, retryAfterMs: 0, firstRefusal: false }, `request ${i}`);
+        assert.deepEqual(
+          await l.consume("a"),
+          { allowed: true, retryAfterMs: 0, firstRefusal: false, count: i },
+          `request ${i}`,
+        );
       }
-      assert.deepEqual(await l.consume("a"), { allowed: false, retryAfterMs: 45_000, firstRefusal: true });
+      assert.deepEqual(await l.consume("a"), { allowed: false, retryAfterMs: 45_000, firstRefusal: true, count: 4 });
       clock.advance(30_000);
       assert.deepEqual(
         await l.consume("a"),
-        { allowed: false, retryAfterMs: 15_000, firstRefusal: false },
+        { allowed: false, retryAfterMs: 15_000, firstRefusal: false, count: 4 },
         "the first refusal is flagged once per window",
       );
       clock.advance(14_999);
-      assert.deepEqual(await l.consume("a"), { allowed: false, retryAfterMs: 1, firstRefusal: false });
+      assert.deepEqual(await l.consume("a"), { allowed: false, retryAfterMs: 1, firstRefusal: false, count: 4 });
       clock.advance(1);
       // A new window: the count starts again, and so does the first refusal.
       assert.deepEqual(await consumeTimes(l, "a", 4), [true, true, true, false]);
@@ -128,7 +132,7 @@ describe("rate limiter on Redis, shared", () => {
     assert.equal((await b.consume("account:7")).allowed, true);
     assert.equal((await a.consume("account:7")).allowed, true);
     const refused = await b.consume("account:7");
-    assert.deepEqual(refused, { allowed: false, retryAfterMs: 45_000, firstRefusal: true });
+    assert.deepEqual(refused, { allowed: false, retryAfterMs: 45_000, firstRefusal: true, count: 4 });
     assert.equal((await a.consume("account:7")).firstRefusal, false, "flagged once across the instances");
     // Another limiter name is another count.
     const other = new RedisRateLimiter(r2, "other", POLICY, clock, prefix);

@@ -151,6 +151,11 @@ export const fr = {
     strength: "Robustesse du mot de passe :",
     strengthLevels: ["très faible", "faible", "moyenne", "bonne", "très bonne"],
     changed: "Votre mot de passe a été modifié.",
+    compromised: "Compte compromis : quelqu'un d'autre a pu utiliser mon compte",
+    compromisedHint:
+      "Cochez cette case si vous pensez que quelqu'un connaît votre mot de passe : le transfert de vos messages sera aussi désactivé, et toutes vos autres sessions fermées.",
+    changedForwardingOff:
+      "Votre mot de passe a été modifié. Par sécurité, le transfert de vos messages vers une autre adresse a été désactivé.",
     missing: "Saisissez votre nouveau mot de passe.",
     confirmationMissing: "Saisissez à nouveau le mot de passe pour le confirmer.",
     ruleMessages: {
@@ -257,6 +262,23 @@ export const fr = {
       "Une adresse personnelle (hors académie) permet de recevoir un lien si vous oubliez votre mot de passe.",
     recoveryField: "Nouvelle adresse de secours",
     recoverySend: "Recevoir un code de confirmation",
+    recoveryPasswordHint:
+      "Par sécurité, changer d'adresse de secours demande votre mot de passe actuel (valable 5 minutes). Pendant 7 jours, l'ancienne adresse reste prévenue et reçoit les liens de réinitialisation.",
+    recoveryRemove: "Supprimer l'adresse de secours",
+    recoveryRemoveHint: "Par sécurité, supprimer l'adresse de secours demande votre mot de passe actuel.",
+    recoveryRemoved: "Votre adresse de secours a été supprimée. Un message a été envoyé à cette adresse.",
+    recoveryPasswordMissing: "Saisissez votre mot de passe actuel pour modifier l'adresse de secours.",
+    recoveryRemovePasswordMissing: "Saisissez votre mot de passe actuel pour supprimer l'adresse de secours.",
+    recoveryPasswordWrong: "Le mot de passe saisi n'est pas le bon.",
+    forwardingOff:
+      "Par sécurité, le transfert de vos messages vers une autre adresse a été désactivé. Vous pourrez le rétablir dans les Paramètres du webmail.",
+    cancelChangeTitle: "Annuler le changement d'adresse de secours",
+    cancelChangeText: (restored: string, username: string) =>
+      `Le compte ${username} retrouvera ${restored} comme adresse de secours, et toutes ses sessions ouvertes seront fermées.`,
+    cancelChangeSubmit: "Annuler le changement",
+    cancelChangeDone: (restored: string) =>
+      `Le changement a été annulé : ${restored} est de nouveau l'adresse de secours du compte, et toutes les sessions ouvertes ont été fermées. Choisissez maintenant un nouveau mot de passe.`,
+    cancelChangeReset: "Choisir un nouveau mot de passe",
     codeSent: (email: string) => `Un code à 6 chiffres a été envoyé à ${email}. Il est valable 10 minutes.`,
     codeField: "Code de confirmation",
     codeHint: "6 chiffres, reçus par message ; 3 essais.",
@@ -295,6 +317,8 @@ export const fr = {
   },
   mail: {
     signedInAs: "Connecté en tant que",
+    forwardingBanner: (address: string) => `Vos messages sont transférés vers ${address}.`,
+    forwardingChange: "Modifier le transfert",
     logout: "Se déconnecter",
     /** The special folders' names (whatever the store calls them). */
     roles: SPECIAL_FOLDER_NAMES,
@@ -416,6 +440,18 @@ export const fr = {
     threadTitle: "Conversation",
     threadCount: (n: number) => (n === 1 ? "1 autre message" : `${n} autres messages`),
     messageActions: "Actions sur ce message",
+    // How a sender is shown (issue 11 §5)
+    /** In a list, beside the name: the domain of the real address. */
+    senderDomain: (domain: string) => `(adresse chez ${domain})`,
+    /** A domain (or an address) whose characters mix alphabets, with its ASCII (punycode) form. */
+    withAscii: (unicode: string, ascii: string) => `${unicode}, soit ${ascii}`,
+    /** In a list, after an address whose domain mixes alphabets. */
+    asciiDomain: (ascii: string) => `(soit ${ascii})`,
+    mixedScriptsWarning: (unicode: string, ascii: string) =>
+      `Attention : le domaine de l'expéditeur, « ${unicode} », mélange des caractères de plusieurs alphabets et peut imiter un autre domaine. Son nom exact est ${ascii}.`,
+    nameHasAddressWarning: (address: string) =>
+      `Attention : le nom affiché de l'expéditeur contient une adresse électronique qui n'est pas la sienne. Son adresse réelle est ${address}.`,
+    repliesGoTo: (list: string) => `Les réponses iront à ${list}, et non à l'adresse de l'expéditeur.`,
     // Search
     searchTitle: "Rechercher",
     searchLabel: "Rechercher",
@@ -612,5 +648,6 @@ export const fr = {
     SENDER_MISMATCH: "L'expéditeur du message doit être votre propre adresse.",
     CONTACT_EXISTS: "Cette adresse est déjà dans vos contacts.",
     VCARD_INVALID: "Ce fichier n'est pas un fichier de contacts vCard (.vcf) lisible.",
+    REAUTH_REQUIRED: "Pour cette modification, saisissez à nouveau votre mot de passe actuel.",
   } satisfies Record<ErrorCode, string>,
 } as const;

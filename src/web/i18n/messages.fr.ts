@@ -54,6 +54,8 @@ export function passwordChangedMessage(
     readonly at: Date;
     readonly via: keyof typeof VIA;
     readonly ip?: string | null;
+    /** The address forwarding went to, turned off with this change. */
+    readonly forwardingOff?: string | null;
   },
 ): OutboundMessage {
   const text = [
@@ -61,6 +63,12 @@ export function passwordChangedMessage(
     "",
     `Le mot de passe de votre compte ${input.username} (${input.address}) a été modifié le ${parisDateTime(input.at)} depuis ${VIA[input.via]}${fromAddress(input.ip)}.`,
     "",
+    ...(input.forwardingOff
+      ? [
+          `Par sécurité, le transfert de vos messages vers ${input.forwardingOff} a été désactivé. Si vous souhaitez le rétablir, faites-le dans les Paramètres du webmail.`,
+          "",
+        ]
+      : []),
     "Si vous êtes à l'origine de ce changement, vous n'avez rien à faire.",
     "",
     "Si ce n'est pas vous, quelqu'un connaît peut-être vos informations de connexion :",
@@ -177,5 +185,135 @@ export function bounceMessage(p: {
       "Sésame — messagerie académique",
       "Message envoyé automatiquement : merci de ne pas y répondre.",
     ].join("\n"),
+  };
+}
+
+/** The settings' part of a notice: the forwarding and the away message, before and after. */
+export interface SettingsChangeText {
+  readonly username: string;
+  readonly address: string;
+  readonly at: Date;
+  readonly ip: string | null;
+  readonly forward: {
+    readonly before: { readonly address: string | null; readonly keepCopy: boolean };
+    readonly after: { readonly address: string | null; readonly keepCopy: boolean };
+  } | null;
+  readonly away: {
+    readonly before: { readonly enabled: boolean };
+    readonly after: { readonly enabled: boolean };
+  } | null;
+}
+
+function forwardingState(f: { address: string | null; keepCopy: boolean }): string {
+  if (f.address === null) return "désactivé";
+  return `vers ${f.address}${f.keepCopy ? ", avec une copie conservée dans votre boîte" : ", sans copie conservée dans votre boîte"}`;
+}
+
+/**
+ * A change of forwarding or of the away message, told to the account's mailbox and recovery
+ * addresses: what changed, and how to undo it if it was not the holder.
+ */
+export function settingsChangedMessage(
+  ctx: MessageContext,
+  input: SettingsChangeText,
+): { subject: string; text: string } {
+  const lines: string[] = [];
+  if (input.forward) {
+    lines.push(
+      `- Transfert des messages : ${forwardingState(input.forward.after)} (avant : ${forwardingState(input.forward.before)}).`,
+    );
+  }
+  if (input.away) {
+    const state = input.away.after.enabled
+      ? input.away.before.enabled
+        ? "modifié"
+        : "activé"
+      : input.away.before.enabled
+        ? "désactivé"
+        : "modifié (il reste désactivé)";
+    lines.push(`- Message d'absence : ${state}.`);
+  }
+  const settingsUrl = `${ctx.publicUrl.replace(/\/+$/, "")}/mail/parametres`;
+  const text = [
+    "Bonjour,",
+    "",
+    `Les paramètres de messagerie de votre compte ${input.username} (${input.address}) ont été modifiés le ${parisDateTime(input.at)}${fromAddress(input.ip)} :`,
+    "",
+    ...lines,
+    "",
+    "Si vous êtes à l'origine de ce changement, vous n'avez rien à faire.",
+    "",
+    "Si ce n'est pas vous, quelqu'un utilise peut-être votre compte :",
+    `- rétablissez vos paramètres dans le webmail, rubrique Paramètres : ${settingsUrl}`,
+    "- choisissez sans attendre un nouveau mot de passe avec l'Assistance à l'identification (cela désactive aussi le transfert et ferme toutes les sessions) :",
+    `  ${assistanceUrl(ctx)}`,
+    `- puis prévenez l'assistance du rectorat au ${ctx.rectoratPhone}.`,
+    "",
+    signature(ctx),
+  ].join("\n");
+  const subject = input.forward
+    ? "Le transfert de vos messages a été modifié"
+    : "Votre message d'absence a été modifié";
+  return { subject, text };
+}
+
+/**
+ * A change or removal of the recovery address: to the account's mailbox, and to the previous
+ * address with the link that cancels it (for 7 days that address still receives the reset links).
+ */
+export function recoveryEmailChangedMessage(
+  ctx: MessageContext,
+  input: {
+    readonly username: string;
+    readonly address: string;
+    readonly previous: string | null;
+    readonly next: string | null;
+    readonly at: Date;
+    readonly ip: string | null;
+    readonly cancelLink: string | null;
+    readonly graceDays: number;
+  },
+): { subject: string; text: string } {
+  const what =
+    input.next === null
+      ? `L'adresse de récupération ${input.previous ?? ""} a été supprimée du compte ${input.username} (${input.address})`
+      : input.previous === null
+        ? `L'adresse ${input.next} est désormais l'adresse de récupération du compte ${input.username} (${input.address})`
+        : `L'adresse de récupération du compte ${input.username} (${input.address}) a été remplacée : ${input.previous} par ${input.next}`;
+  const text = [
+    "Bonjour,",
+    "",
+    `${what}, le ${parisDateTime(input.at)}${fromAddress(input.ip)}.`,
+    "",
+    ...(input.previous
+      ? [
+          `Pendant ${input.graceDays} jours, les liens de réinitialisation du mot de passe et les avis de sécurité continuent d'être envoyés à ${input.previous}.`,
+          "",
+        ]
+      : []),
+    "Si vous êtes à l'origine de ce changement, vous n'avez rien à faire.",
+    "",
+    ...(input.cancelLink
+      ? [
+          `Si ce n'est pas vous, annulez ce changement avec ce lien (valable ${input.graceDays} jours) : toutes les sessions du compte seront fermées.`,
+          "",
+          input.cancelLink,
+          "",
+          "Puis choisissez un nouveau mot de passe avec l'Assistance à l'identification :",
+        ]
+      : [
+          "Si ce n'est pas vous, choisissez sans attendre un nouveau mot de passe avec l'Assistance à l'identification :",
+        ]),
+    `  ${assistanceUrl(ctx)}`,
+    `et prévenez l'assistance du rectorat au ${ctx.rectoratPhone}.`,
+    "",
+    signature(ctx),
+  ].join("\n");
+  return {
+    subject:
+      input.next === null
+        ? "Votre adresse de récupération a été supprimée"
+        : "Votre adresse de récupération a été modifiée",
+    text,
   };
 }

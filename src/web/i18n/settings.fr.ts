@@ -30,6 +30,9 @@ export const settingsFr = {
   forwardAddress: "Adresse",
   forwardAddressHint: "Facultatif : laissez vide pour ne rien transférer. Exemple : prenom.nom@exemple.fr",
   forwardKeepCopy: "Conserver une copie dans ma boîte",
+  currentPassword: "Mot de passe actuel",
+  currentPasswordHint:
+    "Demandé pour transférer vos messages vers une adresse extérieure à l'académie : par sécurité, saisissez votre mot de passe (il reste valable 5 minutes).",
   errors: {
     tooLong: (max: number) => `Ce texte est trop long : ${max} caractères au plus.`,
     date: "Saisissez une date valide au format JJ/MM/AAAA, par exemple 20/07/2026.",
@@ -38,5 +41,10 @@ export const settingsFr = {
     subjectLineBreak: "L'objet doit tenir sur une seule ligne.",
     forwardInvalid: "Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.fr.",
     forwardOwn: "Saisissez une autre adresse que la vôtre.",
+    forwardOutsideWithoutCopy:
+      "Vers une adresse extérieure à l'académie, le transfert conserve toujours une copie dans votre boîte : cochez « Conserver une copie dans ma boîte ».",
+    passwordRequired:
+      "Pour transférer vos messages vers une adresse extérieure à l'académie, saisissez votre mot de passe actuel.",
+    passwordWrong: "Le mot de passe saisi n'est pas le bon.",
   },
 } as const;

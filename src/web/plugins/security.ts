@@ -1,14 +1,15 @@
 /**
- * Cookies, the server-side session of each request, and CSRF defence on every POST: a token tied
- * to a random per-browser cookie (HMAC with the server secret), renewed at sign-in and sign-out,
- * plus an Origin / Sec-Fetch-Site check. Also the body parsers: urlencoded forms only, parsed strictly.
+ * Cookies, the server-side session of each request, and CSRF defence on every state-changing request:
+ * a token tied to a random per-browser cookie and to the session of the form's area (HMAC with the
+ * server secret), renewed at sign-in and sign-out, plus an Origin / Sec-Fetch-Site check (`Origin:
+ * null` refused). Also the body parsers: urlencoded forms only, parsed strictly.
  */
 import cookie from "@fastify/cookie";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Session } from "../../identity/session.service.js";
 import type { Services } from "../../services.js";
-import { keyedHash, randomToken, safeEqual } from "../../shared/crypto.js";
+import { keyedHash, randomToken, safeEqual, sha256Hex } from "../../shared/crypto.js";
 import { parseUrlencoded } from "../forms.js";
 
 declare module "fastify" {
@@ -62,13 +63,59 @@ function csrfField(req: FastifyRequest, sent: unknown): unknown {
   return part.type === "field" && typeof part.value === "string" ? part.value : undefined;
 }
 
+/** Methods that change nothing, so carry no CSRF token; every other one is checked. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The Assistance has its own session cookie; every other URL belongs to the webmail's. */
+const inAssistance = (url: string) => url.startsWith("/assistance");
+
+/** The session cookies a browser will send after this response (as sent, then as set or cleared). */
+interface HeldSessions {
+  session: string | undefined;
+  assistance: string | undefined;
+}
+
 async function securityPlugin(app: FastifyInstance, { services }: { services: Services }) {
   const { config } = services;
   const https = config.publicUrl.startsWith("https:");
   const names = cookieNames(https);
   const publicOrigin = new URL(config.publicUrl).origin;
   const base = { path: "/", httpOnly: true, secure: https, sameSite: "lax" as const };
-  const tokenFor = (csrfCookie: string) => keyedHash(config.secret, `csrf:${csrfCookie}`);
+  // The token is bound to the browser's CSRF cookie and, once there is one, to the session cookie of
+  // the URL's area (the webmail's, or the Assistance's under /assistance): a cookie and token pair
+  // taken in another browser is worth nothing with the victim's session. A session cookie that
+  // disappears without a sign-in or sign-out (the browser dropping it at its max-age) makes the
+  // open forms expire, like the session itself. A token without a session is computed as before the
+  // binding existed, so the login forms open during an upgrade still work.
+  const tokenFor = (csrfCookie: string, sessionCookie: string | undefined) =>
+    sessionCookie
+      ? keyedHash(config.secret, `csrf:${sha256Hex(sessionCookie)}:${csrfCookie}`)
+      : keyedHash(config.secret, `csrf:${csrfCookie}`);
+  const held = new WeakMap<FastifyRequest, HeldSessions>();
+  const heldOf = (req: FastifyRequest): HeldSessions => {
+    let sessions = held.get(req);
+    if (!sessions) {
+      sessions = { session: req.cookies[names.session], assistance: req.cookies[names.assistance] };
+      held.set(req, sessions);
+    }
+    return sessions;
+  };
+  /** The session cookie the token of this request's forms is bound to. */
+  const boundCookie = (req: FastifyRequest, sessions: HeldSessions) =>
+    inAssistance(req.url) ? sessions.assistance : sessions.session;
+  /**
+   * The token sent must be the one of this browser's CSRF cookie and of the session cookie it sends
+   * (as sent: a session that expired after the form was made is the route's to report). A session
+   * cookie that opens no session (expired, or planted before a sign-in) is worth no more than none,
+   * so the token made without one is accepted then too.
+   */
+  const csrfAccepted = (req: FastifyRequest, csrfCookie: string, given: string): boolean => {
+    const assistance = inAssistance(req.url);
+    const sessionCookie = req.cookies[assistance ? names.assistance : names.session];
+    if (safeEqual(given, tokenFor(csrfCookie, sessionCookie))) return true;
+    const live = assistance ? req.assistanceSession : req.session;
+    return Boolean(sessionCookie) && !live && safeEqual(given, tokenFor(csrfCookie, undefined));
+  };
 
   // Bodies: urlencoded forms only, the one format the pages (and the page script) send. Fastify's
   // default JSON and text parsers would let a script post a login or a password change without the
@@ -93,64 +140,71 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
   const renewCsrf = (reply: FastifyReply) => {
     const value = randomToken(32);
     reply.setCookie(names.csrf, value, base);
-    reply.request.csrfToken = tokenFor(value);
+    reply.request.csrfToken = tokenFor(value, boundCookie(reply.request, heldOf(reply.request)));
   };
   app.decorateReply("startSession", function (this: FastifyReply, token: string, maxAgeMs: number) {
     this.setCookie(names.session, token, { ...base, maxAge: Math.floor(maxAgeMs / 1000) });
+    heldOf(this.request).session = token;
     renewCsrf(this);
   });
   app.decorateReply("endSession", function (this: FastifyReply) {
     this.clearCookie(names.session, base);
+    heldOf(this.request).session = undefined;
     renewCsrf(this);
   });
   app.decorateReply("startAssistanceSession", function (this: FastifyReply, token: string, maxAgeMs: number) {
     this.setCookie(names.assistance, token, { ...base, maxAge: Math.floor(maxAgeMs / 1000) });
+    heldOf(this.request).assistance = token;
     renewCsrf(this);
   });
   app.decorateReply("endAssistanceSession", function (this: FastifyReply) {
     this.clearCookie(names.assistance, base);
+    heldOf(this.request).assistance = undefined;
     renewCsrf(this);
   });
 
   app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.url.startsWith("/static/") || req.url === "/healthz") return;
     const token = req.cookies[names.session];
+    const sessions = heldOf(req);
     req.sessionToken = token;
     req.session = token ? await services.sessions.resolve(token) : null;
-    if (token && !req.session) reply.clearCookie(names.session, base);
-    if (req.url.startsWith("/assistance")) {
+    if (token && !req.session) {
+      reply.clearCookie(names.session, base);
+      sessions.session = undefined;
+    }
+    if (inAssistance(req.url)) {
       const assistance = req.cookies[names.assistance];
       req.assistanceToken = assistance;
       req.assistanceSession = assistance ? await services.sessions.resolve(assistance) : null;
-      if (assistance && !req.assistanceSession) reply.clearCookie(names.assistance, base);
+      if (assistance && !req.assistanceSession) {
+        reply.clearCookie(names.assistance, base);
+        sessions.assistance = undefined;
+      }
     }
     const csrfCookie = req.cookies[names.csrf];
-    if (csrfCookie && csrfCookie.length <= 128) req.csrfToken = tokenFor(csrfCookie);
+    if (csrfCookie && csrfCookie.length <= 128) req.csrfToken = tokenFor(csrfCookie, boundCookie(req, sessions));
     else if (req.method === "GET" || req.method === "HEAD") renewCsrf(reply);
   });
 
   app.addHook("preHandler", async (req: FastifyRequest) => {
-    if (req.method !== "POST") return;
+    if (SAFE_METHODS.has(req.method)) return;
     const site = req.headers["sec-fetch-site"];
     if (site !== undefined && site !== "same-origin" && site !== "none") throw new CsrfError("cross-site request");
+    // `Origin: null` (a sandboxed frame, a data: URL, a redirect from elsewhere) is refused like any
+    // foreign origin; the pages' `Referrer-Policy: same-origin` keeps the browser sending the real
+    // origin on their own forms (`no-referrer` would make it send `null`).
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== "null" && origin !== publicOrigin) {
+    if (origin !== undefined && origin !== publicOrigin) {
       const own = `${req.protocol}://${req.headers.host ?? ""}`;
-      if (origin !== own) throw new CsrfError("foreign origin");
+      if (origin !== own) throw new CsrfError(origin === "null" ? "opaque origin" : "foreign origin");
     }
     const csrfCookie = req.cookies[names.csrf];
     const body = req.body as Record<string, unknown> | null | undefined;
     const sent = csrfField(req, body && typeof body === "object" ? body._csrf : undefined);
     const header = req.headers["x-csrf-token"];
     const given = typeof sent === "string" ? sent : typeof header === "string" ? header : undefined;
-    // The expected token was derived from this cookie by the onRequest hook; derive it only when
-    // that hook did not run for this URL.
-    if (
-      !csrfCookie ||
-      csrfCookie.length > 128 ||
-      given === undefined ||
-      !safeEqual(given, req.csrfToken || tokenFor(csrfCookie))
-    ) {
+    if (!csrfCookie || csrfCookie.length > 128 || given === undefined || !csrfAccepted(req, csrfCookie, given)) {
       throw new CsrfError("missing or wrong CSRF token");
     }
   });

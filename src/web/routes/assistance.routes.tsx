@@ -20,6 +20,7 @@ import {
   AssistanceChoice,
   AssistanceLanding,
   AssistanceMessagePage,
+  CancelRecoveryChangePage,
   NewPasswordPage,
   NumenSignInPage,
   type NumenViewModel,
@@ -188,14 +189,16 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
     const session = recoverySession(req, reply);
     if (!session) return reply;
     const accounts = await services.recovery.recoveryAccounts(session);
-    const changed = (req.query as Record<string, unknown>).modifie;
+    const query = req.query as Record<string, unknown>;
+    const changed = query.modifie;
     const notice = typeof changed === "string" ? accounts.find((a) => String(a.id) === changed)?.username : undefined;
+    const forwardingOff = notice !== undefined && query.transfert === "desactive";
     return sendPage(
       reply,
       <RecoveryInfoPage
         ctx={ctx(req)}
         accounts={accounts}
-        {...(notice ? { notice: t.passwordChanged(notice) } : {})}
+        {...(notice ? { notice: `${t.passwordChanged(notice)}${forwardingOff ? ` ${t.forwardingOff}` : ""}` } : {})}
       />,
     );
   });
@@ -248,12 +251,15 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
     const missing = missingPasswordFields(newPassword, confirmation);
     if (Object.keys(missing).length > 0) return recoveryPasswordPage(req, reply, accountId, missing, 400);
     try {
-      const account = await services.recovery.changeFromRecovery(session, accountId, {
+      const { account, forwardingOff } = await services.recovery.changeFromRecovery(session, accountId, {
         newPassword,
         confirmation,
         ip: req.ip,
       });
-      return reply.redirect(`/assistance/compte?modifie=${account.id}`, 303);
+      return reply.redirect(
+        `/assistance/compte?modifie=${account.id}${forwardingOff ? "&transfert=desactive" : ""}`,
+        303,
+      );
     } catch (error) {
       if (isDomainError(error, "PASSWORD_TOO_WEAK")) {
         return recoveryPasswordPage(req, reply, accountId, passwordErrors(error), 422);
@@ -337,6 +343,8 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
   };
   const notices: Record<string, string> = {
     "mot-de-passe": fr.password.changed,
+    "mot-de-passe-transfert": fr.password.changedForwardingOff,
+    "adresse-supprimee": t.recoveryRemoved,
     "adresse-confirmee": t.recoveryConfirmed,
     "session-fermee": t.sessionClosed,
   };
@@ -358,13 +366,17 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
     };
     if (Object.keys(missing).length > 0) return accountPage(req, reply, { passwordErrors: missing }, 400);
     try {
-      await services.recovery.changeFromAccountPage(session, {
+      const { forwardingOff } = await services.recovery.changeFromAccountPage(session, {
         currentPassword,
         newPassword,
         confirmation,
         ip: req.ip,
+        compromised: field(body, "compromis", 5) !== "",
       });
-      return reply.redirect("/assistance/mon-compte?ok=mot-de-passe", 303);
+      return reply.redirect(
+        `/assistance/mon-compte?ok=${forwardingOff ? "mot-de-passe-transfert" : "mot-de-passe"}`,
+        303,
+      );
     } catch (error) {
       if (isDomainError(error, "PASSWORD_TOO_WEAK") || isDomainError(error, "INVALID_CREDENTIALS")) {
         return accountPage(req, reply, { passwordErrors: passwordErrors(error) }, 422);
@@ -372,14 +384,29 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       throw error;
     }
   });
+  /** REAUTH_REQUIRED / INVALID_CREDENTIALS of a re-authentication → the error at that password field. */
+  const reauthErrors = (error: unknown, fieldName: string): FieldErrors | null => {
+    if (isDomainError(error, "REAUTH_REQUIRED")) {
+      const text = fieldName === "removePassword" ? t.recoveryRemovePasswordMissing : t.recoveryPasswordMissing;
+      return { [fieldName]: [text] };
+    }
+    if (isDomainError(error, "INVALID_CREDENTIALS")) return { [fieldName]: [t.recoveryPasswordWrong] };
+    return null;
+  };
   app.post("/assistance/mon-compte/adresse-de-secours", async (req, reply) => {
     const session = accountSession(req, reply);
     if (!session) return reply;
-    const email = field(formBody(req.body), "email");
+    const body = formBody(req.body);
+    const email = field(body, "email");
     try {
-      await services.recovery.startRecoveryEmailChange(session, email);
+      await services.recovery.startRecoveryEmailChange(session, email, {
+        currentPassword: field(body, "recoveryPassword"),
+        ip: req.ip,
+      });
       return reply.redirect("/assistance/mon-compte", 303);
     } catch (error) {
+      const errors = reauthErrors(error, "recoveryPassword");
+      if (errors) return accountPage(req, reply, { emailErrors: errors, emailValue: email }, 400);
       if (isDomainError(error, "VALIDATION_FAILED") || isDomainError(error, "INVALID_EMAIL")) {
         const problem = (error.details.fields as Record<string, string> | undefined)?.email;
         const message =
@@ -389,11 +416,26 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       throw error;
     }
   });
+  app.post("/assistance/mon-compte/adresse-de-secours/supprimer", async (req, reply) => {
+    const session = accountSession(req, reply);
+    if (!session) return reply;
+    try {
+      await services.recovery.removeRecoveryEmail(session, {
+        currentPassword: field(formBody(req.body), "removePassword"),
+        ip: req.ip,
+      });
+      return reply.redirect("/assistance/mon-compte?ok=adresse-supprimee", 303);
+    } catch (error) {
+      const errors = reauthErrors(error, "removePassword");
+      if (errors) return accountPage(req, reply, { emailErrors: errors }, 400);
+      throw error;
+    }
+  });
   app.post("/assistance/mon-compte/adresse-de-secours/confirmer", async (req, reply) => {
     const session = accountSession(req, reply);
     if (!session) return reply;
     try {
-      await services.recovery.confirmRecoveryEmail(session, field(formBody(req.body), "code", 32));
+      await services.recovery.confirmRecoveryEmail(session, field(formBody(req.body), "code", 32), { ip: req.ip });
       return reply.redirect("/assistance/mon-compte?ok=adresse-confirmee", 303);
     } catch (error) {
       if (isDomainError(error, "INVALID_CODE")) {
@@ -414,7 +456,7 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
     const session = accountSession(req, reply);
     if (!session) return reply;
     const target = field(formBody(req.body), "session", 128);
-    if (!/^[0-9a-f]{64}$/.test(target) || !(await services.recovery.closeSession(session, target))) {
+    if (!/^[0-9a-f]{64}$/.test(target) || !(await services.recovery.closeSession(session, target, { ip: req.ip }))) {
       return reply.callNotFound();
     }
     return reply.redirect("/assistance/mon-compte?ok=session-fermee", 303);
@@ -451,8 +493,9 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
     }
   };
   app.get("/assistance/reinitialiser/*", async (req, reply) => {
-    // The link's token must not leak through the Referer of anything this page loads.
-    reply.header("Referrer-Policy", "no-referrer");
+    // The link's token must not leak through the Referer of anything this page loads: the origin
+    // only (`no-referrer` would make the form's POST carry `Origin: null`, refused).
+    reply.header("Referrer-Policy", "strict-origin");
     return resetPage(req, reply);
   });
   app.post("/assistance/reinitialiser/*", async (req, reply) => {
@@ -462,18 +505,61 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
     const missing = missingPasswordFields(newPassword, confirmation);
     if (Object.keys(missing).length > 0) return resetPage(req, reply, missing, 400);
     try {
-      const account = await services.recovery.resetWithLink(tokenParam(req), { newPassword, confirmation, ip: req.ip });
+      const { account, forwardingOff } = await services.recovery.resetWithLink(tokenParam(req), {
+        newPassword,
+        confirmation,
+        ip: req.ip,
+      });
       return sendPage(
         reply,
         <AssistanceMessagePage
           ctx={ctx(req)}
           title={fr.password.changed}
-          message={t.resetDone(account.username)}
+          message={`${t.resetDone(account.username)}${forwardingOff ? ` ${t.forwardingOff}` : ""}`}
           links={[{ href: "/", label: t.backToWebmail }]}
         />,
       );
     } catch (error) {
       if (isDomainError(error, "PASSWORD_TOO_WEAK")) return resetPage(req, reply, passwordErrors(error), 422);
+      if (isDomainError(error, "INVALID_LINK")) return invalidLink(req, reply);
+      throw error;
+    }
+  });
+
+  // The cancel link sent to the previous recovery address (7 days). GET only shows what the button
+  // will do (a mail client or a scanner may open links); the POST undoes the change.
+  const cancelToken = (req: FastifyRequest) => (req.params as Record<string, string>)["*"] ?? "";
+  app.get("/assistance/annuler-adresse/*", async (req, reply) => {
+    // The origin only, as on the reset page (`no-referrer` would make the POST carry `Origin: null`).
+    reply.header("Referrer-Policy", "strict-origin");
+    try {
+      const { account, previous } = await services.recovery.recoveryChangeOfCancelLink(cancelToken(req));
+      return sendPage(
+        reply,
+        <CancelRecoveryChangePage
+          ctx={ctx(req)}
+          action={`/assistance/annuler-adresse/${cancelToken(req)}`}
+          text={t.cancelChangeText(previous, account.username)}
+        />,
+      );
+    } catch (error) {
+      if (isDomainError(error, "INVALID_LINK")) return invalidLink(req, reply);
+      throw error;
+    }
+  });
+  app.post("/assistance/annuler-adresse/*", async (req, reply) => {
+    try {
+      const { restored } = await services.recovery.cancelRecoveryEmailChange(cancelToken(req), { ip: req.ip });
+      return sendPage(
+        reply,
+        <AssistanceMessagePage
+          ctx={ctx(req)}
+          title={t.cancelChangeTitle}
+          message={t.cancelChangeDone(restored)}
+          links={[{ href: "/assistance/choix?section=externe", label: t.cancelChangeReset }]}
+        />,
+      );
+    } catch (error) {
       if (isDomainError(error, "INVALID_LINK")) return invalidLink(req, reply);
       throw error;
     }

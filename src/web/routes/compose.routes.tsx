@@ -414,9 +414,11 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
       }
       const m = await open(accountId, id);
       const form = prefill(mode, m, shell.account.address);
+      const answering = mode === "reply" || mode === "replyAll";
       return page(reply, shell, {
         mode,
         form,
+        ...(answering && m.repliesGoTo.length > 0 ? { repliesGoTo: m.repliesGoTo } : {}),
         ...(mode === "forwardAttached" ? { attachedSubject: m.subject || fr.mail.noSubject } : {}),
       });
     }

@@ -27,8 +27,12 @@ export async function mailShell(
   accountId: number,
   options: { currentFolderId?: number | null; notice?: MailShell["notice"] } = {},
 ): Promise<MailShell> {
-  const { owner, folders, quota } = await services.mail.overview(accountId);
+  const [{ owner, folders, quota }, settings] = await Promise.all([
+    services.mail.overview(accountId),
+    services.settings.get(accountId),
+  ]);
   return {
+    forwardingTo: settings.forward.address,
     ctx: pageContext(services.config, req, assets),
     account: owner,
     folders,

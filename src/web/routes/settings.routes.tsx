@@ -30,6 +30,7 @@ const FORM_FIELD: Readonly<Record<SettingsField, keyof SettingsForm>> = {
   awaySubject: "objet",
   awayText: "message",
   forwardAddress: "transfert",
+  currentPassword: "motDePasse",
 };
 
 /** YYYY-MM-DD shown as JJ/MM/AAAA. */
@@ -48,6 +49,7 @@ function formOf(s: MailSettings): SettingsForm {
     message: s.away.text,
     transfert: s.forward.address ?? "",
     copie: s.forward.keepCopy,
+    motDePasse: "",
   };
 }
 
@@ -60,11 +62,16 @@ function messageOf(error: DomainError): string {
       return t.errors.forwardInvalid;
     case "HEADER_INJECTION":
       return t.errors.subjectLineBreak;
+    case "REAUTH_REQUIRED":
+      return t.errors.passwordRequired;
+    case "INVALID_CREDENTIALS":
+      return t.errors.passwordWrong;
     default:
       if (reason === "too_long") return t.errors.tooLong(Number(error.details.max));
       if (reason === "before_start") return t.errors.endBeforeStart;
       if (reason === "required") return t.errors.textRequired;
       if (reason === "own_address") return t.errors.forwardOwn;
+      if (reason === "outside_without_copy") return t.errors.forwardOutsideWithoutCopy;
       return fr.codes[error.code];
   }
 }
@@ -106,7 +113,9 @@ export const settingsRoutes: FastifyPluginAsync<SettingsRouteOptions> = async (a
       message: field(body, "message", 10_000),
       transfert: field(body, "transfert", 320),
       copie: field(body, "copie", 5) !== "",
+      motDePasse: "",
     };
+    const currentPassword = field(body, "motDePasse");
     const input: MailSettingsInput = {
       signature: form.signature,
       awayEnabled: form.absence,
@@ -117,9 +126,12 @@ export const settingsRoutes: FastifyPluginAsync<SettingsRouteOptions> = async (a
       forwardAddress: form.transfert,
       forwardKeepCopy: form.copie,
     };
+    const session = req.session;
+    if (!session) return reply;
     try {
-      await settings.update(accountId, input);
+      await settings.update(accountId, input, { session, currentPassword, ip: req.ip });
     } catch (error) {
+      if (isDomainError(error, "THROTTLED")) throw error;
       const errors = fieldErrors(error);
       if (!errors) throw error;
       return sendPage(reply, <SettingsPage shell={await shellOf(req, accountId)} form={form} errors={errors} />, 400);

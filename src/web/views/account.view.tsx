@@ -34,6 +34,8 @@ export interface NewPasswordFormModel {
   readonly action: string;
   /** A voluntary change also asks for the current password. */
   readonly askCurrent?: boolean;
+  /** Offers « compte compromis » (forwarding turned off with the change). */
+  readonly askCompromised?: boolean;
 }
 
 /** The rules, then the form: new password and its confirmation (and the current one if asked). */
@@ -83,6 +85,21 @@ export function NewPasswordForm({ ctx, vm }: { ctx: PageContext; vm: NewPassword
           required
           toggle
         />
+        {vm.askCompromised ? (
+          <div class="checkbox-field">
+            <input
+              type="checkbox"
+              id="champ-compromis"
+              name="compromis"
+              value="1"
+              aria-describedby="champ-compromis-aide"
+            />
+            <label for="champ-compromis">{fr.password.compromised}</label>
+            <p class="hint" id="champ-compromis-aide">
+              {fr.password.compromisedHint}
+            </p>
+          </div>
+        ) : null}
         <button type="submit" class="button-primary">
           {fr.password.submit}
         </button>

@@ -373,6 +373,7 @@ export function AccountPage({ ctx, vm }: { ctx: PageContext; vm: AccountPageView
             action: "/assistance/mon-compte/mot-de-passe",
             username: a.username,
             askCurrent: true,
+            askCompromised: true,
           }}
         />
       </section>
@@ -402,10 +403,36 @@ export function AccountPage({ ctx, vm }: { ctx: PageContext; vm: AccountPageView
             errors={emailErrors.email}
             required
           />
+          <Field
+            name="recoveryPassword"
+            label={t.currentPassword}
+            type="password"
+            autocomplete="current-password"
+            hint={t.recoveryPasswordHint}
+            errors={emailErrors.recoveryPassword}
+            toggle
+          />
           <button type="submit" class="button-secondary">
             {t.recoverySend}
           </button>
         </form>
+        {a.recoveryEmail && a.recoveryConfirmed ? (
+          <form method="post" action="/assistance/mon-compte/adresse-de-secours/supprimer" class="form" novalidate>
+            <CsrfInput token={ctx.csrfToken} />
+            <Field
+              name="removePassword"
+              label={t.currentPassword}
+              type="password"
+              autocomplete="current-password"
+              hint={t.recoveryRemoveHint}
+              errors={emailErrors.removePassword}
+              toggle
+            />
+            <button type="submit" class="button-secondary">
+              {t.recoveryRemove}
+            </button>
+          </form>
+        ) : null}
       </section>
 
       <section aria-labelledby="titre-connexions">
@@ -529,6 +556,22 @@ export function SignInCodePage({ ctx, target, errors }: { ctx: PageContext; targ
       <p>
         <a href="/assistance/numen">{t.signInCodeRestart}</a>
       </p>
+    </Layout>
+  );
+}
+
+/** The page of the cancel link sent to a previous recovery address: what the button will undo. */
+export function CancelRecoveryChangePage({ ctx, action, text }: { ctx: PageContext; action: string; text: string }) {
+  return (
+    <Layout title={t.cancelChangeTitle} ctx={ctx}>
+      <h1>{t.cancelChangeTitle}</h1>
+      <p>{text}</p>
+      <form method="post" action={action} class="form">
+        <CsrfInput token={ctx.csrfToken} />
+        <button type="submit" class="button-primary">
+          {t.cancelChangeSubmit}
+        </button>
+      </form>
     </Layout>
   );
 }

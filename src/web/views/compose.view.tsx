@@ -4,9 +4,10 @@
  * it works without JavaScript. src/web/client/compose.ts adds the upload progress and the
  * automatic draft saving every 30 s.
  */
+import type { SenderDisplay } from "../../mail/mail.types.js";
 import { fr, frenchSize } from "../i18n/fr.js";
 import { CsrfInput, ErrorSummary, type FieldErrors, FieldHelp, fieldIds, Notice } from "./components.js";
-import { MailLayout, type MailShell } from "./mail.view.js";
+import { MailLayout, type MailShell, senderFullText } from "./mail.view.js";
 
 const c = fr.compose;
 
@@ -58,6 +59,8 @@ export interface ComposeModel {
   readonly reattach?: boolean;
   /** The subject of the message forwarded as an attachment. */
   readonly attachedSubject?: string;
+  /** A reply to a message whose Reply-To differs from its sender: where the answer goes (said above « À »). */
+  readonly repliesGoTo?: readonly SenderDisplay[];
   /**
    * The formatted text to give back to the rich-text editor (sanitized by the send service): the
    * page's script opens the editor with it. Never in a submitted field: without JavaScript only the
@@ -235,6 +238,9 @@ export function ComposePage({ shell, vm }: { shell: MailShell; vm: ComposeModel 
         <Hidden name="transfert-joint" value={f.transfertJoint} />
         {/* Always present so that the automatic save can fill it in. */}
         <input type="hidden" name="brouillon" value={f.brouillon === null ? "" : String(f.brouillon)} data-draft-id />
+        {vm.repliesGoTo && vm.repliesGoTo.length > 0 ? (
+          <p class="notice replies-elsewhere">{fr.mail.repliesGoTo(vm.repliesGoTo.map(senderFullText).join(", "))}</p>
+        ) : null}
         <ComposeField
           name="a"
           kind="text"

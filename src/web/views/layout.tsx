@@ -31,7 +31,6 @@ export function Layout({ title, ctx, hasErrors, withChallenge, children }: PageP
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
-        <meta name="referrer" content="no-referrer" />
         <title>{`${hasErrors ? fr.errorPrefix : ""}${title} — ${fr.appName}, ${ctx.academie}`}</title>
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/static/app.css" />

@@ -5,7 +5,15 @@
  * src/web/client/mail.ts adds the shortcuts, drag-and-drop and in-place updates.
  */
 import type { ComponentChildren } from "preact";
-import type { Folder, Mailbox, MessageSummary, MessageView, Quota } from "../../mail/mail.types.js";
+import type {
+  DomainDisplay,
+  Folder,
+  Mailbox,
+  MessageSummary,
+  MessageView,
+  Quota,
+  SenderDisplay,
+} from "../../mail/mail.types.js";
 import { contactsFr } from "../i18n/contacts.fr.js";
 import { fr, frenchDateTime, frenchShortDate, frenchSize } from "../i18n/fr.js";
 import { settingsFr } from "../i18n/settings.fr.js";
@@ -39,9 +47,33 @@ export function messageUrl(id: number): string {
   return `/mail/messages/${id}`;
 }
 
-function mailboxText(m: Mailbox | null): string {
-  if (!m) return t.unknownSender;
-  return m.name && m.name !== m.address ? m.name : m.address;
+/** A domain as read: Unicode, with its ASCII (punycode) form beside when its characters mix alphabets. */
+function domainText(d: DomainDisplay): string {
+  return d.mixedScripts ? t.withAscii(d.unicode, d.ascii) : d.unicode;
+}
+
+/**
+ * What a list shows of a sender (sender-display.ts decides): the name, or the address when there is
+ * none; the address's domain beside the name when the sender is outside the académie or the name
+ * holds an address; the ASCII form of a domain whose characters mix alphabets.
+ */
+function senderParts(s: SenderDisplay | null): { label: string; extra: string | null } {
+  if (!s) return { label: t.unknownSender, extra: null };
+  if (s.name === "") {
+    return { label: s.address, extra: s.domain?.mixedScripts ? t.asciiDomain(s.domain.ascii) : null };
+  }
+  return { label: s.name, extra: s.showDomain && s.domain ? t.senderDomain(domainText(s.domain)) : null };
+}
+
+function senderListText(s: SenderDisplay | null): string {
+  const { label, extra } = senderParts(s);
+  return extra ? `${label} ${extra}` : label;
+}
+
+/** A sender in full (reading view, reply page): name, address, and its ASCII form when its domain mixes alphabets. */
+export function senderFullText(s: SenderDisplay): string {
+  const full = s.name ? `${s.name} <${s.address}>` : s.address;
+  return s.domain?.mixedScripts ? t.withAscii(full, s.asciiAddress) : full;
 }
 
 function mailboxFull(m: Mailbox): string {
@@ -86,6 +118,8 @@ export interface MailShell {
   /** The folder being shown (highlighted in the list, not a drop target). */
   readonly currentFolderId?: number | null;
   readonly notice?: { readonly kind: "success" | "error" | "info"; readonly text: string };
+  /** Where the account's mail is forwarded, shown on every mailbox page while it is (null: nowhere). */
+  readonly forwardingTo?: string | null;
 }
 
 function FolderTree({ folders, currentId }: { folders: readonly Folder[]; currentId: number | null }) {
@@ -228,6 +262,12 @@ export function MailLayout({
           </form>
         ) : null}
         <h1>{heading ?? title}</h1>
+        {shell.forwardingTo ? (
+          <p class="forwarding-banner">
+            {t.forwardingBanner(shell.forwardingTo)}{" "}
+            <a href="/mail/parametres#parametres-transfert">{t.forwardingChange}</a>
+          </p>
+        ) : null}
         {notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null}
         <p
           class="visually-hidden"
@@ -306,7 +346,8 @@ function MessageRow({
 }) {
   const folder = folders.get(m.folderId);
   const outgoing = folder?.role === "sent" || folder?.role === "drafts";
-  const who = outgoing ? `${t.toPrefix}${m.to}` : mailboxText(m.from);
+  const sender = senderParts(m.sender);
+  const who = outgoing ? `${t.toPrefix}${m.to}` : senderListText(m.sender);
   const subject = subjectText(m.subject);
   const checkboxId = `message-${m.id}`;
   return (
@@ -324,11 +365,17 @@ function MessageRow({
         </label>
       </span>
       <a href={messageUrl(m.id)} class="message-link" data-message-link>
-        <span class="message-from">
+        <span class={!outgoing && sender.extra ? "message-from message-from--domain" : "message-from"}>
           <span class="tag tag--unread" data-unread-tag hidden={m.flags.seen}>
             {t.unread}
           </span>{" "}
-          {who}
+          {!outgoing && sender.extra ? (
+            <>
+              <span class="sender-name">{sender.label}</span> <span class="sender-domain">{sender.extra}</span>
+            </>
+          ) : (
+            who
+          )}
         </span>
         <span class="message-subject">{subject}</span>
         {m.preview ? <span class="message-preview">{m.preview}</span> : null}
@@ -531,6 +578,27 @@ function ReplyActions({ id, drafts }: { id: number; drafts: boolean }) {
   );
 }
 
+/**
+ * What the reader must know about the sender before trusting or answering the message: a domain
+ * that mixes alphabets, a display name holding another address, answers going elsewhere.
+ */
+function SenderWarnings({ message: m }: { message: MessageView }) {
+  const domain = m.sender?.domain;
+  return (
+    <>
+      {domain?.mixedScripts ? (
+        <p class="notice sender-warning">{t.mixedScriptsWarning(domain.unicode, domain.ascii)}</p>
+      ) : null}
+      {m.sender?.nameHasAddress ? (
+        <p class="notice sender-warning">{t.nameHasAddressWarning(senderFullText({ ...m.sender, name: "" }))}</p>
+      ) : null}
+      {m.repliesGoTo.length > 0 ? (
+        <p class="notice replies-elsewhere">{t.repliesGoTo(m.repliesGoTo.map(senderFullText).join(", "))}</p>
+      ) : null}
+    </>
+  );
+}
+
 export function ReadingPage({ shell, vm }: { shell: MailShell; vm: ReadingModel }) {
   const m = vm.message;
   const subject = subjectText(m.subject);
@@ -593,7 +661,7 @@ export function ReadingPage({ shell, vm }: { shell: MailShell; vm: ReadingModel 
       </form>
       <h2 class="visually-hidden">{t.headersLabel}</h2>
       <dl class="message-headers">
-        {headerRow(t.from, m.from ? <span class="address">{mailboxFull(m.from)}</span> : t.unknownSender)}
+        {headerRow(t.from, m.sender ? <span class="address">{senderFullText(m.sender)}</span> : t.unknownSender)}
         {m.toList.length > 0
           ? headerRow(t.to, <span class="address">{m.toList.map(mailboxFull).join(", ")}</span>)
           : null}
@@ -606,6 +674,7 @@ export function ReadingPage({ shell, vm }: { shell: MailShell; vm: ReadingModel 
         {headerRow(t.date, <time dateTime={m.date.toISOString()}>{frenchDateTime(m.date)}</time>)}
         {headerRow(t.subject, subject)}
       </dl>
+      <SenderWarnings message={m} />
       {vm.html ? (
         <>
           {vm.html.blocked && !vm.html.allowed ? (
@@ -651,7 +720,7 @@ export function ReadingPage({ shell, vm }: { shell: MailShell; vm: ReadingModel 
               <li key={item.id} class={item.flags.seen ? undefined : "message--unread"}>
                 <a href={messageUrl(item.id)}>{subjectText(item.subject)}</a>
                 {" — "}
-                {mailboxText(item.from)}
+                {senderListText(item.sender)}
                 {", "}
                 <time dateTime={item.date.toISOString()}>{frenchShortDate(item.date, vm.now)}</time>
                 {item.flags.seen ? null : <span class="tag tag--unread"> {t.unread}</span>}

@@ -12,6 +12,8 @@ export interface SettingsForm {
   readonly message: string;
   readonly transfert: string;
   readonly copie: boolean;
+  /** Never shown again: always empty when the page is rendered. */
+  readonly motDePasse: string;
 }
 
 const LABELS = {
@@ -21,6 +23,7 @@ const LABELS = {
   objet: t.awaySubject,
   message: t.awayText,
   transfert: t.forwardAddress,
+  motDePasse: t.currentPassword,
 };
 
 function Checkbox(p: { name: string; label: string; checked: boolean }) {
@@ -97,6 +100,15 @@ export function SettingsPage({
             autocomplete="off"
           />
           <Checkbox name="copie" label={t.forwardKeepCopy} checked={form.copie} />
+          <Field
+            name="motDePasse"
+            label={t.currentPassword}
+            type="password"
+            value=""
+            hint={t.currentPasswordHint}
+            errors={errors.motDePasse}
+            autocomplete="current-password"
+          />
         </section>
         <button type="submit" class="button-primary">
           {t.save}
