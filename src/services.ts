@@ -4,6 +4,7 @@
  */
 import { AuditService } from "./audit/audit.service.js";
 import { type Config, secretFile } from "./config/config.js";
+import { academieDomains } from "./directory/academie-domains.js";
 import { DemoService } from "./directory/demo.service.js";
 import { DirectoryService } from "./directory/directory.service.js";
 import { StaffImportService } from "./directory/staff-import.service.js";
@@ -18,7 +19,6 @@ import { SessionService } from "./identity/session.service.js";
 import { RedisSessionStore } from "./identity/session-store.js";
 import { ACCOUNT_POLICY, BackoffThrottle, LOGIN_IP_POLICY, WindowCounter } from "./identity/throttle.js";
 import { createThrottleStores } from "./identity/throttle.repository.js";
-import { academieDomains } from "./mail/academie-domains.js";
 import { ContactsService, SUGGESTION_RATE_POLICY } from "./mail/contacts.service.js";
 import { createHarvestGuard, type HarvestGuard } from "./mail/harvest-guard.js";
 import { MailService } from "./mail/mail.service.js";
@@ -151,10 +151,9 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   // The data folder, the secret and the database are the service's user's only (0700 / 0600): what
   // an older version or a wide umask left readable by others is narrowed here, and said.
   const privateFiles = [secretFile(config.dataDir), ...sqliteFilesOf(config.databaseUrl)];
-  const changes = tightenPrivatePaths(config.dataDir, privateFiles);
-  if (changes.length > 0) {
-    const log = createLogger(config.logLevel);
-    for (const change of changes) log.info({ ...change }, "narrowed the permissions of a private file or folder");
+  const logger = createLogger(config.logLevel);
+  for (const change of tightenPrivatePaths(config.dataDir, privateFiles)) {
+    logger.info({ ...change }, "narrowed the permissions of a private file or folder");
   }
   const database = openDatabase(config.databaseUrl, options.database);
   try {
@@ -164,7 +163,6 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     throw error;
   }
   const clock = options.clock ?? systemClock;
-  const logger = createLogger(config.logLevel);
   const db = database.db;
   const audit = new AuditService(db, clock);
   const base = { db, secret: config.secret, mailDomain: config.mailDomain, clock, audit };
@@ -314,7 +312,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     notify: async (change) => {
       const account = await directory.getAccountById(change.accountId);
       await recovery.notifyHolder(
-        change.accountId,
+        account,
         settingsChangedMessage(config, {
           username: account.username,
           address: account.address,

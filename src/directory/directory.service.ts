@@ -8,6 +8,7 @@ import type { Clock } from "../shared/clock.js";
 import { keyedHash, safeEqual } from "../shared/crypto.js";
 import { DomainError } from "../shared/errors.js";
 import type { Schema } from "../storage/schema.js";
+import { isAcademieAddress } from "./academie-domains.js";
 import { openCsv } from "./csv-source.js";
 import {
   countPersons,
@@ -161,8 +162,7 @@ export class DirectoryService {
    */
   recoveryAddress(email: string): string {
     const normalized = parseEmail(email).toLowerCase();
-    const domain = normalized.slice(normalized.lastIndexOf("@") + 1);
-    if (domain === this.deps.mailDomain || domain.endsWith(`.${this.deps.mailDomain}`)) {
+    if (isAcademieAddress(normalized, [this.deps.mailDomain])) {
       throw new DomainError("INVALID_EMAIL", `the recovery address must be outside ${this.deps.mailDomain}`, {
         reason: "inside_domain",
       });

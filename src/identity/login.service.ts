@@ -67,6 +67,9 @@ export interface LoginDeps {
 /** What a re-authentication was asked for (recorded in the audit trail). */
 export type ReauthPurpose = "forwarding" | "recovery_email" | "sessions";
 
+/** The password typed again in a live session (what the settings and recovery services need of LoginService). */
+export type Reauthenticator = Pick<LoginService, "reauthenticate">;
+
 /** Normalised form of what was typed in the username field (username or full address). */
 export function normalizeIdentifier(raw: string): string {
   return raw.normalize("NFC").trim().toLowerCase();

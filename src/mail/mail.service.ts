@@ -8,12 +8,12 @@
  * not at all, and the SMTP 250 is given only after the commit (made durable on SQLite too).
  */
 import type { Kysely, Transaction } from "kysely";
+import { academieDomains } from "../directory/academie-domains.js";
 import { type DirectoryService, isUsable } from "../directory/directory.service.js";
 import type { Clock } from "../shared/clock.js";
 import { DomainError } from "../shared/errors.js";
 import type { DialectName } from "../storage/database.js";
 import type { Schema } from "../storage/schema.js";
-import { academieDomains } from "./academie-domains.js";
 import { sanitizeMailHtml } from "./html-sanitizer.js";
 import { type FolderRow, MailRepository, type MessageRow, type SearchTerms } from "./mail.repository.js";
 import {

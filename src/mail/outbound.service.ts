@@ -15,6 +15,7 @@ import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import nodemailer, { type SMTPPoolOptions, type Transporter } from "nodemailer";
 import MailComposer from "nodemailer/lib/mail-composer";
+import { domainOf } from "../directory/academie-domains.js";
 import { parseEmail } from "../directory/identifiers.js";
 import type { Clock } from "../shared/clock.js";
 import { DomainError } from "../shared/errors.js";
@@ -159,8 +160,7 @@ export class OutboundService implements OutboundMailer {
   async send(message: OutboundMessage): Promise<void> {
     const now = this.#clock.now();
     const composed = await composeMessage(message, this.#sender, now);
-    const domain = composed.envelope.to.slice(composed.envelope.to.lastIndexOf("@") + 1).toLowerCase();
-    if (this.#local && domain === this.#sender.domain) {
+    if (this.#local && domainOf(composed.envelope.to) === this.#sender.domain) {
       try {
         await this.#local.deliver(composed.envelope.to, Buffer.from(composed.raw, "utf8"), composed.envelope.from);
         return;

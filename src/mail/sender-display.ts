@@ -20,7 +20,7 @@
  *   académie or when the display name holds an address (`"dsi@ac-lyon.fr" <attacker@evil.example>`).
  */
 import { domainToASCII, domainToUnicode } from "node:url";
-import { isAcademieAddress } from "./academie-domains.js";
+import { isAcademieAddress } from "../directory/academie-domains.js";
 import type { DomainDisplay, Mailbox, SenderDisplay } from "./mail.types.js";
 
 // ------------------------------------------------------------------------------------------------

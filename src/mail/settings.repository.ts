@@ -50,6 +50,29 @@ export async function saveSettings(ex: Executor, accountId: number, v: MailSetti
 }
 
 /**
+ * Turns an account's forwarding off; returns what it was (null when it was off). Run in a
+ * transaction: the row is read, then written.
+ */
+export async function clearForwarding(
+  ex: Executor,
+  accountId: number,
+  now: string,
+): Promise<{ address: string; keepCopy: boolean } | null> {
+  const row = await ex
+    .selectFrom("mail_settings")
+    .select(["forward_address", "forward_keep_copy"])
+    .where("account_id", "=", accountId)
+    .executeTakeFirst();
+  if (!row?.forward_address) return null;
+  await ex
+    .updateTable("mail_settings")
+    .set({ forward_address: null, forward_keep_copy: 1, updated_at: now })
+    .where("account_id", "=", accountId)
+    .execute();
+  return { address: row.forward_address, keepCopy: row.forward_keep_copy === 1 };
+}
+
+/**
  * Claims the right to answer `sender` now: true when no auto-reply went to that sender since
  * `notBefore` (the row is then written or moved to `now` in the same statement, so that two
  * deliveries at once cannot both answer).

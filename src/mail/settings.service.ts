@@ -16,16 +16,16 @@ import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import MailComposer from "nodemailer/lib/mail-composer";
 import type { AuditService } from "../audit/audit.service.js";
+import { isAcademieAddress } from "../directory/academie-domains.js";
 import type { DirectoryService } from "../directory/directory.service.js";
 import { parseEmail } from "../directory/identifiers.js";
-import type { ReauthPurpose } from "../identity/login.service.js";
+import type { Reauthenticator } from "../identity/login.service.js";
 import type { Session } from "../identity/session.service.js";
 import type { Clock } from "../shared/clock.js";
 import { DomainError, isDomainError } from "../shared/errors.js";
 import type { WarnLogger } from "../shared/logger.js";
 import type { Schema } from "../storage/schema.js";
 import { autoReplySubject } from "../web/i18n/settings.fr.js";
-import { isAcademieAddress } from "./academie-domains.js";
 import { bareAddress, forwardedBefore, headerFields, noReplyReason, resentCopy } from "./auto-reply.js";
 import type { MailService } from "./mail.service.js";
 import type { DeliveryMeta, DeliveryPlan, DeliveryRules, Recipient } from "./mail.types.js";
@@ -33,6 +33,7 @@ import { cleanHeaderText, readForStorage } from "./mime.js";
 import type { OutboundQueue, QueuedMessage } from "./outbound-queue.js";
 import {
   claimAutoReply,
+  clearForwarding,
   type MailSettingsRow,
   saveSettings,
   settingsOf,
@@ -98,15 +99,6 @@ export interface SettingsChange {
     readonly after: MailSettings["forward"];
   } | null;
   readonly away: { readonly before: MailSettings["away"]; readonly after: MailSettings["away"] } | null;
-}
-
-/** Re-authentication of a session (LoginService#reauthenticate). */
-export interface Reauthenticator {
-  reauthenticate(
-    session: Session,
-    password: string,
-    input: { ip: string; purpose: ReauthPurpose },
-  ): Promise<{ reauthAt: string }>;
 }
 
 export interface MailSettingsDeps {
@@ -262,10 +254,15 @@ export class MailSettingsService implements DeliveryRules {
     // Sending the mail elsewhere (a new external address, or no copy kept any more): the password again.
     const sensitive =
       outside && (forwardAddress !== before.forward.address || (!forwardKeepCopy && before.forward.keepCopy));
+    const holder = "session" in by ? by : null;
+    const actor = "session" in by ? "web:webmail" : by.operator;
     let reauthAt: string | null = null;
-    if (sensitive && "session" in by) {
+    if (sensitive && holder) {
       reauthAt = (
-        await this.#deps.reauth.reauthenticate(by.session, by.currentPassword, { ip: by.ip, purpose: "forwarding" })
+        await this.#deps.reauth.reauthenticate(holder.session, holder.currentPassword, {
+          ip: holder.ip,
+          purpose: "forwarding",
+        })
       ).reauthAt;
     }
     const values = {
@@ -290,12 +287,12 @@ export class MailSettingsService implements DeliveryRules {
       if (!forwardChanged && !awayChanged) return;
       await this.#deps.audit.record(
         {
-          actor: "session" in by ? "web:webmail" : by.operator,
+          actor,
           action: "mail.settings_changed",
           entity: "account",
           entityId: accountId,
           details: {
-            ...("session" in by ? { ip: by.ip } : {}),
+            ...(holder ? { ip: holder.ip } : {}),
             ...(forwardChanged ? { forward: { before: before.forward, after: after.forward } } : {}),
             ...(awayChanged ? { away: { before: before.away.enabled, after: after.away.enabled } } : {}),
             ...(reauthAt ? { reauthAt } : {}),
@@ -308,12 +305,12 @@ export class MailSettingsService implements DeliveryRules {
       await this.#tell({
         accountId,
         at: now,
-        ip: "session" in by ? by.ip : null,
+        ip: holder?.ip ?? null,
         forward: forwardChanged ? { before: before.forward, after: after.forward } : null,
         away: awayChanged ? { before: before.away, after: after.away } : null,
       });
     }
-    return this.get(accountId);
+    return after;
   }
 
   /**
@@ -321,40 +318,22 @@ export class MailSettingsService implements DeliveryRules {
    * compromis »); returns the address it went to, or null when there was none. Audited and told.
    */
   async turnOffForwarding(accountId: number, actor: string, ip: string | null): Promise<string | null> {
-    const before = await this.get(accountId);
-    if (before.forward.address === null) return null;
-    const now = this.#deps.clock.now();
-    const after = { address: null, keepCopy: true };
-    await this.#deps.db.transaction().execute(async (trx) => {
-      const row = await settingsOf(trx, accountId);
-      if (!row) return;
-      await saveSettings(
-        trx,
-        accountId,
-        {
-          signature: row.signature,
-          awayEnabled: row.away_enabled === 1,
-          awayStart: row.away_start,
-          awayEnd: row.away_end,
-          awaySubject: row.away_subject,
-          awayText: row.away_text,
-          forwardAddress: null,
-          forwardKeepCopy: true,
-        },
-        now.toISOString(),
-      );
+    const now = this.#deps.clock.now().toISOString();
+    return this.#deps.db.transaction().execute(async (trx) => {
+      const before = await clearForwarding(trx, accountId, now);
+      if (before === null) return null;
       await this.#deps.audit.record(
         {
           actor,
           action: "mail.forwarding_turned_off",
           entity: "account",
           entityId: accountId,
-          details: { ...(ip ? { ip } : {}), forward: { before: before.forward, after } },
+          details: { ...(ip ? { ip } : {}), forward: { before, after: { address: null, keepCopy: true } } },
         },
         trx,
       );
+      return before.address;
     });
-    return before.forward.address;
   }
 
   /** The notice never fails the change: it is logged when it cannot be sent. */

@@ -32,12 +32,12 @@ import {
   HARVEST_DROP_REPLY,
   LOCAL_ERROR_REPLY,
   OVERSIZED_REPLY,
+  ownCodeError,
   replyFor,
   SHUTTING_DOWN_REPLY,
   type SmtpPhase,
   type SmtpReply,
   smtpError,
-  submissionError,
 } from "./smtp-replies.js";
 
 export type SmtpReception = SmtpListener;
@@ -133,7 +133,7 @@ export async function startSmtpReception(
     if (verdict.error !== undefined) log?.error({ err: verdict.error, ...who }, "smtp harvest count unavailable");
     if (verdict.action === "drop") {
       log?.warn(who, "smtp address harvesting: too many unknown recipients, session closed");
-      return callback(submissionError(HARVEST_DROP_REPLY)); // smtp-server closes after a 421
+      return callback(ownCodeError(HARVEST_DROP_REPLY)); // smtp-server closes after a 421
     }
     if (verdict.action === "answer") return callback(refusal(error, "rcpt", session, "recipient"));
     if (verdict.delayStarts) {
@@ -182,7 +182,7 @@ export async function startSmtpReception(
             callback();
           },
           (error: unknown) => {
-            if (!(isDomainError(error) && error.code === "RECIPIENT_UNKNOWN")) {
+            if (!isDomainError(error, "RECIPIENT_UNKNOWN")) {
               return callback(refusal(error, "rcpt", session, "recipient"));
             }
             let tracked = harvestSessions.get(session);

@@ -63,7 +63,7 @@ export const SHUTTING_DOWN_REPLY: SmtpReply = {
 /**
  * RCPT TO past the address-harvesting limit (harvest-guard.ts): smtp-server closes the connection
  * after any 421. A policy refusal (4.7.0) where smtp-server would write 4.4.2, so the text carries its
- * own enhanced code: build the error with `submissionError`; the reception's connections send such
+ * own enhanced code: build the error with `ownCodeError`; the reception's connections send such
  * texts as they are (`ownEnhancedCodes`, smtp-data.ts).
  */
 export const HARVEST_DROP_REPLY: SmtpReply = {
@@ -98,7 +98,7 @@ export function smtpError(reply: SmtpReply): Error & { responseCode: number } {
 // ------------------------------------------------------------------------------------------------
 // Submission (authenticated clients, smtp-submission.ts). Unlike the reception, these replies carry
 // an enhanced code that smtp-server would not derive from the basic code (550 5.7.1, 450 4.7.1…):
-// the submission server writes `enhanced` itself, at the start of the text (`submissionError`).
+// the submission server writes `enhanced` itself, at the start of the text (`ownCodeError`).
 
 /** The codes LoginService.authenticate and SendApi.sendRaw throw that have their own reply. */
 export const SUBMISSION_ERROR_CODES = [
@@ -168,10 +168,10 @@ export function submissionReplyFor(error: unknown): { reply: SmtpReply; known: b
   return { reply: LOCAL_ERROR_REPLY, known: false };
 }
 
-/** An enhanced status code at the start of a reply text, as `submissionError` writes it. */
+/** An enhanced status code at the start of a reply text, as `ownCodeError` writes it. */
 export const ENHANCED_PREFIX = /^[245]\.\d{1,3}\.\d{1,3} /;
 
 /** Like `smtpError`, with the enhanced code written at the start of the text (the server sends it as is). */
-export function submissionError(reply: SmtpReply): Error & { responseCode: number } {
+export function ownCodeError(reply: SmtpReply): Error & { responseCode: number } {
   return Object.assign(new Error(`${reply.enhanced} ${reply.text}`), { responseCode: reply.code });
 }

@@ -17,7 +17,7 @@
  *
  * smtp-server derives the enhanced status code from the basic one (550 → 5.1.1), which is wrong for
  * several replies here (550 5.7.1, 450 4.7.1…): the texts carry their own enhanced code
- * (`submissionError`) and each connection's `send` is told not to add another (`ownEnhancedCodes`,
+ * (`ownCodeError`) and each connection's `send` is told not to add another (`ownEnhancedCodes`,
  * smtp-data.ts).
  */
 import net from "node:net";
@@ -39,11 +39,11 @@ import {
   EMPTY_MESSAGE_REPLY,
   MUST_CHANGE_PASSWORD_REPLY,
   OVERSIZED_REPLY,
+  ownCodeError,
   SENDER_NOT_OWNED_REPLY,
   SHUTTING_DOWN_REPLY,
   type SmtpReply,
   SUBMISSION_REPLIES,
-  submissionError,
   submissionReplyFor,
 } from "./smtp-replies.js";
 
@@ -104,7 +104,7 @@ export async function startSmtpSubmission(
   const inFlight = new Set<Promise<unknown>>();
   let closing = false;
 
-  const refuse = (reply: SmtpReply) => submissionError(reply);
+  const refuse = (reply: SmtpReply) => ownCodeError(reply);
   const refusal = (error: unknown, session: SMTPServerSession, what: string) => {
     const { reply, known } = submissionReplyFor(error);
     if (known) {

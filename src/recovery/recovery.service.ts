@@ -14,7 +14,7 @@ import type { DirectoryService } from "../directory/directory.service.js";
 import type { Account } from "../directory/directory.types.js";
 import { normalizeNumen, parseBirthDate } from "../directory/identifiers.js";
 import type { ChallengeService } from "../identity/challenge.js";
-import type { ReauthPurpose } from "../identity/login.service.js";
+import type { Reauthenticator } from "../identity/login.service.js";
 import type { PasswordService } from "../identity/password.service.js";
 import type { Session, SessionService } from "../identity/session.service.js";
 import type { BackoffThrottle, WindowCounter } from "../identity/throttle.js";
@@ -106,13 +106,7 @@ export interface RecoveryDeps {
   readonly resetSends: WindowCounter;
   readonly challenge: ChallengeService;
   /** The password typed again before a sensitive change (LoginService). */
-  readonly reauth: {
-    reauthenticate(
-      session: Session,
-      password: string,
-      input: { ip: string; purpose: ReauthPurpose },
-    ): Promise<{ reauthAt: string }>;
-  };
+  readonly reauth: Reauthenticator;
   readonly mailer: Mailer;
   readonly messages: RecoveryMessages;
   readonly audit: AuditService;
@@ -293,7 +287,7 @@ export class RecoveryService {
    * replaced or removed since (a change cancelled from its link does not count).
    */
   async recentRecoveryAddresses(account: Account): Promise<string[]> {
-    const since = new Date(this.deps.clock.now().getTime() - RECOVERY_CHANGE_GRACE_MS).toISOString();
+    const since = this.#graceSince();
     const out = new Set<string>();
     for (const change of await recentRecoveryEmailChanges(this.deps.db, account.id, since)) {
       if (change.previousEmail) out.add(change.previousEmail);
@@ -308,15 +302,19 @@ export class RecoveryService {
    * with a stolen session cannot take the account with a reset link.
    */
   async resetLinkAddress(account: Account): Promise<string | null> {
-    const since = new Date(this.deps.clock.now().getTime() - RECOVERY_CHANGE_GRACE_MS).toISOString();
+    const since = this.#graceSince();
     const [first] = await recentRecoveryEmailChanges(this.deps.db, account.id, since);
     if (first?.previousEmail) return first.previousEmail;
     return account.recoveryEmail && account.recoveryConfirmed ? account.recoveryEmail : null;
   }
 
+  /** The start of the 7 days during which a replaced recovery address still counts. */
+  #graceSince(): string {
+    return new Date(this.deps.clock.now().getTime() - RECOVERY_CHANGE_GRACE_MS).toISOString();
+  }
+
   /** Sends a notice to the account's own mailbox and to every recovery address of the last 7 days. */
-  async notifyHolder(accountId: number, message: { subject: string; text: string }): Promise<void> {
-    const account = await this.deps.directory.getAccountById(accountId);
+  async notifyHolder(account: Account, message: { subject: string; text: string }): Promise<void> {
     const recipients = [account.address, ...(await this.recentRecoveryAddresses(account))];
     for (const to of recipients) await this.deps.mailer.send({ to, ...message });
   }
@@ -343,7 +341,7 @@ export class RecoveryService {
       forwardingOff,
     });
     // Every recovery address of the last 7 days: a swapped address must not hide the change.
-    await this.notifyHolder(accountId, message);
+    await this.notifyHolder(fresh, message);
   }
 
   /**
@@ -422,7 +420,7 @@ export class RecoveryService {
     const byName = value.includes("@") ? null : await this.deps.directory.findAccount(value);
     const byRecovery = value.includes("@") ? await this.deps.directory.accountsByRecoveryEmail(value) : [];
     // The address an account had before a change of the last 7 days still finds it.
-    const since = new Date(this.deps.clock.now().getTime() - RECOVERY_CHANGE_GRACE_MS).toISOString();
+    const since = this.#graceSince();
     const previousIds = value.includes("@")
       ? await accountIdsByPreviousRecoveryEmail(this.deps.db, value.toLowerCase(), since)
       : [];
@@ -596,14 +594,14 @@ export class RecoveryService {
   }
 
   /** The change a cancel link undoes, or INVALID_LINK (unknown, altered, older than 7 days, already undone). */
-  async recoveryChangeOfCancelLink(token: string): Promise<{ account: Account; previous: string }> {
+  async recoveryChangeOfCancelLink(token: string): Promise<{ account: Account; previous: string; changeId: number }> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) throw new DomainError("INVALID_LINK", "malformed cancel link");
     const change = await findRecoveryEmailChangeByCancelHash(this.deps.db, sha256Hex(token));
-    const since = new Date(this.deps.clock.now().getTime() - RECOVERY_CHANGE_GRACE_MS).toISOString();
-    if (!change || change.cancelledAt || change.changedAt <= since || !change.previousEmail) {
+    if (!change || change.cancelledAt || change.changedAt <= this.#graceSince() || !change.previousEmail) {
       throw new DomainError("INVALID_LINK", "unknown, used or expired cancel link");
     }
-    return { account: await this.deps.directory.getAccountById(change.accountId), previous: change.previousEmail };
+    const account = await this.deps.directory.getAccountById(change.accountId);
+    return { account, previous: change.previousEmail, changeId: change.id };
   }
 
   /**
@@ -615,21 +613,19 @@ export class RecoveryService {
     token: string,
     meta: { ip: string },
   ): Promise<{ account: Account; restored: string }> {
-    const { account, previous } = await this.recoveryChangeOfCancelLink(token);
-    const change = await findRecoveryEmailChangeByCancelHash(this.deps.db, sha256Hex(token));
-    if (!change) throw new DomainError("INVALID_LINK", "the cancel link is gone");
+    const { account, previous, changeId } = await this.recoveryChangeOfCancelLink(token);
     const now = this.deps.clock.now().toISOString();
-    let won = false;
     await this.deps.directory.setRecoveryEmail(account.id, previous, "web:assistance", {
-      details: { ip: meta.ip, cancelledChange: change.id },
+      details: { ip: meta.ip, cancelledChange: changeId },
       within: async (trx) => {
-        won = await cancelRecoveryEmailChangesFrom(trx, account.id, change.id, now);
-        if (!won) throw new DomainError("INVALID_LINK", "the change was cancelled meanwhile");
+        if (!(await cancelRecoveryEmailChangesFrom(trx, account.id, changeId, now))) {
+          throw new DomainError("INVALID_LINK", "the change was cancelled meanwhile");
+        }
       },
     });
     await cancelResetTokens(this.deps.db, account.id, now);
     await this.deps.sessions.endAllForAccount(account.id);
-    await this.audit("recovery.email_change_cancelled", { ip: meta.ip, changeId: change.id }, account.id);
+    await this.audit("recovery.email_change_cancelled", { ip: meta.ip, changeId }, account.id);
     return { account, restored: previous };
   }
 

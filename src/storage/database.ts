@@ -40,14 +40,14 @@ export function sqliteFilesOf(url: string): string[] {
 
 export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
   if (url.startsWith("sqlite:")) {
-    const file = url.slice("sqlite:".length);
-    if (file !== ":memory:") {
+    const file = sqliteFileOf(url);
+    if (file !== null) {
       // Created 0600 before SQLite opens it: SQLite then gives its -wal and -shm the same mode,
       // whatever the umask (a missing folder is created 0700).
       makePrivateDir(path.dirname(file));
       createPrivateFile(file);
     }
-    const native = new SqliteDatabase(file);
+    const native = new SqliteDatabase(file ?? ":memory:");
     native.pragma("journal_mode = WAL");
     native.pragma("foreign_keys = ON");
     native.pragma("busy_timeout = 5000");

@@ -12,7 +12,7 @@ import {
   harvestClientKey,
   harvestDelayMs,
 } from "../../src/mail/harvest-guard.js";
-import { HARVEST_DROP_REPLY, submissionError } from "../../src/mail/smtp-replies.js";
+import { HARVEST_DROP_REPLY, ownCodeError } from "../../src/mail/smtp-replies.js";
 import { FakeClock } from "../../src/shared/clock.js";
 
 describe("harvest guard", () => {
@@ -99,7 +99,7 @@ describe("harvest guard", () => {
 
   it("closes with 421 4.7.0, the enhanced code written in the text", () => {
     assert.equal(`${HARVEST_DROP_REPLY.code} ${HARVEST_DROP_REPLY.enhanced}`, "421 4.7.0");
-    const error = submissionError(HARVEST_DROP_REPLY);
+    const error = ownCodeError(HARVEST_DROP_REPLY);
     assert.equal(error.responseCode, 421);
     assert.equal(error.message, "4.7.0 Too many unknown recipients, closing connection");
   });

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { academieDomains } from "../../src/mail/academie-domains.js";
+import { academieDomains } from "../../src/directory/academie-domains.js";
 import {
   describeSender,
   displayDomain,

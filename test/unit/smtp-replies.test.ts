@@ -8,6 +8,7 @@ import {
   LOCAL_ERROR_REPLY,
   MUST_CHANGE_PASSWORD_REPLY,
   OVERSIZED_REPLY,
+  ownCodeError,
   RECEPTION_ERROR_CODES,
   RECEPTION_REPLIES,
   replyFor,
@@ -17,7 +18,6 @@ import {
   SUBMISSION_ERROR_CODES,
   SUBMISSION_REPLIES,
   smtpError,
-  submissionError,
   submissionReplyFor,
 } from "../../src/mail/smtp-replies.js";
 import { DomainError, ERROR_CODES } from "../../src/shared/errors.js";
@@ -136,8 +136,8 @@ describe("SMTP replies of the submission", () => {
     }
   });
 
-  it("submissionError writes the enhanced code at the start of the text", () => {
-    const error = submissionError(SUBMISSION_REPLIES.SENDING_LIMIT);
+  it("ownCodeError writes the enhanced code at the start of the text", () => {
+    const error = ownCodeError(SUBMISSION_REPLIES.SENDING_LIMIT);
     assert.equal(error.responseCode, 450);
     assert.equal(error.message, "4.7.1 Sending limit reached, try later");
     assert.match(error.message, ENHANCED_PREFIX);

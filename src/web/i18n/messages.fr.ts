@@ -32,8 +32,13 @@ function signature(ctx: MessageContext): string {
   ].join("\n");
 }
 
+/** The address of one of the service's pages. */
+function pageUrl(ctx: MessageContext, path: string): string {
+  return `${ctx.publicUrl.replace(/\/+$/, "")}${path}`;
+}
+
 function assistanceUrl(ctx: MessageContext): string {
-  return `${ctx.publicUrl.replace(/\/+$/, "")}/assistance`;
+  return pageUrl(ctx, "/assistance");
 }
 
 const VIA = {
@@ -233,7 +238,6 @@ export function settingsChangedMessage(
         : "modifié (il reste désactivé)";
     lines.push(`- Message d'absence : ${state}.`);
   }
-  const settingsUrl = `${ctx.publicUrl.replace(/\/+$/, "")}/mail/parametres`;
   const text = [
     "Bonjour,",
     "",
@@ -244,7 +248,7 @@ export function settingsChangedMessage(
     "Si vous êtes à l'origine de ce changement, vous n'avez rien à faire.",
     "",
     "Si ce n'est pas vous, quelqu'un utilise peut-être votre compte :",
-    `- rétablissez vos paramètres dans le webmail, rubrique Paramètres : ${settingsUrl}`,
+    `- rétablissez vos paramètres dans le webmail, rubrique Paramètres : ${pageUrl(ctx, "/mail/parametres")}`,
     "- choisissez sans attendre un nouveau mot de passe avec l'Assistance à l'identification (cela désactive aussi le transfert et ferme toutes les sessions) :",
     `  ${assistanceUrl(ctx)}`,
     `- puis prévenez l'assistance du rectorat au ${ctx.rectoratPhone}.`,

@@ -37,6 +37,11 @@ export interface AssistanceRouteOptions {
 
 const t = fr.assistance;
 
+/** A recovery's confirmation, saying so when it turned forwarding off. */
+function withForwardingOff(text: string, forwardingOff: boolean): string {
+  return forwardingOff ? `${text} ${t.forwardingOff}` : text;
+}
+
 export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = async (app, { services, assets }) => {
   const { config } = services;
   const ctx = (req: FastifyRequest) => pageContext(config, req, assets, req.assistanceSession);
@@ -198,7 +203,7 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       <RecoveryInfoPage
         ctx={ctx(req)}
         accounts={accounts}
-        {...(notice ? { notice: `${t.passwordChanged(notice)}${forwardingOff ? ` ${t.forwardingOff}` : ""}` } : {})}
+        {...(notice ? { notice: withForwardingOff(t.passwordChanged(notice), forwardingOff) } : {})}
       />,
     );
   });
@@ -515,7 +520,7 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
         <AssistanceMessagePage
           ctx={ctx(req)}
           title={fr.password.changed}
-          message={`${t.resetDone(account.username)}${forwardingOff ? ` ${t.forwardingOff}` : ""}`}
+          message={withForwardingOff(t.resetDone(account.username), forwardingOff !== null)}
           links={[{ href: "/", label: t.backToWebmail }]}
         />,
       );
@@ -528,17 +533,16 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
 
   // The cancel link sent to the previous recovery address (7 days). GET only shows what the button
   // will do (a mail client or a scanner may open links); the POST undoes the change.
-  const cancelToken = (req: FastifyRequest) => (req.params as Record<string, string>)["*"] ?? "";
   app.get("/assistance/annuler-adresse/*", async (req, reply) => {
     // The origin only, as on the reset page (`no-referrer` would make the POST carry `Origin: null`).
     reply.header("Referrer-Policy", "strict-origin");
     try {
-      const { account, previous } = await services.recovery.recoveryChangeOfCancelLink(cancelToken(req));
+      const { account, previous } = await services.recovery.recoveryChangeOfCancelLink(tokenParam(req));
       return sendPage(
         reply,
         <CancelRecoveryChangePage
           ctx={ctx(req)}
-          action={`/assistance/annuler-adresse/${cancelToken(req)}`}
+          action={`/assistance/annuler-adresse/${tokenParam(req)}`}
           text={t.cancelChangeText(previous, account.username)}
         />,
       );
@@ -549,7 +553,7 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
   });
   app.post("/assistance/annuler-adresse/*", async (req, reply) => {
     try {
-      const { restored } = await services.recovery.cancelRecoveryEmailChange(cancelToken(req), { ip: req.ip });
+      const { restored } = await services.recovery.cancelRecoveryEmailChange(tokenParam(req), { ip: req.ip });
       return sendPage(
         reply,
         <AssistanceMessagePage

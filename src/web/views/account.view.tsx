@@ -1,6 +1,6 @@
 /** The forced password change behind the sign-in (the mail pages are in mail.view.tsx). */
 import { fr } from "../i18n/fr.js";
-import { CsrfInput, ErrorSummary, Field, type FieldErrors } from "./components.js";
+import { CsrfInput, CurrentPasswordField, ErrorSummary, Field, type FieldErrors } from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
 
 export function PasswordRules({ min, max }: { min: number; max: number }) {
@@ -56,14 +56,11 @@ export function NewPasswordForm({ ctx, vm }: { ctx: PageContext; vm: NewPassword
         <CsrfInput token={ctx.csrfToken} />
         <input type="text" name="username" value={vm.username} autocomplete="username" hidden readOnly />
         {vm.askCurrent ? (
-          <Field
+          <CurrentPasswordField
             name="currentPassword"
             label={fr.password.current}
-            type="password"
-            autocomplete="current-password"
             errors={errors.currentPassword}
             required
-            toggle
           />
         ) : null}
         <Field

@@ -5,7 +5,7 @@ import type { Account } from "../../directory/directory.types.js";
 import type { SessionRecord } from "../../identity/session-store.js";
 import { fr, frenchDateTime } from "../i18n/fr.js";
 import { NewPasswordForm, type NewPasswordFormModel } from "./account.view.js";
-import { CsrfInput, ErrorSummary, Field, type FieldErrors, Notice } from "./components.js";
+import { CsrfInput, CurrentPasswordField, ErrorSummary, Field, type FieldErrors, Notice } from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
 
 const t = fr.assistance;
@@ -300,15 +300,7 @@ export function AccountLoginPage({ ctx, vm }: { ctx: PageContext; vm: AccountLog
           errors={errors.username}
           required
         />
-        <Field
-          name="password"
-          label={t.loginPassword}
-          type="password"
-          autocomplete="current-password"
-          errors={errors.password}
-          required
-          toggle
-        />
+        <CurrentPasswordField name="password" label={t.loginPassword} errors={errors.password} required />
         {vm.challenge ? (
           <div class="challenge">
             <p>{fr.login.challengeRequired}</p>
@@ -403,14 +395,11 @@ export function AccountPage({ ctx, vm }: { ctx: PageContext; vm: AccountPageView
             errors={emailErrors.email}
             required
           />
-          <Field
+          <CurrentPasswordField
             name="recoveryPassword"
             label={t.currentPassword}
-            type="password"
-            autocomplete="current-password"
             hint={t.recoveryPasswordHint}
             errors={emailErrors.recoveryPassword}
-            toggle
           />
           <button type="submit" class="button-secondary">
             {t.recoverySend}
@@ -419,14 +408,11 @@ export function AccountPage({ ctx, vm }: { ctx: PageContext; vm: AccountPageView
         {a.recoveryEmail && a.recoveryConfirmed ? (
           <form method="post" action="/assistance/mon-compte/adresse-de-secours/supprimer" class="form" novalidate>
             <CsrfInput token={ctx.csrfToken} />
-            <Field
+            <CurrentPasswordField
               name="removePassword"
               label={t.currentPassword}
-              type="password"
-              autocomplete="current-password"
               hint={t.recoveryRemoveHint}
               errors={emailErrors.removePassword}
-              toggle
             />
             <button type="submit" class="button-secondary">
               {t.recoveryRemove}

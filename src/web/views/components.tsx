@@ -114,6 +114,11 @@ export function TextArea(p: {
   );
 }
 
+/** The current password, typed to prove it is the holder (with the show/hide button). */
+export function CurrentPasswordField(p: Pick<FieldProps, "name" | "label" | "hint" | "errors" | "required">) {
+  return <Field {...p} type="password" autocomplete="current-password" toggle />;
+}
+
 export function Field(p: FieldProps) {
   const ids = fieldIds(p.name, p.hint, p.errors);
   const { id, errorId, describedBy } = ids;

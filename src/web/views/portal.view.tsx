@@ -1,6 +1,6 @@
 /** The webmail's public pages: login (W1), help (W2), lost credentials (W3), phishing information. */
 import { fr } from "../i18n/fr.js";
-import { CsrfInput, ErrorSummary, Field, type FieldErrors, Notice } from "./components.js";
+import { CsrfInput, CurrentPasswordField, ErrorSummary, Field, type FieldErrors, Notice } from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
 
 export interface LoginViewModel {
@@ -46,15 +46,12 @@ export function LoginPage({ ctx, vm }: { ctx: PageContext; vm: LoginViewModel })
           errors={errors.username}
           required
         />
-        <Field
+        <CurrentPasswordField
           name="password"
           label={fr.login.password}
-          type="password"
-          autocomplete="current-password"
           hint={fr.login.passwordHint}
           errors={errors.password}
           required
-          toggle
         />
         {vm.challenge ? (
           <div class="challenge">

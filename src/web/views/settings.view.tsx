@@ -1,5 +1,5 @@
 import { settingsFr as t } from "../i18n/settings.fr.js";
-import { CsrfInput, ErrorSummary, Field, type FieldErrors, TextArea } from "./components.js";
+import { CsrfInput, CurrentPasswordField, ErrorSummary, Field, type FieldErrors, TextArea } from "./components.js";
 import { MailLayout, type MailShell } from "./mail.view.js";
 
 /** The form as shown: the saved values, or the values typed when they were refused. */
@@ -100,14 +100,11 @@ export function SettingsPage({
             autocomplete="off"
           />
           <Checkbox name="copie" label={t.forwardKeepCopy} checked={form.copie} />
-          <Field
+          <CurrentPasswordField
             name="motDePasse"
             label={t.currentPassword}
-            type="password"
-            value=""
             hint={t.currentPasswordHint}
             errors={errors.motDePasse}
-            autocomplete="current-password"
           />
         </section>
         <button type="submit" class="button-primary">
