@@ -5,9 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== check: format, lint (zero warnings), types"
+echo "== check: format, lint (zero warnings), types, module rules"
 npx biome ci --error-on-warnings .
 npx tsc --noEmit
+npx depcruise src --config .dependency-cruiser.cjs --output-type err
 
 if [ "${1:-}" != "unit" ]; then
   bash scripts/ensure-chromium.sh

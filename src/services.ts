@@ -8,15 +8,21 @@ import { academieDomains } from "./directory/academie-domains.js";
 import { DemoService } from "./directory/demo.service.js";
 import { DirectoryService } from "./directory/directory.service.js";
 import { StaffImportService } from "./directory/staff-import.service.js";
+import { SPECIAL_FOLDER_NAMES } from "./i18n/folders.fr.js";
+import {
+  passwordChangedMessage,
+  recoveryEmailChangedMessage,
+  resetLinkMessage,
+  settingsChangedMessage,
+  verificationCodeMessage,
+} from "./i18n/messages.fr.js";
 import { ChallengeService } from "./identity/challenge.js";
 import { LoginService } from "./identity/login.service.js";
 import { PasswordService } from "./identity/password.service.js";
 import { PasswordHasher } from "./identity/password-hasher.js";
 import { PasswordPolicy } from "./identity/password-policy.js";
 import { createRateLimiter } from "./identity/rate-limit.js";
-import { SqlSessionStore } from "./identity/session.repository.js";
-import { SessionService } from "./identity/session.service.js";
-import { RedisSessionStore } from "./identity/session-store.js";
+import { createSessionStore, SessionService } from "./identity/session.service.js";
 import { ACCOUNT_POLICY, BackoffThrottle, LOGIN_IP_POLICY, WindowCounter } from "./identity/throttle.js";
 import { createThrottleStores } from "./identity/throttle.repository.js";
 import { ContactsService, SUGGESTION_RATE_POLICY } from "./mail/contacts.service.js";
@@ -31,16 +37,8 @@ import { type Clock, systemClock } from "./shared/clock.js";
 import { createLogger } from "./shared/logger.js";
 import { tightenPrivatePaths } from "./shared/private-files.js";
 import { closeRedis, openRedis, pingRedis, type Redis } from "./shared/redis.js";
-import { type Database, type DatabaseOptions, openDatabase, sqliteFilesOf } from "./storage/database.js";
+import { type Database, type DatabaseOptions, openDatabase, ping, sqliteFilesOf } from "./storage/database.js";
 import { migrateToLatest } from "./storage/migrate.js";
-import { SPECIAL_FOLDER_NAMES } from "./web/i18n/folders.fr.js";
-import {
-  passwordChangedMessage,
-  recoveryEmailChangedMessage,
-  resetLinkMessage,
-  settingsChangedMessage,
-  verificationCodeMessage,
-} from "./web/i18n/messages.fr.js";
 
 export interface Services {
   readonly config: Config;
@@ -76,6 +74,8 @@ export interface Services {
    * outbound deliveries that ended more than SESAME_OUTBOUND_RETENTION_DAYS ago.
    */
   purgeExpired(): Promise<void>;
+  /** Throws when the database does not answer (the web's /healthz). */
+  checkHealth(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -191,7 +191,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   const stores = createThrottleStores({ db, redis, redisPrefix });
   const timeouts = { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000 };
   const sessions = new SessionService(
-    redis ? new RedisSessionStore(redis, timeouts.idleMs, redisPrefix) : new SqlSessionStore(db),
+    createSessionStore({ db, redis, idleMs: timeouts.idleMs, redisPrefix }),
     clock,
     timeouts,
     (accountId) => directory.isAccountUsable(accountId),
@@ -371,6 +371,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       // Reset requests an instance left when it stopped.
       await recovery.processResetRequests();
     },
+    checkHealth: () => ping(database),
     close: async () => {
       await recovery.stop();
       await outboundQueue.close();

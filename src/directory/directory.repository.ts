@@ -2,7 +2,7 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import { likePrefix } from "../storage/like.js";
 import type { AccountTable, PersonTable, Schema } from "../storage/schema.js";
-import type { Account, Person, StaffRecord } from "./directory.types.js";
+import type { Account, Person, StaffRecord, StoredCredentials } from "./directory.types.js";
 
 export type Executor = Kysely<Schema>;
 type PersonRow = Selectable<PersonTable>;
@@ -424,14 +424,6 @@ export async function countAccounts(ex: Executor): Promise<number> {
     .select((eb) => eb.fn.countAll<number>().as("n"))
     .executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-export interface StoredCredentials {
-  readonly account: Account;
-  readonly passwordHash: string | null;
-  /** The holder's keyed NUMEN hash (null for external accounts). */
-  readonly numenHash: string | null;
-  readonly birthDate: string | null;
 }
 
 /** An account with what is needed to check a password, by username or address. */

@@ -25,7 +25,6 @@ import {
   insertAccounts,
   insertEstablishment,
   loadIssuedNames,
-  type StoredCredentials,
   setAccountDisabled,
   setFunctionalHolder,
   suggestAccounts,
@@ -33,7 +32,7 @@ import {
   updatePasswordHash,
   updateRecoveryEmail,
 } from "./directory.repository.js";
-import type { Account, ImportReport, RejectedRow } from "./directory.types.js";
+import type { Account, ImportReport, RejectedRow, StoredCredentials } from "./directory.types.js";
 import { normalizeNumen, parseEmail, parseUai } from "./identifiers.js";
 import { addressLocalBase, firstFree, firstFreeAddress, usernameBase } from "./naming.js";
 import { MAX_REJECTED_SHARE } from "./staff-import.service.js";

@@ -69,3 +69,12 @@ export interface ImportReport {
   readonly applied: boolean;
   readonly rows: number;
 }
+
+/** An account with what is needed to check a password (the directory service gives it out). */
+export interface StoredCredentials {
+  readonly account: Account;
+  readonly passwordHash: string | null;
+  /** The holder's keyed NUMEN hash (null for external accounts). */
+  readonly numenHash: string | null;
+  readonly birthDate: string | null;
+}

@@ -4,8 +4,8 @@
  * other session of the account and is written to the audit trail.
  */
 
-import type { StoredCredentials } from "../directory/directory.repository.js";
 import type { DirectoryService } from "../directory/directory.service.js";
+import type { StoredCredentials } from "../directory/directory.types.js";
 import { DomainError } from "../shared/errors.js";
 import type { PasswordHasher } from "./password-hasher.js";
 import { containsNumenLike, type PasswordContext, type PasswordPolicy, type PasswordRule } from "./password-policy.js";

@@ -2,9 +2,23 @@
  * Server-side sessions: a 256-bit random token in the cookie, only its SHA-256 stored; idle and
  * absolute timeouts; a new token at every sign-in; every session of an account can be ended.
  */
+import type { Kysely } from "kysely";
 import type { Clock } from "../shared/clock.js";
 import { randomToken, sha256Hex } from "../shared/crypto.js";
-import type { SessionKind, SessionRecord, SessionStore } from "./session-store.js";
+import type { Redis } from "../shared/redis.js";
+import type { Schema } from "../storage/schema.js";
+import { SqlSessionStore } from "./session.repository.js";
+import { RedisSessionStore, type SessionKind, type SessionRecord, type SessionStore } from "./session-store.js";
+
+/** Where sessions live: Redis when configured (shared by the instances), else the database. */
+export function createSessionStore(o: {
+  db: Kysely<Schema>;
+  redis: Redis | null;
+  idleMs: number;
+  redisPrefix: string;
+}): SessionStore {
+  return o.redis ? new RedisSessionStore(o.redis, o.idleMs, o.redisPrefix) : new SqlSessionStore(o.db);
+}
 
 export interface SessionTimeouts {
   readonly idleMs: number;

@@ -1,12 +1,11 @@
 /**
  * Outbound messages: the contract the other modules send through (`OutboundMailer`). Their French
- * texts are with every other French text, in src/web/i18n/messages.fr.ts. How a message leaves —
+ * texts are in src/i18n/messages.fr.ts, read by every layer. How a message leaves —
  * SMTP relay or local outbox — is the business of outbound.service.ts.
  *
  * Texts are plain text (no HTML): a link stands alone on its line so that every mail client makes it
  * clickable, and no message ever carries a password or a NUMEN.
  */
-import type { Config } from "../config/config.js";
 
 export interface OutboundMessage {
   /** One address. */
@@ -37,5 +36,5 @@ export interface OutboxEntry {
   readonly raw: string;
 }
 
-/** The configured values the texts use (a `Config` fits). */
-export type MessageContext = Pick<Config, "academieName" | "publicUrl" | "rectoratPhone">;
+/** The configured values the texts use (a `Config` fits): declared with the texts. */
+export type { MessageContext } from "../i18n/messages.fr.js";

@@ -9,7 +9,6 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import helmet from "helmet";
 import type { Services } from "../services.js";
 import type { Logger } from "../shared/logger.js";
-import { ping } from "../storage/database.js";
 import { clientAssets } from "./assets.js";
 import { registerErrorPages } from "./error-pages.js";
 import { BadInputError } from "./forms.js";
@@ -128,7 +127,7 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
     throw new BadInputError("the URL cannot be decoded");
   });
   app.get("/healthz", async (_req, reply) => {
-    await ping(services.database);
+    await services.checkHealth();
     return reply.type("text/plain").send("ok");
   });
   await app.register(portalRoutes, { services, assets });

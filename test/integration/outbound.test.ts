@@ -12,12 +12,12 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { ConfigError, loadConfig } from "../../src/config/config.js";
+import { passwordChangedMessage, resetLinkMessage, verificationCodeMessage } from "../../src/i18n/messages.fr.js";
 import type { OutboundMessage } from "../../src/mail/outbound.js";
 import { composeMessage, relayOptions, senderFor } from "../../src/mail/outbound.service.js";
 import { openServices } from "../../src/services.js";
 import { FakeClock } from "../../src/shared/clock.js";
 import { isDomainError } from "../../src/shared/errors.js";
-import { passwordChangedMessage, resetLinkMessage, verificationCodeMessage } from "../../src/web/i18n/messages.fr.js";
 import { DIALECTS, openTestServices, TEST_SECRET, tempDir } from "../helpers/env.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

@@ -2,8 +2,9 @@
  * Every text a user reads, in French, in one place. Functions take the configured values
  * (académie, domain, phone) so that any académie can run Sésame.
  */
+
+import { SPECIAL_FOLDER_NAMES } from "../../i18n/folders.fr.js";
 import type { ErrorCode } from "../../shared/errors.js";
-import { SPECIAL_FOLDER_NAMES } from "./folders.fr.js";
 
 // Intl formatters are costly to build (tens of microseconds each) and a message list formats
 // hundreds of dates: each is built once.

@@ -1,10 +1,5 @@
 /** The French texts of the settings page (Paramètres) and of the automatic reply. */
 
-/** The subject of an automatic reply when the person gave none. */
-export function autoReplySubject(original: string): string {
-  return `Réponse automatique : ${original}`.trim();
-}
-
 export const settingsFr = {
   title: "Paramètres",
   intro: "Votre signature, votre message d'absence et le transfert de vos messages.",

@@ -3,7 +3,24 @@
  * beside the pages' texts (fr.ts). Plain text (no HTML): a link stands alone on its line so that
  * every mail client makes it clickable, and no message ever carries a password or a NUMEN.
  */
-import type { MessageContext, OutboundMessage } from "../../mail/outbound.js";
+/** The configured values the texts use (a `Config` fits). */
+export interface MessageContext {
+  readonly academieName: string;
+  readonly publicUrl: string;
+  readonly rectoratPhone: string;
+}
+
+/** A message to one address (plain text, `\n` line breaks): what the mail module sends. */
+export interface OutboundMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** The subject of an automatic reply when the person gave none. */
+export function autoReplySubject(original: string): string {
+  return `Réponse automatique : ${original}`.trim();
+}
 
 /** "15 janvier 2026 à 09 h 00", in the académie's time zone. */
 function parisDateTime(date: Date): string {
