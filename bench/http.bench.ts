@@ -1,5 +1,5 @@
 /**
- * Page benchmark (issue 3, section 9): `GET /` (the login page) must sustain ≥ 3,000 requests/s with a
+ * Page benchmark: `GET /` (the login page) must sustain ≥ 3,000 requests/s with a
  * p99 latency under 20 ms on this machine, through the real HTTP server on 127.0.0.1.
  *
  * autocannon runs in a child process (this script, forked), so that the load generator does not share

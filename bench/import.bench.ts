@@ -1,5 +1,5 @@
 /**
- * Benchmark of the HR staff import (issue 2, section 6): a generated 100,000-row CSV imported on a
+ * Benchmark of the HR staff import: a generated 100,000-row CSV imported on a
  * fresh SQLite database through the real service. Target: ≥ 5,000 rows/s and peak memory < 300 MB.
  * Prints a readable summary, then as its last line one JSON object with the figures.
  *

@@ -1,5 +1,5 @@
 /**
- * Login benchmark (issue 3, section 9): sign-ins with correct passwords through the real HTTP server
+ * Login benchmark: sign-ins with correct passwords through the real HTTP server
  * on 127.0.0.1 must reach ≥ 85 % of the raw argon2 verification rate measured in the same run, on the
  * same machine, with the default argon2 parameters.
  *

@@ -6,7 +6,7 @@
  */
 import { sql } from "kysely";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
-import { MailRepository } from "../src/mail/mail.repository.js";
+import * as repo from "../src/mail/mail.repository.js";
 import { foldText } from "../src/mail/mime.js";
 import type { Services } from "../src/services.js";
 
@@ -126,7 +126,7 @@ export async function seedMailbox(
   const random = rng(42);
   const pick = zipfPicker(vocab, random);
   const sentence = (n: number) => Array.from({ length: n }, pick).join(" ");
-  const repo = new MailRepository(services.database.db, services.database.dialect);
+  const { db, dialect } = services.database;
   const inbox = await services.mail.folderByRole(accountId, "inbox");
   // One representative body (20 KB) stored once: the list and the search never read bodies.
   const raw = await new MailComposer({
@@ -137,12 +137,12 @@ export async function seedMailbox(
   })
     .compile()
     .build();
-  const blobId = await repo.transaction((trx) => repo.insertBlob(trx, raw));
+  const blobId = await repo.transaction(db, (trx) => repo.insertBlob(trx, raw));
   const start = Date.now() - count * 60_000;
   const BATCH = 2_000;
   for (let done = 0; done < count; done += BATCH) {
     const n = Math.min(BATCH, count - done);
-    await repo.transaction(async (trx) => {
+    await repo.transaction(db, async (trx) => {
       let bytes = 0;
       for (let i = 0; i < n; i++) {
         const k = done + i;
@@ -170,7 +170,7 @@ export async function seedMailbox(
           preview: body.slice(0, 160),
           seen: random() < 0.7,
         });
-        await repo.index(trx, id, accountId, {
+        await repo.index(trx, dialect, id, accountId, {
           sender: words(`${fromName} ${fromAddress}`),
           recipients: words(address),
           subject: words(subject),

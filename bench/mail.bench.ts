@@ -1,5 +1,5 @@
 /**
- * Mail benchmark (issue 5, §7): with a 100,000-message mailbox, the first page of the message list
+ * Mail benchmark: with a 100,000-message mailbox, the first page of the message list
  * (p95 ≤ 15 ms) and a full-text search (p95 ≤ 50 ms), measured on the service's own routes through
  * the real HTTP server on 127.0.0.1, rendering included; then SMTP reception (≥ 200 messages/s of
  * 20 KB from 4 parallel clients, durability on) with the service's memory (≤ 300 MB), by

@@ -1,5 +1,5 @@
 /**
- * NUMEN form benchmark (issue 4, section 12): ≥ 1,000 checks/s on this machine with distinct NUMENs
+ * NUMEN form benchmark: ≥ 1,000 checks/s on this machine with distinct NUMENs
  * (no argon2 on this path: the keyed-hash look-up and the date comparison only).
  *
  * - Setup: a real server on 127.0.0.1 (temporary data directory, SQLite), BENCH_STAFF staff members
@@ -383,7 +383,7 @@ async function serviceSteps(services: Services, people: readonly Person[]): Prom
       await time(() =>
         services.audit.record({
           actor: "web:assistance",
-          action: "bench.step",
+          action: "recovery.numen_succeeded",
           entity: "account",
           entityId: 1,
           details: { ip: "127.0.0.1", userAgent: "sesame-bench", accountType: "academique" },
@@ -482,7 +482,7 @@ async function main(): Promise<void> {
     const others = Object.entries(run.statuses).filter(([s]) => s !== "303");
     const serverCpuMs = (cpu.user + cpu.system) / 1000;
     const lines = [
-      "NUMEN form benchmark (issue 4 §12): ≥ 1,000 checks/s with distinct NUMENs, no argon2 on this path",
+      "NUMEN form benchmark: ≥ 1,000 checks/s with distinct NUMENs, no argon2 on this path",
       machineLine(before),
       `after the run: load average ${after.loadAvg.join(" / ")}`,
       `setup: ${STAFF.toLocaleString("en")} staff imported in ${round(seedSeconds)} s (SQLite, WAL)`,

@@ -1,5 +1,5 @@
 /**
- * Sending benchmark (issue 6, §7): server-side latency of SendService.send for a 100 KB message to
+ * Sending benchmark: server-side latency of SendService.send for a 100 KB message to
  * one local recipient (in-process, SQLite, after a warm-up), and the outbound queue's delivery rate
  * to a loopback SMTP relay that accepts everything. Prints figures, then one JSON line.
  */

@@ -4,6 +4,7 @@
  * by the departure guard.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { isAuditAction } from "./audit/audit-actions.js";
 import { type Config, ConfigError, loadConfig } from "./config/config.js";
 import type { Account } from "./directory/directory.types.js";
 import type { StaffImportReport } from "./directory/staff-import.service.js";
@@ -357,8 +358,12 @@ async function run(argv: string[]): Promise<number> {
       }
       const limit = values.limit === undefined ? 1000 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError("--limit expects a positive whole number");
-      const events = await withServices(config, (s) =>
-        s.audit.list({ limit, ...(since ? { since } : {}), ...(values.action ? { action: values.action } : {}) }),
+      const action = values.action || undefined;
+      const events = await withServices(config, async (s) =>
+        // An action the trail never records matches no event.
+        action === undefined || isAuditAction(action)
+          ? s.audit.list({ limit, ...(since ? { since } : {}), ...(action ? { action } : {}) })
+          : [],
       );
       for (const e of events) {
         out(

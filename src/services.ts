@@ -4,8 +4,8 @@
  */
 import { AuditService } from "./audit/audit.service.js";
 import { type Config, secretFile } from "./config/config.js";
+import { DemoService } from "./demo/demo.service.js";
 import { academieDomains } from "./directory/academie-domains.js";
-import { DemoService } from "./directory/demo.service.js";
 import { DirectoryService } from "./directory/directory.service.js";
 import { StaffImportService } from "./directory/staff-import.service.js";
 import { SPECIAL_FOLDER_NAMES } from "./i18n/folders.fr.js";
@@ -17,16 +17,14 @@ import {
   verificationCodeMessage,
 } from "./i18n/messages.fr.js";
 import { ChallengeService } from "./identity/challenge.js";
+import { createLimits } from "./identity/limits.service.js";
 import { LoginService } from "./identity/login.service.js";
 import { PasswordService } from "./identity/password.service.js";
 import { PasswordHasher } from "./identity/password-hasher.js";
 import { PasswordPolicy } from "./identity/password-policy.js";
-import { createRateLimiter } from "./identity/rate-limit.js";
 import { createSessionStore, SessionService } from "./identity/session.service.js";
-import { ACCOUNT_POLICY, BackoffThrottle, LOGIN_IP_POLICY, WindowCounter } from "./identity/throttle.js";
-import { createThrottleStores } from "./identity/throttle.repository.js";
-import { ContactsService, SUGGESTION_RATE_POLICY } from "./mail/contacts.service.js";
-import { createHarvestGuard, type HarvestGuard } from "./mail/harvest-guard.js";
+import { ContactsService } from "./mail/contacts.service.js";
+import { HarvestGuard } from "./mail/harvest-guard.js";
 import { MailService } from "./mail/mail.service.js";
 import { OutboundService } from "./mail/outbound.service.js";
 import { OutboundQueue } from "./mail/outbound-queue.js";
@@ -78,11 +76,6 @@ export interface Services {
   checkHealth(): Promise<void>;
   close(): Promise<void>;
 }
-
-/** The NUMEN form asks for a proof of work sooner than the login: 10 failures in 10 minutes. */
-const RECOVERY_IP_POLICY = { windowMs: 10 * 60_000, threshold: 10 };
-/** At most 3 reset messages per account per hour (no mail flooding). */
-const RESET_SEND_POLICY = { windowMs: 60 * 60_000, threshold: 3 };
 
 /** The recovery messages' French texts (src/mail/outbound.ts) fitted to the recovery service. */
 function recoveryMessages(config: Config): RecoveryMessages {
@@ -172,7 +165,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   // The demo fills the mailboxes through the SMTP reception, which needs the mail service below.
   let mailRef: MailService | undefined;
   const demo = new DemoService(directory, staffImport, hasher, async (people) => {
-    const { fillDemoMailboxes } = await import("./mail/demo-mailbox.js");
+    const { fillDemoMailboxes } = await import("./demo/demo-mailbox.js");
     if (mailRef) await fillDemoMailboxes({ mail: mailRef, config, clock }, people);
   });
 
@@ -188,7 +181,8 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     }
   }
   const redisPrefix = options.redisPrefix ?? "sesame:";
-  const stores = createThrottleStores({ db, redis, redisPrefix });
+  // Every throttle and rate limit (identity/limits.ts), over the stores chosen here once.
+  const limits = createLimits({ db, redis, redisPrefix, clock, settings: config });
   const timeouts = { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000 };
   const sessions = new SessionService(
     createSessionStore({ db, redis, idleMs: timeouts.idleMs, redisPrefix }),
@@ -199,15 +193,15 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   const challenge = new ChallengeService({
     secret: config.secret,
     clock,
-    usedChallenges: stores.usedChallenges,
+    usedChallenges: limits.usedChallenges,
     ...(options.challengeSettings ? { settings: options.challengeSettings } : {}),
   });
   const login = new LoginService({
     directory,
     hasher,
     sessions,
-    accountThrottle: new BackoffThrottle(stores.failures, clock, ACCOUNT_POLICY),
-    ipFailures: new WindowCounter(stores.failures, clock, LOGIN_IP_POLICY),
+    accountThrottle: limits.backoff("login-account"),
+    ipFailures: limits.windowCount("login-ip"),
     challenge,
     audit,
     clock,
@@ -244,9 +238,9 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     directory,
     sessions,
     passwords,
-    numenThrottle: new BackoffThrottle(stores.failures, clock, ACCOUNT_POLICY),
-    ipFailures: new WindowCounter(stores.failures, clock, RECOVERY_IP_POLICY),
-    resetSends: new WindowCounter(stores.failures, clock, RESET_SEND_POLICY),
+    numenThrottle: limits.backoff("recovery-numen"),
+    ipFailures: limits.windowCount("recovery-ip"),
+    resetSends: limits.windowCount("reset-links"),
     challenge,
     reauth: login,
     mailer: outbound,
@@ -292,10 +286,9 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     queue: outboundQueue,
     audit,
     clock,
-    failures: stores.failures,
+    sends: limits.windowCount("sends"),
     mailDomain: config.mailDomain,
     maxMessageBytes: config.mailMaxBytes,
-    sendLimitPerHour: config.sendLimitPerHour,
     dkim: config.dkim,
   });
   const settings = new MailSettingsService({
@@ -349,24 +342,17 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       clock,
       directory,
       // Per instance in memory without Redis; shared by the instances with it.
-      suggestionLimiter: createRateLimiter({
-        name: "suggest",
-        policy: SUGGESTION_RATE_POLICY,
-        clock,
-        redis,
-        redisPrefix,
-      }),
+      suggestionLimiter: limits.rate("suggest"),
       audit,
     }),
     send,
     outboundQueue,
     settings,
-    harvest: createHarvestGuard({ clock, redis, redisPrefix, audit }),
+    harvest: new HarvestGuard({ limiter: limits.rate("smtp-harvest"), audit }),
     purgeExpired: async () => {
       const now = clock.now();
       await sessions.purgeExpired();
-      await stores.failures.purgeExpired(now);
-      await stores.usedChallenges.purgeExpired(now);
+      await limits.purgeExpired(now);
       await outboundQueue.purgeDone(config.outboundRetentionDays);
       // Reset requests an instance left when it stopped.
       await recovery.processResetRequests();

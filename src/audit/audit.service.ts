@@ -4,12 +4,13 @@
  */
 import type { Clock } from "../shared/clock.js";
 import { type Executor, insertAuditRows, selectAuditRows, selectEntityRows } from "./audit.repository.js";
+import type { AuditAction } from "./audit-actions.js";
 
 export interface AuditEventInput {
   /** Who did it: `cli:import staff`, `web:login`, `user:<username>`, … */
   readonly actor: string;
-  /** What happened, dotted: `person.created`, `account.disabled`, `login.failed`, … */
-  readonly action: string;
+  /** What happened, dotted: `person.created`, `account.disabled`, `login.failed`, … (audit-actions.ts) */
+  readonly action: AuditAction;
   readonly entity: string;
   readonly entityId?: string | number | null;
   /** Never a password, token or NUMEN. */
@@ -56,7 +57,7 @@ export class AuditService {
   async forEntity(
     entity: string,
     entityId: string | number,
-    actions: readonly string[],
+    actions: readonly AuditAction[],
     limit = 10,
   ): Promise<AuditEvent[]> {
     const rows = await selectEntityRows(this.db, { entity, entityId: String(entityId), actions, limit });
@@ -71,7 +72,7 @@ export class AuditService {
     }));
   }
 
-  async list(filter: { since?: Date; limit?: number; action?: string } = {}): Promise<AuditEvent[]> {
+  async list(filter: { since?: Date; limit?: number; action?: AuditAction } = {}): Promise<AuditEvent[]> {
     const rows = await selectAuditRows(this.db, {
       ...(filter.since ? { since: filter.since.toISOString() } : {}),
       ...(filter.action ? { action: filter.action } : {}),

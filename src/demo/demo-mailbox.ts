@@ -6,9 +6,9 @@
  */
 import nodemailer from "nodemailer";
 import type { Config } from "../config/config.js";
+import { type ReceptionMailApi, startSmtpReception } from "../mail/smtp-reception.js";
 import type { Clock } from "../shared/clock.js";
 import type { DemoPerson } from "./demo-mail.js";
-import { type ReceptionMailApi, startSmtpReception } from "./smtp-reception.js";
 
 export interface DemoMailboxDeps {
   readonly mail: ReceptionMailApi;

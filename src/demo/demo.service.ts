@@ -7,12 +7,12 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { DirectoryService } from "../directory/directory.service.js";
+import { formatFrenchDate, uaiKey } from "../directory/identifiers.js";
+import { usernameBase } from "../directory/naming.js";
+import type { StaffImportService } from "../directory/staff-import.service.js";
 import type { PasswordHasher } from "../identity/password-hasher.js";
 import { DomainError } from "../shared/errors.js";
-import type { DirectoryService } from "./directory.service.js";
-import { formatFrenchDate, uaiKey } from "./identifiers.js";
-import { usernameBase } from "./naming.js";
-import type { StaffImportService } from "./staff-import.service.js";
 
 export const DEMO_SEED = 20260901;
 export const DEMO_EXTERNAL_PASSWORD = "sésame démo pour les externes";
@@ -102,7 +102,7 @@ export class DemoService {
     private readonly directory: DirectoryService,
     private readonly staffImport: StaffImportService,
     private readonly hasher: PasswordHasher,
-    /** Fills the demo mailboxes once the directory is filled (the mail module does it). */
+    /** Fills the demo mailboxes once the directory is filled (`demo-mailbox.ts`, wired by services.ts). */
     private readonly fillMailboxes?: (people: readonly { name: string; address: string }[]) => Promise<unknown>,
   ) {}
 

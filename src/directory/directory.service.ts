@@ -4,6 +4,7 @@
  */
 import type { Transaction } from "kysely";
 import type { AuditService } from "../audit/audit.service.js";
+import type { AuditAction } from "../audit/audit-actions.js";
 import type { Clock } from "../shared/clock.js";
 import { keyedHash, safeEqual } from "../shared/crypto.js";
 import { DomainError } from "../shared/errors.js";
@@ -107,7 +108,7 @@ export class DirectoryService {
     accountId: number,
     phc: string,
     state: "personal" | "must_change",
-    audit: { actor: string; action: string; details?: Record<string, unknown> } | null,
+    audit: { actor: string; action: AuditAction; details?: Record<string, unknown> } | null,
   ): Promise<void> {
     await this.deps.db.transaction().execute(async (trx) => {
       await updatePasswordHash(trx, accountId, phc, state, this.deps.clock.now().toISOString());
@@ -273,7 +274,7 @@ export class DirectoryService {
             externalNom: nom,
             externalPrenom: prenom,
             recoveryEmail,
-            // Given by an administrator: counts as confirmed (the assistance issue relies on it).
+            // Given by an administrator: counts as confirmed (the Assistance's external path relies on it).
             recoveryConfirmed: true,
             passwordState: input.passwordHash ? "personal" : "must_change",
             passwordHash: input.passwordHash ?? null,

@@ -64,7 +64,7 @@ const VIA = {
 } as const;
 
 /**
- * Issue 4, section 5: sent to the account's own mailbox and to its recovery address after a password
+ * Sent to the account's own mailbox and to its recovery address after a password
  * change ("Votre mot de passe a été modifié le … depuis …; si ce n'est pas vous, …").
  */
 export function passwordChangedMessage(
@@ -104,7 +104,7 @@ export function passwordChangedMessage(
 }
 
 /**
- * Issue 4, section 7: the single-use link sent to a confirmed recovery address. The username is
+ * The single-use link sent to a confirmed recovery address. The username is
  * given too: the person may have asked with their recovery address because they forgot it.
  */
 export function resetLinkMessage(
@@ -145,7 +145,7 @@ const CODE_PURPOSE = {
     `Pour accéder aux informations du compte ${username} sur l'Assistance à l'identification, saisissez ce code :`,
 } as const;
 
-/** A 6-digit code sent to an address (issue 4, sections 6 and 10). */
+/** A 6-digit code sent to an address. */
 export function verificationCodeMessage(
   ctx: MessageContext,
   input: {
@@ -174,7 +174,7 @@ export function verificationCodeMessage(
 }
 
 /**
- * Issue 6: the bounce (non-delivery report) put in the sender's inbox when an external recipient
+ * The bounce (non-delivery report) put in the sender's inbox when an external recipient
  * refused a message or could not be reached for 5 days. `detail`: the distant server's answer.
  */
 export function bounceMessage(p: {

@@ -7,6 +7,7 @@
  * SMTP submission, without a session (past the per-address threshold it refuses: no challenge there).
  */
 import type { AuditService } from "../audit/audit.service.js";
+import type { AuditAction } from "../audit/audit-actions.js";
 import type { DirectoryService } from "../directory/directory.service.js";
 import type { Account } from "../directory/directory.types.js";
 import type { Clock } from "../shared/clock.js";
@@ -57,6 +58,7 @@ export interface LoginDeps {
   readonly directory: DirectoryService;
   readonly hasher: PasswordHasher;
   readonly sessions: SessionService;
+  /** LIMITS["login-account"] and LIMITS["login-ip"] (limits.ts). */
   readonly accountThrottle: BackoffThrottle;
   readonly ipFailures: WindowCounter;
   readonly challenge: ChallengeService;
@@ -145,7 +147,7 @@ export class LoginService {
 
   /** An audit writer for one attempt: failures under "login", successes under the account. */
   #recorder(actor: string, meta: Record<string, unknown>) {
-    return (action: string, details: Record<string, unknown> = {}, accountId?: number) =>
+    return (action: AuditAction, details: Record<string, unknown> = {}, accountId?: number) =>
       this.deps.audit.record({
         actor,
         action,
@@ -162,7 +164,7 @@ export class LoginService {
    */
   async #verify(
     input: { identifier: string; password: string; ip: string; challenge?: string | undefined },
-    record: (action: string, details?: Record<string, unknown>, accountId?: number) => Promise<unknown>,
+    record: (action: AuditAction, details?: Record<string, unknown>, accountId?: number) => Promise<unknown>,
     overIp: "challenge" | "refuse",
   ): Promise<{ account: Account; mustChangePassword: boolean }> {
     const { directory, hasher } = this.deps;

@@ -1,6 +1,6 @@
 /**
- * The password policy shared by the forced change after a first sign-in and by the assistance
- * (issue 3 §3): 12 to 128 code points, no composition rule, nothing personal (username, names,
+ * The password policy shared by the forced change after a first sign-in and by the assistance:
+ * 12 to 128 code points, no composition rule, nothing personal (username, names,
  * NUMEN, date of birth), not a common password, a zxcvbn score of at least 3, not the current
  * password. `check` names every failed rule so the form can list them next to the field.
  *
@@ -12,22 +12,11 @@
 import { createRequire } from "node:module";
 import type { ZxcvbnFactory } from "@zxcvbn-ts/core";
 import { foldToAscii } from "../directory/naming.js";
+import { PASSWORD_RULES, type PasswordRule } from "../shared/errors.js";
 
-/** Every rule, in the stable order `check` reports them. */
-export const PASSWORD_RULES = [
-  "TOO_SHORT",
-  "TOO_LONG",
-  "CONTAINS_USERNAME",
-  "CONTAINS_NAME",
-  "CONTAINS_NUMEN",
-  "CONTAINS_BIRTH_DATE",
-  "COMMON_PASSWORD",
-  "TOO_GUESSABLE",
-  "SAME_AS_CURRENT",
-  "CONFIRMATION_MISMATCH",
-] as const;
-
-export type PasswordRule = (typeof PASSWORD_RULES)[number];
+// Every rule, in the stable order `check` reports them: declared with the error that carries them
+// (PASSWORD_TOO_WEAK's details, shared/errors.ts).
+export { PASSWORD_RULES, type PasswordRule };
 
 export interface PasswordPolicyOptions {
   /** Minimum length in Unicode code points, after NFC. */

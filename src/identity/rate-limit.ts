@@ -7,7 +7,8 @@
  * first refusal of a key in a window is flagged (`firstRefusal`), so that the caller can record it
  * once rather than at every refused request. Time comes from the injected clock.
  *
- * Two implementations, chosen by the wiring (src/services.ts) like the throttle stores:
+ * The policies are the `rate` limits of the one table (limits.ts); `Limits` (limits.service.ts) creates
+ * the limiters. Two implementations, chosen once by the wiring like the throttle stores:
  * - MemoryRateLimiter: a Map per instance, bounded (expired windows are dropped as new keys come,
  *   and past `maxKeys` the oldest entries go), for a single instance without Redis;
  * - RedisRateLimiter: one counter per key and window, `<prefix>rl:<name>:{<key>}:<window>`, INCR and
@@ -15,6 +16,7 @@
  */
 import type { Clock } from "../shared/clock.js";
 import type { Redis } from "../shared/redis.js";
+import type { RateLimitDeclaration } from "./limits.js";
 
 export interface RateLimitPolicy {
   /** Requests allowed per window. */
@@ -39,6 +41,11 @@ export interface RateLimitDecision {
 export interface RateLimiter {
   /** Counts one request of `key` and says whether it may go on. */
   consume(key: string): Promise<RateLimitDecision>;
+}
+
+/** The policy of a `rate` limit of the table. */
+export function ratePolicyOf(limit: RateLimitDeclaration): RateLimitPolicy {
+  return { limit: limit.threshold, windowMs: limit.windowMs };
 }
 
 function checkPolicy(policy: RateLimitPolicy): void {

@@ -4,19 +4,24 @@
  * classes), so that several instances share them. The wiring picks one family; both behave alike and
  * the same tests run over both.
  *
- * Keys are opaque strings from the callers, already hashed (`login:acct:<sha256>`, `login:ip:<sha256>`).
+ * Two kinds of counts, declared in limits.ts: failures with a streak (`FailureStore`, the `backoff`
+ * limits) and plain events (`EventCountStore`, the `window-count` limits: failures per client address,
+ * reset links and recipients sent). An event is a failure row without the streak entry, so both live
+ * in the same rows and sorted sets; a key is only ever used by one limit (the prefixes differ).
+ * Keys are opaque strings from the callers (`login:acct:<id>`, `login:ip:<address>`, `send:<id>`).
  * History is kept 24 h (FAILURE_RETENTION_MS), the longest window any policy may use.
  *
  * SQL layout (times are epoch milliseconds, bigint):
- *   throttle_failure(id, key, at)              one row per failure; rows of a key older than 24 h are
- *                                              deleted when that key is written, all of them by purgeExpired
- *   throttle_key(key, streak, last_failure_at) consecutive failures since the last success
+ *   throttle_failure(id, key, at)              one row per failure or event; rows of a key older than
+ *                                              24 h are deleted when that key is written, all of them by
+ *                                              purgeExpired
+ *   throttle_key(key, streak, last_failure_at) consecutive failures since the last success (backoff only)
  *   challenge_used(signature, expires_at)      solved challenges, until they expire
  * Redis layout (`<prefix>` defaults to `sesame:`; the `{…}` hash tag keeps a key's two entries on one
  * cluster slot):
- *   <prefix>thr:{<key>}:f   sorted set, one member per failure, score = epoch ms; expires 24 h after
- *                           the last failure
- *   <prefix>thr:{<key>}:s   hash { streak, last }; same expiry
+ *   <prefix>thr:{<key>}:f   sorted set, one member per failure or event, score = epoch ms; expires
+ *                           24 h after the last one
+ *   <prefix>thr:{<key>}:s   hash { streak, last } (backoff only); same expiry
  *   <prefix>altcha:used:<signature>   "1", expiring when the challenge does
  * Writes are one Lua script per operation, so two instances racing on one key stay exact.
  */
@@ -39,7 +44,24 @@ export interface FailureState {
   readonly oldestFailureInWindowAt: Date | null;
 }
 
-export interface FailureStore {
+/** The events of a key within a window. */
+export interface WindowCount {
+  readonly count: number;
+  readonly oldestAt: Date | null;
+}
+
+/** Events per key over a rolling window, without a streak (the `window-count` limits). */
+export interface EventCountStore {
+  /** Records `n` events of `key` at `at` (one statement or script: atomic). */
+  addEvents(key: string, at: Date, n: number): Promise<void>;
+  /** The events `e` of `key` with `now - windowMs < e.at`. */
+  countEvents(key: string, now: Date, windowMs: number): Promise<WindowCount>;
+  /** Forgets everything older than the retention; returns how many entries went (0 on Redis: TTLs). */
+  purgeExpired(now: Date): Promise<number>;
+}
+
+/** Failures with their streak (the `backoff` limits); the same store counts plain events too. */
+export interface FailureStore extends EventCountStore {
   /** Records a failure of `key` at `at` and returns the state right after, within `windowMs` of `at`. */
   recordFailure(key: string, at: Date, windowMs: number): Promise<FailureState>;
   /** After a success: the streak restarts at 0; the history (window counts) is kept. */
@@ -60,6 +82,13 @@ function checkWindow(windowMs: number): void {
     throw new RangeError(`throttle window must be between 1 ms and ${FAILURE_RETENTION_MS} ms, got ${windowMs}`);
   }
 }
+
+function checkEvents(n: number): void {
+  if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`events: n must be an integer of at least 1, got ${n}`);
+}
+
+/** Rows per insert statement (well under SQLite's and PostgreSQL's bound parameters). */
+const EVENT_ROWS_PER_INSERT = 500;
 
 /** Builds a state from raw values, applying the 24 h forgetting of the streak. */
 function toState(
@@ -118,6 +147,38 @@ export class SqlFailureStore implements FailureStore {
 
   async resetConsecutive(key: string): Promise<void> {
     await this.db.updateTable("throttle_key").set({ streak: 0 }).where("key", "=", key).execute();
+  }
+
+  async addEvents(key: string, at: Date, n: number): Promise<void> {
+    checkEvents(n);
+    const now = at.getTime();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .deleteFrom("throttle_failure")
+        .where("key", "=", key)
+        .where("at", "<=", now - FAILURE_RETENTION_MS)
+        .execute();
+      for (let done = 0; done < n; done += EVENT_ROWS_PER_INSERT) {
+        const rows = Math.min(EVENT_ROWS_PER_INSERT, n - done);
+        await trx
+          .insertInto("throttle_failure")
+          .values(Array.from({ length: rows }, () => ({ key, at: now })))
+          .execute();
+      }
+    });
+  }
+
+  async countEvents(key: string, now: Date, windowMs: number): Promise<WindowCount> {
+    checkWindow(windowMs);
+    const { rows } = await sql<{ n: number | string; oldest: number | string | null }>`
+      select count(*) as n, min("at") as oldest from throttle_failure
+      where "key" = ${key} and "at" > ${now.getTime() - windowMs}`.execute(this.db);
+    const row = rows[0];
+    const oldest = row?.oldest;
+    return {
+      count: Number(row?.n ?? 0),
+      oldestAt: oldest === null || oldest === undefined ? null : new Date(Number(oldest)),
+    };
   }
 
   async read(key: string, now: Date, windowMs: number): Promise<FailureState> {
@@ -212,6 +273,23 @@ local first = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITH
 return {h[1] or '0', h[2] or '', tostring(n), first[2] or ''}
 `;
 
+// KEYS: events zset. ARGV: now, cutoff (now - retention), member base, n, retention.
+const ADD_EVENTS_LUA = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+for i = 1, tonumber(ARGV[4]) do
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3] .. '-' .. i)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 0
+`;
+
+// KEYS: events zset. ARGV: windowStart.
+const COUNT_EVENTS_LUA = `
+local n = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')
+local first = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+return {tostring(n), first[2] or ''}
+`;
+
 // KEYS: state hash. Keeps the hash's expiry; does not create a hash for a key that never failed.
 const RESET_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'streak', '0') end
@@ -222,17 +300,26 @@ interface ThrottleScripts {
   sesameThrottleRecord(zset: string, hash: string, ...argv: string[]): Promise<string[]>;
   sesameThrottleRead(zset: string, hash: string, windowStart: string): Promise<string[]>;
   sesameThrottleReset(hash: string): Promise<number>;
+  sesameEventsAdd(zset: string, ...argv: string[]): Promise<number>;
+  sesameEventsCount(zset: string, windowStart: string): Promise<string[]>;
 }
 
 function defineScripts(redis: Redis): ThrottleScripts {
   redis.defineCommand("sesameThrottleRecord", { numberOfKeys: 2, lua: RECORD_LUA });
   redis.defineCommand("sesameThrottleRead", { numberOfKeys: 2, lua: READ_LUA, readOnly: true });
   redis.defineCommand("sesameThrottleReset", { numberOfKeys: 1, lua: RESET_LUA });
+  redis.defineCommand("sesameEventsAdd", { numberOfKeys: 1, lua: ADD_EVENTS_LUA });
+  redis.defineCommand("sesameEventsCount", { numberOfKeys: 1, lua: COUNT_EVENTS_LUA, readOnly: true });
   return redis as unknown as ThrottleScripts;
 }
 
 function optionalNumber(v: string | undefined): number | null {
   return v === undefined || v === "" ? null : Number(v);
+}
+
+function optionalDate(v: string | undefined): Date | null {
+  const n = optionalNumber(v);
+  return n === null ? null : new Date(n);
 }
 
 function parseReply(now: number, reply: string[]): FailureState {
@@ -273,6 +360,25 @@ export class RedisFailureStore implements FailureStore {
 
   async resetConsecutive(key: string): Promise<void> {
     await this.scripts.sesameThrottleReset(this.keys(key)[1]);
+  }
+
+  async addEvents(key: string, at: Date, n: number): Promise<void> {
+    checkEvents(n);
+    const now = at.getTime();
+    await this.scripts.sesameEventsAdd(
+      this.keys(key)[0],
+      String(now),
+      String(now - FAILURE_RETENTION_MS),
+      `${now}-${randomBytes(8).toString("hex")}`,
+      String(n),
+      String(FAILURE_RETENTION_MS),
+    );
+  }
+
+  async countEvents(key: string, now: Date, windowMs: number): Promise<WindowCount> {
+    checkWindow(windowMs);
+    const reply = await this.scripts.sesameEventsCount(this.keys(key)[0], String(now.getTime() - windowMs));
+    return { count: Number(reply[0] ?? 0), oldestAt: optionalDate(reply[1]) };
   }
 
   async read(key: string, now: Date, windowMs: number): Promise<FailureState> {

@@ -1,19 +1,27 @@
 /**
  * Brute-force defence rules, over a FailureStore (database or Redis, see throttle.repository.ts).
+ * The policies come from the one table of limits (limits.ts): `backoff` and `window-count` kinds.
  *
  * - BackoffThrottle (per account, per NUMEN claimed): `freeFailures` consecutive failures are free;
  *   then the next attempt waits `baseDelayMs`, doubling with each further failure up to `maxDelayMs`,
  *   counted from the last failure. Independently, at most `maxFailuresPerWindow` failures per rolling
  *   `windowMs`: once reached, attempts wait until the oldest failure of the window leaves it. Nothing
  *   is ever locked for good. A success restarts the streak but not the window count.
- * - WindowCounter (per client IP): over `threshold` failures in `windowMs`, the caller demands a
- *   proof-of-work challenge.
+ * - WindowCounter (per client IP, reset links and recipients sent per account): events in a rolling
+ *   `windowMs`; from `threshold` on the key is over (the caller demands a proof-of-work challenge,
+ *   sends no link, refuses the message). Events may weigh more than one (a message's recipients).
  *
  * The caller asks `check()` BEFORE verifying the secret, and refuses even a correct one when the
  * answer is "not allowed".
  */
 import type { Clock } from "../shared/clock.js";
-import { FAILURE_RETENTION_MS, type FailureState, type FailureStore } from "./throttle.repository.js";
+import { type BackoffLimit, LIMITS, type WindowCountLimit } from "./limits.js";
+import {
+  type EventCountStore,
+  FAILURE_RETENTION_MS,
+  type FailureState,
+  type FailureStore,
+} from "./throttle.repository.js";
 
 export interface BackoffPolicy {
   freeFailures: number;
@@ -23,22 +31,32 @@ export interface BackoffPolicy {
   maxFailuresPerWindow: number;
 }
 
-/** Per account (issue 3 §5) and per NUMEN claimed (issue 4 §8); CNIL délibération 2022-100. */
-export const ACCOUNT_POLICY: BackoffPolicy = {
-  freeFailures: 5,
-  baseDelayMs: 60_000,
-  maxDelayMs: 15 * 60_000,
-  windowMs: 24 * 3600_000,
-  maxFailuresPerWindow: 25,
-};
+/** The policy of a `backoff` limit of the table. */
+export function backoffPolicyOf(limit: BackoffLimit): BackoffPolicy {
+  return {
+    freeFailures: limit.backoff.free,
+    baseDelayMs: limit.backoff.baseDelayMs,
+    maxDelayMs: limit.backoff.maxDelayMs,
+    windowMs: limit.windowMs,
+    maxFailuresPerWindow: limit.threshold,
+  };
+}
 
 export interface WindowPolicy {
   windowMs: number;
   threshold: number;
 }
 
-/** Per client IP at login: from 20 failures in 10 minutes on, a challenge is required. */
-export const LOGIN_IP_POLICY: WindowPolicy = { windowMs: 10 * 60_000, threshold: 20 };
+/** The policy of a `window-count` limit, its threshold resolved (limits.ts `thresholdOf`). */
+export function windowPolicyOf(limit: WindowCountLimit, threshold: number): WindowPolicy {
+  return { windowMs: limit.windowMs, threshold };
+}
+
+/** LIMITS["login-account"] (and "recovery-numen", the same), as a policy: derived, not declared here. */
+export const ACCOUNT_POLICY: BackoffPolicy = backoffPolicyOf(LIMITS["login-account"]);
+
+/** LIMITS["login-ip"] as a policy: derived, not declared here. */
+export const LOGIN_IP_POLICY: WindowPolicy = windowPolicyOf(LIMITS["login-ip"], LIMITS["login-ip"].threshold);
 
 export type ThrottleDecision = { allowed: true } | { allowed: false; retryAt: Date; reason: "backoff" | "daily_limit" };
 
@@ -113,9 +131,11 @@ export class BackoffThrottle {
   }
 }
 
+export type WindowDecision = { allowed: true } | { allowed: false; retryAt: Date };
+
 export class WindowCounter {
   constructor(
-    private readonly store: FailureStore,
+    private readonly store: EventCountStore,
     private readonly clock: Clock,
     private readonly policy: WindowPolicy,
   ) {
@@ -123,13 +143,35 @@ export class WindowCounter {
     if (policy.threshold < 1) throw new RangeError("WindowCounter: threshold must be at least 1");
   }
 
-  /** True once `threshold` failures or more fall within the window ending now. */
-  async isOver(key: string): Promise<boolean> {
-    const state = await this.store.read(key, this.clock.now(), this.policy.windowMs);
-    return state.failuresInWindow >= this.policy.threshold;
+  /** The events allowed per window. */
+  get threshold(): number {
+    return this.policy.threshold;
   }
 
+  /** True once `threshold` events or more fall within the window ending now. */
+  async isOver(key: string): Promise<boolean> {
+    const { count } = await this.store.countEvents(key, this.clock.now(), this.policy.windowMs);
+    return count >= this.policy.threshold;
+  }
+
+  /**
+   * May `n` more events be counted without passing the threshold? When not, `retryAt` is when the
+   * oldest event of the window leaves it (or a whole window from now when there is none).
+   */
+  async check(key: string, n = 1): Promise<WindowDecision> {
+    const now = this.clock.now();
+    const { count, oldestAt } = await this.store.countEvents(key, now, this.policy.windowMs);
+    if (count + n <= this.policy.threshold) return { allowed: true };
+    return { allowed: false, retryAt: new Date((oldestAt ?? now).getTime() + this.policy.windowMs) };
+  }
+
+  /** Counts `n` events of `key` now. */
+  async record(key: string, n = 1): Promise<void> {
+    await this.store.addEvents(key, this.clock.now(), n);
+  }
+
+  /** A failed attempt is one event. */
   async recordFailure(key: string): Promise<void> {
-    await this.store.recordFailure(key, this.clock.now(), this.policy.windowMs);
+    await this.record(key, 1);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The header rules of the away message and the forwarding (issue 6 §5), without I/O:
+ * The header rules of the away message and the forwarding, without I/O:
  * which incoming messages an automatic reply must never answer (RFC 3834 §2), and the resent
  * copy of a forwarded message (RFC 5322 §3.6.6 Resent-* fields above the untouched original).
  */

@@ -1,5 +1,5 @@
 /**
- * The personal address book (issue 6, §1): entries added by hand or from a message's sender,
+ * The personal address book: entries added by hand or from a message's sender,
  * edited, deleted, imported from and exported to vCard (ical.js reads and writes RFC 6350), and
  * the address suggestions of the compose page (the book first, then the académie's directory).
  */
@@ -8,7 +8,8 @@ import type { Kysely } from "kysely";
 import type { AuditEventInput } from "../audit/audit.service.js";
 import type { Account } from "../directory/directory.types.js";
 import { parseEmail } from "../directory/identifiers.js";
-import type { RateLimiter, RateLimitPolicy } from "../identity/rate-limit.js";
+import { LIMITS } from "../identity/limits.js";
+import { type RateLimiter, type RateLimitPolicy, ratePolicyOf } from "../identity/rate-limit.js";
 import type { Clock } from "../shared/clock.js";
 import { DomainError, isDomainError } from "../shared/errors.js";
 import type { Schema } from "../storage/schema.js";
@@ -55,18 +56,19 @@ export interface ContactsDeps {
   /** The académie's directory, for suggestions. */
   readonly directory: { suggest(typed: string, limit?: number): Promise<Account[]> };
   /**
-   * Suggestion requests per account (SUGGESTION_RATE_POLICY): without it, a signed-in account could
-   * page through the whole directory.
+   * Suggestion requests per account (LIMITS.suggest, identity/limits.ts): without it, a signed-in
+   * account could page through the whole directory.
    */
   readonly suggestionLimiter: RateLimiter;
   readonly audit: { record(event: AuditEventInput): Promise<void> };
 }
 
 /**
- * At most 60 suggestion requests per account per minute: the page's script waits for a pause in the
- * typing before it asks, so a person never gets near it; a script reading the directory soon does.
+ * LIMITS.suggest as a policy (derived, declared in identity/limits.ts): 60 requests per account per
+ * minute. The page's script waits for a pause in the typing before it asks, so a person never gets
+ * near it; a script reading the directory soon does.
  */
-export const SUGGESTION_RATE_POLICY: RateLimitPolicy = { limit: 60, windowMs: 60_000 };
+export const SUGGESTION_RATE_POLICY: RateLimitPolicy = ratePolicyOf(LIMITS.suggest);
 
 export const MAX_CONTACTS = 5_000;
 const MAX_NAME = 200;

@@ -1,21 +1,24 @@
 /**
- * Address harvesting at the SMTP reception (issue 11 §6): a client that tries address after address
+ * Address harvesting at the SMTP reception: a client that tries address after address
  * to learn which mailboxes exist (answered 550 5.1.1 each time) is slowed down, then cut off.
  *
- * Policy (HARVEST_POLICY): unknown recipients are counted per SMTP session and per client address
- * (an IPv4 address, or the /64 of an IPv6 one) over a fixed window; the count that decides is the
- * larger of the two. Up to `freeUnknown`, answers go at once; each further unknown recipient is
- * answered after a delay that starts at `baseDelayMs` and doubles up to `maxDelayMs`; past
- * `maxUnknown`, the session is closed (421 4.7.0). Known recipients are neither counted nor delayed,
- * so a sender under the limit is never slowed. A new session of a client that is already over the
- * limit is delayed (or closed) from its first unknown recipient.
+ * Policy (LIMITS["smtp-harvest"] in identity/limits.ts, as HARVEST_POLICY): unknown recipients are
+ * counted per SMTP session and per client address (an IPv4 address, or the /64 of an IPv6 one) over
+ * a fixed window; the count that decides is the larger of the two. Up to `freeUnknown`, answers go
+ * at once; each further unknown recipient is answered after a delay that starts at `baseDelayMs` and
+ * doubles up to `maxDelayMs`; past `maxUnknown`, the session is closed (421 4.7.0). Known
+ * recipients are neither counted nor delayed, so a sender under the limit is never slowed. A new
+ * session of a client that is already over the limit is delayed (or closed) from its first unknown
+ * recipient.
  *
- * The per-address count is a RateLimiter (identity/rate-limit.ts): Redis when configured (shared by
- * the instances), memory otherwise. The first session closed for a client address in a window goes
- * into the audit trail (once across the instances on Redis); the SMTP door logs the rest.
+ * The per-address count is a RateLimiter (identity/rate-limit.ts), given by the wiring's `Limits`:
+ * Redis when configured (shared by the instances), memory otherwise. The first session closed for a
+ * client address in a window goes into the audit trail (once across the instances on Redis); the
+ * SMTP door logs the rest.
  */
 import { isIPv6 } from "node:net";
 import type { AuditEventInput } from "../audit/audit.service.js";
+import { LIMITS, type RateLimitDeclaration } from "../identity/limits.js";
 import { createRateLimiter, type RateLimiter, type RateLimitPolicy } from "../identity/rate-limit.js";
 import type { Clock } from "../shared/clock.js";
 import type { Redis } from "../shared/redis.js";
@@ -33,21 +36,29 @@ export interface HarvestPolicy {
   readonly maxDelayMs: number;
 }
 
-/**
- * 5 unknown recipients free, closed past 20, per client address over 10 minutes; delays 250 ms,
- * 500 ms, 1 s, 2 s, then 4 s: a harvesting session learns at most 20 answers in about 48 s, where a
- * sender that mistyped a few addresses sees no difference.
- */
-export const HARVEST_POLICY: HarvestPolicy = {
-  freeUnknown: 5,
-  maxUnknown: 20,
-  windowMs: 10 * 60_000,
-  baseDelayMs: 250,
-  maxDelayMs: 4_000,
-};
+/** The policy of a `rate` limit with a back-off (the table's threshold closes the session). */
+export function harvestPolicyOf(
+  limit: RateLimitDeclaration & { readonly backoff: NonNullable<RateLimitDeclaration["backoff"]> },
+): HarvestPolicy {
+  return {
+    freeUnknown: limit.backoff.free,
+    maxUnknown: limit.threshold,
+    windowMs: limit.windowMs,
+    baseDelayMs: limit.backoff.baseDelayMs,
+    maxDelayMs: limit.backoff.maxDelayMs,
+  };
+}
 
 /** The limiter name (Redis keys `<prefix>rl:smtp-harvest:{<client>}:<window>`). */
-export const HARVEST_LIMITER_NAME = "smtp-harvest";
+export const HARVEST_LIMITER_NAME = "smtp-harvest" satisfies keyof typeof LIMITS;
+
+/**
+ * LIMITS["smtp-harvest"] as a policy (derived, declared in identity/limits.ts): 5 unknown recipients
+ * free, closed past 20, per client address over 10 minutes; delays 250 ms, 500 ms, 1 s, 2 s, then
+ * 4 s: a harvesting session learns at most 20 answers in about 48 s, where a sender that mistyped a
+ * few addresses sees no difference.
+ */
+export const HARVEST_POLICY: HarvestPolicy = harvestPolicyOf(LIMITS[HARVEST_LIMITER_NAME]);
 
 function checkPolicy(policy: HarvestPolicy): void {
   const { freeUnknown, maxUnknown, baseDelayMs, maxDelayMs } = policy;
@@ -197,7 +208,11 @@ export class HarvestSession {
   }
 }
 
-/** The wiring: the per-address count in Redis when a connection is given (shared by the instances), else in memory. */
+/**
+ * A guard with its own limiter, for tests and a reception started alone (a custom `policy` tries
+ * other delays); the server's guard takes its limiter from `Limits` (src/services.ts). The
+ * per-address count in Redis when a connection is given (shared by the instances), else in memory.
+ */
 export function createHarvestGuard(options: {
   clock: Clock;
   redis?: Redis | null;

@@ -90,371 +90,394 @@ export interface SearchFilters {
   readonly before?: number;
 }
 
-export class MailRepository {
-  constructor(
-    readonly db: Kysely<Schema>,
-    readonly dialect: DialectName,
-  ) {}
-
-  /**
-   * A transaction whose commit is on disk before it resolves. PostgreSQL commits durably anyway;
-   * SQLite runs in WAL mode with `synchronous = NORMAL` (durable across a crash of the process,
-   * not of the machine), so mail deliveries switch to FULL for their own transaction.
-   */
-  async durably<T>(fn: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
-    if (this.dialect === "postgres") return this.db.transaction().execute(fn);
-    return this.db.connection().execute(async (conn) => {
-      await sql`pragma synchronous = FULL`.execute(conn);
-      try {
-        return await conn.transaction().execute(fn);
-      } finally {
-        await sql`pragma synchronous = NORMAL`.execute(conn);
-      }
-    });
-  }
-
-  transaction<T>(fn: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(fn);
-  }
-
-  // Folders
-
-  folders(ex: Executor, accountId: number): Promise<FolderRow[]> {
-    return ex.selectFrom("mail_folder").selectAll().where("account_id", "=", accountId).orderBy("id").execute();
-  }
-
-  async folder(ex: Executor, accountId: number, folderId: number): Promise<FolderRow | null> {
-    const row = await ex
-      .selectFrom("mail_folder")
-      .selectAll()
-      .where("id", "=", folderId)
-      .where("account_id", "=", accountId)
-      .executeTakeFirst();
-    return row ?? null;
-  }
-
-  async folderIdByRole(ex: Executor, accountId: number, role: string): Promise<number | null> {
-    const row = await ex
-      .selectFrom("mail_folder")
-      .select("id")
-      .where("account_id", "=", accountId)
-      .where("role", "=", role)
-      .executeTakeFirst();
-    return row?.id ?? null;
-  }
-
-  /** Creates the special folders that are missing (concurrent callers are harmless). */
-  async createSpecialFolders(
-    ex: Executor,
-    accountId: number,
-    folders: readonly { role: string; name: string }[],
-    now: string,
-  ): Promise<void> {
-    for (const f of folders) {
-      await ex
-        .insertInto("mail_folder")
-        .values({ account_id: accountId, parent_id: null, name: f.name, role: f.role, created_at: now })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
+/**
+ * A transaction whose commit is on disk before it resolves. PostgreSQL commits durably anyway;
+ * SQLite runs in WAL mode with `synchronous = NORMAL` (durable across a crash of the process,
+ * not of the machine), so mail deliveries switch to FULL for their own transaction.
+ */
+export async function durably<T>(
+  db: Kysely<Schema>,
+  dialect: DialectName,
+  fn: (trx: Transaction<Schema>) => Promise<T>,
+): Promise<T> {
+  if (dialect === "postgres") return db.transaction().execute(fn);
+  return db.connection().execute(async (conn) => {
+    await sql`pragma synchronous = FULL`.execute(conn);
+    try {
+      return await conn.transaction().execute(fn);
+    } finally {
+      await sql`pragma synchronous = NORMAL`.execute(conn);
     }
-  }
+  });
+}
 
-  async insertFolder(
-    ex: Executor,
-    accountId: number,
-    parentId: number | null,
-    name: string,
-    now: string,
-  ): Promise<number> {
-    const row = await ex
-      .insertInto("mail_folder")
-      .values({ account_id: accountId, parent_id: parentId, name, role: null, created_at: now })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
+export function transaction<T>(db: Kysely<Schema>, fn: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(fn);
+}
 
-  async renameFolder(ex: Executor, folderId: number, name: string): Promise<void> {
-    await ex.updateTable("mail_folder").set({ name }).where("id", "=", folderId).execute();
-  }
+// Folders
 
-  async deleteFolder(ex: Executor, folderId: number): Promise<void> {
-    await ex.deleteFrom("mail_folder").where("id", "=", folderId).execute();
-  }
+export function folders(ex: Executor, accountId: number): Promise<FolderRow[]> {
+  return ex.selectFrom("mail_folder").selectAll().where("account_id", "=", accountId).orderBy("id").execute();
+}
 
-  async bumpFolder(ex: Executor, folderId: number, count: number, unread: number, bytes: number): Promise<void> {
-    if (count === 0 && unread === 0 && bytes === 0) return;
+export async function folder(ex: Executor, accountId: number, folderId: number): Promise<FolderRow | null> {
+  const row = await ex
+    .selectFrom("mail_folder")
+    .selectAll()
+    .where("id", "=", folderId)
+    .where("account_id", "=", accountId)
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+export async function folderIdByRole(ex: Executor, accountId: number, role: string): Promise<number | null> {
+  const row = await ex
+    .selectFrom("mail_folder")
+    .select("id")
+    .where("account_id", "=", accountId)
+    .where("role", "=", role)
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+/** Creates the special folders that are missing (concurrent callers are harmless). */
+export async function createSpecialFolders(
+  ex: Executor,
+  accountId: number,
+  folders: readonly { role: string; name: string }[],
+  now: string,
+): Promise<void> {
+  for (const f of folders) {
     await ex
-      .updateTable("mail_folder")
-      .set({
-        message_count: sql`message_count + ${count}`,
-        unread_count: sql`unread_count + ${unread}`,
-        size_bytes: sql`size_bytes + ${bytes}`,
-      })
-      .where("id", "=", folderId)
+      .insertInto("mail_folder")
+      .values({ account_id: accountId, parent_id: null, name: f.name, role: f.role, created_at: now })
+      .onConflict((oc) => oc.doNothing())
       .execute();
   }
+}
 
-  /**
-   * PostgreSQL: locks the accounts' rows until the transaction ends, in id order (two deliveries
-   * naming the same accounts wait for each other instead of deadlocking), so that two transactions
-   * (of one instance's pool or of several instances) cannot both find room in a quota and together
-   * overfill it. `for no key update` leaves other tables' foreign keys to the account free (a
-   * sign-in creating a session does not wait). SQLite: one writer at a time already.
-   */
-  async lockAccounts(trx: Transaction<Schema>, accountIds: readonly number[]): Promise<void> {
-    if (this.dialect !== "postgres" || accountIds.length === 0) return;
-    const ids = [...new Set(accountIds)].sort((a, b) => a - b);
-    await sql`select id from account where id in (${sql.join(ids)}) order by id for no key update`.execute(trx);
+export async function insertFolder(
+  ex: Executor,
+  accountId: number,
+  parentId: number | null,
+  name: string,
+  now: string,
+): Promise<number> {
+  const row = await ex
+    .insertInto("mail_folder")
+    .values({ account_id: accountId, parent_id: parentId, name, role: null, created_at: now })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function renameFolder(ex: Executor, folderId: number, name: string): Promise<void> {
+  await ex.updateTable("mail_folder").set({ name }).where("id", "=", folderId).execute();
+}
+
+export async function deleteFolder(ex: Executor, folderId: number): Promise<void> {
+  await ex.deleteFrom("mail_folder").where("id", "=", folderId).execute();
+}
+
+export async function bumpFolder(
+  ex: Executor,
+  folderId: number,
+  count: number,
+  unread: number,
+  bytes: number,
+): Promise<void> {
+  if (count === 0 && unread === 0 && bytes === 0) return;
+  await ex
+    .updateTable("mail_folder")
+    .set({
+      message_count: sql`message_count + ${count}`,
+      unread_count: sql`unread_count + ${unread}`,
+      size_bytes: sql`size_bytes + ${bytes}`,
+    })
+    .where("id", "=", folderId)
+    .execute();
+}
+
+/**
+ * PostgreSQL: locks the accounts' rows until the transaction ends, in id order (two deliveries
+ * naming the same accounts wait for each other instead of deadlocking), so that two transactions
+ * (of one instance's pool or of several instances) cannot both find room in a quota and together
+ * overfill it. `for no key update` leaves other tables' foreign keys to the account free (a
+ * sign-in creating a session does not wait). SQLite: one writer at a time already.
+ */
+export async function lockAccounts(
+  trx: Transaction<Schema>,
+  dialect: DialectName,
+  accountIds: readonly number[],
+): Promise<void> {
+  if (dialect !== "postgres" || accountIds.length === 0) return;
+  const ids = [...new Set(accountIds)].sort((a, b) => a - b);
+  await sql`select id from account where id in (${sql.join(ids)}) order by id for no key update`.execute(trx);
+}
+
+export async function usedBytes(ex: Executor, accountId: number): Promise<number> {
+  const row = await ex
+    .selectFrom("mail_folder")
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("size_bytes"), sql<number>`0`).as("used"))
+    .where("account_id", "=", accountId)
+    .executeTakeFirst();
+  return Number(row?.used ?? 0);
+}
+
+// Messages
+
+export async function insertBlob(ex: Executor, raw: Buffer): Promise<number> {
+  const row = await ex
+    .insertInto("mail_blob")
+    .values({ raw, size: raw.length })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function blob(ex: Executor, blobId: number): Promise<Buffer | null> {
+  const row = await ex.selectFrom("mail_blob").select("raw").where("id", "=", blobId).executeTakeFirst();
+  return row ? Buffer.from(row.raw) : null;
+}
+
+/** The account's message with this Message-ID that is not a draft (the oldest), or null. */
+export async function idByMessageId(ex: Executor, accountId: number, messageId: string): Promise<number | null> {
+  const row = await ex
+    .selectFrom("mail_message")
+    .select("id")
+    .where("account_id", "=", accountId)
+    .where("message_id", "=", messageId)
+    .where("draft", "=", 0)
+    .orderBy("id")
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+/** The conversation a new message joins: the thread of a message it answers or refers to. */
+export async function threadOf(ex: Executor, accountId: number, messageIds: readonly string[]): Promise<number | null> {
+  if (messageIds.length === 0) return null;
+  const row = await ex
+    .selectFrom("mail_message")
+    .select("thread_id")
+    .where("account_id", "=", accountId)
+    .where("message_id", "in", messageIds)
+    .orderBy("id")
+    .limit(1)
+    .executeTakeFirst();
+  return row?.thread_id ?? null;
+}
+
+export async function insertMessage(ex: Executor, m: NewMessage): Promise<number> {
+  const row = await ex
+    .insertInto("mail_message")
+    .values({
+      account_id: m.accountId,
+      folder_id: m.folderId,
+      blob_id: m.blobId,
+      thread_id: m.threadId ?? 0,
+      message_id: m.messageId,
+      in_reply_to: m.inReplyTo,
+      refs: m.refs,
+      from_name: m.fromName,
+      from_address: m.fromAddress,
+      to_text: m.toText,
+      subject: m.subject,
+      sent_at: m.sentAt,
+      received_at: m.receivedAt,
+      size: m.size,
+      has_attachments: m.hasAttachments ? 1 : 0,
+      preview: m.preview,
+      seen: m.seen ? 1 : 0,
+      draft: m.draft ? 1 : 0,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  if (m.threadId === null) {
+    await ex.updateTable("mail_message").set({ thread_id: row.id }).where("id", "=", row.id).execute();
   }
+  return row.id;
+}
 
-  async usedBytes(ex: Executor, accountId: number): Promise<number> {
-    const row = await ex
-      .selectFrom("mail_folder")
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("size_bytes"), sql<number>`0`).as("used"))
-      .where("account_id", "=", accountId)
-      .executeTakeFirst();
-    return Number(row?.used ?? 0);
-  }
-
-  // Messages
-
-  async insertBlob(ex: Executor, raw: Buffer): Promise<number> {
-    const row = await ex
-      .insertInto("mail_blob")
-      .values({ raw, size: raw.length })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
-
-  async blob(ex: Executor, blobId: number): Promise<Buffer | null> {
-    const row = await ex.selectFrom("mail_blob").select("raw").where("id", "=", blobId).executeTakeFirst();
-    return row ? Buffer.from(row.raw) : null;
-  }
-
-  /** The account's message with this Message-ID that is not a draft (the oldest), or null. */
-  async idByMessageId(ex: Executor, accountId: number, messageId: string): Promise<number | null> {
-    const row = await ex
-      .selectFrom("mail_message")
-      .select("id")
-      .where("account_id", "=", accountId)
-      .where("message_id", "=", messageId)
-      .where("draft", "=", 0)
-      .orderBy("id")
-      .limit(1)
-      .executeTakeFirst();
-    return row?.id ?? null;
-  }
-
-  /** The conversation a new message joins: the thread of a message it answers or refers to. */
-  async threadOf(ex: Executor, accountId: number, messageIds: readonly string[]): Promise<number | null> {
-    if (messageIds.length === 0) return null;
-    const row = await ex
-      .selectFrom("mail_message")
-      .select("thread_id")
-      .where("account_id", "=", accountId)
-      .where("message_id", "in", messageIds)
-      .orderBy("id")
-      .limit(1)
-      .executeTakeFirst();
-    return row?.thread_id ?? null;
-  }
-
-  async insertMessage(ex: Executor, m: NewMessage): Promise<number> {
-    const row = await ex
-      .insertInto("mail_message")
-      .values({
-        account_id: m.accountId,
-        folder_id: m.folderId,
-        blob_id: m.blobId,
-        thread_id: m.threadId ?? 0,
-        message_id: m.messageId,
-        in_reply_to: m.inReplyTo,
-        refs: m.refs,
-        from_name: m.fromName,
-        from_address: m.fromAddress,
-        to_text: m.toText,
-        subject: m.subject,
-        sent_at: m.sentAt,
-        received_at: m.receivedAt,
-        size: m.size,
-        has_attachments: m.hasAttachments ? 1 : 0,
-        preview: m.preview,
-        seen: m.seen ? 1 : 0,
-        draft: m.draft ? 1 : 0,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    if (m.threadId === null) {
-      await ex.updateTable("mail_message").set({ thread_id: row.id }).where("id", "=", row.id).execute();
-    }
-    return row.id;
-  }
-
-  async index(ex: Executor, messageId: number, accountId: number, fields: IndexFields): Promise<void> {
-    if (this.dialect === "postgres") {
-      await sql`insert into mail_search (message_id, account_id, document) values (${messageId}, ${accountId},
+export async function index(
+  ex: Executor,
+  dialect: DialectName,
+  messageId: number,
+  accountId: number,
+  fields: IndexFields,
+): Promise<void> {
+  if (dialect === "postgres") {
+    await sql`insert into mail_search (message_id, account_id, document) values (${messageId}, ${accountId},
         setweight(to_tsvector('french', ${fields.subject}), 'A') ||
         setweight(to_tsvector('french', ${fields.sender}), 'B') ||
         setweight(to_tsvector('french', ${fields.recipients}), 'C') ||
         setweight(to_tsvector('french', ${fields.body}), 'D'))`.execute(ex);
-      return;
-    }
-    await sql`insert into mail_fts (rowid, owner, sender, recipients, subject, body)
+    return;
+  }
+  await sql`insert into mail_fts (rowid, owner, sender, recipients, subject, body)
       values (${messageId}, ${`a${accountId}`}, ${fields.sender}, ${fields.recipients}, ${fields.subject}, ${fields.body})`.execute(
-      ex,
+    ex,
+  );
+}
+
+export async function page(
+  ex: Executor,
+  folderId: number,
+  before: number | null,
+  limit: number,
+): Promise<MessageRow[]> {
+  let q = ex.selectFrom("mail_message").select(SUMMARY_COLUMNS).where("folder_id", "=", folderId);
+  if (before !== null) q = q.where("id", "<", before);
+  return q.orderBy("id", "desc").limit(limit).execute();
+}
+
+export async function message(ex: Executor, accountId: number, id: number): Promise<MessageRecord | null> {
+  const row = await ex
+    .selectFrom("mail_message")
+    .selectAll()
+    .where("id", "=", id)
+    .where("account_id", "=", accountId)
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+export function thread(ex: Executor, accountId: number, threadId: number): Promise<MessageRow[]> {
+  return ex
+    .selectFrom("mail_message")
+    .select(SUMMARY_COLUMNS)
+    .where("account_id", "=", accountId)
+    .where("thread_id", "=", threadId)
+    .orderBy("id")
+    .limit(200)
+    .execute();
+}
+
+/** The account's messages among `ids`, with what the counters need. */
+export async function owned(
+  ex: Executor,
+  accountId: number,
+  ids: readonly number[],
+): Promise<{ id: number; folder_id: number; seen: number; size: number; blob_id: number }[]> {
+  const out: { id: number; folder_id: number; seen: number; size: number; blob_id: number }[] = [];
+  for (const part of chunks(ids)) {
+    out.push(
+      ...(await ex
+        .selectFrom("mail_message")
+        .select(["id", "folder_id", "seen", "size", "blob_id"])
+        .where("account_id", "=", accountId)
+        .where("id", "in", part)
+        .execute()),
     );
   }
+  return out;
+}
 
-  async page(ex: Executor, folderId: number, before: number | null, limit: number): Promise<MessageRow[]> {
-    let q = ex.selectFrom("mail_message").select(SUMMARY_COLUMNS).where("folder_id", "=", folderId);
-    if (before !== null) q = q.where("id", "<", before);
-    return q.orderBy("id", "desc").limit(limit).execute();
-  }
+export async function idsInFolder(ex: Executor, folderId: number, limit: number): Promise<number[]> {
+  const rows = await ex
+    .selectFrom("mail_message")
+    .select("id")
+    .where("folder_id", "=", folderId)
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
 
-  async message(ex: Executor, accountId: number, id: number): Promise<MessageRecord | null> {
-    const row = await ex
-      .selectFrom("mail_message")
-      .selectAll()
-      .where("id", "=", id)
-      .where("account_id", "=", accountId)
-      .executeTakeFirst();
-    return row ?? null;
-  }
-
-  thread(ex: Executor, accountId: number, threadId: number): Promise<MessageRow[]> {
-    return ex
-      .selectFrom("mail_message")
-      .select(SUMMARY_COLUMNS)
-      .where("account_id", "=", accountId)
-      .where("thread_id", "=", threadId)
-      .orderBy("id")
-      .limit(200)
+export async function setFlag(
+  ex: Executor,
+  ids: readonly number[],
+  flag: "seen" | "flagged" | "answered",
+  value: boolean,
+): Promise<void> {
+  for (const part of chunks(ids)) {
+    await ex
+      .updateTable("mail_message")
+      .set({ [flag]: value ? 1 : 0 })
+      .where("id", "in", part)
       .execute();
   }
+}
 
-  /** The account's messages among `ids`, with what the counters need. */
-  async owned(
-    ex: Executor,
-    accountId: number,
-    ids: readonly number[],
-  ): Promise<{ id: number; folder_id: number; seen: number; size: number; blob_id: number }[]> {
-    const out: { id: number; folder_id: number; seen: number; size: number; blob_id: number }[] = [];
-    for (const part of chunks(ids)) {
-      out.push(
-        ...(await ex
-          .selectFrom("mail_message")
-          .select(["id", "folder_id", "seen", "size", "blob_id"])
-          .where("account_id", "=", accountId)
-          .where("id", "in", part)
-          .execute()),
-      );
+export async function moveMessages(ex: Executor, ids: readonly number[], folderId: number): Promise<void> {
+  for (const part of chunks(ids)) {
+    await ex.updateTable("mail_message").set({ folder_id: folderId }).where("id", "in", part).execute();
+  }
+}
+
+/** Deletes messages for good, their index entries, and the bodies no message uses any more. */
+export async function deleteMessages(
+  ex: Executor,
+  dialect: DialectName,
+  rows: readonly { id: number; blob_id: number }[],
+): Promise<void> {
+  for (const part of chunks(rows)) {
+    const ids = part.map((r) => r.id);
+    if (dialect === "sqlite") {
+      await sql`delete from mail_fts where rowid in (${sql.join(ids)})`.execute(ex);
     }
-    return out;
-  }
-
-  async idsInFolder(ex: Executor, folderId: number, limit: number): Promise<number[]> {
-    const rows = await ex
-      .selectFrom("mail_message")
-      .select("id")
-      .where("folder_id", "=", folderId)
-      .orderBy("id")
-      .limit(limit)
-      .execute();
-    return rows.map((r) => r.id);
-  }
-
-  async setFlag(
-    ex: Executor,
-    ids: readonly number[],
-    flag: "seen" | "flagged" | "answered",
-    value: boolean,
-  ): Promise<void> {
-    for (const part of chunks(ids)) {
-      await ex
-        .updateTable("mail_message")
-        .set({ [flag]: value ? 1 : 0 })
-        .where("id", "in", part)
-        .execute();
-    }
-  }
-
-  async moveMessages(ex: Executor, ids: readonly number[], folderId: number): Promise<void> {
-    for (const part of chunks(ids)) {
-      await ex.updateTable("mail_message").set({ folder_id: folderId }).where("id", "in", part).execute();
-    }
-  }
-
-  /** Deletes messages for good, their index entries, and the bodies no message uses any more. */
-  async deleteMessages(ex: Executor, rows: readonly { id: number; blob_id: number }[]): Promise<void> {
-    for (const part of chunks(rows)) {
-      const ids = part.map((r) => r.id);
-      if (this.dialect === "sqlite") {
-        await sql`delete from mail_fts where rowid in (${sql.join(ids)})`.execute(ex);
-      }
-      await ex.deleteFrom("mail_message").where("id", "in", ids).execute();
-      const blobs = [...new Set(part.map((r) => r.blob_id))];
-      await ex
-        .deleteFrom("mail_blob")
-        .where("id", "in", blobs)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom("mail_message").select(sql`1`.as("one")).whereRef("mail_message.blob_id", "=", "mail_blob.id"),
-            ),
+    await ex.deleteFrom("mail_message").where("id", "in", ids).execute();
+    const blobs = [...new Set(part.map((r) => r.blob_id))];
+    await ex
+      .deleteFrom("mail_blob")
+      .where("id", "in", blobs)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("mail_message").select(sql`1`.as("one")).whereRef("mail_message.blob_id", "=", "mail_blob.id"),
           ),
-        )
-        .execute();
-    }
+        ),
+      )
+      .execute();
   }
+}
 
-  /** One page of search results, newest first. */
-  async search(
-    ex: Executor,
-    accountId: number,
-    terms: SearchTerms,
-    filters: SearchFilters,
-    limit: number,
-  ): Promise<MessageRow[]> {
-    const text = terms.any.length + terms.from.length + terms.to.length + terms.subject.length > 0;
-    const m = (c: string) => sql.ref(`m.${c}`);
-    const conditions = [sql`${m("account_id")} = ${accountId}`];
-    if (filters.folderId !== undefined) conditions.push(sql`${m("folder_id")} = ${filters.folderId}`);
-    if (filters.since !== undefined) conditions.push(sql`${m("sent_at")} >= ${filters.since}`);
-    if (filters.until !== undefined) conditions.push(sql`${m("sent_at")} < ${filters.until}`);
-    if (filters.hasAttachment) conditions.push(sql`${m("has_attachments")} = 1`);
-    if (filters.before !== undefined) conditions.push(sql`${m("id")} < ${filters.before}`);
-    const columns = sql.join(SUMMARY_COLUMNS.map((c) => m(c)));
-    const where = sql.join(conditions, sql` and `);
-    if (!text) {
-      const r = await sql<MessageRow>`select ${columns} from mail_message m where ${where}
+/** One page of search results, newest first. */
+export async function search(
+  ex: Executor,
+  dialect: DialectName,
+  accountId: number,
+  terms: SearchTerms,
+  filters: SearchFilters,
+  limit: number,
+): Promise<MessageRow[]> {
+  const text = terms.any.length + terms.from.length + terms.to.length + terms.subject.length > 0;
+  const m = (c: string) => sql.ref(`m.${c}`);
+  const conditions = [sql`${m("account_id")} = ${accountId}`];
+  if (filters.folderId !== undefined) conditions.push(sql`${m("folder_id")} = ${filters.folderId}`);
+  if (filters.since !== undefined) conditions.push(sql`${m("sent_at")} >= ${filters.since}`);
+  if (filters.until !== undefined) conditions.push(sql`${m("sent_at")} < ${filters.until}`);
+  if (filters.hasAttachment) conditions.push(sql`${m("has_attachments")} = 1`);
+  if (filters.before !== undefined) conditions.push(sql`${m("id")} < ${filters.before}`);
+  const columns = sql.join(SUMMARY_COLUMNS.map((c) => m(c)));
+  const where = sql.join(conditions, sql` and `);
+  if (!text) {
+    const r = await sql<MessageRow>`select ${columns} from mail_message m where ${where}
         order by m.id desc limit ${limit}`.execute(ex);
-      return r.rows;
-    }
-    if (this.dialect === "postgres") {
-      const q = [
-        ...terms.any.map((w) => `${w}:*`),
-        ...terms.subject.map((w) => `${w}:*A`),
-        ...terms.from.map((w) => `${w}:*B`),
-        ...terms.to.map((w) => `${w}:*C`),
-      ].join(" & ");
-      const r = await sql<MessageRow>`select ${columns} from mail_search s join mail_message m on m.id = s.message_id
-        where s.account_id = ${accountId} and s.document @@ to_tsquery('french', ${q}) and ${where}
-        order by s.message_id desc limit ${limit}`.execute(ex);
-      return r.rows;
-    }
-    const phrase = (w: string) => `"${w}"*`;
-    const parts = [
-      `owner : "a${accountId}"`,
-      ...terms.any.map((w) => `{sender recipients subject body} : ${phrase(w)}`),
-      ...terms.from.map((w) => `sender : ${phrase(w)}`),
-      ...terms.to.map((w) => `recipients : ${phrase(w)}`),
-      ...terms.subject.map((w) => `subject : ${phrase(w)}`),
-    ];
-    const r = await sql<MessageRow>`select ${columns} from mail_fts f join mail_message m on m.id = f.rowid
-      where mail_fts match ${parts.join(" AND ")} and ${where}
-      order by f.rowid desc limit ${limit}`.execute(ex);
     return r.rows;
   }
+  if (dialect === "postgres") {
+    const q = [
+      ...terms.any.map((w) => `${w}:*`),
+      ...terms.subject.map((w) => `${w}:*A`),
+      ...terms.from.map((w) => `${w}:*B`),
+      ...terms.to.map((w) => `${w}:*C`),
+    ].join(" & ");
+    const r = await sql<MessageRow>`select ${columns} from mail_search s join mail_message m on m.id = s.message_id
+        where s.account_id = ${accountId} and s.document @@ to_tsquery('french', ${q}) and ${where}
+        order by s.message_id desc limit ${limit}`.execute(ex);
+    return r.rows;
+  }
+  const phrase = (w: string) => `"${w}"*`;
+  const parts = [
+    `owner : "a${accountId}"`,
+    ...terms.any.map((w) => `{sender recipients subject body} : ${phrase(w)}`),
+    ...terms.from.map((w) => `sender : ${phrase(w)}`),
+    ...terms.to.map((w) => `recipients : ${phrase(w)}`),
+    ...terms.subject.map((w) => `subject : ${phrase(w)}`),
+  ];
+  const r = await sql<MessageRow>`select ${columns} from mail_fts f join mail_message m on m.id = f.rowid
+      where mail_fts match ${parts.join(" AND ")} and ${where}
+      order by f.rowid desc limit ${limit}`.execute(ex);
+  return r.rows;
 }

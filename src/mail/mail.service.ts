@@ -15,7 +15,8 @@ import { DomainError } from "../shared/errors.js";
 import type { DialectName } from "../storage/database.js";
 import type { Schema } from "../storage/schema.js";
 import { sanitizeMailHtml } from "./html-sanitizer.js";
-import { type FolderRow, MailRepository, type MessageRow, type SearchTerms } from "./mail.repository.js";
+import type { FolderRow, MessageRow, SearchTerms } from "./mail.repository.js";
+import * as repo from "./mail.repository.js";
 import {
   type AttachmentContent,
   type DeliveryMeta,
@@ -136,7 +137,6 @@ function validFolderName(name: string): string {
 
 export class MailService implements MailApi {
   readonly maxMessageBytes: number;
-  readonly #repo: MailRepository;
   readonly #deps: MailDeps;
   readonly #academie: readonly string[];
   #rules: DeliveryRules | null = null;
@@ -144,7 +144,6 @@ export class MailService implements MailApi {
   constructor(deps: MailDeps) {
     this.#deps = deps;
     this.#academie = academieDomains(deps.mailDomain, deps.internalDomains);
-    this.#repo = new MailRepository(deps.db, deps.dialect);
     this.maxMessageBytes = deps.maxMessageBytes;
   }
 
@@ -164,7 +163,7 @@ export class MailService implements MailApi {
     if (!account || account.address.toLowerCase() !== clean || !isUsable(account)) {
       throw new DomainError("RECIPIENT_UNKNOWN", "no active account has this address");
     }
-    const used = await this.#repo.usedBytes(this.#deps.db, account.id);
+    const used = await repo.usedBytes(this.#deps.db, account.id);
     if (used + Math.max(0, sizeHint ?? 0) > this.#deps.quotaBytes || used >= this.#deps.quotaBytes) {
       throw new DomainError("QUOTA_EXCEEDED", "the mailbox is full", { address: account.address });
     }
@@ -207,11 +206,11 @@ export class MailService implements MailApi {
   ): Promise<T> {
     const attempt = async (p: DeliveryPlan | null) => {
       const { prepared, accounts, run } = await write(p);
-      return this.#repo.durably(async (trx) => {
-        await this.#repo.lockAccounts(trx, [...accounts, ...prepared.copies.map((c) => c.accountId)]);
+      return repo.durably(this.#deps.db, this.#deps.dialect, async (trx) => {
+        await repo.lockAccounts(trx, this.#deps.dialect, [...accounts, ...prepared.copies.map((c) => c.accountId)]);
         const out = await run(trx);
         for (const copy of prepared.copies) {
-          const blobId = await this.#repo.insertBlob(trx, copy.raw);
+          const blobId = await repo.insertBlob(trx, copy.raw);
           await this.#insertIn(trx, copy.accountId, copy.inboxId, copy.prepared, blobId, {});
         }
         if (p?.within) await p.within(trx);
@@ -259,7 +258,7 @@ export class MailService implements MailApi {
         const kept = accounts.filter((id) => !p?.skipInbox.has(id));
         const ids: number[] = [];
         if (kept.length === 0) return ids;
-        const blobId = await this.#repo.insertBlob(trx, raw);
+        const blobId = await repo.insertBlob(trx, raw);
         for (const accountId of kept) {
           ids.push(await this.#insertIn(trx, accountId, inboxes.get(accountId) ?? 0, prepared, blobId, {}));
         }
@@ -306,16 +305,16 @@ export class MailService implements MailApi {
     blobId: number,
     flags: { seen?: boolean; draft?: boolean },
   ): Promise<number> {
-    const used = await this.#repo.usedBytes(trx, accountId);
+    const used = await repo.usedBytes(trx, accountId);
     if (used + m.size > this.#deps.quotaBytes) {
       throw new DomainError("QUOTA_EXCEEDED", "the mailbox is full", { accountId });
     }
     const { parsed } = m;
-    const id = await this.#repo.insertMessage(trx, {
+    const id = await repo.insertMessage(trx, {
       accountId,
       folderId,
       blobId,
-      threadId: await this.#repo.threadOf(trx, accountId, m.related),
+      threadId: await repo.threadOf(trx, accountId, m.related),
       messageId: parsed.messageId,
       inReplyTo: parsed.inReplyTo,
       refs: parsed.references.join(" "),
@@ -331,15 +330,15 @@ export class MailService implements MailApi {
       seen: flags.seen === true,
       draft: flags.draft === true,
     });
-    await this.#repo.index(trx, id, accountId, m.fields);
-    await this.#repo.bumpFolder(trx, folderId, 1, flags.seen ? 0 : 1, m.size);
+    await repo.index(trx, this.#deps.dialect, id, accountId, m.fields);
+    await repo.bumpFolder(trx, folderId, 1, flags.seen ? 0 : 1, m.size);
     return id;
   }
 
   /** Deletes for good the account's message `id` when it is in the folder `folderId` (else nothing). */
   async #destroyIfIn(trx: Transaction<Schema>, accountId: number, id: number, folderId: number): Promise<void> {
     if (!Number.isSafeInteger(id) || id <= 0) return;
-    const rows = (await this.#repo.owned(trx, accountId, [id])).filter((r) => r.folder_id === folderId);
+    const rows = (await repo.owned(trx, accountId, [id])).filter((r) => r.folder_id === folderId);
     await this.#destroy(trx, folderId, rows);
   }
 
@@ -359,10 +358,10 @@ export class MailService implements MailApi {
     const prepared = await this.#prepare(raw);
     const folderId = await this.#folderId(accountId, role);
     const draftsId = options.replaces !== undefined ? await this.#folderId(accountId, "drafts") : 0;
-    return this.#repo.durably(async (trx) => {
-      await this.#repo.lockAccounts(trx, [accountId]);
+    return repo.durably(this.#deps.db, this.#deps.dialect, async (trx) => {
+      await repo.lockAccounts(trx, this.#deps.dialect, [accountId]);
       if (options.replaces !== undefined) await this.#destroyIfIn(trx, accountId, options.replaces, draftsId);
-      const blobId = await this.#repo.insertBlob(trx, raw);
+      const blobId = await repo.insertBlob(trx, raw);
       return this.#insertIn(trx, accountId, folderId, prepared, blobId, flags);
     });
   }
@@ -370,7 +369,7 @@ export class MailService implements MailApi {
   /** The Message-ID, References and subject of a message of the account (to answer it). */
   /** The account's (non-draft) message with this Message-ID header, or null. */
   messageByMessageId(accountId: number, messageId: string): Promise<number | null> {
-    return this.#repo.idByMessageId(this.#deps.db, accountId, messageId);
+    return repo.idByMessageId(this.#deps.db, accountId, messageId);
   }
 
   async threading(
@@ -427,16 +426,16 @@ export class MailService implements MailApi {
         const deliveredIds: number[] = [];
         const kept = accounts.filter((id) => !p?.skipInbox.has(id));
         if (input.local && localPrepared && kept.length > 0) {
-          const blobId = await this.#repo.insertBlob(trx, input.local.raw);
+          const blobId = await repo.insertBlob(trx, input.local.raw);
           for (const id of kept) {
             deliveredIds.push(await this.#insertIn(trx, id, inboxes.get(id) ?? 0, localPrepared, blobId, {}));
           }
         }
-        const sentBlob = await this.#repo.insertBlob(trx, input.sentCopy);
+        const sentBlob = await repo.insertBlob(trx, input.sentCopy);
         const sentCopyId = await this.#insertIn(trx, accountId, sentFolder, sentPrepared, sentBlob, { seen: true });
         if (input.answeredId !== undefined) {
-          const owned = await this.#repo.owned(trx, accountId, [input.answeredId]);
-          await this.#repo.setFlag(
+          const owned = await repo.owned(trx, accountId, [input.answeredId]);
+          await repo.setFlag(
             trx,
             owned.map((r) => r.id),
             "answered",
@@ -455,21 +454,21 @@ export class MailService implements MailApi {
   // Folders
 
   async #ensureFolders(accountId: number): Promise<FolderRow[]> {
-    let rows = await this.#repo.folders(this.#deps.db, accountId);
+    let rows = await repo.folders(this.#deps.db, accountId);
     if (FOLDER_ROLES.every((role) => rows.some((r) => r.role === role))) return rows;
     const missing = FOLDER_ROLES.filter((role) => !rows.some((r) => r.role === role));
-    await this.#repo.createSpecialFolders(
+    await repo.createSpecialFolders(
       this.#deps.db,
       accountId,
       missing.map((role) => ({ role, name: this.#deps.folderNames[role] })),
       this.#now(),
     );
-    rows = await this.#repo.folders(this.#deps.db, accountId);
+    rows = await repo.folders(this.#deps.db, accountId);
     return rows;
   }
 
   async #folderId(accountId: number, role: FolderRole): Promise<number> {
-    const id = await this.#repo.folderIdByRole(this.#deps.db, accountId, role);
+    const id = await repo.folderIdByRole(this.#deps.db, accountId, role);
     if (id !== null) return id;
     const rows = await this.#ensureFolders(accountId);
     const row = rows.find((r) => r.role === role);
@@ -531,7 +530,7 @@ export class MailService implements MailApi {
   }
 
   async #userFolder(accountId: number, folderId: number): Promise<FolderRow> {
-    const row = await this.#repo.folder(this.#deps.db, accountId, folderId);
+    const row = await repo.folder(this.#deps.db, accountId, folderId);
     if (!row) throw new DomainError("NOT_FOUND", `no folder #${folderId}`);
     if (row.role !== null) throw new DomainError("FOLDER_PROTECTED", "special folders cannot be renamed or deleted");
     return row;
@@ -560,9 +559,9 @@ export class MailService implements MailApi {
       }
       if (depth >= MAX_DEPTH) throw new DomainError("VALIDATION_FAILED", "folders nested too deep");
     }
-    const id = await this.#repo.transaction(async (trx) => {
-      this.#checkSiblings(await this.#repo.folders(trx, accountId), parentId, clean);
-      return this.#repo.insertFolder(trx, accountId, parentId, clean, this.#now());
+    const id = await repo.transaction(this.#deps.db, async (trx) => {
+      this.#checkSiblings(await repo.folders(trx, accountId), parentId, clean);
+      return repo.insertFolder(trx, accountId, parentId, clean, this.#now());
     });
     const folder = (await this.folders(accountId)).find((f) => f.id === id);
     if (!folder) throw new Error("the new folder vanished");
@@ -572,17 +571,17 @@ export class MailService implements MailApi {
   async renameFolder(accountId: number, folderId: number, name: string): Promise<void> {
     const clean = validFolderName(name);
     const row = await this.#userFolder(accountId, folderId);
-    await this.#repo.transaction(async (trx) => {
-      this.#checkSiblings(await this.#repo.folders(trx, accountId), row.parent_id, clean, row.id);
-      await this.#repo.renameFolder(trx, folderId, clean);
+    await repo.transaction(this.#deps.db, async (trx) => {
+      this.#checkSiblings(await repo.folders(trx, accountId), row.parent_id, clean, row.id);
+      await repo.renameFolder(trx, folderId, clean);
     });
   }
 
   async deleteFolder(accountId: number, folderId: number): Promise<void> {
     await this.#userFolder(accountId, folderId);
     const trashId = await this.#folderId(accountId, "trash");
-    await this.#repo.transaction(async (trx) => {
-      const rows = await this.#repo.folders(trx, accountId);
+    await repo.transaction(this.#deps.db, async (trx) => {
+      const rows = await repo.folders(trx, accountId);
       // The folder and its descendants, deepest first.
       const doomed: FolderRow[] = [];
       const collect = (id: number) => {
@@ -593,11 +592,11 @@ export class MailService implements MailApi {
       collect(folderId);
       for (const folder of doomed) {
         for (;;) {
-          const ids = await this.#repo.idsInFolder(trx, folder.id, 500);
+          const ids = await repo.idsInFolder(trx, folder.id, 500);
           if (ids.length === 0) break;
           await this.#moveWithin(trx, accountId, ids, trashId);
         }
-        await this.#repo.deleteFolder(trx, folder.id);
+        await repo.deleteFolder(trx, folder.id);
       }
     });
   }
@@ -609,9 +608,9 @@ export class MailService implements MailApi {
     if (cursor !== null && (!Number.isSafeInteger(cursor) || cursor <= 0)) {
       throw new DomainError("VALIDATION_FAILED", "invalid cursor");
     }
-    const folder = await this.#repo.folder(this.#deps.db, accountId, folderId);
+    const folder = await repo.folder(this.#deps.db, accountId, folderId);
     if (!folder) throw new DomainError("NOT_FOUND", `no folder #${folderId}`);
-    const rows = await this.#repo.page(this.#deps.db, folderId, cursor, size + 1);
+    const rows = await repo.page(this.#deps.db, folderId, cursor, size + 1);
     return this.#pageOf(rows, size);
   }
 
@@ -623,13 +622,13 @@ export class MailService implements MailApi {
 
   async #record(accountId: number, messageId: number) {
     if (!Number.isSafeInteger(messageId) || messageId <= 0) throw new DomainError("NOT_FOUND", "no such message");
-    const row = await this.#repo.message(this.#deps.db, accountId, messageId);
+    const row = await repo.message(this.#deps.db, accountId, messageId);
     if (!row) throw new DomainError("NOT_FOUND", `no message #${messageId}`);
     return row;
   }
 
   async #rawOf(blobId: number): Promise<Buffer> {
-    const raw = await this.#repo.blob(this.#deps.db, blobId);
+    const raw = await repo.blob(this.#deps.db, blobId);
     if (!raw) throw new Error(`the body #${blobId} is missing`);
     return raw;
   }
@@ -648,7 +647,7 @@ export class MailService implements MailApi {
       // Stored, but unreadable now (time limit): the headers kept at delivery are still shown.
       parsed = null;
     }
-    const thread = (await this.#repo.thread(this.#deps.db, accountId, row.thread_id))
+    const thread = (await repo.thread(this.#deps.db, accountId, row.thread_id))
       .filter((r) => r.id !== row.id)
       .map((r) => summaryOf(r, this.#academie));
     const summary = summaryOf(row, this.#academie);
@@ -697,23 +696,23 @@ export class MailService implements MailApi {
     flags: { seen?: boolean; flagged?: boolean },
   ): Promise<number> {
     const wanted = validIds(ids);
-    return this.#repo.transaction(async (trx) => {
-      const rows = await this.#repo.owned(trx, accountId, wanted);
+    return repo.transaction(this.#deps.db, async (trx) => {
+      const rows = await repo.owned(trx, accountId, wanted);
       if (flags.seen !== undefined) {
         const value = flags.seen ? 1 : 0;
         const changing = rows.filter((r) => r.seen !== value);
         const perFolder = new Map<number, number>();
         for (const r of changing) perFolder.set(r.folder_id, (perFolder.get(r.folder_id) ?? 0) + 1);
-        await this.#repo.setFlag(
+        await repo.setFlag(
           trx,
           changing.map((r) => r.id),
           "seen",
           flags.seen,
         );
-        for (const [folderId, n] of perFolder) await this.#repo.bumpFolder(trx, folderId, 0, flags.seen ? -n : n, 0);
+        for (const [folderId, n] of perFolder) await repo.bumpFolder(trx, folderId, 0, flags.seen ? -n : n, 0);
       }
       if (flags.flagged !== undefined) {
-        await this.#repo.setFlag(
+        await repo.setFlag(
           trx,
           rows.map((r) => r.id),
           "flagged",
@@ -726,12 +725,12 @@ export class MailService implements MailApi {
 
   /** Moves the account's messages among `ids` to `folderId`, keeping the counters right. */
   async #moveWithin(
-    trx: Parameters<Parameters<MailRepository["transaction"]>[0]>[0],
+    trx: Transaction<Schema>,
     accountId: number,
     ids: readonly number[],
     folderId: number,
   ): Promise<number> {
-    const rows = (await this.#repo.owned(trx, accountId, ids)).filter((r) => r.folder_id !== folderId);
+    const rows = (await repo.owned(trx, accountId, ids)).filter((r) => r.folder_id !== folderId);
     if (rows.length === 0) return 0;
     const out = new Map<number, { count: number; unread: number; bytes: number }>();
     let unread = 0;
@@ -745,28 +744,28 @@ export class MailService implements MailApi {
       unread += r.seen ? 0 : 1;
       bytes += r.size;
     }
-    await this.#repo.moveMessages(
+    await repo.moveMessages(
       trx,
       rows.map((r) => r.id),
       folderId,
     );
-    for (const [from, d] of out) await this.#repo.bumpFolder(trx, from, -d.count, -d.unread, -d.bytes);
-    await this.#repo.bumpFolder(trx, folderId, rows.length, unread, bytes);
+    for (const [from, d] of out) await repo.bumpFolder(trx, from, -d.count, -d.unread, -d.bytes);
+    await repo.bumpFolder(trx, folderId, rows.length, unread, bytes);
     return rows.length;
   }
 
   async move(accountId: number, ids: readonly number[], folderId: number): Promise<number> {
     const wanted = validIds(ids);
-    const target = await this.#repo.folder(this.#deps.db, accountId, folderId);
+    const target = await repo.folder(this.#deps.db, accountId, folderId);
     if (!target) throw new DomainError("NOT_FOUND", `no folder #${folderId}`);
-    return this.#repo.transaction((trx) => this.#moveWithin(trx, accountId, wanted, folderId));
+    return repo.transaction(this.#deps.db, (trx) => this.#moveWithin(trx, accountId, wanted, folderId));
   }
 
   async remove(accountId: number, ids: readonly number[]): Promise<number> {
     const wanted = validIds(ids);
     const trashId = await this.#folderId(accountId, "trash");
-    return this.#repo.transaction(async (trx) => {
-      const rows = await this.#repo.owned(trx, accountId, wanted);
+    return repo.transaction(this.#deps.db, async (trx) => {
+      const rows = await repo.owned(trx, accountId, wanted);
       const inTrash = rows.filter((r) => r.folder_id === trashId);
       const elsewhere = rows.filter((r) => r.folder_id !== trashId).map((r) => r.id);
       await this.#destroy(trx, trashId, inTrash);
@@ -776,24 +775,24 @@ export class MailService implements MailApi {
   }
 
   async #destroy(
-    trx: Parameters<Parameters<MailRepository["transaction"]>[0]>[0],
+    trx: Transaction<Schema>,
     folderId: number,
     rows: readonly { id: number; seen: number; size: number; blob_id: number }[],
   ): Promise<void> {
     if (rows.length === 0) return;
-    await this.#repo.deleteMessages(trx, rows);
+    await repo.deleteMessages(trx, this.#deps.dialect, rows);
     const unread = rows.filter((r) => r.seen === 0).length;
     const bytes = rows.reduce((sum, r) => sum + r.size, 0);
-    await this.#repo.bumpFolder(trx, folderId, -rows.length, -unread, -bytes);
+    await repo.bumpFolder(trx, folderId, -rows.length, -unread, -bytes);
   }
 
   async emptyTrash(accountId: number): Promise<number> {
     const trashId = await this.#folderId(accountId, "trash");
     let total = 0;
     for (;;) {
-      const removed = await this.#repo.transaction(async (trx) => {
-        const ids = await this.#repo.idsInFolder(trx, trashId, 500);
-        const rows = await this.#repo.owned(trx, accountId, ids);
+      const removed = await repo.transaction(this.#deps.db, async (trx) => {
+        const ids = await repo.idsInFolder(trx, trashId, 500);
+        const rows = await repo.owned(trx, accountId, ids);
         await this.#destroy(trx, trashId, rows);
         return rows.length;
       });
@@ -810,7 +809,7 @@ export class MailService implements MailApi {
     if (query.since && query.until && query.since.getTime() >= query.until.getTime()) {
       throw new DomainError("VALIDATION_FAILED", "the start date is after the end date", { field: "until" });
     }
-    if (query.folderId !== undefined && !(await this.#repo.folder(this.#deps.db, accountId, query.folderId))) {
+    if (query.folderId !== undefined && !(await repo.folder(this.#deps.db, accountId, query.folderId))) {
       throw new DomainError("NOT_FOUND", `no folder #${query.folderId}`);
     }
     const terms: SearchTerms = {
@@ -823,8 +822,9 @@ export class MailService implements MailApi {
     const typed = [query.text, query.from, query.to, query.subject].some((v) => v !== undefined && v.trim() !== "");
     const usable = terms.any.length + terms.from.length + terms.to.length + terms.subject.length > 0;
     if (typed && !usable) return { items: [], nextCursor: null };
-    const rows = await this.#repo.search(
+    const rows = await repo.search(
       this.#deps.db,
+      this.#deps.dialect,
       accountId,
       terms,
       {
@@ -840,6 +840,6 @@ export class MailService implements MailApi {
   }
 
   async quota(accountId: number): Promise<Quota> {
-    return { usedBytes: await this.#repo.usedBytes(this.#deps.db, accountId), limitBytes: this.#deps.quotaBytes };
+    return { usedBytes: await repo.usedBytes(this.#deps.db, accountId), limitBytes: this.#deps.quotaBytes };
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The durable outbound queue (issue 6, §2): external recipients of a message wait here until the
+ * The durable outbound queue: external recipients of a message wait here until the
  * SMTP relay (SESAME_SMTP_RELAY_URL) has taken their copy.
  *
  * States of a delivery row: `queued` → (claimed, leased) `sending` → `sent` after the relay's 250;
@@ -28,13 +28,8 @@ import type { Schema } from "../storage/schema.js";
 import type { MailService } from "./mail.service.js";
 import { cleanHeaderText } from "./mime.js";
 import { relayOptions } from "./outbound.service.js";
-import {
-  type ClaimedDelivery,
-  type DeliveryRow,
-  type DeliveryState,
-  OutboundQueueRepository,
-  type QueueExecutor,
-} from "./outbound-queue.repository.js";
+import type { ClaimedDelivery, DeliveryRow, DeliveryState, QueueExecutor } from "./outbound-queue.repository.js";
+import * as repo from "./outbound-queue.repository.js";
 
 export type { DeliveryRow, DeliveryState } from "./outbound-queue.repository.js";
 
@@ -104,7 +99,6 @@ function headerBlock(raw: Buffer): string {
 }
 
 export class OutboundQueue {
-  readonly #repo: OutboundQueueRepository;
   readonly #opts: OutboundQueueOptions;
   readonly #relay: Transporter | null;
   #timer: NodeJS.Timeout | null = null;
@@ -113,7 +107,6 @@ export class OutboundQueue {
 
   constructor(options: OutboundQueueOptions) {
     this.#opts = options;
-    this.#repo = new OutboundQueueRepository(options.db, options.dialect);
     this.#relay = options.relayUrl
       ? nodemailer.createTransport({
           ...relayOptions(options.relayUrl, options.timeouts),
@@ -133,14 +126,14 @@ export class OutboundQueue {
    */
   purgeDone(retentionDays: number): Promise<{ deliveries: number; messages: number }> {
     const before = new Date(this.#opts.clock.now().getTime() - retentionDays * 86_400_000).toISOString();
-    return this.#repo.purgeDone(before);
+    return repo.purgeDone(this.#opts.db, before);
   }
 
   /** Queues a message for its external recipients; pass the sending's transaction as `ex`. */
   async enqueue(ex: QueueExecutor, message: QueuedMessage): Promise<void> {
     if (message.recipients.length === 0) return;
     const now = this.#opts.clock.now();
-    await this.#repo.insert(ex, {
+    await repo.insert(ex, {
       accountId: message.accountId,
       envelopeFrom: message.envelopeFrom,
       subject: message.subject,
@@ -153,11 +146,11 @@ export class OutboundQueue {
 
   /** The queue for `sesame outbox`: rows to deliver first, then the latest finished ones. */
   list(limit = 50, states?: readonly DeliveryState[]): Promise<DeliveryRow[]> {
-    return this.#repo.list(limit, states);
+    return repo.list(this.#opts.db, limit, states);
   }
 
   counts(): Promise<Record<DeliveryState, number>> {
-    return this.#repo.counts();
+    return repo.counts(this.#opts.db);
   }
 
   /** Starts the worker (nothing happens without a relay). */
@@ -209,7 +202,9 @@ export class OutboundQueue {
     const batch = this.#opts.batchSize ?? 100;
     for (;;) {
       const now = this.#opts.clock.now();
-      const claimed = await this.#repo.claimDue(
+      const claimed = await repo.claimDue(
+        this.#opts.db,
+        this.#opts.dialect,
         now.toISOString(),
         new Date(now.getTime() + LEASE_MS).toISOString(),
         batch,
@@ -220,7 +215,7 @@ export class OutboundQueue {
         claimed.map(async (row) => {
           let raw = raws.get(row.messageId);
           if (!raw) {
-            raw = this.#repo.raw(row.messageId);
+            raw = repo.raw(this.#opts.db, row.messageId);
             raws.set(row.messageId, raw);
           }
           const outcome = await this.#deliver(row, await raw);
@@ -244,16 +239,16 @@ export class OutboundQueue {
     }
     const now = this.#opts.clock.now();
     if (outcome.kind === "sent") {
-      await this.#repo.markSent(row.id, now.toISOString());
+      await repo.markSent(this.#opts.db, row.id, now.toISOString());
       return "sent";
     }
     const expired = now.getTime() >= new Date(row.expiresAt).getTime();
     if (outcome.kind === "temporary" && !expired) {
       const next = Math.min(now.getTime() + retryDelayMs(row.attempts), new Date(row.expiresAt).getTime());
-      await this.#repo.markRetry(row.id, new Date(next).toISOString(), outcome.error);
+      await repo.markRetry(this.#opts.db, row.id, new Date(next).toISOString(), outcome.error);
       return "retry";
     }
-    await this.#repo.markFailed(row.id, now.toISOString(), outcome.error);
+    await repo.markFailed(this.#opts.db, row.id, now.toISOString(), outcome.error);
     await this.#bounce(row, raw, outcome.kind === "permanent" ? "refused" : "expired", outcome.error);
     return "failed";
   }

@@ -1,5 +1,5 @@
 /**
- * How outbound messages leave (issue 4, section 9). Every message is composed once by nodemailer's
+ * How outbound messages leave. Every message is composed once by nodemailer's
  * MailComposer (UTF-8, encoded headers, Date, Message-ID on the mail domain, Auto-Submitted), then:
  * - with `SESAME_SMTP_RELAY_URL`: handed to that relay over a pooled SMTP connection; a relay that
  *   is down or refuses the message gives DomainError MAIL_UNAVAILABLE;

@@ -1,9 +1,9 @@
 /**
- * Writing and sending mail (issue 6, §2, §4, §8): the rules behind the compose page and the SMTP
+ * Writing and sending mail: the rules behind the compose page and the SMTP
  * submission. Every check runs before anything is written; then ONE durable transaction delivers
  * to the local recipients, queues the external ones, keeps the copy in Envoyés, marks the answered
  * message, removes the draft and writes the audit entry — all or nothing ("nothing half-sent").
- * The sending limit is counted after that commit.
+ * The sending limit (LIMITS.sends, identity/limits.ts) is counted after that commit.
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -13,7 +13,7 @@ import MailComposer from "nodemailer/lib/mail-composer";
 import type { AuditService } from "../audit/audit.service.js";
 import type { DirectoryService } from "../directory/directory.service.js";
 import { parseEmail } from "../directory/identifiers.js";
-import type { FailureStore } from "../identity/throttle.repository.js";
+import type { WindowCounter } from "../identity/throttle.js";
 import type { Clock } from "../shared/clock.js";
 import { DomainError, isDomainError } from "../shared/errors.js";
 import { sanitizeEditorHtml, sanitizeMailHtml } from "./html-sanitizer.js";
@@ -25,7 +25,8 @@ import type { Address, OutgoingMessage, SendApi, SendResult } from "./send.types
 
 /** Recipients of one message, To, Cc and Bcc together. */
 export const MAX_RECIPIENTS = 100;
-const SEND_WINDOW_MS = 3_600_000;
+/** A refused sender is never told to retry sooner than this. */
+const MIN_RETRY_MS = 60_000;
 
 export interface SendDeps {
   readonly mail: MailService;
@@ -33,11 +34,13 @@ export interface SendDeps {
   readonly queue: OutboundQueue;
   readonly audit: AuditService;
   readonly clock: Clock;
-  /** Where the hourly recipient counts live (database or Redis, shared by the instances). */
-  readonly failures: FailureStore;
+  /**
+   * Recipients sent to per account (LIMITS.sends: SESAME_SEND_LIMIT_PER_HOUR per rolling hour), in
+   * the database or Redis, shared by the instances.
+   */
+  readonly sends: WindowCounter;
   readonly mailDomain: string;
   readonly maxMessageBytes: number;
-  readonly sendLimitPerHour: number;
   readonly dkim: { readonly selector: string; readonly keyFile: string } | null;
 }
 
@@ -191,21 +194,17 @@ export class SendService implements SendApi {
 
   /** SENDING_LIMIT when `count` more recipients would pass the hourly limit. */
   async #checkLimit(accountId: number, count: number): Promise<void> {
-    const now = this.#deps.clock.now();
-    const state = await this.#deps.failures.read(`send:${accountId}`, now, SEND_WINDOW_MS);
-    if (state.failuresInWindow + count > this.#deps.sendLimitPerHour) {
-      const oldest = state.oldestFailureInWindowAt?.getTime() ?? now.getTime();
+    const decision = await this.#deps.sends.check(`send:${accountId}`, count);
+    if (!decision.allowed) {
       throw new DomainError("SENDING_LIMIT", "the hourly sending limit is reached", {
-        retryAt: new Date(Math.max(oldest + SEND_WINDOW_MS, now.getTime() + 60_000)),
-        limit: this.#deps.sendLimitPerHour,
+        retryAt: new Date(Math.max(decision.retryAt.getTime(), this.#deps.clock.now().getTime() + MIN_RETRY_MS)),
+        limit: this.#deps.sends.threshold,
       });
     }
   }
 
   async #countSent(accountId: number, count: number): Promise<void> {
-    for (let i = 0; i < count; i++) {
-      await this.#deps.failures.recordFailure(`send:${accountId}`, this.#deps.clock.now(), SEND_WINDOW_MS);
-    }
+    if (count > 0) await this.#deps.sends.record(`send:${accountId}`, count);
   }
 
   /** Local recipients must be active accounts with room; INVALID_RECIPIENTS at their field otherwise. */

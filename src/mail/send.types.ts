@@ -1,5 +1,5 @@
 /**
- * Writing and sending mail (issue 6) as the rest of the application sees it. The web compose
+ * Writing and sending mail as the rest of the application sees it. The web compose
  * pages and the SMTP submission server talk to `SendService` (send.service.ts) in these terms.
  */
 

@@ -1,5 +1,5 @@
 /**
- * How a sender is shown (issue 11 §5): the one place for the rules the message list, the reading
+ * How a sender is shown: the one place for the rules the message list, the reading
  * view and the reply page share.
  *
  * - A domain is shown in its Unicode form (as IDNA maps it, through Node's `url.domainToUnicode`),

@@ -1,5 +1,5 @@
 /**
- * The webmail's settings of an account (issue 6 §1 signature, §5 away message and forwarding),
+ * The webmail's settings of an account (signature, away message and forwarding),
  * and what they do to a local delivery (the `DeliveryRules` the mail store calls):
  * - forwarding: a resent copy (the original untouched, RFC 5322 Resent-* fields above it) goes to
  *   the address — delivered in the same transaction when it is local, queued in it when external;

@@ -1,5 +1,5 @@
 /**
- * SMTP submission for desktop and phone clients (issue 6 §3), smtp-server on config.submissionPort.
+ * SMTP submission for desktop and phone clients, smtp-server on config.submissionPort.
  * Thin like the reception: each hook parses what the client said, calls one service (the login at
  * AUTH, the send service after DATA) and maps its domain error to an SMTP reply (smtp-replies.ts).
  *

@@ -6,14 +6,17 @@
  * Nothing tells whether a NUMEN, a birth date or an account exists: one generic failure, the same
  * queries either way. NUMEN + birth date is weak proof, so guessing is throttled per claimed NUMEN
  * (5 free failures, then waits doubling from 1 minute; at most 25 per 24 h) and per client address
- * (a proof-of-work after 10 failures in 10 minutes).
+ * (a proof-of-work after 10 failures in 10 minutes). Those limits, the reset links per account and
+ * the code tries are declared in the table of identity/limits.ts.
  */
 import { randomInt } from "node:crypto";
 import type { AuditService } from "../audit/audit.service.js";
+import type { AuditAction } from "../audit/audit-actions.js";
 import type { DirectoryService } from "../directory/directory.service.js";
 import type { Account } from "../directory/directory.types.js";
 import { normalizeNumen, parseBirthDate } from "../directory/identifiers.js";
 import type { ChallengeService } from "../identity/challenge.js";
+import { LIMITS } from "../identity/limits.js";
 import type { Reauthenticator } from "../identity/login.service.js";
 import type { PasswordService } from "../identity/password.service.js";
 import type { Session, SessionService } from "../identity/session.service.js";
@@ -47,7 +50,8 @@ export const RECOVERY_ACCOUNT_TYPES: readonly RecoveryAccountType[] = ["academiq
 export const RECOVERY_SESSION_MS = 10 * 60_000;
 export const RESET_LINK_MS = 15 * 60_000;
 export const CODE_MS = 10 * 60_000;
-export const CODE_ATTEMPTS = 3;
+/** Tries per emailed code (LIMITS["code-tries"], enforced by the code's row). */
+export const CODE_ATTEMPTS = LIMITS["code-tries"].threshold;
 /** After a change of recovery address, the previous one keeps reset links and notices this long. */
 export const RECOVERY_CHANGE_GRACE_MS = 7 * 24 * 3_600_000;
 /** A reset request taken by an instance that stopped is taken again after this. */
@@ -101,6 +105,7 @@ export interface RecoveryDeps {
   readonly directory: DirectoryService;
   readonly sessions: SessionService;
   readonly passwords: PasswordService;
+  /** LIMITS["recovery-numen"], LIMITS["recovery-ip"] and LIMITS["reset-links"] (identity/limits.ts). */
   readonly numenThrottle: BackoffThrottle;
   readonly ipFailures: WindowCounter;
   readonly resetSends: WindowCounter;
@@ -147,7 +152,7 @@ function validationError(fields: Record<string, NumenFieldProblem>): DomainError
 export class RecoveryService {
   constructor(private readonly deps: RecoveryDeps) {}
 
-  private audit(action: string, details: Record<string, unknown>, accountId?: number) {
+  private audit(action: AuditAction, details: Record<string, unknown>, accountId?: number) {
     return this.deps.audit.record({
       actor: "web:assistance",
       action,
@@ -446,7 +451,7 @@ export class RecoveryService {
         await this.audit("recovery.link_throttled", { ip: meta.ip }, account.id);
         continue;
       }
-      await this.deps.resetSends.recordFailure(sendKey);
+      await this.deps.resetSends.record(sendKey);
       const token = randomToken(32);
       const now = this.deps.clock.now();
       await this.deps.db.transaction().execute(async (trx) => {

@@ -7,7 +7,8 @@ export interface WarnLogger {
   warn(object: Record<string, unknown>, message: string): void;
 }
 
-export function createLogger(level: string = process.env.SESAME_LOG_LEVEL ?? "info"): Logger {
+/** A logger at the configured level (`config.logLevel`: the configuration reads the environment, not this). */
+export function createLogger(level: string): Logger {
   return pino({
     level,
     base: undefined,

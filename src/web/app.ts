@@ -12,6 +12,7 @@ import type { Logger } from "../shared/logger.js";
 import { clientAssets } from "./assets.js";
 import { registerErrorPages } from "./error-pages.js";
 import { BadInputError } from "./forms.js";
+import { input } from "./plugins/input.js";
 import { security } from "./plugins/security.js";
 import { assistanceRoutes } from "./routes/assistance.routes.js";
 import { composeRoutes } from "./routes/compose.routes.js";
@@ -100,6 +101,10 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
     },
     // One line per request at info level would cost more than the request; errors are logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // The routes' schemas (forms.ts): no type coercion (a field is a string or the request is
+    // refused), and patterns without the `u` flag, so that a text's length limit counts UTF-16
+    // units as JavaScript's `length` does.
+    ajv: { customOptions: { coerceTypes: false, unicodeRegExp: false } },
   });
   const assets = await clientAssets();
 
@@ -121,6 +126,7 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
     );
   }
   await app.register(security, { services });
+  await app.register(input);
   registerErrorPages(app, config, assets);
 
   app.all(BAD_URL_PATH, async () => {

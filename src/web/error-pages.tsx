@@ -2,19 +2,20 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Config } from "../config/config.js";
 import { isDomainError } from "../shared/errors.js";
 import type { ClientAssets } from "./assets.js";
+import { errorPage } from "./errors.js";
 import { fr } from "./i18n/fr.js";
 import { pageContext, sendPage } from "./page.js";
 import { MessagePage } from "./views/portal.view.js";
 
-/** Status and French page for an error that reached the edge: 4xx for bad input, never a stack trace. */
+/**
+ * Status and French page for an error that reached the edge: a domain error by the table of
+ * errors.ts, 4xx for bad input, never a stack trace.
+ */
 function describe(error: FastifyError): { status: number; title: string; message: string } {
-  if (isDomainError(error, "OVERLOADED")) {
-    return { status: 503, title: fr.errors.overloadedTitle, message: fr.errors.overloaded };
+  if (isDomainError(error)) {
+    const { status, title, text } = errorPage(error);
+    return { status, title, message: text };
   }
-  if (isDomainError(error, "RATE_LIMITED")) {
-    return { status: 429, title: fr.errors.tooManyTitle, message: fr.codes.RATE_LIMITED };
-  }
-  if (isDomainError(error)) return { status: 400, title: fr.errors.badRequestTitle, message: fr.codes[error.code] };
   const status = error.statusCode ?? 500;
   if (status === 403) return { status, title: fr.errors.forbiddenTitle, message: fr.errors.forbidden };
   if (status === 404) return { status, title: fr.errors.notFoundTitle, message: fr.errors.notFound };
@@ -35,7 +36,7 @@ export function registerErrorPages(app: FastifyInstance, config: Config, assets?
     if (status >= 500 && status !== 503) req.log.error({ err: error }, "request failed");
     else req.log.info({ code: error.code, status, reason: error.message }, "request refused");
     if (status === 503) reply.header("Retry-After", "5");
-    if (status === 429 && isDomainError(error) && typeof error.details.retryAfterMs === "number") {
+    if (status === 429 && isDomainError(error, "RATE_LIMITED")) {
       reply.header("Retry-After", String(Math.max(1, Math.ceil(error.details.retryAfterMs / 1000))));
     }
     // Requests from the page script get JSON, not a page.

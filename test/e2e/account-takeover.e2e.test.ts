@@ -1,5 +1,5 @@
 /**
- * Issue 11 (account takeover) in Chromium: forwarding outside the académie asks for the current
+ * Account takeover in Chromium: forwarding outside the académie asks for the current
  * password (error at its field, axe-clean), the mailbox then says where messages go and links back
  * to the settings, the change is told in the inbox; the same save works without JavaScript; and on
  * the Assistance account page, removing the recovery address asks for the current password.

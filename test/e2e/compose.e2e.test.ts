@@ -1,5 +1,5 @@
 /**
- * Writing mail in Chromium (issue 6 §1): Lucie writes to Jean with an attachment (sent through the
+ * Writing mail in Chromium: Lucie writes to Jean with an attachment (sent through the
  * upload with its progress), Jean reads it and replies, Lucie sees the conversation; an error is
  * shown at its field; axe-core finds nothing on the compose page (with an error) nor on the
  * reading view with its reply buttons; and one journey runs with JavaScript off.

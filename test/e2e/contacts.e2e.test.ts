@@ -1,5 +1,5 @@
 /**
- * Contacts in Chromium (issue 6 §1): the sender of a message is added to the address book from the
+ * Contacts in Chromium: the sender of a message is added to the address book from the
  * reading view, the Contacts page lists it (axe-clean), and the compose page suggests it — and a
  * colleague from the directory — while À is being typed.
  */

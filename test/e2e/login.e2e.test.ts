@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type BrowserEnv, expectAccessible, field, openBrowserEnv, watchConsole } from "../helpers/browser.js";
+import {
+  type BrowserEnv,
+  expectAccessible,
+  expectDarkScheme,
+  field,
+  openBrowserEnv,
+  watchConsole,
+} from "../helpers/browser.js";
 import { seedStaff, uniqueStaff } from "../helpers/web.js";
 
 const NEW_PASSWORD = "cerisier fleuri sur la colline 2026";
@@ -109,6 +116,7 @@ describe("webmail login journey (Chromium)", () => {
     const page = await context.newPage();
     await page.goto("/");
     await page.getByRole("heading", { name: "Bienvenue sur le webmail" }).waitFor();
+    await expectDarkScheme(page, "login page");
     // No horizontal scrolling at 320 px.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
@@ -116,12 +124,33 @@ describe("webmail login journey (Chromium)", () => {
     await field(page, "Mot de passe").fill(person.numen);
     await page.getByRole("button", { name: "Se connecter" }).click();
     await page.getByRole("heading", { name: "Choisissez votre mot de passe personnel" }).waitFor();
+    await expectDarkScheme(page, "forced password change");
     await field(page, "Nouveau mot de passe").fill(NEW_PASSWORD);
     await field(page, "Confirmation du mot de passe").fill(NEW_PASSWORD);
     await page.getByRole("button", { name: "Enregistrer le mot de passe" }).click();
     await page.getByRole("heading", { name: "Boîte de réception" }).waitFor();
+    await expectDarkScheme(page, "inbox");
     await page.getByRole("button", { name: "Se déconnecter" }).click();
     await page.getByText("Vous êtes déconnecté.", { exact: false }).waitFor();
     await context.close();
+
+    // axe-core needs JavaScript in the page: the dark pages' contrast, checked with scripts on.
+    const scripted = await env.browser.newContext({
+      baseURL: env.baseUrl,
+      locale: "fr-FR",
+      viewport: { width: 320, height: 640 },
+      colorScheme: "dark",
+    });
+    const darkPage = await scripted.newPage();
+    await darkPage.goto("/");
+    await darkPage.getByRole("heading", { name: "Bienvenue sur le webmail" }).waitFor();
+    await expectDarkScheme(darkPage, "login page (scripts on)");
+    await expectAccessible(darkPage, "login page (dark)");
+    await field(darkPage, "Nom d'utilisateur").fill("jdemy");
+    await field(darkPage, "Mot de passe").fill("pas le bon");
+    await darkPage.getByRole("button", { name: "Se connecter" }).click();
+    await darkPage.getByText("Nom d'utilisateur ou mot de passe incorrect.").waitFor();
+    await expectAccessible(darkPage, "login page with an error (dark)");
+    await scripted.close();
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Reading mail in Chromium (issue 5 §3): a message sent over SMTP to the running server appears in
+ * Reading mail in Chromium: a message sent over SMTP to the running server appears in
  * the Boîte de réception, opens (HTML in its sandboxed frame, remote images on request, an
  * attachment downloaded), is found by search, moved, deleted; folders are managed; the keyboard
  * shortcuts and drag-and-drop work; axe-core finds nothing on any page; and one journey runs with
@@ -14,6 +14,7 @@ import type { Services } from "../../src/services.js";
 import {
   type BrowserEnv,
   expectAccessible,
+  expectDarkScheme,
   field,
   openBrowserEnv,
   signInWebmail,
@@ -303,11 +304,13 @@ describe("reading mail (Chromium)", () => {
     };
     await signInWebmail(page, account);
     await noOverflow("the inbox");
+    await expectDarkScheme(page, "the inbox");
 
     await page.getByRole("link", { name: /Ordre du jour du conseil/ }).click();
     await page.getByRole("heading", { name: /Ordre du jour du conseil/, level: 1 }).waitFor();
     await page.getByText("voici l'ordre du jour", { exact: false }).waitFor();
     await noOverflow("the reading view");
+    await expectDarkScheme(page, "the reading view");
 
     // Mark unread from the open message, then move it with the list's form.
     await page.getByRole("button", { name: "Marquer comme non lu" }).click();
@@ -371,6 +374,7 @@ describe("reading mail (Chromium)", () => {
       await (withFrame ? expectAccessible(page, what, { sandboxedFrame: true }) : expectAccessible(page, what));
     };
     await signInWebmail(page, account);
+    await expectDarkScheme(page, "inbox (scripts on)");
     await check("inbox (320 px, dark)");
     await page.getByRole("link", { name: /Diffraction des rayons X/ }).click();
     await page.getByRole("heading", { name: /Diffraction des rayons X/, level: 1 }).waitFor();

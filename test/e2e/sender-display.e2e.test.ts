@@ -1,5 +1,5 @@
 /**
- * The sender as a person sees it in Chromium (issue 11 §5): `"dsi@ac-lyon.fr" <attacker@evil.example>`
+ * The sender as a person sees it in Chromium: `"dsi@ac-lyon.fr" <attacker@evil.example>`
  * is listed with its real domain and read with its full address; a look-alike domain in Cyrillic is
  * shown with its punycode form beside; a Reply-To elsewhere is said in the reading view, and
  * « Répondre » opens a page whose « À » holds that address, said above it. The same journey with

@@ -1,5 +1,5 @@
 /**
- * The settings page in Chromium (issue 6 §1, §5): reached from the mailbox's navigation, a
+ * The settings page in Chromium: reached from the mailbox's navigation, a
  * refused date shown at its field (axe-clean, errors included), then saved.
  */
 import assert from "node:assert/strict";

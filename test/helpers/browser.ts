@@ -102,6 +102,49 @@ export function watchConsole(page: Page): string[] {
   return problems;
 }
 
+/** Relative luminance (WCAG 2.x) of a computed `rgb(r, g, b)` or `rgba(…)` colour. */
+function luminance(colour: string): number {
+  const channels = (colour.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+  assert.equal(channels.length, 3, `a computed colour: ${colour}`);
+  const [r = 0, g = 0, b = 0] = channels.map((c) => {
+    const v = c / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG contrast ratio of two computed colours (1 to 21). */
+function contrast(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/**
+ * The page, opened in the dark colour scheme, follows it: its background is dark, unlike the same
+ * page in the light scheme, and its text stays readable on it (AA, 4.5:1). Works with JavaScript
+ * off (Playwright evaluates in its own world); the page is left in the dark scheme.
+ */
+export async function expectDarkScheme(page: Page, label: string): Promise<void> {
+  const colours = () =>
+    page.evaluate(() => {
+      const style = getComputedStyle(document.body);
+      return { background: style.backgroundColor, text: style.color };
+    });
+  const asOpened = await colours();
+  await page.emulateMedia({ colorScheme: "light" });
+  const light = await colours();
+  await page.emulateMedia({ colorScheme: "dark" });
+  const dark = await colours();
+  assert.deepEqual(asOpened, dark, `${label}: the page was opened in the dark scheme`);
+  assert.ok(
+    luminance(dark.background) < 0.05 && luminance(light.background) > 0.8,
+    `${label}: a dark background in the dark scheme (${dark.background}), a light one otherwise (${light.background})`,
+  );
+  assert.ok(luminance(dark.text) > luminance(dark.background), `${label}: light text on the dark background`);
+  const ratio = contrast(dark.text, dark.background);
+  assert.ok(ratio >= 4.5, `${label}: text contrast ${ratio.toFixed(2)}:1 in the dark scheme`);
+}
+
 /** The form field whose label starts with `label` (labels end with "(obligatoire)" when required). */
 export function field(page: Page, label: string) {
   return page.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));

@@ -1,5 +1,5 @@
 /**
- * The messages of issue 11 §5 (sender display), written header by header as they arrive: a display
+ * The messages of the sender display's tests, written header by header as they arrive: a display
  * name holding an address, a look-alike internationalised domain in its punycode form, a Reply-To
  * that sends answers elsewhere, and a colleague of the académie for contrast.
  */

@@ -3,7 +3,7 @@
  * are interleaved in sets (one of each kind, back to back). Each try is compared with the mean of its
  * own set, so that a burst of load on this shared 2-core machine, which slows the tries of a set
  * alike, cancels out; a real difference (a path skipping a hash or a query) does not. The plain
- * medians are checked first, as the issues word it.
+ * medians are checked first.
  */
 
 export function median(xs: readonly number[]): number {
@@ -17,7 +17,7 @@ export interface KindComparison<K extends string> {
   /** Median of each kind's tries relative to their set's mean (1 = the set's average). */
   readonly relative: Record<K, number>;
   /**
-   * Within `tolerance`: the kinds' medians (the issues' wording), or, when a burst of load has moved
+   * Within `tolerance`: the kinds' plain medians, or, when a burst of load has moved
    * those, their medians relative to their sets. A real difference shows in both and fails.
    */
   readonly ok: boolean;

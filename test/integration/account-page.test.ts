@@ -1,5 +1,5 @@
 /**
- * Assistance à l'identification, the account page (issue 4 §6): reached with username and password
+ * Assistance à l'identification, the account page: reached with username and password
  * from the assistance "Connexion"; the password change (current one required), the recovery
  * address confirmed by a 6-digit code (10 minutes, 3 tries), the last 10 sign-ins, and the open
  * sessions with "Fermer". Asserts the page and the state after (account, sessions, codes, outbox,

@@ -1,5 +1,5 @@
 /**
- * Assistance à l'identification, the external path (issue 4 §7, §8 third bullet, §13): a username
+ * Assistance à l'identification, the external path: a username
  * or a recovery address in, the same answer whatever matched, and a single-use link (15 minutes,
  * one live per account, cancelled by a newer one or a password change, at most 3 messages per
  * account per hour) sent to the confirmed recovery address. Asserts the pages and the state after

@@ -1,5 +1,5 @@
 /**
- * Assistance à l'identification, the staff path (issue 4 §1–§6, §8, §13) through app.inject: the
+ * Assistance à l'identification, the staff path through app.inject: the
  * landing and choices of the guide, the NUMEN form (format errors, one generic failure that looks
  * the same whatever did not match), the 10-minute recovery session and its password change, and
  * the throttling per claimed NUMEN and per client address. Each test asserts the page (status,
@@ -879,7 +879,7 @@ describe("the recovery session is its own", () => {
   });
 });
 
-describe("throttling per claimed NUMEN (§8)", () => {
+describe("throttling per claimed NUMEN", () => {
   it("after 5 failures a wait (429, Retry-After, the generic message and when), even for the right date; then it works", async () => {
     const clock = new FakeClock("2026-01-15T08:00:00.000Z");
     const t = await open({}, { clock });
@@ -1007,7 +1007,7 @@ describe("throttling per claimed NUMEN (§8)", () => {
   });
 });
 
-describe("the proof of work per client address (§8)", () => {
+describe("the proof of work per client address", () => {
   it("after 10 failures in 10 minutes the form carries an ALTCHA challenge, required, accepted once solved, not twice", async () => {
     // altcha-lib checks expiry against the real time too: the fake clock starts now.
     const clock = new FakeClock(systemClock.now());

@@ -1,5 +1,5 @@
 /**
- * The append-only audit trail (issue 2, section 5) on SQLite and PostgreSQL: every directory
+ * The append-only audit trail on SQLite and PostgreSQL: every directory
  * change is recorded (what, which record, when, by which command), and the table itself refuses
  * UPDATE and DELETE.
  */
@@ -238,7 +238,7 @@ for (const dialect of DIALECTS) {
 
     it("the audit_event table refuses UPDATE and DELETE", async () => {
       await withCtx(dialect, new FakeClock(), async (ctx) => {
-        await ctx.services.audit.record({ actor: "test", action: "test.event", entity: "test", entityId: 1 });
+        await ctx.services.audit.record({ actor: "test", action: "account.disabled", entity: "test", entityId: 1 });
         const db = ctx.services.database.db;
         const before = await auditRows(ctx);
         assert.equal(before.length, 1);
@@ -252,13 +252,15 @@ for (const dialect of DIALECTS) {
         await assert.rejects(sql`delete from audit_event where id = ${before[0]?.id}`.execute(db), /append-only/);
         // Through the query builder too, and inside a transaction.
         await assert.rejects(
-          db.transaction().execute((trx) => trx.deleteFrom("audit_event").where("action", "=", "test.event").execute()),
+          db
+            .transaction()
+            .execute((trx) => trx.deleteFrom("audit_event").where("action", "=", "account.disabled").execute()),
           /append-only/,
         );
         assert.deepEqual(await auditRows(ctx), before);
 
         // Appending still works.
-        await ctx.services.audit.record({ actor: "test", action: "test.other", entity: "test" });
+        await ctx.services.audit.record({ actor: "test", action: "account.created", entity: "test" });
         assert.equal((await auditRows(ctx)).length, 2);
       });
     });

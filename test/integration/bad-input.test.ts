@@ -1,5 +1,5 @@
 /**
- * Bad input at the webmail's door (issue 3 §10): every request below carries the RIGHT username and
+ * Bad input at the webmail's door: every request below carries the RIGHT username and
  * password, yet is malformed in one way. Each gets a French 4xx page, never a 5xx or a stack trace,
  * and nothing changes: no session cookie, no session stored, no login attempt recorded.
  */

@@ -1,5 +1,5 @@
 /**
- * The `sesame` command as an operator runs it (issue 2, sections 5 and 7): a real process
+ * The `sesame` command as an operator runs it: a real process
  * (`node bin/sesame.js`, no shell) on a temporary data folder (SQLite), checking its output, its
  * exit code (0 done, 1 rejected rows, 2 usage or file error) and the database after. Data is
  * prepared in-process, to keep the number of spawned processes small.
@@ -425,6 +425,21 @@ describe("sesame command (SQLite)", { concurrency: 4 }, () => {
         assert.equal(event?.actor, "cli:account disable");
         assert.equal((await s.database.db.selectFrom("account").select("id").execute()).length, 1);
       });
+      // The trail, filtered by action: the one event; an action it never records matches nothing.
+      const [listed, misspelt] = await Promise.all([
+        box.sesame(["audit", "--action", "account.disabled", "--json"]),
+        box.sesame(["audit", "--action", "account.disabeld", "--json"]),
+      ]);
+      assert.equal(listed.code, 0, listed.stderr);
+      const events = listed.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.deepEqual(
+        events.map((e) => [e.action, e.actor, e.entity]),
+        [["account.disabled", "cli:account disable", "account"]],
+      );
+      assert.deepEqual(misspelt, { code: 0, stdout: "", stderr: "" });
     });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Writing mail at /mail/nouveau (issue 6 §1) through app.inject, on SQLite and PostgreSQL: a new
+ * Writing mail at /mail/nouveau through app.inject, on SQLite and PostgreSQL: a new
  * message, reply, reply all, forward inline and as an attachment, attachments (multipart), drafts
  * (on demand, automatic, resumed), and bad input — each error said in French at its field, the
  * values kept, and nothing sent (the recipient's inbox and the sender's Envoyés checked after).

@@ -1,5 +1,5 @@
 /**
- * The Contacts pages (issue 6 §1), in-process on SQLite and PostgreSQL: add with errors at the
+ * The Contacts pages, in-process on SQLite and PostgreSQL: add with errors at the
  * field and values kept, edit, delete, vCard import (pasted) and export, a sender added from a
  * message, the suggestions JSON; another account's contact is a 404; no session, no page.
  */

@@ -1,5 +1,5 @@
 /**
- * The personal address book (issue 6, §1): add, edit, delete, one entry per address, vCard import
+ * The personal address book: add, edit, delete, one entry per address, vCard import
  * and export (ical.js), and the compose page's suggestions from the book and the directory — on
  * SQLite and PostgreSQL.
  */

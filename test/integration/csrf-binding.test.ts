@@ -1,5 +1,5 @@
 /**
- * CSRF tokens bound to the session (issue 11 §7): a CSRF cookie and token pair taken in another
+ * CSRF tokens bound to the session: a CSRF cookie and token pair taken in another
  * browser (an attacker's, signed in or not) is refused with the victim's session cookie, on the
  * webmail and on the Assistance's account page; the victim's own pair is accepted; `Origin: null`
  * is refused on state-changing requests. Asserts the page (the French "Formulaire expiré" 403) and

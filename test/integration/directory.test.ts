@@ -1,5 +1,5 @@
 /**
- * The directory service (issue 2, sections 4 and 5) on SQLite and PostgreSQL: establishments and
+ * The directory service on SQLite and PostgreSQL: establishments and
  * their functional accounts, external accounts, look-ups and disabling. Each test has its own
  * fresh database.
  */

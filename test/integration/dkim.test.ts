@@ -1,5 +1,5 @@
 /**
- * DKIM signing of outgoing mail (issue 6 §2): with SESAME_DKIM_SELECTOR and SESAME_DKIM_KEY set,
+ * DKIM signing of outgoing mail: with SESAME_DKIM_SELECTOR and SESAME_DKIM_KEY set,
  * the message a REAL relay (smtp-server on 127.0.0.1) receives carries a DKIM-Signature for the mail
  * domain and the selector, and the signature verifies with the public key (RFC 6376, relaxed/relaxed
  * canonicalization, checked here by hand); without the settings, no signature.

@@ -1,5 +1,5 @@
 /**
- * File modes (issue 11 §7): the data folder is 0700, the secret and the SQLite database with its
+ * File modes: the data folder is 0700, the secret and the SQLite database with its
  * -wal and -shm are 0600, whatever the umask (022 here, the common one, which left them 0644/0755).
  * What an older version left readable by others is narrowed at start; a folder that is not ours
  * is left alone. On both dialects (PostgreSQL has no database file, but the folder and the secret).

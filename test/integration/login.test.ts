@@ -1,5 +1,5 @@
 /**
- * Signing in to the webmail (issue 3 §2, §3, §5, §6) through app.inject: the page a person sees
+ * Signing in to the webmail through app.inject: the page a person sees
  * (status, French text, field values) and the state after (account, password hash, audit trail,
  * sessions).
  */

@@ -1,5 +1,5 @@
 /**
- * The webmail's settings (issue 6 §1 signature, §5 away message and forwarding) on SQLite and
+ * The webmail's settings (signature, away message and forwarding) on SQLite and
  * PostgreSQL: the Paramètres page (errors at their field with the values kept, saved values, the
  * signature in a new message), the away message (RFC 3834: once per sender per 7 days, never to
  * lists, bulk mail, bounces, machines or automatic replies, only between its dates), forwarding

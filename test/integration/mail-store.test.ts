@@ -1,5 +1,5 @@
 /**
- * The mail store (issue 5, §1 and the service behind §3): delivery to one or several accounts in
+ * The mail store: delivery to one or several accounts in
  * one transaction, quotas, folders and their counters, threads, flags, moves, the Corbeille,
  * keyset pages and full-text search with accents folded — on SQLite and PostgreSQL.
  */

@@ -1,5 +1,5 @@
 /**
- * Reading mail at /mail (issue 5 §3, web parts of §4 and §6) through app.inject, on SQLite and
+ * Reading mail at /mail through app.inject, on SQLite and
  * PostgreSQL: folder lists with counts and quota, keyset pages, actions on several messages,
  * folder management, the reading view and its sandboxed frame, downloads, search — what a person
  * reads, what the browser is told, and the mailbox's state after.

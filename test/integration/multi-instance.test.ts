@@ -1,5 +1,5 @@
 /**
- * Two instances of the application on one PostgreSQL schema and one Redis (issue 3 §5): what one
+ * Two instances of the application on one PostgreSQL schema and one Redis: what one
  * instance learns (a lockout, a session, a logout, a password change, an address to challenge) the
  * other enforces.
  */

@@ -1,4 +1,4 @@
-/** Every password change is notified to the account's mailbox and recovery address (PRODUCT.md). */
+/** Every password change is notified to the account's mailbox and recovery address. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";

@@ -1,5 +1,5 @@
 /**
- * The outbound queue (issue 6, §2) against a REAL SMTP relay (smtp-server on 127.0.0.1): relay
+ * The outbound queue against a REAL SMTP relay (smtp-server on 127.0.0.1): relay
  * down → back-off, relay up → delivered exactly once, 550 → French bounce and `failed`, expiry
  * after 5 days → bounce, a restart keeps the queue, an expired lease is taken again.
  */
@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import type { Account } from "../../src/directory/directory.types.js";
-import { OutboundQueueRepository } from "../../src/mail/outbound-queue.repository.js";
+import { claimDue } from "../../src/mail/outbound-queue.repository.js";
 import { FakeClock } from "../../src/shared/clock.js";
 import { DIALECTS, openTestServices, type TestContext } from "../helpers/env.js";
 import { accountOf, openTwinServices, seedStaff, uniqueStaff } from "../helpers/web.js";
@@ -277,9 +277,14 @@ for (const dialect of DIALECTS) {
         // Without a relay nothing moves.
         assert.deepEqual(await t.services.outboundQueue.runOnce(), { sent: 0, retried: 0, failed: 0 });
         // A worker claims the row and dies before any answer.
-        const repo = new OutboundQueueRepository(t.services.database.db, t.dialect);
         const now = clock.now();
-        const claimed = await repo.claimDue(now.toISOString(), new Date(now.getTime() + 5 * MINUTE).toISOString(), 10);
+        const claimed = await claimDue(
+          t.services.database.db,
+          t.dialect,
+          now.toISOString(),
+          new Date(now.getTime() + 5 * MINUTE).toISOString(),
+          10,
+        );
         assert.equal(claimed.length, 1);
         // A new instance on the same database, with the relay.
         const twin = await openTwinServices(t, { SESAME_SMTP_RELAY_URL: `smtp://127.0.0.1:${relay.port}` }, { clock });

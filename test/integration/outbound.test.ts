@@ -1,8 +1,9 @@
 /**
- * Outbound messages (issue 4, section 9): composed by nodemailer, kept in the outbox when no relay is
+ * Outbound messages: composed by nodemailer, kept in the outbox when no relay is
  * configured (on SQLite and PostgreSQL), or handed to a REAL SMTP server (smtp-server on 127.0.0.1)
  * when SESAME_SMTP_RELAY_URL points at it; a refusing or absent relay gives MAIL_UNAVAILABLE. The
- * `sesame outbox` command runs as a real process. Also the French texts of sections 5 and 7.
+ * `sesame outbox` command runs as a real process. Also the French texts of the password-change notice
+ * and of the reset link.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -169,7 +170,7 @@ describe("outbound message composition", () => {
   });
 });
 
-describe("outbound message texts (issue 4, sections 5 and 7)", () => {
+describe("outbound message texts", () => {
   const ctx = {
     academieName: "académie de Lyon",
     publicUrl: "https://sesame.ac-lyon.fr",

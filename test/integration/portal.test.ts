@@ -1,6 +1,6 @@
 /**
- * The webmail's public pages (issue 3 §1, W1–W3 of PRODUCT.md) and the headers every response
- * carries (§4), through app.inject: what a person reads, and what the browser is told.
+ * The webmail's public pages and the headers every response
+ * carries, through app.inject: what a person reads, and what the browser is told.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -196,6 +196,25 @@ describe("webmail public pages", () => {
         assert.equal(cookie.httpOnly, true, `${what}: ${cookie.name} is HttpOnly`);
       }
     }
+    // The loop above holds for no cookie at all: the CSRF cookie of the first page and the session
+    // cookie of the sign-in must be there, each with its attributes.
+    const setBy = (what: string, name: string) => {
+      const res = responses.find(([w]) => w === what)?.[1];
+      const cookie = res?.cookies.find((k) => k.name === name);
+      assert.ok(cookie, `${what} sets ${name}, got ${res?.cookies.map((k) => k.name).join(", ")}`);
+      return cookie;
+    };
+    for (const [what, cookie] of [
+      ["GET /", setBy("GET /", "sesame-csrf")],
+      ["POST /connexion NUMEN", setBy("POST /connexion NUMEN", "sesame")],
+    ] as const) {
+      assert.ok(cookie.value.length >= 16, `${what}: ${cookie.name} has a value`);
+      assert.notEqual(cookie.secure, true, `${what}: ${cookie.name} is not Secure over http`);
+      assert.equal(cookie.httpOnly, true, `${what}: ${cookie.name} HttpOnly`);
+      assert.equal(cookie.path, "/", `${what}: ${cookie.name} Path=/`);
+      assert.equal(cookie.domain, undefined, `${what}: ${cookie.name} has no Domain`);
+      assert.equal(String(cookie.sameSite).toLowerCase(), "lax", `${what}: ${cookie.name} SameSite=Lax`);
+    }
     // The 404 page is French too.
     const notFound = responses.find(([what]) => what === "GET /nulle-part")?.[1];
     assert.ok(textOf(notFound?.body ?? "").includes("La page demandée n'existe pas."));
@@ -239,6 +258,7 @@ describe("behind https (SESAME_PUBLIC_URL=https://…)", () => {
     assert.match(String(login.headers["strict-transport-security"]), /max-age=/);
     const session = login.cookies.find((k) => k.name === "__Host-sesame");
     assert.ok(session, `a __Host- session cookie, got ${login.cookies.map((k) => k.name).join(", ")}`);
+    assert.ok(csrf.value.length >= 16 && session.value.length >= 16, "the cookies have values");
     for (const cookie of [...page.cookies, ...login.cookies]) {
       assert.ok(cookie.name.startsWith("__Host-"), cookie.name);
       assert.equal(cookie.secure, true, `${cookie.name} Secure`);

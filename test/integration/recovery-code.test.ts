@@ -1,5 +1,5 @@
 /**
- * Optional hardening (issue 4 §10): with SESAME_RECOVERY_REQUIRE_CODE=true, the NUMEN path also asks
+ * Optional hardening: with SESAME_RECOVERY_REQUIRE_CODE=true, the NUMEN path also asks
  * for a 6-digit code sent to the account's confirmed recovery address, when it has one.
  */
 import assert from "node:assert/strict";

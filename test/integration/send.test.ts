@@ -1,5 +1,5 @@
 /**
- * Sending (issue 6, §2, §4, §8) through the real SendService on SQLite and PostgreSQL: local
+ * Sending through the real SendService on SQLite and PostgreSQL: local
  * delivery and the copy in Envoyés, threading, forwarding, Bcc, every bad input refused at its
  * field with nothing stored, the hourly limit, the audit entry, drafts.
  */

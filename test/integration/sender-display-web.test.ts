@@ -1,5 +1,5 @@
 /**
- * The sender as the pages show it without JavaScript (issue 11 §5), through app.inject on SQLite
+ * The sender as the pages show it without JavaScript, through app.inject on SQLite
  * and PostgreSQL: the real domain beside a name that holds an address or comes from outside, the
  * punycode form beside a look-alike domain, and a Reply-To that sends answers elsewhere — in the
  * list, in the reading view and on the reply page.

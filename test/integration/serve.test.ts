@@ -3,7 +3,8 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { TEST_SECRET, tempDir } from "../helpers/env.js";
+import { openServices } from "../../src/services.js";
+import { TEST_SECRET, tempDir, testConfig } from "../helpers/env.js";
 
 const BIN = path.resolve("bin/sesame.js");
 
@@ -40,12 +41,40 @@ describe("sesame serve", () => {
       const home = await fetch(url);
       assert.equal(home.status, 200);
       assert.match(await home.text(), /Bienvenue sur le webmail/);
-      // serve adds no data: the directory stays empty.
+      // serve adds no data: no demo académie announced…
       assert.doesNotMatch(output, /demo/i);
 
       child.kill("SIGTERM");
       const [code] = (await once(child, "exit")) as [number | null];
       assert.equal(code, 0, output);
+
+      // …and none written: the database serve created and migrated holds no record (a few demo
+      // ones would show here, whatever serve printed).
+      const services = await openServices(testConfig({ SESAME_DATA_DIR: tmp.dir }), { migrate: false });
+      try {
+        const db = services.database.db;
+        const count = async (table: "person" | "establishment" | "account" | "mail_message" | "audit_event") =>
+          Number(
+            (
+              await db
+                .selectFrom(table)
+                .select((eb) => eb.fn.countAll().as("n"))
+                .executeTakeFirstOrThrow()
+            ).n,
+          );
+        assert.deepEqual(
+          {
+            people: await count("person"),
+            establishments: await count("establishment"),
+            accounts: await count("account"),
+            messages: await count("mail_message"),
+            auditEvents: await count("audit_event"),
+          },
+          { people: 0, establishments: 0, accounts: 0, messages: 0, auditEvents: 0 },
+        );
+      } finally {
+        await services.close();
+      }
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
       tmp.remove();

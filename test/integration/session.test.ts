@@ -1,5 +1,5 @@
 /**
- * Server-side sessions of the webmail (issue 3 §4): the cookie, a new id at every sign-in, idle and
+ * Server-side sessions of the webmail: the cookie, a new id at every sign-in, idle and
  * absolute timeouts on a fake clock, the extension, logout, and a password change ending the
  * account's other sessions. Asserts the page and the stored sessions.
  */

@@ -1,5 +1,5 @@
 /**
- * Address harvesting at the SMTP reception (issue 11 §6), with a real client on a real port, on
+ * Address harvesting at the SMTP reception, with a real client on a real port, on
  * SQLite and PostgreSQL, and on Redis for two instances: the first unknown recipients are answered at
  * once, the next ones after a growing delay, the session is closed (421 4.7.0) past the limit; the
  * count is kept per client address (a new session starts where the last one left off) and shared by

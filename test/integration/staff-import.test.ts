@@ -1,5 +1,5 @@
 /**
- * The HR staff import (issue 2, sections 5 and 7), on SQLite and PostgreSQL: creation, re-import,
+ * The HR staff import, on SQLite and PostgreSQL: creation, re-import,
  * updates, `--full` and its departure guard, rejected rows, the 10 % rule, dry run, file formats and
  * encodings, and bad files. Every test opens its own fresh database, so none depends on another's data or order.
  */
@@ -93,7 +93,7 @@ for (const dialect of DIALECTS) {
         assert.equal(b.address, "jean.dupont2@ac-lyon.fr");
         assert.equal((await ctx.services.directory.getAccount("ELEGALL")).address, "elodie.le-gall@ac-lyon.fr");
 
-        // Stored as the issue says: birth date ISO, UAI, status active, NUMEN only as a keyed hash.
+        // Stored as specified: birth date ISO, UAI, status active, NUMEN only as a keyed hash.
         const snap = await snapshot(ctx);
         assert.equal(snap.person.length, 3);
         assert.equal(snap.account.length, 3);

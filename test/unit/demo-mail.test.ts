@@ -10,7 +10,7 @@ import {
   type DemoMail,
   type DemoPerson,
   demoMessages,
-} from "../../src/mail/demo-mail.js";
+} from "../../src/demo/demo-mail.js";
 
 const DOMAIN = "ac-lyon.fr";
 const NOW = new Date("2025-11-20T10:17:33.456Z");

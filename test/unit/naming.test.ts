@@ -20,7 +20,7 @@ const DOMAIN = "ac-lyon.fr";
 
 /** [prénom, nom, username base, address local part base] — real-world French (and neighbouring) names. */
 const NAMES: readonly (readonly [string, string, string, string])[] = [
-  // The examples of the issue, verbatim.
+  // The reference examples, verbatim.
   ["Jean", "Dupont", "jdupont", "jean.dupont"],
   ["Jacques", "Dupont", "jdupont", "jacques.dupont"],
   ["Élodie", "Le Gall", "elegall", "elodie.le-gall"],
@@ -451,7 +451,7 @@ describe("long names: the local part stays within 64 octets (RFC 5321 §4.5.3.1.
     }
   });
 
-  it("homonyms of the issue's example: every local part within 64, shortened the same way", () => {
+  it("homonyms of a very long reference name: every local part within 64, shortened the same way", () => {
     const base = addressLocalBase(
       "Marie-Bernadette-Geneviève",
       "de La Rochefoucauld-Montbel-Saint-Georges-d'Arvillars",

@@ -12,7 +12,7 @@ import {
 
 const policy = new PasswordPolicy();
 
-/** Jean Dupont, username jdupont, born 1993-01-01 (the example). */
+/** Jean Dupont, username jdupont, born 1993-01-01 (the reference example). */
 const jean: PasswordContext = { username: "jdupont", nom: "Dupont", prenom: "Jean", birthDate: "1993-01-01" };
 /** Someone whose date of birth has distinct day, month and year digits. */
 const helene: PasswordContext = { username: "hlegall", nom: "Le Gall", prenom: "Hélène", birthDate: "1987-04-23" };

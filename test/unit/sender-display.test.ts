@@ -1,5 +1,5 @@
 /**
- * How a sender is shown (issue 11 §5): the académie's domains, a display name holding an address,
+ * How a sender is shown: the académie's domains, a display name holding an address,
  * internationalised domains whose characters mix scripts, a Reply-To that sends answers elsewhere.
  */
 import assert from "node:assert/strict";

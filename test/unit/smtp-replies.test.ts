@@ -53,7 +53,7 @@ describe("SMTP replies of the reception", () => {
     });
   }
 
-  it("the codes the issue names", () => {
+  it("the exact codes and enhanced codes clients act on", () => {
     assert.equal(RECEPTION_REPLIES.RECIPIENT_UNKNOWN.rcpt.code, 550);
     assert.equal(RECEPTION_REPLIES.RECIPIENT_UNKNOWN.rcpt.enhanced, "5.1.1");
     assert.equal(RECEPTION_REPLIES.QUOTA_EXCEEDED.rcpt.code, 452); // temporary at RCPT
@@ -108,7 +108,7 @@ describe("SMTP replies of the submission", () => {
     });
   }
 
-  it("the codes the issue names", () => {
+  it("the exact codes and enhanced codes clients act on", () => {
     const wire = (r: SmtpReply) => `${r.code} ${r.enhanced}`;
     assert.equal(wire(SUBMISSION_REPLIES.SENDER_MISMATCH), "550 5.7.1");
     assert.equal(wire(SUBMISSION_REPLIES.SENDING_LIMIT), "450 4.7.1");

@@ -5,7 +5,7 @@ import type { DialectName } from "../database.js";
 type AnyDb = Kysely<any>;
 
 /**
- * The outbound queue (issue 6): a message written by a user to external addresses, kept once
+ * The outbound queue: a message written by a user to external addresses, kept once
  * (`outbound_message`), and one row per external recipient (`outbound_delivery`) with its state,
  * attempts, next attempt, lease and expiry. Times are ISO strings (they sort as they compare).
  */

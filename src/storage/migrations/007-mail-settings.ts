@@ -5,7 +5,7 @@ import type { DialectName } from "../database.js";
 type AnyDb = Kysely<any>;
 
 /**
- * The webmail's settings of each account (issue 6 §1 and §5): the signature, the away message
+ * The webmail's settings of each account: the signature, the away message
  * ("Message d'absence") and the forwarding; and the auto-replies already sent, one row per
  * account and sender, for the "one reply per sender per 7 days" rule (RFC 3834).
  */

@@ -441,7 +441,7 @@ export const fr = {
     threadTitle: "Conversation",
     threadCount: (n: number) => (n === 1 ? "1 autre message" : `${n} autres messages`),
     messageActions: "Actions sur ce message",
-    // How a sender is shown (issue 11 §5)
+    // How a sender is shown
     /** In a list, beside the name: the domain of the real address. */
     senderDomain: (domain: string) => `(adresse chez ${domain})`,
     /** A domain (or an address) whose characters mix alphabets, with its ASCII (punycode) form. */

@@ -51,16 +51,13 @@ export function cookieNames(https: boolean): CookieNames {
 }
 
 /**
- * The `_csrf` field of a form: a string in an urlencoded body; in the one multipart form (the
- * compose page, whose plugin attaches the fields to the body), the field part's `{ type, value }`.
- * Only a real multipart request may carry it as an object: every other body stays a plain string.
+ * The `_csrf` field of a form: one string. The one multipart form (the compose page) has its text
+ * parts turned into plain fields before this check (`routes/compose.routes.tsx`), so it reads the
+ * same; a repeated field or anything else is no token.
  */
-function csrfField(req: FastifyRequest, sent: unknown): unknown {
-  if (typeof sent === "string" || sent === null || typeof sent !== "object") return sent;
-  const multipart = typeof req.isMultipart === "function" && req.isMultipart();
-  if (!multipart || Array.isArray(sent)) return undefined;
-  const part = sent as { type?: unknown; value?: unknown };
-  return part.type === "field" && typeof part.value === "string" ? part.value : undefined;
+function csrfField(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null || !("_csrf" in body)) return undefined;
+  return typeof body._csrf === "string" ? body._csrf : undefined;
 }
 
 /** Methods that change nothing, so carry no CSRF token; every other one is checked. */
@@ -200,8 +197,7 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
       if (origin !== own) throw new CsrfError(origin === "null" ? "opaque origin" : "foreign origin");
     }
     const csrfCookie = req.cookies[names.csrf];
-    const body = req.body as Record<string, unknown> | null | undefined;
-    const sent = csrfField(req, body && typeof body === "object" ? body._csrf : undefined);
+    const sent = csrfField(req.body);
     const header = req.headers["x-csrf-token"];
     const given = typeof sent === "string" ? sent : typeof header === "string" ? header : undefined;
     if (!csrfCookie || csrfCookie.length > 128 || given === undefined || !csrfAccepted(req, csrfCookie, given)) {

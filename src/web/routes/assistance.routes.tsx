@@ -2,16 +2,24 @@
  * `/assistance`: the Assistance à l'identification (screens A1–A6). Thin: parse, call the recovery
  * service (or the login service for the account "Connexion"), render.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import type { PasswordRule } from "../../identity/password-policy.js";
-import type { NumenFieldProblem } from "../../recovery/recovery.service.js";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { RECOVERY_SESSION_MS } from "../../recovery/recovery.service.js";
 import type { Services } from "../../services.js";
-import { type DomainError, isDomainError } from "../../shared/errors.js";
+import { type FieldProblem, isDomainError } from "../../shared/errors.js";
 import type { ClientAssets } from "../assets.js";
-import { field, formBody } from "../forms.js";
+import {
+  ERROR_ANSWERS,
+  type FormErrorRule,
+  type FormErrors,
+  formFailure,
+  passwordRuleErrors,
+  setRetryAfter,
+} from "../errors.js";
+import { parseId } from "../forms.js";
 import { fr, frenchTime } from "../i18n/fr.js";
 import { challengeFor, pageContext, sendPage } from "../page.js";
+import * as schemas from "../schemas/assistance.schemas.js";
 import {
   AccountLoginPage,
   type AccountLoginViewModel,
@@ -28,7 +36,7 @@ import {
   SignInCodePage,
 } from "../views/assistance.view.js";
 import type { FieldErrors } from "../views/components.js";
-import { loginFailure, ruleMessage, setRetryAfter } from "./portal.routes.js";
+import { signInHandler } from "./sign-in.js";
 
 export interface AssistanceRouteOptions {
   readonly services: Services;
@@ -37,27 +45,87 @@ export interface AssistanceRouteOptions {
 
 const t = fr.assistance;
 
+/** The NUMEN form's fields, each with the words of its problems. */
+const NUMEN_PROBLEMS: Readonly<Record<string, Readonly<Partial<Record<FieldProblem, string>>>>> = t.fieldProblems;
+
+/** The NUMEN sign-in's failures: each field's problem at it; the others at the top of the form. */
+const NUMEN_ERRORS: FormErrors = {
+  VALIDATION_FAILED: {
+    fields: ({ fields = {} }) => {
+      const errors: Record<string, string[]> = {};
+      for (const [name, problem] of Object.entries(fields)) {
+        errors[name] = [NUMEN_PROBLEMS[name]?.[problem] ?? ERROR_ANSWERS.VALIDATION_FAILED.text];
+      }
+      return errors;
+    },
+  },
+  IDENTIFICATION_FAILED: { text: t.notIdentified },
+  THROTTLED: {
+    text: ({ retryAt }) => (retryAt ? `${t.notIdentified} ${t.throttled(frenchTime(retryAt))}` : t.notIdentified),
+  },
+  CHALLENGE_REQUIRED: { text: fr.login.challengeRequired },
+};
+
+/** A wrong or expired emailed code, at `field` (a function of the tries left). */
+function codeError(field: FormErrorRule<"INVALID_CODE">["field"]): FormErrorRule<"INVALID_CODE"> {
+  return {
+    ...(field !== undefined ? { field } : {}),
+    text: ({ attemptsLeft }) => (typeof attemptsLeft === "number" ? t.codeWrong(attemptsLeft) : t.codeExpired),
+  };
+}
+
+/** A re-authentication's failures (the current password typed again), at that password's field. */
+function reauthErrors(field: "recoveryPassword" | "removePassword"): FormErrors {
+  return {
+    REAUTH_REQUIRED: {
+      field,
+      text: field === "removePassword" ? t.recoveryRemovePasswordMissing : t.recoveryPasswordMissing,
+    },
+    INVALID_CREDENTIALS: { field, text: t.recoveryPasswordWrong, status: 400 },
+  };
+}
+
+/** A new recovery address: the password typed again, then the address. */
+const RECOVERY_EMAIL_ERRORS: FormErrors = {
+  ...reauthErrors("recoveryPassword"),
+  VALIDATION_FAILED: {
+    field: "email",
+    text: ({ fields }) =>
+      fields?.email === "inside_domain" ? t.fieldProblems.email.inside_domain : t.fieldProblems.email.format,
+  },
+  INVALID_EMAIL: { field: "email", text: t.fieldProblems.email.format },
+};
+
+/** The code that confirms a new recovery address. */
+const CONFIRM_RECOVERY_ERRORS: FormErrors = {
+  // With tries left the message goes to the code field; otherwise that field is gone from the
+  // page (no live code), so it goes to the address field, where a new code is asked for.
+  INVALID_CODE: codeError(({ attemptsLeft }) =>
+    typeof attemptsLeft === "number" && attemptsLeft > 0 ? "code" : "email",
+  ),
+  INVALID_EMAIL: { field: "email", text: t.fieldProblems.email.format },
+};
+
 /** A recovery's confirmation, saying so when it turned forwarding off. */
 function withForwardingOff(text: string, forwardingOff: boolean): string {
   return forwardingOff ? `${text} ${t.forwardingOff}` : text;
 }
 
-export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = async (app, { services, assets }) => {
+export const assistanceRoutes: FastifyPluginAsyncTypebox<AssistanceRouteOptions> = async (
+  app,
+  { services, assets },
+) => {
   const { config } = services;
   const ctx = (req: FastifyRequest) => pageContext(config, req, assets, req.assistanceSession);
   const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: String(req.headers["user-agent"] ?? "") });
   const { minLength: min, maxLength: max } = services.passwords.policy.options;
-  const retryAfter = (reply: FastifyReply, retryAt: Date) => setRetryAfter(reply, retryAt, services.clock.now());
 
-  /** PASSWORD_TOO_WEAK / INVALID_CREDENTIALS(current) → errors by field. */
-  const passwordErrors = (error: DomainError): FieldErrors => {
-    if (error.code === "INVALID_CREDENTIALS") return { currentPassword: [fr.password.ruleMessages.CURRENT_WRONG] };
-    const out: Record<string, string[]> = {};
-    for (const rule of (error.details.rules ?? []) as PasswordRule[]) {
-      const target = rule === "CONFIRMATION_MISMATCH" ? "confirmation" : "newPassword";
-      out[target] = [...(out[target] ?? []), ruleMessage(rule, min, max)];
-    }
-    return out;
+  /** A new password refused: each broken rule at its field. */
+  const NEW_PASSWORD_ERRORS: FormErrors = { PASSWORD_TOO_WEAK: passwordRuleErrors(min, max) };
+  /** The account page's change: the current password too (the whole change refused: 422). */
+  const ACCOUNT_PASSWORD_ERRORS: FormErrors = {
+    ...NEW_PASSWORD_ERRORS,
+    INVALID_CREDENTIALS: { field: "currentPassword", text: fr.password.ruleMessages.CURRENT_WRONG, status: 422 },
   };
   const missingPasswordFields = (newPassword: string, confirmation: string): FieldErrors => ({
     ...(newPassword === "" ? { newPassword: [fr.password.missing] } : {}),
@@ -66,15 +134,15 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
 
   // A1 — landing and the two choices.
   app.get("/assistance", async (req, reply) => sendPage(reply, <AssistanceLanding ctx={ctx(req)} />));
-  app.get("/assistance/choix", async (req, reply) => {
-    const section = (req.query as Record<string, unknown>).section;
+  app.get("/assistance/choix", { schema: schemas.Choice }, async (req, reply) => {
+    const section = req.query.section;
     const open = section === "personnel" || section === "externe" ? section : undefined;
     return sendPage(reply, <AssistanceChoice ctx={ctx(req)} vm={open ? { open } : {}} phone={config.rectoratPhone} />);
   });
 
   // External users: a single-use link to the recovery address; the same answer whatever matched.
-  app.post("/assistance/externe", async (req, reply) => {
-    const identifier = field(formBody(req.body), "identifier");
+  app.post("/assistance/externe", { schema: schemas.External }, async (req, reply) => {
+    const { identifier } = req.body;
     if (identifier.trim() === "") {
       return sendPage(
         reply,
@@ -103,52 +171,29 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
     const challenge = await challengeFor(services.challenge, await services.recovery.challengeRequired(req.ip));
     return sendPage(reply, <NumenSignInPage ctx={ctx(req)} vm={{ ...vm, ...challenge }} />, status);
   };
-  app.get("/assistance/numen", async (req, reply) => {
-    const expired = (req.query as Record<string, unknown>).expire !== undefined;
+  app.get("/assistance/numen", { schema: schemas.NumenPage }, async (req, reply) => {
+    const expired = req.query.expire !== undefined;
     return numenPage(req, reply, expired ? { info: t.recoveryExpired } : {});
   });
-  app.post("/assistance/numen", async (req, reply) => {
-    const body = formBody(req.body);
-    const typed = {
-      numen: field(body, "numen"),
-      birthDate: field(body, "birthDate"),
-      accountType: field(body, "accountType"),
-    };
+  app.post("/assistance/numen", { schema: schemas.NumenSignIn }, async (req, reply) => {
+    const { numen, birthDate, accountType, altcha } = req.body;
+    const typed = { numen, birthDate, accountType };
     try {
       const { token, session } = await services.recovery.numenSignIn({
         ...typed,
         ...meta(req),
-        challenge: field(body, "altcha", 8192) || undefined,
+        challenge: altcha || undefined,
       });
       reply.startAssistanceSession(token, RECOVERY_SESSION_MS);
       return reply.redirect(session.kind === "recovery_pending" ? "/assistance/code" : "/assistance/compte", 303);
     } catch (error) {
-      if (isDomainError(error, "VALIDATION_FAILED")) {
-        const fields = error.details.fields as Record<string, NumenFieldProblem>;
-        const errors: Record<string, string[]> = {};
-        for (const [name, problem] of Object.entries(fields)) {
-          const messages = t.fieldProblems[name as "numen" | "birthDate" | "accountType"] as Record<string, string>;
-          errors[name] = [messages[problem] ?? fr.codes.VALIDATION_FAILED];
-        }
-        return numenPage(req, reply, { ...typed, errors }, 400);
+      const failure = formFailure(error, NUMEN_ERRORS);
+      if (!failure) throw error;
+      if (isDomainError(error, "THROTTLED") && error.details.retryAt) {
+        setRetryAfter(reply, error.details.retryAt, services.clock.now());
       }
-      if (isDomainError(error, "IDENTIFICATION_FAILED")) {
-        return numenPage(req, reply, { ...typed, formError: t.notIdentified }, 401);
-      }
-      if (isDomainError(error, "THROTTLED")) {
-        const retryAt = error.details.retryAt as Date;
-        retryAfter(reply, retryAt);
-        return numenPage(
-          req,
-          reply,
-          { ...typed, formError: `${t.notIdentified} ${t.throttled(frenchTime(retryAt))}` },
-          429,
-        );
-      }
-      if (isDomainError(error, "CHALLENGE_REQUIRED")) {
-        return numenPage(req, reply, { ...typed, formError: fr.login.challengeRequired }, 429);
-      }
-      throw error;
+      const { status, errors, formError } = failure;
+      return numenPage(req, reply, { ...typed, errors, ...(formError !== undefined ? { formError } : {}) }, status);
     }
   });
 
@@ -160,23 +205,17 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
     return sendPage(reply, <SignInCodePage ctx={ctx(req)} target={target} errors={errors} />, status);
   };
   app.get("/assistance/code", async (req, reply) => codePage(req, reply));
-  app.post("/assistance/code", async (req, reply) => {
+  app.post("/assistance/code", { schema: schemas.SignInCode }, async (req, reply) => {
     const pending = req.assistanceSession;
     if (pending?.kind !== "recovery_pending") return reply.redirect("/assistance/numen?expire", 303);
     try {
-      const { token } = await services.recovery.confirmSignInCode(
-        pending,
-        field(formBody(req.body), "code", 32),
-        meta(req),
-      );
+      const { token } = await services.recovery.confirmSignInCode(pending, req.body.code, meta(req));
       reply.startAssistanceSession(token, RECOVERY_SESSION_MS);
       return reply.redirect("/assistance/compte", 303);
     } catch (error) {
-      if (isDomainError(error, "INVALID_CODE")) {
-        const left = error.details.attemptsLeft;
-        return codePage(req, reply, { code: [typeof left === "number" ? t.codeWrong(left) : t.codeExpired] }, 400);
-      }
-      throw error;
+      const failure = formFailure(error, { INVALID_CODE: codeError("code") });
+      if (!failure) throw error;
+      return codePage(req, reply, failure.errors, failure.status);
     }
   });
 
@@ -190,11 +229,11 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
     reply.redirect(req.assistanceToken ? "/assistance/numen?expire" : "/assistance/numen", 303);
     return null;
   };
-  app.get("/assistance/compte", async (req, reply) => {
+  app.get("/assistance/compte", { schema: schemas.RecoveryAccounts }, async (req, reply) => {
     const session = recoverySession(req, reply);
     if (!session) return reply;
     const accounts = await services.recovery.recoveryAccounts(session);
-    const query = req.query as Record<string, unknown>;
+    const query = req.query;
     const changed = query.modifie;
     const notice = typeof changed === "string" ? accounts.find((a) => String(a.id) === changed)?.username : undefined;
     const forwardingOff = notice !== undefined && query.transfert === "desactive";
@@ -239,20 +278,17 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
   // Wildcards rather than `:id` / `:token`: the router answers a parameter over 100 characters
   // itself, with a bare English JSON 414 echoing the path; here any value reaches the handler and
   // gets the French page (404, or "lien non valable").
-  const accountIdParam = (req: FastifyRequest) => {
-    const raw = (req.params as Record<string, string>)["*"] ?? "";
-    return /^\d{1,10}$/.test(raw) ? Number(raw) : -1;
+  const accountIdParam = (req: { readonly params: { readonly "*": string } }) => {
+    return parseId(req.params["*"]) ?? -1;
   };
-  app.get("/assistance/compte/mot-de-passe/*", async (req, reply) =>
+  app.get("/assistance/compte/mot-de-passe/*", { schema: schemas.RecoveryPasswordPage }, async (req, reply) =>
     recoveryPasswordPage(req, reply, accountIdParam(req)),
   );
-  app.post("/assistance/compte/mot-de-passe/*", async (req, reply) => {
+  app.post("/assistance/compte/mot-de-passe/*", { schema: schemas.RecoveryPassword }, async (req, reply) => {
     const session = recoverySession(req, reply);
     if (!session) return reply;
     const accountId = accountIdParam(req);
-    const body = formBody(req.body);
-    const newPassword = field(body, "newPassword");
-    const confirmation = field(body, "confirmation");
+    const { newPassword, confirmation } = req.body;
     const missing = missingPasswordFields(newPassword, confirmation);
     if (Object.keys(missing).length > 0) return recoveryPasswordPage(req, reply, accountId, missing, 400);
     try {
@@ -266,9 +302,8 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
         303,
       );
     } catch (error) {
-      if (isDomainError(error, "PASSWORD_TOO_WEAK")) {
-        return recoveryPasswordPage(req, reply, accountId, passwordErrors(error), 422);
-      }
+      const failure = formFailure(error, NEW_PASSWORD_ERRORS);
+      if (failure) return recoveryPasswordPage(req, reply, accountId, failure.errors, failure.status);
       if (isDomainError(error, "NOT_FOUND")) return reply.callNotFound();
       throw error;
     }
@@ -291,27 +326,15 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
     const challenge = await challengeFor(services.challenge, await services.login.challengeRequired(req.ip));
     return sendPage(reply, <AccountLoginPage ctx={ctx(req)} vm={{ ...vm, ...challenge }} />, status);
   };
-  app.get("/assistance/connexion", async (req, reply) => {
+  app.get("/assistance/connexion", { schema: schemas.AccountLoginPage }, async (req, reply) => {
     if (req.assistanceSession?.kind === "account") return reply.redirect("/assistance/mon-compte", 303);
-    const q = req.query as Record<string, unknown>;
+    const q = req.query;
     return accountLoginPage(req, reply, q.deconnecte !== undefined ? { info: t.loggedOut } : {});
   });
-  app.post("/assistance/connexion", async (req, reply) => {
-    const body = formBody(req.body);
-    const username = field(body, "username");
-    const password = field(body, "password");
-    const errors: Record<string, string[]> = {};
-    if (username.trim() === "") errors.username = [fr.login.usernameMissing];
-    if (password === "") errors.password = [fr.login.passwordMissing];
-    if (Object.keys(errors).length > 0) return accountLoginPage(req, reply, { username, errors }, 400);
-    try {
-      const result = await services.login.login({
-        identifier: username,
-        password,
-        ...meta(req),
-        challenge: field(body, "altcha", 8192) || undefined,
-        application: "account",
-      });
+  const signIn = signInHandler(services, {
+    application: "account",
+    page: accountLoginPage,
+    signedIn: (reply, result) => {
       if (result.mustChangePassword) {
         // Still on the initial password: the forced change comes first, as on the webmail.
         reply.startSession(result.token, services.sessions.timeouts.absoluteMs);
@@ -319,11 +342,11 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       }
       reply.startAssistanceSession(result.token, services.sessions.timeouts.absoluteMs);
       return reply.redirect("/assistance/mon-compte", 303);
-    } catch (error) {
-      const failure = loginFailure(error, reply, services.clock.now());
-      return accountLoginPage(req, reply, { username, formError: failure.message }, failure.status);
-    }
+    },
   });
+  app.post("/assistance/connexion", { schema: schemas.AccountLogin }, async (req, reply) =>
+    signIn(req, reply, req.body),
+  );
 
   // A6 — the account page.
   const accountSession = (req: FastifyRequest, reply: FastifyReply) => {
@@ -353,18 +376,15 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
     "adresse-confirmee": t.recoveryConfirmed,
     "session-fermee": t.sessionClosed,
   };
-  app.get("/assistance/mon-compte", async (req, reply) => {
-    const key = (req.query as Record<string, unknown>).ok;
+  app.get("/assistance/mon-compte", { schema: schemas.AccountPage }, async (req, reply) => {
+    const key = req.query.ok;
     const notice = typeof key === "string" ? notices[key] : undefined;
     return accountPage(req, reply, notice ? { notice } : {});
   });
-  app.post("/assistance/mon-compte/mot-de-passe", async (req, reply) => {
+  app.post("/assistance/mon-compte/mot-de-passe", { schema: schemas.ChangePassword }, async (req, reply) => {
     const session = accountSession(req, reply);
     if (!session) return reply;
-    const body = formBody(req.body);
-    const currentPassword = field(body, "currentPassword");
-    const newPassword = field(body, "newPassword");
-    const confirmation = field(body, "confirmation");
+    const { currentPassword, newPassword, confirmation, compromis } = req.body;
     const missing: Record<string, readonly string[]> = {
       ...(currentPassword === "" ? { currentPassword: [fr.login.passwordMissing] } : {}),
       ...missingPasswordFields(newPassword, confirmation),
@@ -376,91 +396,67 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
         newPassword,
         confirmation,
         ip: req.ip,
-        compromised: field(body, "compromis", 5) !== "",
+        compromised: compromis !== "",
       });
       return reply.redirect(
         `/assistance/mon-compte?ok=${forwardingOff ? "mot-de-passe-transfert" : "mot-de-passe"}`,
         303,
       );
     } catch (error) {
-      if (isDomainError(error, "PASSWORD_TOO_WEAK") || isDomainError(error, "INVALID_CREDENTIALS")) {
-        return accountPage(req, reply, { passwordErrors: passwordErrors(error) }, 422);
-      }
-      throw error;
+      const failure = formFailure(error, ACCOUNT_PASSWORD_ERRORS);
+      if (!failure) throw error;
+      return accountPage(req, reply, { passwordErrors: failure.errors }, failure.status);
     }
   });
-  /** REAUTH_REQUIRED / INVALID_CREDENTIALS of a re-authentication → the error at that password field. */
-  const reauthErrors = (error: unknown, fieldName: string): FieldErrors | null => {
-    if (isDomainError(error, "REAUTH_REQUIRED")) {
-      const text = fieldName === "removePassword" ? t.recoveryRemovePasswordMissing : t.recoveryPasswordMissing;
-      return { [fieldName]: [text] };
-    }
-    if (isDomainError(error, "INVALID_CREDENTIALS")) return { [fieldName]: [t.recoveryPasswordWrong] };
-    return null;
-  };
-  app.post("/assistance/mon-compte/adresse-de-secours", async (req, reply) => {
+  app.post("/assistance/mon-compte/adresse-de-secours", { schema: schemas.RecoveryEmail }, async (req, reply) => {
     const session = accountSession(req, reply);
     if (!session) return reply;
-    const body = formBody(req.body);
-    const email = field(body, "email");
+    const { email, recoveryPassword } = req.body;
     try {
       await services.recovery.startRecoveryEmailChange(session, email, {
-        currentPassword: field(body, "recoveryPassword"),
+        currentPassword: recoveryPassword,
         ip: req.ip,
       });
       return reply.redirect("/assistance/mon-compte", 303);
     } catch (error) {
-      const errors = reauthErrors(error, "recoveryPassword");
-      if (errors) return accountPage(req, reply, { emailErrors: errors, emailValue: email }, 400);
-      if (isDomainError(error, "VALIDATION_FAILED") || isDomainError(error, "INVALID_EMAIL")) {
-        const problem = (error.details.fields as Record<string, string> | undefined)?.email;
-        const message =
-          problem === "inside_domain" ? t.fieldProblems.email.inside_domain : t.fieldProblems.email.format;
-        return accountPage(req, reply, { emailErrors: { email: [message] }, emailValue: email }, 400);
-      }
-      throw error;
+      const failure = formFailure(error, RECOVERY_EMAIL_ERRORS);
+      if (!failure) throw error;
+      return accountPage(req, reply, { emailErrors: failure.errors, emailValue: email }, failure.status);
     }
   });
-  app.post("/assistance/mon-compte/adresse-de-secours/supprimer", async (req, reply) => {
+  const removeRecovery = { schema: schemas.RemoveRecoveryEmail };
+  app.post("/assistance/mon-compte/adresse-de-secours/supprimer", removeRecovery, async (req, reply) => {
     const session = accountSession(req, reply);
     if (!session) return reply;
     try {
       await services.recovery.removeRecoveryEmail(session, {
-        currentPassword: field(formBody(req.body), "removePassword"),
+        currentPassword: req.body.removePassword,
         ip: req.ip,
       });
       return reply.redirect("/assistance/mon-compte?ok=adresse-supprimee", 303);
     } catch (error) {
-      const errors = reauthErrors(error, "removePassword");
-      if (errors) return accountPage(req, reply, { emailErrors: errors }, 400);
-      throw error;
+      const failure = formFailure(error, reauthErrors("removePassword"));
+      if (!failure) throw error;
+      return accountPage(req, reply, { emailErrors: failure.errors }, failure.status);
     }
   });
-  app.post("/assistance/mon-compte/adresse-de-secours/confirmer", async (req, reply) => {
+  const confirmRecovery = { schema: schemas.ConfirmRecoveryEmail };
+  app.post("/assistance/mon-compte/adresse-de-secours/confirmer", confirmRecovery, async (req, reply) => {
     const session = accountSession(req, reply);
     if (!session) return reply;
     try {
-      await services.recovery.confirmRecoveryEmail(session, field(formBody(req.body), "code", 32), { ip: req.ip });
+      await services.recovery.confirmRecoveryEmail(session, req.body.code, { ip: req.ip });
       return reply.redirect("/assistance/mon-compte?ok=adresse-confirmee", 303);
     } catch (error) {
-      if (isDomainError(error, "INVALID_CODE")) {
-        const left = error.details.attemptsLeft;
-        const message = typeof left === "number" ? t.codeWrong(left) : t.codeExpired;
-        // With tries left the message goes to the code field; otherwise that field is gone from the
-        // page (no live code), so it goes to the address field, where a new code is asked for.
-        const at = typeof left === "number" && left > 0 ? "code" : "email";
-        return accountPage(req, reply, { emailErrors: { [at]: [message] } }, 400);
-      }
-      if (isDomainError(error, "INVALID_EMAIL")) {
-        return accountPage(req, reply, { emailErrors: { email: [t.fieldProblems.email.format] } }, 400);
-      }
+      const failure = formFailure(error, CONFIRM_RECOVERY_ERRORS);
+      if (failure) return accountPage(req, reply, { emailErrors: failure.errors }, failure.status);
       throw error;
     }
   });
-  app.post("/assistance/mon-compte/sessions/fermer", async (req, reply) => {
+  app.post("/assistance/mon-compte/sessions/fermer", { schema: schemas.CloseSession }, async (req, reply) => {
     const session = accountSession(req, reply);
     if (!session) return reply;
-    const target = field(formBody(req.body), "session", 128);
+    const target = req.body.session;
     if (!/^[0-9a-f]{64}$/.test(target) || !(await services.recovery.closeSession(session, target, { ip: req.ip }))) {
       return reply.callNotFound();
     }
@@ -474,13 +470,15 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       <AssistanceMessagePage
         ctx={ctx(req)}
         title={t.invalidLinkTitle}
-        message={fr.codes.INVALID_LINK}
+        message={ERROR_ANSWERS.INVALID_LINK.text}
         links={[{ href: "/assistance/choix?section=externe", label: t.backToAssistance }]}
       />,
-      410,
+      ERROR_ANSWERS.INVALID_LINK.status,
     );
-  const tokenParam = (req: FastifyRequest) => (req.params as Record<string, string>)["*"] ?? "";
-  const resetPage = async (req: FastifyRequest, reply: FastifyReply, errors: FieldErrors = {}, status = 200) => {
+  /** A request on a link: the token is what follows the route's prefix. */
+  type LinkRequest = FastifyRequest & { readonly params: { readonly "*": string } };
+  const tokenParam = (req: LinkRequest) => req.params["*"];
+  const resetPage = async (req: LinkRequest, reply: FastifyReply, errors: FieldErrors = {}, status = 200) => {
     const token = tokenParam(req);
     try {
       const account = await services.recovery.accountOfResetLink(token);
@@ -497,16 +495,14 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       throw error;
     }
   };
-  app.get("/assistance/reinitialiser/*", async (req, reply) => {
+  app.get("/assistance/reinitialiser/*", { schema: schemas.Link }, async (req, reply) => {
     // The link's token must not leak through the Referer of anything this page loads: the origin
     // only (`no-referrer` would make the form's POST carry `Origin: null`, refused).
     reply.header("Referrer-Policy", "strict-origin");
     return resetPage(req, reply);
   });
-  app.post("/assistance/reinitialiser/*", async (req, reply) => {
-    const body = formBody(req.body);
-    const newPassword = field(body, "newPassword");
-    const confirmation = field(body, "confirmation");
+  app.post("/assistance/reinitialiser/*", { schema: schemas.Reset }, async (req, reply) => {
+    const { newPassword, confirmation } = req.body;
     const missing = missingPasswordFields(newPassword, confirmation);
     if (Object.keys(missing).length > 0) return resetPage(req, reply, missing, 400);
     try {
@@ -525,7 +521,8 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
         />,
       );
     } catch (error) {
-      if (isDomainError(error, "PASSWORD_TOO_WEAK")) return resetPage(req, reply, passwordErrors(error), 422);
+      const failure = formFailure(error, NEW_PASSWORD_ERRORS);
+      if (failure) return resetPage(req, reply, failure.errors, failure.status);
       if (isDomainError(error, "INVALID_LINK")) return invalidLink(req, reply);
       throw error;
     }
@@ -533,7 +530,7 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
 
   // The cancel link sent to the previous recovery address (7 days). GET only shows what the button
   // will do (a mail client or a scanner may open links); the POST undoes the change.
-  app.get("/assistance/annuler-adresse/*", async (req, reply) => {
+  app.get("/assistance/annuler-adresse/*", { schema: schemas.Link }, async (req, reply) => {
     // The origin only, as on the reset page (`no-referrer` would make the POST carry `Origin: null`).
     reply.header("Referrer-Policy", "strict-origin");
     try {
@@ -551,7 +548,7 @@ export const assistanceRoutes: FastifyPluginAsync<AssistanceRouteOptions> = asyn
       throw error;
     }
   });
-  app.post("/assistance/annuler-adresse/*", async (req, reply) => {
+  app.post("/assistance/annuler-adresse/*", { schema: schemas.Link }, async (req, reply) => {
     try {
       const { restored } = await services.recovery.cancelRecoveryEmailChange(tokenParam(req), { ip: req.ip });
       return sendPage(

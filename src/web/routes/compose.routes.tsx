@@ -1,5 +1,5 @@
 /**
- * `/mail/nouveau`: writing a message (issue 6 §1) — new message, reply, reply all, forward inline
+ * `/mail/nouveau`: writing a message — new message, reply, reply all, forward inline
  * or as an attachment, drafts (saved on demand, automatically every 30 s with JavaScript, resumed
  * from Brouillons). Thin: read and check the form, call the send service, render or redirect.
  * Nothing is sent when anything is wrong: the form comes back with the error at its field and the
@@ -7,20 +7,35 @@
  *
  * The compose form is the one multipart/form-data form of the site: @fastify/multipart is
  * registered in this plugin only (every other route keeps the strict urlencoded-only parser), with
- * the size limits of the configuration. The CSRF check (plugins/security.ts) reads the `_csrf`
- * field the plugin attaches to the body.
+ * the size limits of the configuration. Its text parts are turned into plain fields before the
+ * schema is checked (the files are kept aside), so the CSRF check (plugins/security.ts) and the
+ * handlers read the same body as from an urlencoded form.
  */
 import multipart, { type MultipartFile } from "@fastify/multipart";
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Static } from "@sinclair/typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { simpleParser } from "mailparser";
-import type { Mailbox, MessageView } from "../../mail/mail.types.js";
+import type { MessageView } from "../../mail/mail.types.js";
+import {
+  addressList,
+  forwardedOf,
+  forwardSubject,
+  quoteOf,
+  type ReplyWording,
+  replyRecipients,
+  replySubject,
+} from "../../mail/reply.js";
 import type { OutgoingAttachment, OutgoingMessage } from "../../mail/send.types.js";
 import type { Services } from "../../services.js";
 import { isDomainError } from "../../shared/errors.js";
 import type { ClientAssets } from "../assets.js";
-import { BadInputError, type FormBody, field, formBody } from "../forms.js";
+import { ERROR_ANSWERS, type FormErrors, formFailure, found, NotFoundError } from "../errors.js";
+import { BadInputError, FORBIDDEN, parseId } from "../forms.js";
 import { fr, frenchDateTime, frenchSize, frenchTime } from "../i18n/fr.js";
 import { sendPage } from "../page.js";
+import * as schemas from "../schemas/compose.schemas.js";
+import { MAX_FILES } from "../schemas/compose.schemas.js";
 import type { FieldErrors } from "../views/components.js";
 import {
   type COMPOSE_LABELS,
@@ -40,48 +55,23 @@ export interface ComposeRouteOptions {
 }
 
 const c = fr.compose;
-const MAX_FILES = 20;
 const MAX_ADDRESS_CHARS = 100_000;
 const MAX_SUBJECT_CHARS = 900;
 const MAX_BODY_CHARS = 500_000;
 /** The rich-text body (optional, sanitized by the send service). */
 const MAX_HTML_CHARS = 1_000_000;
 
-class NotFoundError extends Error {
-  readonly statusCode = 404;
+/** The `garder` checkboxes: indexes of the draft's attachments to keep (a few small numbers: see the schema). */
+function keptIndexes(value: string | readonly string[] | undefined): number[] {
+  const list = value === undefined ? [] : typeof value === "string" ? [value] : value;
+  return [...new Set(list.map(Number))].sort((x, y) => x - y);
 }
 
-function parseId(value: unknown): number | null {
-  if (typeof value !== "string" || !/^[1-9]\d{0,14}$/.test(value)) return null;
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : null;
+/** An optional id field: "" is none (anything but an id or "" is refused by the schema). */
+function optionalId(value: string): number | null {
+  return value === "" ? null : parseId(value);
 }
 
-/** The `garder` checkboxes: indexes of the draft's attachments to keep (anything else is a 400). */
-function keptIndexes(body: FormBody): number[] {
-  const raw = body.garder;
-  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-  if (list.length > MAX_FILES * 2) throw new BadInputError("too many garder");
-  const out = new Set<number>();
-  for (const v of list) {
-    if (typeof v !== "string" || !/^\d{1,3}$/.test(v)) throw new BadInputError("bad garder");
-    out.add(Number(v));
-  }
-  return [...out].sort((x, y) => x - y);
-}
-
-/** An optional id field: "" is none, anything else but an id is a 400. */
-function optionalId(body: FormBody, name: string): number | null {
-  const raw = field(body, name, 20);
-  if (raw === "") return null;
-  const id = parseId(raw);
-  if (id === null) throw new BadInputError(`bad ${name}`);
-  return id;
-}
-
-// Control characters but tab, CR and LF (CR/LF are the service's to judge: HEADER_INJECTION).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse control characters
-const FORBIDDEN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/;
 // File names: no path, no control, bidirectional or zero-width characters.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse control characters
 const BAD_FILENAME = /[/\\\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF\uFFFD]/;
@@ -105,40 +95,46 @@ interface Upload {
 /** The uploads of a multipart request, kept aside from the body (which only carries text fields). */
 const uploadsOf = new WeakMap<FastifyRequest, Upload[]>();
 
-/** The text fields of a multipart body (`{ value }` objects) or of an urlencoded one. */
-function textFields(req: FastifyRequest): { body: FormBody; truncated: Set<string> } {
+/** The text fields of a multipart request that the parser cut at its size limit. */
+const truncatedOf = new WeakMap<FastifyRequest, Set<string>>();
+
+/** A part of a multipart body as the plugin attaches it (`{ type: "field", value }` for a text field). */
+function isPart(item: unknown): item is { readonly type: unknown; readonly value?: unknown; valueTruncated?: unknown } {
+  return typeof item === "object" && item !== null && "type" in item;
+}
+
+/**
+ * The text fields of a multipart body as an urlencoded form has them (one value, or several for a
+ * repeated name); the file parts are left out (`uploadsOf`). A value that is not text stays as it
+ * is, for the schema to refuse.
+ */
+function flatFields(req: FastifyRequest, body: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null);
   const truncated = new Set<string>();
-  if (!req.isMultipart()) return { body: formBody(req.body), truncated };
-  const out: Record<string, string | string[]> = Object.create(null);
-  const raw = (req.body ?? {}) as Record<string, unknown>;
-  for (const [name, entry] of Object.entries(raw)) {
-    const list = Array.isArray(entry) ? entry : [entry];
-    const values: string[] = [];
-    for (const item of list) {
-      const part = item as { type?: string; value?: unknown; valueTruncated?: boolean };
-      if (part.type !== "field") continue;
-      if (typeof part.value !== "string") throw new BadInputError(`field ${name} is not text`);
-      if (part.valueTruncated) truncated.add(name);
-      values.push(part.value);
+  truncatedOf.set(req, truncated);
+  if (typeof body !== "object" || body === null) return out;
+  for (const [name, entry] of Object.entries(body)) {
+    const values: unknown[] = [];
+    for (const item of Array.isArray(entry) ? entry : [entry]) {
+      if (!isPart(item) || item.type !== "field") continue;
+      if (item.valueTruncated) truncated.add(name);
+      values.push(item.value);
     }
-    if (values.length === 1 && values[0] !== undefined) out[name] = values[0];
+    if (values.length === 1) out[name] = values[0];
     else if (values.length > 1) out[name] = values;
   }
-  return { body: out, truncated };
+  return out;
 }
 
 /** A long text field: its value, or the French error to show at it. */
 function longText(
-  body: FormBody,
+  value: string,
   name: string,
   max: number,
-  truncated: Set<string>,
+  truncated: ReadonlySet<string>,
 ): { value: string; error?: string } {
-  const value = body[name];
-  if (value === undefined) return { value: "" };
-  if (typeof value !== "string") throw new BadInputError(`field ${name} is not a single text value`);
   if (value.length > max || truncated.has(name)) return { value: value.slice(0, max), error: fr.errors.tooLong };
-  if (FORBIDDEN_TEXT.test(value)) return { value: value.replace(FORBIDDEN_TEXT, ""), error: fr.errors.invalidChars };
+  if (FORBIDDEN.test(value)) return { value: value.replace(FORBIDDEN, ""), error: fr.errors.invalidChars };
   return { value };
 }
 
@@ -155,121 +151,75 @@ const FORM_FIELD: Readonly<Record<string, keyof typeof COMPOSE_LABELS>> = {
 
 type Failure = { readonly errors: FieldErrors; readonly formError?: string };
 
-/** A domain error of the send service as the form shows it; other errors go on up. */
+/** The form's field of a send-service error: the field the service names, else `fallback`. */
+const at =
+  (fallback: keyof typeof COMPOSE_LABELS) =>
+  ({ field }: { readonly field?: string | undefined }): string =>
+    field !== undefined && field in FORM_FIELD ? (FORM_FIELD[field] ?? fallback) : fallback;
+
+/** Where the form shows the send service's errors (the others go at its top, with the table's text). */
+function composeErrors(withFiles: boolean): FormErrors {
+  return {
+    INVALID_RECIPIENTS: {
+      field: at("a"),
+      text: ({ invalid = [] }) => {
+        const shown = invalid.map(showable);
+        const list = shown.length > 0 ? ` ${c.invalidAddresses(shown.slice(0, 10).join(", "))}` : "";
+        return `${ERROR_ANSWERS.INVALID_RECIPIENTS.text}${list}`;
+      },
+    },
+    NO_RECIPIENT: { field: at("a") },
+    TOO_MANY_RECIPIENTS: { field: at("a") },
+    RECIPIENT_UNKNOWN: { field: at("a") },
+    HEADER_INJECTION: { field: at("objet") },
+    ATTACHMENT_TOO_LARGE: { field: at("pieces-jointes") },
+    MESSAGE_TOO_LARGE: { field: at(withFiles ? "pieces-jointes" : "message") },
+    SENDING_LIMIT: {
+      text: ({ retryAt }) => `${ERROR_ANSWERS.SENDING_LIMIT.text} ${c.sendingLimitUntil(frenchTime(retryAt))}`,
+    },
+  };
+}
+
+/** A domain error of the send service as the form shows it (NOT_FOUND is a 404); other errors go on up. */
 function failureOf(error: unknown, withFiles: boolean): Failure {
   if (!isDomainError(error)) throw error;
-  const at = (fallback: keyof typeof COMPOSE_LABELS) => {
-    const named = error.details.field;
-    return typeof named === "string" && named in FORM_FIELD ? (FORM_FIELD[named] ?? fallback) : fallback;
-  };
-  const message = fr.codes[error.code];
-  switch (error.code) {
-    case "INVALID_RECIPIENTS": {
-      const invalid = Array.isArray(error.details.invalid)
-        ? error.details.invalid.filter((v): v is string => typeof v === "string").map(showable)
-        : [];
-      const list = invalid.length > 0 ? ` ${c.invalidAddresses(invalid.slice(0, 10).join(", "))}` : "";
-      return { errors: { [at("a")]: [`${message}${list}`] } };
-    }
-    case "NO_RECIPIENT":
-    case "TOO_MANY_RECIPIENTS":
-    case "RECIPIENT_UNKNOWN":
-      return { errors: { [at("a")]: [message] } };
-    case "HEADER_INJECTION":
-      return { errors: { [at("objet")]: [message] } };
-    case "ATTACHMENT_TOO_LARGE":
-      return { errors: { [at("pieces-jointes")]: [message] } };
-    case "MESSAGE_TOO_LARGE":
-      return { errors: { [at(withFiles ? "pieces-jointes" : "message")]: [message] } };
-    case "SENDING_LIMIT": {
-      const retryAt = error.details.retryAt;
-      const when = retryAt instanceof Date ? ` ${c.sendingLimitUntil(frenchTime(retryAt))}` : "";
-      return { errors: {}, formError: `${message}${when}` };
-    }
-    case "NOT_FOUND":
-      throw new NotFoundError(error.message);
-    default:
-      return { errors: {}, formError: message };
-  }
+  if (error.code === "NOT_FOUND") throw new NotFoundError(error.message);
+  return formFailure(error, composeErrors(withFiles)) ?? { errors: {}, formError: ERROR_ANSWERS[error.code].text };
 }
 
-/** `Nom <adresse>` as typed in an address field (the name quoted when it holds a separator). */
-function addressText(m: Mailbox): string {
-  if (!m.name || m.name === m.address) return m.address;
-  const name = /[",;<>@()[\]\\]/.test(m.name) ? `"${m.name.replace(/["\\]/g, "\\$&")}"` : m.name;
-  return `${name} <${m.address}>`;
-}
-
-function addressList(list: readonly Mailbox[]): string {
-  return list.map(addressText).join(", ");
-}
-
-function withPrefix(prefix: string, subject: string): string {
-  const bare = subject.trim();
-  const already = prefix === c.replyPrefix ? /^(re|ré)\s*:/i : /^(tr|fwd?)\s*:/i;
-  return already.test(bare) ? bare : `${prefix}${bare}`;
-}
-
-function whoOf(m: MessageView): string {
-  return m.from ? m.from.name || m.from.address : fr.mail.unknownSender;
-}
-
-function originalText(m: MessageView): string {
-  return (m.text ?? "").replace(/\r\n?/g, "\n").replace(/\n+$/, "");
-}
-
-/** "Le 3 mars 2025 à 14 h 05, Marie Curie a écrit :" and the original, each line behind "> ". */
-export function quoteOf(m: MessageView): string {
-  const lines = originalText(m)
-    .split("\n")
-    .map((line) => (line.startsWith(">") ? `>${line}` : `> ${line}`));
-  return `\n\n${c.quoteIntro(frenchDateTime(m.date), whoOf(m))}\n${lines.join("\n")}\n`;
-}
-
-/** The original below a short header block, as mail clients forward inline. */
-export function forwardedOf(m: MessageView): string {
-  const rows = [
-    c.forwardHeader,
-    `${c.forwardFrom} : ${m.from ? addressText(m.from) : fr.mail.unknownSender}`,
-    `${c.forwardDate} : ${frenchDateTime(m.date)}`,
-    `${c.forwardSubject} : ${m.subject}`,
-    ...(m.toList.length > 0 ? [`${c.forwardTo} : ${addressList(m.toList)}`] : []),
-  ];
-  return `\n\n${rows.join("\n")}\n\n${originalText(m)}\n`;
-}
+/** How the webmail words answers and forwards (the rules are mail/reply.ts's). */
+export const REPLY_WORDING: ReplyWording = {
+  replyPrefix: c.replyPrefix,
+  forwardPrefix: c.forwardPrefix,
+  quoteIntro: c.quoteIntro,
+  forwardHeader: c.forwardHeader,
+  forwardFrom: c.forwardFrom,
+  forwardDate: c.forwardDate,
+  forwardSubject: c.forwardSubject,
+  forwardTo: c.forwardTo,
+  unknownSender: fr.mail.unknownSender,
+  dateTime: frenchDateTime,
+};
 
 /** The form prefilled to answer or forward `m` (`self`: the writer's own address, left out of "reply all"). */
 export function prefill(mode: ComposeMode, m: MessageView, self: string): ComposeForm {
-  const lower = self.toLowerCase();
-  const notSelf = (list: readonly Mailbox[]) => list.filter((x) => x.address.toLowerCase() !== lower);
-  const author = m.replyTo.length > 0 ? m.replyTo : m.from ? [m.from] : [];
   if (mode === "reply" || mode === "replyAll") {
-    const to = mode === "reply" ? author : [...author, ...notSelf(m.toList)];
-    const seen = new Set<string>();
-    const unique = (list: readonly Mailbox[]) =>
-      list.filter((x) => {
-        const key = x.address.toLowerCase();
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
-    const toList = unique(to.length > 0 ? to : []);
-    const ccList = mode === "replyAll" ? unique(notSelf(m.ccList)) : [];
+    const { to, cc } = replyRecipients(m, self, mode === "replyAll");
     return {
       ...EMPTY_FORM,
-      a: addressList(toList),
-      cc: addressList(ccList),
-      objet: withPrefix(c.replyPrefix, m.subject),
-      message: quoteOf(m),
+      a: addressList(to),
+      cc: addressList(cc),
+      objet: replySubject(m.subject, REPLY_WORDING),
+      message: quoteOf(m, REPLY_WORDING),
       reponseA: m.id,
     };
   }
   if (mode === "forward")
-    return { ...EMPTY_FORM, objet: withPrefix(c.forwardPrefix, m.subject), message: forwardedOf(m) };
-  return { ...EMPTY_FORM, objet: withPrefix(c.forwardPrefix, m.subject), transfertJoint: m.id };
+    return { ...EMPTY_FORM, objet: forwardSubject(m.subject, REPLY_WORDING), message: forwardedOf(m, REPLY_WORDING) };
+  return { ...EMPTY_FORM, objet: forwardSubject(m.subject, REPLY_WORDING), transfertJoint: m.id };
 }
 
-export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app, { services, assets }) => {
+export const composeRoutes: FastifyPluginAsyncTypebox<ComposeRouteOptions> = async (app, { services, assets }) => {
   const { config, mail } = services;
   const maxSize = frenchSize(config.mailMaxBytes);
 
@@ -295,9 +245,11 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
       let total = uploads.reduce((sum, u) => sum + u.content.length, 0);
       let over = false;
       for await (const chunk of part.file) {
-        total += (chunk as Buffer).length;
+        // A file part's stream yields Buffers (busboy sets no encoding).
+        const bytes: Buffer = chunk;
+        total += bytes.length;
         if (total > config.mailMaxBytes) over = true;
-        if (!over) chunks.push(chunk as Buffer);
+        if (!over) chunks.push(bytes);
       }
       uploads.push({
         // An empty file input sends a part with `filename=""`, which arrives as no name at all.
@@ -308,6 +260,10 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
       });
     },
   });
+  // After the plugin's own hook has read the parts: the text fields as plain fields, for the schema.
+  app.addHook("preValidation", async (req) => {
+    if (req.isMultipart()) req.body = flatFields(req, req.body);
+  });
 
   const accountOf = webmailAccount;
 
@@ -317,14 +273,8 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
   const page = (reply: FastifyReply, shell: MailShell, vm: Omit<ComposeModel, "maxSize" | "maxFiles">, status = 200) =>
     sendPage(reply, <ComposePage shell={shell} vm={{ ...vm, maxSize, maxFiles: MAX_FILES }} />, status);
 
-  const open = async (accountId: number, id: number): Promise<MessageView> => {
-    try {
-      return await mail.open(accountId, id, { markSeen: false });
-    } catch (error) {
-      if (isDomainError(error, "NOT_FOUND")) throw new NotFoundError(error.message);
-      throw error;
-    }
-  };
+  const open = (accountId: number, id: number): Promise<MessageView> =>
+    found(mail.open(accountId, id, { markSeen: false }));
 
   /** A message of Brouillons (404 for any other). */
   const openDraft = async (accountId: number, id: number): Promise<MessageView> => {
@@ -349,15 +299,10 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
 
   /** The draft's attachments at `indexes`, read back from the stored draft (NOT_FOUND → 404). */
   const keptFiles = async (accountId: number, draftId: number, indexes: readonly number[]) => {
-    try {
-      const files = await Promise.all(indexes.map((i) => mail.attachment(accountId, draftId, i)));
-      return files.map(
-        (f): OutgoingAttachment => ({ filename: f.filename, contentType: f.contentType, content: f.content }),
-      );
-    } catch (error) {
-      if (isDomainError(error, "NOT_FOUND")) throw new NotFoundError(error.message);
-      throw error;
-    }
+    const files = await found(Promise.all(indexes.map((i) => mail.attachment(accountId, draftId, i))));
+    return files.map(
+      (f): OutgoingAttachment => ({ filename: f.filename, contentType: f.contentType, content: f.content }),
+    );
   };
 
   /** A draft to resume: its fields (Bcc read from the stored headers: the view does not carry it) and files. */
@@ -391,13 +336,13 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
 
   // The compose page: `?repondre=`, `?repondre-a-tous=`, `?transferer=`, `?transferer-en-piece-jointe=`,
   // `?brouillon=` (with `&enregistre` after a save), or a blank message.
-  app.get("/mail/nouveau", async (req, reply) => {
+  app.get("/mail/nouveau", { schema: schemas.ComposePage }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    const q = req.query as FormBody;
+    const q = req.query;
     const saved = q.enregistre !== undefined;
     const shell = await shellOf(accountId, req, saved ? { kind: "success", text: c.draftSaved } : undefined);
-    const modes: [string, ComposeMode][] = [
+    const modes: [keyof typeof q, ComposeMode][] = [
       ["repondre", "reply"],
       ["repondre-a-tous", "replyAll"],
       ["transferer", "forward"],
@@ -405,8 +350,9 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
       ["brouillon", "draft"],
     ];
     for (const [param, mode] of modes) {
-      if (q[param] === undefined) continue;
-      const id = parseId(field(q, param, 20));
+      const value = q[param];
+      if (value === undefined) continue;
+      const id = parseId(value);
       if (id === null) throw new NotFoundError(`bad ${param}`);
       if (mode === "draft") {
         const { form, files, richHtml } = await draftForm(accountId, id);
@@ -422,18 +368,19 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
         ...(mode === "forwardAttached" ? { attachedSubject: m.subject || fr.mail.noSubject } : {}),
       });
     }
-    // A new message starts with the signature (issue 6 §1), below the usual "-- " line.
+    // A new message starts with the signature, below the usual "-- " line.
     const { signature } = await services.settings.get(accountId);
     const message = signature === "" ? "" : `\n\n-- \n${signature}`;
     return page(reply, shell, { mode: "new", form: { ...EMPTY_FORM, message } });
   });
 
   /** The form as posted: its values, the field errors found before any service call, the files. */
-  const readForm = (req: FastifyRequest) => {
-    const { body, truncated } = textFields(req);
+  const readForm = (req: FastifyRequest & { readonly body: Static<typeof schemas.ComposeBody> }) => {
+    const body = req.body;
+    const truncated = truncatedOf.get(req) ?? new Set<string>();
     const errors: Record<string, string[]> = {};
-    const text = (name: keyof typeof COMPOSE_LABELS, max: number) => {
-      const r = longText(body, name, max, truncated);
+    const text = (name: "a" | "cc" | "cci" | "objet" | "message", max: number) => {
+      const r = longText(body[name], name, max, truncated);
       if (r.error) errors[name] = [r.error];
       return r.value;
     };
@@ -443,14 +390,14 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
       cci: text("cci", MAX_ADDRESS_CHARS),
       objet: text("objet", MAX_SUBJECT_CHARS),
       message: text("message", MAX_BODY_CHARS),
-      reponseA: optionalId(body, "reponse-a"),
-      transfertJoint: optionalId(body, "transfert-joint"),
-      brouillon: optionalId(body, "brouillon"),
-      garder: keptIndexes(body),
+      reponseA: optionalId(body["reponse-a"]),
+      transfertJoint: optionalId(body["transfert-joint"]),
+      brouillon: optionalId(body.brouillon),
+      garder: keptIndexes(body.garder),
     };
     if (form.garder.length > 0 && form.brouillon === null) throw new BadInputError("garder without brouillon");
     // The rich-text mode's HTML (never shown back: the plain text in Message carries the words).
-    const rich = longText(body, "html", MAX_HTML_CHARS, truncated);
+    const rich = longText(body.html, "html", MAX_HTML_CHARS, truncated);
     if (rich.error && !errors.message) errors.message = [rich.error];
     const html = rich.value.trim() === "" ? undefined : rich.value;
     // A file input left empty still sends one part with no name and no bytes.
@@ -475,7 +422,7 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
       contentType: u.contentType,
       content: u.content,
     }));
-    return { body, form, errors, attachments, html };
+    return { form, errors, attachments, html };
   };
 
   const outgoing = (
@@ -505,12 +452,11 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
           : "new";
 
   // "Envoyer" and "Enregistrer le brouillon".
-  app.post("/mail/nouveau", async (req, reply) => {
+  app.post("/mail/nouveau", { schema: schemas.Send }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    const { body, form, errors, attachments, html } = readForm(req);
-    const action = field(body, "action", 20) || "envoyer";
-    if (action !== "envoyer" && action !== "brouillon") throw new BadInputError("unknown action");
+    const { form, errors, attachments, html } = readForm(req);
+    const action = req.body.action || "envoyer";
     const withFiles = attachments.length + form.garder.length > 0;
     // The draft written from (still there when the form comes back): its files, offered again.
     const draft = form.brouillon !== null ? await draftOrNull(accountId, form.brouillon) : null;
@@ -561,9 +507,12 @@ export const composeRoutes: FastifyPluginAsync<ComposeRouteOptions> = async (app
   });
 
   // The automatic save (JavaScript, every 30 s): the text fields, answered in JSON.
-  app.post("/mail/brouillons/enregistrer", async (req, reply) => {
+  app.post("/mail/brouillons/enregistrer", { schema: schemas.Autosave }, async (req, reply) => {
     reply.header("Cache-Control", "no-store");
-    if (req.session?.kind !== "webmail") return reply.code(401).send({ error: fr.codes.SESSION_EXPIRED });
+    if (req.session?.kind !== "webmail") {
+      const expired = ERROR_ANSWERS.SESSION_EXPIRED;
+      return reply.code(expired.status).send({ error: expired.text });
+    }
     const accountId = req.session.accountId;
     const { form, errors, html } = readForm(req);
     const first = Object.entries(errors)[0];

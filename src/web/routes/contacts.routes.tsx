@@ -1,16 +1,20 @@
 /**
- * `/mail/contacts`: the personal address book (issue 6 §1) — list, add (also from a message's
+ * `/mail/contacts`: the personal address book — list, add (also from a message's
  * sender), edit, delete, vCard import (pasted, or read from a file by the page script) and export —
  * and the JSON suggestions of the compose page. Thin: parse, call the contacts service, render.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Static } from "@sinclair/typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../../services.js";
 import { isDomainError } from "../../shared/errors.js";
 import type { ClientAssets } from "../assets.js";
-import { type FormBody, field, formBody } from "../forms.js";
+import { type FormErrors, type FormFailure, formFailure, NotFoundError } from "../errors.js";
+import { parseId, type WithQuery } from "../forms.js";
 import { contactsFr as t } from "../i18n/contacts.fr.js";
-import { fr } from "../i18n/fr.js";
 import { sendPage } from "../page.js";
+import * as schemas from "../schemas/contacts.schemas.js";
+import { safeBack, withParams } from "../urls.js";
 import type { FieldErrors } from "../views/components.js";
 import { type ContactForm, ContactsPage, EditContactPage } from "../views/contacts.view.js";
 import type { MailShell } from "../views/mail.view.js";
@@ -21,22 +25,10 @@ export interface ContactsRouteOptions {
   readonly assets?: ClientAssets;
 }
 
-/** A pasted vCard file may be much larger than a form field. */
-const MAX_VCARD_CHARS = 2 * 1024 * 1024;
-
-class NotFoundError extends Error {
-  readonly statusCode = 404;
-}
-
-function idOf(req: FastifyRequest): number {
-  const value = (req.params as Record<string, unknown>).id;
-  if (typeof value !== "string" || !/^[1-9]\d{0,14}$/.test(value)) throw new NotFoundError("bad contact id");
-  return Number(value);
-}
-
-/** Where to go back to after adding a sender from a message: a page of the mailbox only. */
-function safeBack(value: string): string {
-  return /^\/mail(\/[A-Za-z0-9/_-]*)?$/.test(value) ? value : "/mail/contacts";
+function idOf(params: Static<typeof schemas.ContactParams>): number {
+  const id = parseId(params.id);
+  if (id === null) throw new NotFoundError("bad contact id");
+  return id;
 }
 
 const NOTICES = {
@@ -45,24 +37,26 @@ const NOTICES = {
   supprime: t.done.removed,
 } as const;
 
-/** The field of a domain error from the contacts service, or null when it is not about a field. */
-function fieldErrors(error: unknown): FieldErrors | null {
-  for (const code of [
-    "INVALID_EMAIL",
-    "CONTACT_EXISTS",
-    "HEADER_INJECTION",
-    "VALIDATION_FAILED",
-    "VCARD_INVALID",
-  ] as const) {
-    if (isDomainError(error, code)) {
-      const name = typeof error.details.field === "string" ? error.details.field : "address";
-      return { [name === "file" ? "vcard" : name]: [fr.codes[code]] };
-    }
-  }
-  return null;
+/** The form's field of a contacts-service error: the field it names (the file is the vCard field), else the address. */
+const contactField = ({ field = "address" }: { readonly field?: string | undefined }) =>
+  field === "file" ? "vcard" : field;
+
+/** The contacts service's errors about a field, shown at it; any other goes on to the error handler. */
+const CONTACT_ERRORS: FormErrors = {
+  INVALID_EMAIL: { field: contactField },
+  CONTACT_EXISTS: { field: contactField },
+  HEADER_INJECTION: { field: contactField },
+  VALIDATION_FAILED: { field: contactField },
+  VCARD_INVALID: { field: contactField },
+};
+
+function contactFailure(error: unknown): FormFailure {
+  const failure = formFailure(error, CONTACT_ERRORS);
+  if (!failure) throw error;
+  return failure;
 }
 
-export const contactsRoutes: FastifyPluginAsync<ContactsRouteOptions> = async (app, { services, assets }) => {
+export const contactsRoutes: FastifyPluginAsyncTypebox<ContactsRouteOptions> = async (app, { services, assets }) => {
   const { contacts } = services;
 
   const accountOf = webmailAccount;
@@ -70,107 +64,103 @@ export const contactsRoutes: FastifyPluginAsync<ContactsRouteOptions> = async (a
   const shellOf = (req: FastifyRequest, accountId: number, notice?: MailShell["notice"]): Promise<MailShell> =>
     mailShell(services, assets, req, accountId, notice ? { notice } : {});
 
-  const noticeOf = (query: FormBody): MailShell["notice"] => {
+  const noticeOf = (query: Static<typeof schemas.ContactsQuery>): MailShell["notice"] => {
     const done = query.fait;
     if (typeof done === "string" && Object.hasOwn(NOTICES, done)) {
       return { kind: "success", text: NOTICES[done as keyof typeof NOTICES] };
     }
     if (done === "importe") {
-      const n = (name: string) => Number.parseInt(String(query[name] ?? "0"), 10) || 0;
+      const n = (name: keyof typeof query) => Number.parseInt(String(query[name] ?? "0"), 10) || 0;
       return { kind: "success", text: t.done.imported(n("ajoutes"), n("presents"), n("invalides")) };
     }
     return undefined;
   };
 
   const listPage = async (
-    req: FastifyRequest,
+    req: WithQuery<typeof schemas.ContactsQuery>,
     reply: FastifyReply,
     accountId: number,
     extra: { form?: ContactForm; errors?: FieldErrors; importText?: string } = {},
     status = 200,
   ) => {
-    const [shell, list] = await Promise.all([
-      shellOf(req, accountId, noticeOf(req.query as FormBody)),
-      contacts.list(accountId),
-    ]);
+    const [shell, list] = await Promise.all([shellOf(req, accountId, noticeOf(req.query)), contacts.list(accountId)]);
     return sendPage(reply, <ContactsPage shell={shell} vm={{ contacts: list, ...extra }} />, status);
   };
 
-  app.get("/mail/contacts", async (req, reply) => {
+  app.get("/mail/contacts", { schema: schemas.ListContacts }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     return listPage(req, reply, accountId);
   });
 
-  app.post("/mail/contacts", async (req, reply) => {
+  app.post("/mail/contacts", { schema: schemas.AddContact }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    const body = formBody(req.body);
-    const form = { name: field(body, "name", 200), address: field(body, "address", 320) };
-    const back = field(body, "retour", 200);
+    const { name, address, retour: back } = req.body;
+    const form = { name, address };
     if (form.address.trim() === "") {
       return listPage(req, reply, accountId, { form, errors: { address: [t.addressHint] } }, 400);
     }
     try {
       await contacts.add(accountId, form);
     } catch (error) {
-      const errors = fieldErrors(error);
-      if (!errors) throw error;
+      const { status, errors } = contactFailure(error);
       // From a message ("Ajouter l'expéditeur aux contacts"): an address already there is no error.
-      if (back !== "" && isDomainError(error, "CONTACT_EXISTS")) return reply.redirect(safeBack(back), 303);
-      return listPage(req, reply, accountId, { form, errors }, isDomainError(error, "CONTACT_EXISTS") ? 409 : 400);
+      if (back !== "" && isDomainError(error, "CONTACT_EXISTS")) {
+        return reply.redirect(safeBack(back, "/mail/contacts"), 303);
+      }
+      return listPage(req, reply, accountId, { form, errors }, status);
     }
-    if (back !== "")
-      return reply.redirect(`${safeBack(back)}${safeBack(back).includes("?") ? "&" : "?"}fait=contact`, 303);
+    if (back !== "") return reply.redirect(withParams(safeBack(back, "/mail/contacts"), { fait: "contact" }), 303);
     return reply.redirect("/mail/contacts?fait=ajoute", 303);
   });
 
-  app.get("/mail/contacts/:id/modifier", async (req, reply) => {
+  app.get("/mail/contacts/:id/modifier", { schema: schemas.ShowContact }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    const contact = await contacts.get(accountId, idOf(req)).catch((error: unknown) => {
+    const contact = await contacts.get(accountId, idOf(req.params)).catch((error: unknown) => {
       if (isDomainError(error, "NOT_FOUND")) throw new NotFoundError("no such contact");
       throw error;
     });
     return sendPage(reply, <EditContactPage shell={await shellOf(req, accountId)} contact={contact} />);
   });
 
-  app.post("/mail/contacts/:id/modifier", async (req, reply) => {
+  app.post("/mail/contacts/:id/modifier", { schema: schemas.EditContact }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    const id = idOf(req);
-    const body = formBody(req.body);
-    const form = { name: field(body, "name", 200), address: field(body, "address", 320) };
+    const id = idOf(req.params);
+    const form = { name: req.body.name, address: req.body.address };
     try {
       await contacts.update(accountId, id, form);
       return reply.redirect("/mail/contacts?fait=modifie", 303);
     } catch (error) {
       if (isDomainError(error, "NOT_FOUND")) throw new NotFoundError("no such contact");
-      const errors = fieldErrors(error);
-      if (!errors) throw error;
+      const { status, errors } = contactFailure(error);
       const contact = await contacts.get(accountId, id);
       return sendPage(
         reply,
         <EditContactPage shell={await shellOf(req, accountId)} contact={contact} form={form} errors={errors} />,
-        isDomainError(error, "CONTACT_EXISTS") ? 409 : 400,
+        status,
       );
     }
   });
 
-  app.post("/mail/contacts/:id/supprimer", async (req, reply) => {
+  app.post("/mail/contacts/:id/supprimer", { schema: schemas.ShowContact }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    await contacts.remove(accountId, idOf(req)).catch((error: unknown) => {
+    await contacts.remove(accountId, idOf(req.params)).catch((error: unknown) => {
       if (isDomainError(error, "NOT_FOUND")) throw new NotFoundError("no such contact");
       throw error;
     });
     return reply.redirect("/mail/contacts?fait=supprime", 303);
   });
 
-  app.post("/mail/contacts/importer", { bodyLimit: 3 * MAX_VCARD_CHARS }, async (req, reply) => {
+  // A pasted vCard may be much larger than a form: a body limit of its own.
+  const importing = { bodyLimit: schemas.IMPORT_LIMIT, schema: schemas.ImportContacts };
+  app.post("/mail/contacts/importer", importing, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    const text = field(formBody(req.body), "vcard", MAX_VCARD_CHARS);
+    const text = req.body.vcard;
     if (text.trim() === "") return listPage(req, reply, accountId, { errors: { vcard: [t.importMissing] } }, 400);
     try {
       const r = await contacts.importVcard(accountId, text);
@@ -179,9 +169,8 @@ export const contactsRoutes: FastifyPluginAsync<ContactsRouteOptions> = async (a
         303,
       );
     } catch (error) {
-      const errors = fieldErrors(error);
-      if (!errors) throw error;
-      return listPage(req, reply, accountId, { errors, importText: text.slice(0, 20_000) }, 400);
+      const { status, errors } = contactFailure(error);
+      return listPage(req, reply, accountId, { errors, importText: text.slice(0, 20_000) }, status);
     }
   });
 
@@ -196,16 +185,16 @@ export const contactsRoutes: FastifyPluginAsync<ContactsRouteOptions> = async (a
   });
 
   /** Suggestions while typing À, Cc or Cci (JSON, called by the compose page's script). */
-  app.get("/mail/contacts/suggestions", async (req, reply) => {
+  app.get("/mail/contacts/suggestions", { schema: schemas.ContactSuggestions }, async (req, reply) => {
     if (req.session?.kind !== "webmail") return reply.code(401).send({ expired: true });
-    const typed = field(req.query as FormBody, "q", 100);
+    const typed = req.query.q;
     let list: Awaited<ReturnType<typeof contacts.suggest>>;
     try {
       list = await contacts.suggest(req.session.accountId, typed);
     } catch (error) {
       if (!isDomainError(error, "RATE_LIMITED")) throw error;
       // Too many in a minute: no suggestions, and the page's script says why (politely, once).
-      const ms = typeof error.details.retryAfterMs === "number" ? error.details.retryAfterMs : 60_000;
+      const ms = error.details.retryAfterMs;
       return reply
         .code(429)
         .header("Retry-After", String(Math.max(1, Math.ceil(ms / 1000))))

@@ -1,31 +1,33 @@
 /**
- * `/mail`: the webmail behind the sign-in (issue 5 §3, web parts of §4 and §6) — folder lists,
+ * `/mail`: the webmail behind the sign-in — folder lists,
  * actions on messages, folder management, the reading view with its sandboxed HTML frame and
  * attachment downloads, and search. Thin: parse and validate, call the mail service, render.
  * Another account's message or folder is a 404, exactly like one that does not exist.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Static } from "@sinclair/typebox";
+import type { FastifyReply } from "fastify";
 import { FRAME_SANDBOX, frameContentSecurityPolicy, frameDocument } from "../../mail/html-sanitizer.js";
 import type { Folder, MessagePage, SearchQuery } from "../../mail/mail.types.js";
 import type { Services } from "../../services.js";
 import { isDomainError } from "../../shared/errors.js";
 import type { ClientAssets } from "../assets.js";
-import { BadInputError, type FormBody, field, formBody } from "../forms.js";
+import { type FormErrors, formFailure, found, NotFoundError } from "../errors.js";
+import { parseId, type WithQuery } from "../forms.js";
 import { fr } from "../i18n/fr.js";
 import { sendPage } from "../page.js";
+import * as schemas from "../schemas/mail.schemas.js";
+import { folderUrl, messageUrl, ROLE_PATHS, safeBack, withParams } from "../urls.js";
 import type { FieldErrors } from "../views/components.js";
 import {
   DeleteFolderPage,
   EmptyTrashPage,
   FolderPage,
-  folderUrl,
   type MailShell,
   ManageFoldersPage,
   type MessageListModel,
-  messageUrl,
   ReadingPage,
   RenameFolderPage,
-  ROLE_PATHS,
   type SearchForm,
   SearchPage,
 } from "../views/mail.view.js";
@@ -38,74 +40,39 @@ export interface MailRouteOptions {
 
 const t = fr.mail;
 
-/** A 404 page: unknown ids and other accounts' messages look the same. */
-class NotFoundError extends Error {
-  readonly statusCode = 404;
-}
-
-/** The service's NOT_FOUND becomes a 404 (the error pages turn other domain errors into a 400). */
-async function found<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (error) {
-    if (isDomainError(error, "NOT_FOUND")) throw new NotFoundError(error.message);
-    throw error;
-  }
-}
-
-/** A database id as written in a URL or a form: digits only, no sign, no leading zero. */
-function parseId(value: unknown): number | null {
-  if (typeof value !== "string" || !/^[1-9]\d{0,14}$/.test(value)) return null;
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : null;
-}
-
-function idParam(req: FastifyRequest, name = "id"): number {
-  const id = parseId((req.params as Record<string, unknown>)[name]);
-  if (id === null) throw new NotFoundError(`bad ${name} in the URL`);
+/** The `:id` of the URL (404 for anything but an id). */
+function idParam(req: { readonly params: { readonly id: string } }): number {
+  const id = parseId(req.params.id);
+  if (id === null) throw new NotFoundError("bad id in the URL");
   return id;
 }
 
-/** The checked messages: one `ids` value or several; at most a few pages' worth. */
-function idList(value: unknown): number[] {
-  if (value === undefined) return [];
-  const list = Array.isArray(value) ? value : [value];
-  if (list.length > 500) throw new BadInputError("too many ids");
-  const ids = list.map(parseId);
-  if (ids.some((id) => id === null)) throw new BadInputError("an id is not a number");
-  return [...new Set(ids as number[])];
+/** The checked messages: one `ids` value or several (ids, a few pages' worth: see the schema). */
+function idList(value: string | readonly string[] | undefined): number[] {
+  const list = value === undefined ? [] : typeof value === "string" ? [value] : value;
+  return [...new Set(list.map(Number))];
 }
 
-/** The keyset cursor of a list page (`?avant=`). */
-function cursorOf(query: FormBody): number | null {
-  const raw = field(query, "avant", 20);
-  if (raw === "") return null;
-  const cursor = parseId(raw);
-  if (cursor === null) throw new BadInputError("bad cursor");
-  return cursor;
+/** The keyset cursor of a list page (`?avant=`, an id or nothing: see the schema). */
+function cursorOf(query: { readonly avant: string }): number | null {
+  return query.avant === "" ? null : Number(query.avant);
 }
 
-const NOTICE_PARAMS = ["fait", "n", "erreur", "mot-de-passe-modifie"];
-
-/** Where a form comes back to: one of our /mail pages only (never another site), without an old notice. */
-function safeBack(value: string): string {
-  if (!/^\/mail(?:\/[\w/-]*)?(?:\?[\w.~%&=+-]*)?$/.test(value) || value.includes("//")) return "/mail";
-  const url = new URL(value, "http://sesame.invalid");
-  for (const name of NOTICE_PARAMS) url.searchParams.delete(name);
-  return `${url.pathname}${url.search}`;
-}
-
-function withParams(target: string, params: Record<string, string>): string {
-  const url = new URL(target, "http://sesame.invalid");
-  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-  return `${url.pathname}${url.search}`;
-}
+/** Where the folder forms (create, rename) show the service's errors: at the name or at the parent. */
+const FOLDER_ERRORS: FormErrors = {
+  INVALID_FOLDER_NAME: { field: "nom" },
+  FOLDER_EXISTS: { field: "nom" },
+  FOLDER_PROTECTED: { field: "parent" },
+  NOT_FOUND: { field: "parent", text: t.folderUnknown, status: 400 },
+  // Too deep a nesting, or too many folders.
+  VALIDATION_FAILED: { field: "parent", text: t.folderLimit },
+};
 
 type DoneKey = keyof typeof fr.mail.done;
 const ERRORS = { selection: t.noSelection, destination: t.noDestination } as const;
 
 /** The notice a page shows after a redirect (`?fait=…&n=…`, `?erreur=…`), from known keys only. */
-function noticeOf(query: FormBody): MailShell["notice"] {
+function noticeOf(query: Static<typeof schemas.NoticeQuery>): MailShell["notice"] {
   const error = query.erreur;
   if (typeof error === "string" && error in ERRORS) {
     return { kind: "error", text: ERRORS[error as keyof typeof ERRORS] };
@@ -120,9 +87,7 @@ function noticeOf(query: FormBody): MailShell["notice"] {
 }
 
 // Actions on messages: the button's value → the service call and the notice.
-const ACTIONS = ["lu", "non-lu", "suivre", "ne-plus-suivre", "deplacer", "supprimer"] as const;
-type Action = (typeof ACTIONS)[number];
-const DONE_OF: Record<Action, DoneKey> = {
+const DONE_OF: Record<schemas.Action, DoneKey> = {
   lu: "lus",
   "non-lu": "non-lus",
   suivre: "suivis",
@@ -196,7 +161,7 @@ function parisMidnight(day: Day, plusDays = 0): Date {
   return new Date(utc - offsetAt(utc - offsetAt(utc)));
 }
 
-export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { services, assets }) => {
+export const mailRoutes: FastifyPluginAsyncTypebox<MailRouteOptions> = async (app, { services, assets }) => {
   const { mail } = services;
 
   /** The signed-in webmail account, or null after redirecting (forced change, expired, none). */
@@ -204,11 +169,11 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
 
   /** What every mail page shows around its content: account, folders with counts, quota. */
   const shellOf = async (
-    req: FastifyRequest,
+    req: WithQuery<typeof schemas.NoticeQuery>,
     accountId: number,
     currentFolderId: number | null = null,
   ): Promise<MailShell> => {
-    const notice = noticeOf(req.query as FormBody);
+    const notice = noticeOf(req.query);
     return mailShell(services, assets, req, accountId, { currentFolderId, ...(notice ? { notice } : {}) });
   };
 
@@ -232,12 +197,12 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
 
   /** A folder's page: its messages, newest first, 50 at a time. */
   const folderPage = async (
-    req: FastifyRequest,
+    req: WithQuery<typeof schemas.ListQuery>,
     reply: FastifyReply,
     accountId: number,
     pick: (folders: readonly Folder[]) => Folder | undefined,
   ) => {
-    const cursor = cursorOf(req.query as FormBody);
+    const cursor = cursorOf(req.query);
     const probe = await shellOf(req, accountId);
     const folder = pick(probe.folders);
     if (!folder) throw new NotFoundError("no such folder");
@@ -247,7 +212,7 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
     return sendPage(reply, <FolderPage shell={shell} vm={{ folder, list }} />);
   };
 
-  app.get("/mail", async (req, reply) => {
+  app.get("/mail", { schema: schemas.Folder }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     return folderPage(req, reply, accountId, (folders) => folders.find((f) => f.role === "inbox"));
@@ -255,14 +220,14 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
 
   for (const [role, url] of Object.entries(ROLE_PATHS)) {
     if (role === "inbox") continue;
-    app.get(url, async (req, reply) => {
+    app.get(url, { schema: schemas.Folder }, async (req, reply) => {
       const accountId = accountOf(req, reply);
       if (accountId === null) return reply;
       return folderPage(req, reply, accountId, (folders) => folders.find((f) => f.role === role));
     });
   }
 
-  app.get("/mail/dossiers/:id", async (req, reply) => {
+  app.get("/mail/dossiers/:id", { schema: schemas.FolderById }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     const id = idParam(req);
@@ -270,15 +235,14 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
   });
 
   // The list's form and the reading view's form: one action on the checked messages.
-  app.post("/mail/actions", async (req, reply) => {
+  app.post("/mail/actions", { schema: schemas.Actions }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    const body = formBody(req.body);
-    const action = field(body, "action") as Action;
-    if (!ACTIONS.includes(action)) throw new BadInputError("unknown action");
+    const body = req.body;
+    const action = body.action;
     const ids = idList(body.ids);
-    const back = safeBack(field(body, "retour"));
-    const fromMessage = parseId(field(body, "message", 20));
+    const back = safeBack(body.retour);
+    const fromMessage = parseId(body.message);
     const fromScript = req.headers["x-csrf-token"] !== undefined;
     const refuse = (erreur: keyof typeof ERRORS) =>
       fromScript ? reply.code(400).send({ error: ERRORS[erreur] }) : reply.redirect(withParams(back, { erreur }), 303);
@@ -289,7 +253,7 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
     } else if (action === "suivre" || action === "ne-plus-suivre") {
       changed = await mail.setFlags(accountId, ids, { flagged: action === "suivre" });
     } else if (action === "deplacer") {
-      const destination = parseId(field(body, "destination", 20));
+      const destination = parseId(body.destination);
       if (destination === null) return refuse("destination");
       changed = await found(mail.move(accountId, ids, destination));
     } else {
@@ -303,7 +267,7 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
   });
 
   // "Vider la corbeille": a confirmation page first (works without JavaScript).
-  app.get("/mail/corbeille/vider", async (req, reply) => {
+  app.get("/mail/corbeille/vider", { schema: schemas.WithNotice }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     const shell = await shellOf(req, accountId);
@@ -321,14 +285,14 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
 
   // Folder management.
   const manage = async (
-    req: FastifyRequest,
+    req: WithQuery<typeof schemas.NoticeQuery>,
     reply: FastifyReply,
     accountId: number,
     vm: { errors?: FieldErrors; name?: string; parentId?: number | null } = {},
     status = 200,
   ) => sendPage(reply, <ManageFoldersPage shell={await shellOf(req, accountId)} vm={vm} />, status);
 
-  app.get("/mail/dossiers", async (req, reply) => {
+  app.get("/mail/dossiers", { schema: schemas.WithNotice }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     return manage(req, reply, accountId);
@@ -336,23 +300,15 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
 
   /** A folder error said at the name (or parent) field, with its status. */
   const folderError = (error: unknown): { status: number; errors: FieldErrors } => {
-    if (isDomainError(error, "INVALID_FOLDER_NAME"))
-      return { status: 400, errors: { nom: [fr.codes.INVALID_FOLDER_NAME] } };
-    if (isDomainError(error, "FOLDER_EXISTS")) return { status: 409, errors: { nom: [fr.codes.FOLDER_EXISTS] } };
-    if (isDomainError(error, "FOLDER_PROTECTED"))
-      return { status: 409, errors: { parent: [fr.codes.FOLDER_PROTECTED] } };
-    if (isDomainError(error, "NOT_FOUND")) return { status: 400, errors: { parent: [t.folderUnknown] } };
-    // Too deep a nesting, or too many folders.
-    if (isDomainError(error, "VALIDATION_FAILED")) return { status: 400, errors: { parent: [t.folderLimit] } };
-    throw error;
+    const failure = formFailure(error, FOLDER_ERRORS);
+    if (!failure) throw error;
+    return failure;
   };
 
-  app.post("/mail/dossiers", async (req, reply) => {
+  app.post("/mail/dossiers", { schema: schemas.CreateFolder }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    const body = formBody(req.body);
-    const name = field(body, "nom");
-    const parentRaw = field(body, "parent", 20);
+    const { nom: name, parent: parentRaw } = req.body;
     const parentId = parentRaw === "" ? null : parseId(parentRaw);
     if (parentRaw !== "" && parentId === null) {
       return manage(req, reply, accountId, { name, errors: { parent: [t.folderUnknown] } }, 400);
@@ -369,7 +325,10 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
     return reply.redirect("/mail/dossiers?fait=dossier-cree", 303);
   });
 
-  const folderFor = async (req: FastifyRequest, accountId: number) => {
+  const folderFor = async (
+    req: WithQuery<typeof schemas.NoticeQuery> & { params: { id: string } },
+    accountId: number,
+  ) => {
     const id = idParam(req);
     const shell = await shellOf(req, accountId);
     const folder = shell.folders.find((f) => f.id === id);
@@ -377,18 +336,18 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
     return { shell, folder };
   };
 
-  app.get("/mail/dossiers/:id/renommer", async (req, reply) => {
+  app.get("/mail/dossiers/:id/renommer", { schema: schemas.FolderPage }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     const { shell, folder } = await folderFor(req, accountId);
     return sendPage(reply, <RenameFolderPage shell={shell} folder={folder} />, folder.role ? 409 : 200);
   });
 
-  app.post("/mail/dossiers/:id/renommer", async (req, reply) => {
+  app.post("/mail/dossiers/:id/renommer", { schema: schemas.RenameFolder }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     const id = idParam(req);
-    const name = field(formBody(req.body), "nom");
+    const name = req.body.nom;
     let failure: { status: number; errors: FieldErrors } | undefined;
     if (name.trim() === "") failure = { status: 400, errors: { nom: [t.folderNameMissing] } };
     else {
@@ -417,7 +376,7 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
     return { subfolders: all.length - 1, total: all.reduce((sum, f) => sum + f.total, 0) };
   };
 
-  app.get("/mail/dossiers/:id/supprimer", async (req, reply) => {
+  app.get("/mail/dossiers/:id/supprimer", { schema: schemas.FolderPage }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     const { shell, folder } = await folderFor(req, accountId);
@@ -428,7 +387,7 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
     );
   });
 
-  app.post("/mail/dossiers/:id/supprimer", async (req, reply) => {
+  app.post("/mail/dossiers/:id/supprimer", { schema: schemas.FolderPage }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     const id = idParam(req);
@@ -447,11 +406,11 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
   });
 
   // Reading.
-  app.get("/mail/messages/:id", async (req, reply) => {
+  app.get("/mail/messages/:id", { schema: schemas.ReadMessage }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     const id = idParam(req);
-    const allowRemote = (req.query as FormBody).images === "1";
+    const allowRemote = req.query.images === "1";
     const message = await found(mail.open(accountId, id));
     // Whether remote content was held back decides the "Afficher les images distantes" notice.
     const blocked = !allowRemote && message.remoteContentBlocked;
@@ -474,11 +433,11 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
   });
 
   /** The sanitized HTML body, for the sandboxed frame of the reading view only. */
-  app.get("/mail/messages/:id/contenu", async (req, reply) => {
+  app.get("/mail/messages/:id/contenu", { schema: schemas.MessageFrame }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     const id = idParam(req);
-    const allowRemote = (req.query as FormBody).images === "1";
+    const allowRemote = req.query.images === "1";
     const body = await found(mail.htmlBody(accountId, id, { allowRemote }));
     return reply
       .header("Content-Security-Policy", frameContentSecurityPolicy(allowRemote))
@@ -488,11 +447,11 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
       .send(frameDocument(body));
   });
 
-  app.get("/mail/messages/:id/pieces-jointes/:index", async (req, reply) => {
+  app.get("/mail/messages/:id/pieces-jointes/:index", { schema: schemas.Attachment }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     const id = idParam(req);
-    const raw = (req.params as Record<string, unknown>).index;
+    const raw = req.params.index;
     const index = raw === "0" ? 0 : parseId(raw);
     if (index === null) throw new NotFoundError("bad attachment index");
     const attachment = await found(mail.attachment(accountId, id, index));
@@ -506,20 +465,19 @@ export const mailRoutes: FastifyPluginAsync<MailRouteOptions> = async (app, { se
   });
 
   // Search.
-  app.get("/mail/recherche", async (req, reply) => {
+  app.get("/mail/recherche", { schema: schemas.Search }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    const q = req.query as FormBody;
-    const text = (name: string) => field(q, name, 200);
+    const q = req.query;
     const form: SearchForm = {
-      q: text("q"),
-      de: text("de"),
-      a: text("a"),
-      objet: text("objet"),
-      du: text("du"),
-      au: text("au"),
-      pj: text("pj") === "1",
-      dossier: text("dossier"),
+      q: q.q,
+      de: q.de,
+      a: q.a,
+      objet: q.objet,
+      du: q.du,
+      au: q.au,
+      pj: q.pj === "1",
+      dossier: q.dossier,
     };
     const cursor = cursorOf(q);
     const shell = await shellOf(req, accountId);

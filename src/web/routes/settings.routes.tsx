@@ -1,18 +1,17 @@
 /**
- * `/mail/parametres`: the webmail's settings (issue 6 §1 signature, §5 away message and
- * forwarding). Thin: parse the form, call the settings service, render (errors at their field,
- * with the values typed).
+ * `/mail/parametres`: the webmail's settings (signature, away message and forwarding). Thin:
+ * parse the form, call the settings service, render (errors at their field, with the values typed).
  */
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyRequest } from "fastify";
 import type { MailSettings, MailSettingsInput, SettingsField } from "../../mail/settings.service.js";
 import type { Services } from "../../services.js";
-import { type DomainError, isDomainError } from "../../shared/errors.js";
+import type { DomainError } from "../../shared/errors.js";
 import type { ClientAssets } from "../assets.js";
-import { type FormBody, field, formBody } from "../forms.js";
-import { fr } from "../i18n/fr.js";
+import { ERROR_ANSWERS, type FormErrors, formFailure } from "../errors.js";
 import { settingsFr as t } from "../i18n/settings.fr.js";
 import { sendPage } from "../page.js";
-import type { FieldErrors } from "../views/components.js";
+import * as schemas from "../schemas/settings.schemas.js";
 import type { MailShell } from "../views/mail.view.js";
 import { type SettingsForm, SettingsPage } from "../views/settings.view.js";
 import { mailShell, webmailAccount } from "./mailbox.js";
@@ -53,38 +52,33 @@ function formOf(s: MailSettings): SettingsForm {
   };
 }
 
-function messageOf(error: DomainError): string {
-  const reason = error.details.reason;
-  switch (error.code) {
-    case "INVALID_DATE":
-      return t.errors.date;
-    case "INVALID_EMAIL":
-      return t.errors.forwardInvalid;
-    case "HEADER_INJECTION":
-      return t.errors.subjectLineBreak;
-    case "REAUTH_REQUIRED":
-      return t.errors.passwordRequired;
-    case "INVALID_CREDENTIALS":
-      return t.errors.passwordWrong;
-    default:
-      if (reason === "too_long") return t.errors.tooLong(Number(error.details.max));
-      if (reason === "before_start") return t.errors.endBeforeStart;
-      if (reason === "required") return t.errors.textRequired;
-      if (reason === "own_address") return t.errors.forwardOwn;
-      if (reason === "outside_without_copy") return t.errors.forwardOutsideWithoutCopy;
-      return fr.codes[error.code];
-  }
+/** The form's field of a settings-service error; undefined when it names none of this form's. */
+function formField({ field }: { readonly field?: string | undefined }): keyof SettingsForm | undefined {
+  const names: Readonly<Partial<Record<string, keyof SettingsForm>>> = FORM_FIELD;
+  return field !== undefined && Object.hasOwn(names, field) ? names[field] : undefined;
 }
 
-/** The field error of a domain error from the settings service, or null when it is not about a field. */
-function fieldErrors(error: unknown): FieldErrors | null {
-  if (!isDomainError(error)) return null;
-  const name = FORM_FIELD[error.details.field as SettingsField];
-  if (!name) return null;
-  return { [name]: [messageOf(error)] };
+/** A refused value, worded by why. */
+function validationText({ reason, max }: DomainError<"VALIDATION_FAILED">["details"]): string {
+  if (reason === "too_long") return t.errors.tooLong(Number(max));
+  if (reason === "before_start") return t.errors.endBeforeStart;
+  if (reason === "required") return t.errors.textRequired;
+  if (reason === "own_address") return t.errors.forwardOwn;
+  if (reason === "outside_without_copy") return t.errors.forwardOutsideWithoutCopy;
+  return ERROR_ANSWERS.VALIDATION_FAILED.text;
 }
 
-export const settingsRoutes: FastifyPluginAsync<SettingsRouteOptions> = async (app, { services, assets }) => {
+/** The settings service's errors, each at the field it names (the form is a 400 whatever the error). */
+const SETTINGS_ERRORS: FormErrors = {
+  INVALID_DATE: { field: formField, text: t.errors.date },
+  INVALID_EMAIL: { field: formField, text: t.errors.forwardInvalid },
+  HEADER_INJECTION: { field: formField, text: t.errors.subjectLineBreak },
+  REAUTH_REQUIRED: { field: formField, text: t.errors.passwordRequired },
+  INVALID_CREDENTIALS: { field: formField, text: t.errors.passwordWrong, status: 400 },
+  VALIDATION_FAILED: { field: formField, text: validationText },
+};
+
+export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteOptions> = async (app, { services, assets }) => {
   const { settings } = services;
 
   const accountOf = webmailAccount;
@@ -92,30 +86,30 @@ export const settingsRoutes: FastifyPluginAsync<SettingsRouteOptions> = async (a
   const shellOf = (req: FastifyRequest, accountId: number, notice?: MailShell["notice"]): Promise<MailShell> =>
     mailShell(services, assets, req, accountId, notice ? { notice } : {});
 
-  app.get("/mail/parametres", async (req, reply) => {
+  app.get("/mail/parametres", { schema: schemas.ShowSettings }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    const saved = Object.hasOwn(req.query as FormBody, "enregistre");
+    const saved = req.query.enregistre !== undefined;
     const shell = await shellOf(req, accountId, saved ? { kind: "success", text: t.saved } : undefined);
     return sendPage(reply, <SettingsPage shell={shell} form={formOf(await settings.get(accountId))} />);
   });
 
-  app.post("/mail/parametres", async (req, reply) => {
+  app.post("/mail/parametres", { schema: schemas.SaveSettings }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    const body = formBody(req.body);
+    const body = req.body;
     const form: SettingsForm = {
-      signature: field(body, "signature", 4000),
-      absence: field(body, "absence", 5) !== "",
-      du: field(body, "du", 40),
-      au: field(body, "au", 40),
-      objet: field(body, "objet", 400),
-      message: field(body, "message", 10_000),
-      transfert: field(body, "transfert", 320),
-      copie: field(body, "copie", 5) !== "",
+      signature: body.signature,
+      absence: body.absence !== "",
+      du: body.du,
+      au: body.au,
+      objet: body.objet,
+      message: body.message,
+      transfert: body.transfert,
+      copie: body.copie !== "",
       motDePasse: "",
     };
-    const currentPassword = field(body, "motDePasse");
+    const currentPassword = body.motDePasse;
     const input: MailSettingsInput = {
       signature: form.signature,
       awayEnabled: form.absence,
@@ -131,10 +125,15 @@ export const settingsRoutes: FastifyPluginAsync<SettingsRouteOptions> = async (a
     try {
       await settings.update(accountId, input, { session, currentPassword, ip: req.ip });
     } catch (error) {
-      if (isDomainError(error, "THROTTLED")) throw error;
-      const errors = fieldErrors(error);
-      if (!errors) throw error;
-      return sendPage(reply, <SettingsPage shell={await shellOf(req, accountId)} form={form} errors={errors} />, 400);
+      // THROTTLED (too many wrong passwords) is not about a field: the error page says it.
+      const failure = formFailure(error, SETTINGS_ERRORS);
+      if (!failure) throw error;
+      const { status, errors } = failure;
+      return sendPage(
+        reply,
+        <SettingsPage shell={await shellOf(req, accountId)} form={form} errors={errors} />,
+        status,
+      );
     }
     return reply.redirect("/mail/parametres?enregistre", 303);
   });

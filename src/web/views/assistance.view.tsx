@@ -1,11 +1,19 @@
-/** The Assistance à l'identification's screens (A1–A6 of PRODUCT.md). */
+/** The Assistance à l'identification's screens. */
 
 import type { AuditEvent } from "../../audit/audit.service.js";
 import type { Account } from "../../directory/directory.types.js";
 import type { SessionRecord } from "../../identity/session-store.js";
 import { fr, frenchDateTime } from "../i18n/fr.js";
 import { NewPasswordForm, type NewPasswordFormModel } from "./account.view.js";
-import { CsrfInput, CurrentPasswordField, ErrorSummary, Field, type FieldErrors, Notice } from "./components.js";
+import {
+  ChallengeField,
+  CsrfInput,
+  CurrentPasswordField,
+  ErrorSummary,
+  Field,
+  type FieldErrors,
+  Notice,
+} from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
 
 const t = fr.assistance;
@@ -177,15 +185,7 @@ export function NumenSignInPage({ ctx, vm }: { ctx: PageContext; vm: NumenViewMo
             </option>
           </select>
         </div>
-        {vm.challenge ? (
-          <div class="challenge">
-            <p>{fr.login.challengeRequired}</p>
-            <altcha-widget challenge={vm.challenge} name="altcha" auto="onload" language="fr-fr" />
-            <noscript>
-              <p>{fr.login.challengeNoScript}</p>
-            </noscript>
-          </div>
-        ) : null}
+        <ChallengeField challenge={vm.challenge} />
         <button type="submit" class="button-primary">
           {t.submit}
         </button>
@@ -301,12 +301,7 @@ export function AccountLoginPage({ ctx, vm }: { ctx: PageContext; vm: AccountLog
           required
         />
         <CurrentPasswordField name="password" label={t.loginPassword} errors={errors.password} required />
-        {vm.challenge ? (
-          <div class="challenge">
-            <p>{fr.login.challengeRequired}</p>
-            <altcha-widget challenge={vm.challenge} name="altcha" auto="onload" language="fr-fr" />
-          </div>
-        ) : null}
+        <ChallengeField challenge={vm.challenge} noScriptNote={false} />
         <button type="submit" class="button-primary">
           {t.loginSubmit}
         </button>

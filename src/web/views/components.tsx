@@ -198,3 +198,22 @@ export function Notice({
     </div>
   );
 }
+
+/**
+ * The ALTCHA proof-of-work widget, in a form that must carry a solved challenge (`challenge`: the
+ * challenge's JSON; nothing when none is due). `noScriptNote`: say that it needs JavaScript.
+ */
+export function ChallengeField({ challenge, noScriptNote = true }: { challenge?: string; noScriptNote?: boolean }) {
+  if (!challenge) return null;
+  return (
+    <div class="challenge">
+      <p>{fr.login.challengeRequired}</p>
+      <altcha-widget challenge={challenge} name="altcha" auto="onload" language="fr-fr" />
+      {noScriptNote ? (
+        <noscript>
+          <p>{fr.login.challengeNoScript}</p>
+        </noscript>
+      ) : null}
+    </div>
+  );
+}

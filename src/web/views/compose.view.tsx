@@ -1,5 +1,5 @@
 /**
- * Writing a message (issue 6 §1): new message, reply, reply all, forward (inline or as an
+ * Writing a message: new message, reply, reply all, forward (inline or as an
  * attachment) and drafts. One form, posted as multipart/form-data so that files travel with it;
  * it works without JavaScript. src/web/client/compose.ts adds the upload progress and the
  * automatic draft saving every 30 s.

@@ -1,5 +1,5 @@
 /**
- * The webmail behind the sign-in (issue 5 §3): folders with their unread counts and the quota,
+ * The webmail behind the sign-in: folders with their unread counts and the quota,
  * message lists (one component for folders and search results), the reading view, folder
  * management, search, and the keyboard shortcuts' help. Every page works without JavaScript;
  * src/web/client/mail.ts adds the shortcuts, drag-and-drop and in-place updates.
@@ -17,6 +17,7 @@ import type {
 import { contactsFr } from "../i18n/contacts.fr.js";
 import { fr, frenchDateTime, frenchShortDate, frenchSize } from "../i18n/fr.js";
 import { settingsFr } from "../i18n/settings.fr.js";
+import { folderUrl, messageUrl } from "../urls.js";
 import { CsrfInput, ErrorSummary, Field, type FieldErrors, Notice, SelectField } from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
 
@@ -28,23 +29,6 @@ const t = fr.mail;
 /** What a person calls a folder: the French name of a special folder, else its own name. */
 export function folderLabel(folder: Pick<Folder, "name" | "role">): string {
   return folder.role ? t.roles[folder.role] : folder.name;
-}
-
-/** The special folders' own addresses (the inbox is /mail itself); the user's folders go by id. */
-export const ROLE_PATHS = {
-  inbox: "/mail",
-  drafts: "/mail/brouillons",
-  sent: "/mail/envoyes",
-  junk: "/mail/indesirables",
-  trash: "/mail/corbeille",
-} as const;
-
-export function folderUrl(folder: Pick<Folder, "id" | "role">): string {
-  return folder.role ? ROLE_PATHS[folder.role] : `/mail/dossiers/${folder.id}`;
-}
-
-export function messageUrl(id: number): string {
-  return `/mail/messages/${id}`;
 }
 
 /** A domain as read: Unicode, with its ASCII (punycode) form beside when its characters mix alphabets. */

@@ -1,6 +1,14 @@
 /** The webmail's public pages: login (W1), help (W2), lost credentials (W3), phishing information. */
 import { fr } from "../i18n/fr.js";
-import { CsrfInput, CurrentPasswordField, ErrorSummary, Field, type FieldErrors, Notice } from "./components.js";
+import {
+  ChallengeField,
+  CsrfInput,
+  CurrentPasswordField,
+  ErrorSummary,
+  Field,
+  type FieldErrors,
+  Notice,
+} from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
 
 export interface LoginViewModel {
@@ -53,15 +61,7 @@ export function LoginPage({ ctx, vm }: { ctx: PageContext; vm: LoginViewModel })
           errors={errors.password}
           required
         />
-        {vm.challenge ? (
-          <div class="challenge">
-            <p>{fr.login.challengeRequired}</p>
-            <altcha-widget challenge={vm.challenge} name="altcha" auto="onload" language="fr-fr" />
-            <noscript>
-              <p>{fr.login.challengeNoScript}</p>
-            </noscript>
-          </div>
-        ) : null}
+        <ChallengeField challenge={vm.challenge} />
         <button type="submit" class="button-primary">
           {fr.login.submit}
         </button>
