@@ -373,14 +373,19 @@ export class RecoveryService {
   #kickResetRequests(): void {
     // After the answer has left: the work starts a few milliseconds later (an SQLite query runs
     // synchronously, so work started at once could still hold the answer in this event loop).
-    setTimeout(() => {
+    // One pending start at a time; a run started meanwhile (a caller, the purge) takes its place.
+    this.#kick ??= setTimeout(() => {
+      this.#kick = null;
       if (!this.#stopped) void this.processResetRequests();
     }, RESET_REQUEST_DELAY_MS);
   }
 
+  #kick: NodeJS.Timeout | null = null;
+
   /** Stops taking reset requests, and resolves when the one being worked on is done (a clean stop). */
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.#kick) clearTimeout(this.#kick);
     await this.#resetWork;
   }
 
@@ -390,6 +395,11 @@ export class RecoveryService {
    * a request that fails is logged and left for later.
    */
   async processResetRequests(): Promise<void> {
+    // This run takes every recorded request: no need for the pending start.
+    if (this.#kick) {
+      clearTimeout(this.#kick);
+      this.#kick = null;
+    }
     // A run already going may have looked for work before the caller's request was recorded.
     if (this.#resetWork) await this.#resetWork;
     if (this.#stopped) return;
