@@ -1,16 +1,12 @@
-import type { Kysely } from "kysely";
-import type { Schema } from "../storage/schema.js";
+import type { Kysely, Selectable } from "kysely";
+import type { AuditEventTable, Schema } from "../storage/schema.js";
 
 export type Executor = Kysely<Schema>;
 
-export interface AuditRow {
-  at: string;
-  actor: string;
-  action: string;
-  entity: string;
-  entity_id: string | null;
-  details: string;
-}
+/** An audit event as written (the database numbers it). */
+export type AuditRow = Omit<AuditEventTable, "id">;
+/** An audit event as read back. */
+type StoredAuditRow = Selectable<AuditEventTable>;
 
 const BATCH = 500;
 
@@ -26,7 +22,7 @@ export async function insertAuditRows(ex: Executor, rows: readonly AuditRow[]): 
 export async function selectAuditRows(
   ex: Executor,
   filter: { since?: string; limit: number; action?: string },
-): Promise<Array<AuditRow & { id: number }>> {
+): Promise<StoredAuditRow[]> {
   let q = ex.selectFrom("audit_event").selectAll();
   if (filter.since) q = q.where("at", ">=", filter.since);
   if (filter.action) q = q.where("action", "=", filter.action);
@@ -36,7 +32,7 @@ export async function selectAuditRows(
 export async function selectEntityRows(
   ex: Executor,
   filter: { entity: string; entityId: string; actions: readonly string[]; limit: number },
-): Promise<Array<AuditRow & { id: number }>> {
+): Promise<StoredAuditRow[]> {
   return ex
     .selectFrom("audit_event")
     .selectAll()

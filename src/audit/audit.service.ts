@@ -3,7 +3,13 @@
  * events through this service, inside their own transaction when they pass one.
  */
 import type { Clock } from "../shared/clock.js";
-import { type Executor, insertAuditRows, selectAuditRows, selectEntityRows } from "./audit.repository.js";
+import {
+  type AuditRow,
+  type Executor,
+  insertAuditRows,
+  selectAuditRows,
+  selectEntityRows,
+} from "./audit.repository.js";
 import type { AuditAction } from "./audit-actions.js";
 
 export interface AuditEventInput {
@@ -25,6 +31,18 @@ export interface AuditEvent {
   readonly entity: string;
   readonly entityId: string | null;
   readonly details: Record<string, unknown>;
+}
+
+function toEvent(r: AuditRow & { id: number }): AuditEvent {
+  return {
+    id: r.id,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    entity: r.entity,
+    entityId: r.entity_id,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+  };
 }
 
 export class AuditService {
@@ -61,15 +79,7 @@ export class AuditService {
     limit = 10,
   ): Promise<AuditEvent[]> {
     const rows = await selectEntityRows(this.db, { entity, entityId: String(entityId), actions, limit });
-    return rows.map((r) => ({
-      id: r.id,
-      at: r.at,
-      actor: r.actor,
-      action: r.action,
-      entity: r.entity,
-      entityId: r.entity_id,
-      details: JSON.parse(r.details) as Record<string, unknown>,
-    }));
+    return rows.map(toEvent);
   }
 
   async list(filter: { since?: Date; limit?: number; action?: AuditAction } = {}): Promise<AuditEvent[]> {
@@ -78,14 +88,6 @@ export class AuditService {
       ...(filter.action ? { action: filter.action } : {}),
       limit: filter.limit ?? 1000,
     });
-    return rows.map((r) => ({
-      id: r.id,
-      at: r.at,
-      actor: r.actor,
-      action: r.action,
-      entity: r.entity,
-      entityId: r.entity_id,
-      details: JSON.parse(r.details) as Record<string, unknown>,
-    }));
+    return rows.map(toEvent);
   }
 }

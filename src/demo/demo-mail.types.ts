@@ -1,8 +1,8 @@
 /**
  * The types of the demo mail: what the generator gives (`DemoMail`), and what its templates work
- * with (the cast, drafts, threads, and the `DemoScene` they are written in).
+ * with (the cast, drafts, threads); the `DemoScene` they are written in is in `scene.ts`.
  */
-import type { Rand, Sex } from "./random.js";
+import type { Sex } from "./random.js";
 
 export interface DemoPerson {
   readonly name: string;
@@ -17,22 +17,26 @@ export interface DemoAttachment {
   readonly cid?: string;
 }
 
-export interface DemoMail {
+/** What a demo message and its draft have alike; `From` is the sender's type. */
+interface MessageParts<From extends DemoPerson> {
   /** The sender: may be outside the académie (a parent, a publisher, the phishing sender). */
-  readonly from: DemoPerson;
+  readonly from: From;
   /** At least one of them is among the `people` given to `demoMessages`. */
   readonly to: readonly DemoPerson[];
   readonly cc?: readonly DemoPerson[];
   readonly subject: string;
-  readonly text: string;
   readonly html?: string;
+  readonly attachments?: readonly DemoAttachment[];
+}
+
+export interface DemoMail extends MessageParts<DemoPerson> {
+  readonly text: string;
   /** Whole seconds, as a Date header carries them. */
   readonly date: Date;
   /** With its angle brackets: "<…@domain>". */
   readonly messageId: string;
   readonly inReplyTo?: string;
   readonly references?: readonly string[];
-  readonly attachments?: readonly DemoAttachment[];
 }
 
 export interface DemoMessagesOptions {
@@ -64,15 +68,9 @@ export interface Student {
   readonly name: string;
 }
 
-export interface Draft {
-  readonly from: Actor;
-  readonly to: readonly DemoPerson[];
-  readonly cc?: readonly DemoPerson[];
-  readonly subject: string;
+export interface Draft extends MessageParts<Actor> {
   /** The body without the signature, which `emit` appends. */
   readonly body: string;
-  readonly html?: string;
-  readonly attachments?: readonly DemoAttachment[];
   /** Set when the text already carries its own footer. */
   readonly noSignature?: boolean;
 }
@@ -94,63 +92,4 @@ export interface Thread {
 export interface DatedDraft {
   readonly draft: Draft;
   readonly date: Date;
-}
-
-/**
- * What a template writes with: the random source (draw from it in a fixed order), the clock and
- * domain, the cast of the académie, and the helpers that pick recipients and dates.
- */
-export interface DemoScene {
-  readonly rand: Rand;
-  /** The generation's `now`, in whole seconds (milliseconds since the epoch). */
-  readonly now: number;
-  /** The académie's mail domain, e.g. "ac-lyon.fr". */
-  readonly domain: string;
-  /** "académie de Lyon", "académie d'Aix-Marseille". */
-  readonly academie: string;
-  /** The domain's first label with underscores, as in the académie site's paths. */
-  readonly siteSlug: string;
-  /** The first demo person: the account the demo user signs in with. */
-  readonly me: Actor;
-  /** The demo people, `me` first. */
-  readonly people: readonly Actor[];
-  /** "Cité scolaire Louise-Labé – Bron". */
-  readonly school: string;
-  readonly teachers: readonly Actor[];
-  readonly principal: Actor;
-  readonly deputy: Actor;
-  readonly cpe: Actor;
-  readonly secretariat: Actor;
-  readonly bursar: Actor;
-  readonly librarian: Actor;
-  readonly nurse: Actor;
-  readonly inspector: Actor;
-  readonly trainer: Actor;
-  readonly germanTeacher: Actor;
-  readonly dpe: Actor;
-  readonly dec: Actor;
-  readonly dsi: Actor;
-  readonly ent: Actor;
-  readonly communication: Actor;
-  readonly sport: Actor;
-  readonly publisher: Actor;
-  /** A new member of the establishment's staff, with a free address in the domain. */
-  staff(titles: readonly [string, string], org?: string): Actor;
-  student(): Student;
-  /** A parent of `child`, writing from a consumer mail provider. */
-  parentOf(child: Student, sex?: Sex): Actor;
-  /** A recipient among the people; the first one more than half of the time. */
-  recipient(): Actor;
-  /** Another demo person than `than`, when there is one. */
-  otherPerson(than: DemoPerson): Actor | undefined;
-  /** A colleague writing to `to`: another demo person or a generated teacher. */
-  colleague(to: DemoPerson): Actor;
-  /** The recipients of a message to several people, `first` among them. */
-  some(first: Actor, max: number): Actor[];
-  /** One demo person in copy, one time in five. */
-  maybeCc(to: readonly DemoPerson[], from: DemoPerson): Actor[] | undefined;
-  /** `min` to `max` days after `date`, at `hour:minute` in Paris, moved on to a school day. */
-  later(date: Date, min: number, max: number, hour: number, minute?: number): Date;
-  /** A moment in the window, mostly on school days and in the daytime. */
-  randomDate(minDaysAgo?: number, maxDaysAgo?: number): Date;
 }

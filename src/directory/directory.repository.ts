@@ -1,8 +1,8 @@
 /** The only place that writes SQL for people, establishments and accounts. */
-import { type Kysely, type Selectable, sql } from "kysely";
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from "kysely";
 import { likePrefix } from "../storage/like.js";
 import type { AccountTable, PersonTable, Schema } from "../storage/schema.js";
-import type { Account, Person, StaffRecord, StoredCredentials } from "./directory.types.js";
+import type { Account, Person, PersonStatus, StaffRecord, StoredCredentials } from "./directory.types.js";
 
 export type Executor = Kysely<Schema>;
 type PersonRow = Selectable<PersonTable>;
@@ -71,34 +71,68 @@ export function toPerson(r: PersonRow): Person {
   };
 }
 
+/** Runs `select` on each batch of `keys` and collects the rows it returns, as `entry` keys them. */
+async function selectInBatches<K, Row, V>(
+  keys: readonly K[],
+  select: (part: K[]) => Promise<Row[]>,
+  entry: (row: Row) => [K, V],
+): Promise<Map<K, V>> {
+  const out = new Map<K, V>();
+  for (const part of chunks(keys)) {
+    if (part.length === 0) continue;
+    for (const row of await select(part)) out.set(...entry(row));
+  }
+  return out;
+}
+
 export interface StoredPerson extends Person {
   readonly numenHash: string;
 }
 
-export async function findPersonsByNumenHashes(
-  ex: Executor,
-  hashes: readonly string[],
-): Promise<Map<string, StoredPerson>> {
-  const out = new Map<string, StoredPerson>();
-  for (const part of chunks(hashes)) {
-    if (part.length === 0) continue;
-    const rows = await ex.selectFrom("person").selectAll().where("numen_hash", "in", part).execute();
-    for (const r of rows) out.set(r.numen_hash, { ...toPerson(r), numenHash: r.numen_hash });
-  }
-  return out;
+export function findPersonsByNumenHashes(ex: Executor, hashes: readonly string[]): Promise<Map<string, StoredPerson>> {
+  return selectInBatches(
+    hashes,
+    (part) => ex.selectFrom("person").selectAll().where("numen_hash", "in", part).execute(),
+    (r) => [r.numen_hash, { ...toPerson(r), numenHash: r.numen_hash }],
+  );
 }
 
 export async function findPersonByNumenHash(ex: Executor, hash: string): Promise<StoredPerson | null> {
   return (await findPersonsByNumenHashes(ex, [hash])).get(hash) ?? null;
 }
 
-export async function insertPersons(
-  ex: Executor,
-  records: readonly StaffRecord[],
-  now: string,
-): Promise<Map<string, number>> {
-  const ids = new Map<string, number>();
-  const columns: Column<"person">[] = [
+/** How rows of one kind are inserted in bulk (see insertRows). */
+interface BulkInsert<T extends BulkTable, Item> {
+  readonly table: T;
+  readonly columns: readonly Column<T>[];
+  /** The values of an item, in `columns` order. */
+  readonly values: (item: Item, now: string) => ReadonlyArray<string | number | null>;
+  /** A unique text column: the new ids come back by its value. */
+  readonly key: Column<T>;
+}
+
+/** A function that inserts items in batches and returns their new ids by the value of `spec.key`. */
+function bulkInsert<T extends BulkTable, Item>(spec: BulkInsert<T, Item>) {
+  return async (ex: Executor, items: readonly Item[], now: string): Promise<Map<string, number>> => {
+    const ids = new Map<string, number>();
+    for (const part of chunks(items)) {
+      const rows = await insertRows<T, { id: number } & Record<string, string>>(
+        ex,
+        spec.table,
+        spec.columns,
+        part.map((item) => spec.values(item, now)),
+        ["id", spec.key],
+      );
+      for (const r of rows) ids.set(r[spec.key] as string, r.id);
+    }
+    return ids;
+  };
+}
+
+/** Inserts people (active); their new ids by NUMEN hash. */
+export const insertPersons = bulkInsert<"person", StaffRecord>({
+  table: "person",
+  columns: [
     "numen_hash",
     "civilite",
     "nom",
@@ -109,19 +143,10 @@ export async function insertPersons(
     "status",
     "created_at",
     "updated_at",
-  ];
-  for (const part of chunks(records)) {
-    const rows = await insertRows<"person", { id: number; numen_hash: string }>(
-      ex,
-      "person",
-      columns,
-      part.map((r) => [r.numenHash, r.civilite, r.nom, r.prenom, r.birthDate, r.categorie, r.uai, "active", now, now]),
-      ["id", "numen_hash"],
-    );
-    for (const r of rows) ids.set(r.numen_hash, r.id);
-  }
-  return ids;
-}
+  ],
+  values: (r, now) => [r.numenHash, r.civilite, r.nom, r.prenom, r.birthDate, r.categorie, r.uai, "active", now, now],
+  key: "numen_hash",
+});
 
 export async function updatePerson(ex: Executor, id: number, record: StaffRecord, now: string): Promise<void> {
   await ex
@@ -191,13 +216,33 @@ export interface NewAccount {
   readonly passwordHash: string | null;
 }
 
-export async function insertAccounts(
-  ex: Executor,
-  accounts: readonly NewAccount[],
-  now: string,
-): Promise<Map<string, number>> {
-  const ids = new Map<string, number>();
-  const columns: Column<"account">[] = [
+/** A new account held by a staff member: no recovery address yet, and the holder's NUMEN as password. */
+export function staffAccount(
+  kind: "academique" | "fonctionnel",
+  username: string,
+  address: string,
+  personId: number | null,
+  establishmentUai: string | null,
+): NewAccount {
+  return {
+    kind,
+    username,
+    address,
+    personId,
+    establishmentUai,
+    externalNom: null,
+    externalPrenom: null,
+    recoveryEmail: null,
+    recoveryConfirmed: false,
+    passwordState: "initial",
+    passwordHash: null,
+  };
+}
+
+/** Inserts accounts (enabled); their new ids by username. */
+export const insertAccounts = bulkInsert<"account", NewAccount>({
+  table: "account",
+  columns: [
     "kind",
     "username",
     "address",
@@ -213,35 +258,26 @@ export async function insertAccounts(
     "disabled_reason",
     "created_at",
     "updated_at",
-  ];
-  for (const part of chunks(accounts)) {
-    const rows = await insertRows<"account", { id: number; username: string }>(
-      ex,
-      "account",
-      columns,
-      part.map((a) => [
-        a.kind,
-        a.username,
-        a.address,
-        a.personId,
-        a.establishmentUai,
-        a.externalNom,
-        a.externalPrenom,
-        a.recoveryEmail,
-        a.recoveryConfirmed ? 1 : 0,
-        a.passwordState,
-        a.passwordHash,
-        0,
-        null,
-        now,
-        now,
-      ]),
-      ["id", "username"],
-    );
-    for (const r of rows) ids.set(r.username, r.id);
-  }
-  return ids;
-}
+  ],
+  values: (a, now) => [
+    a.kind,
+    a.username,
+    a.address,
+    a.personId,
+    a.establishmentUai,
+    a.externalNom,
+    a.externalPrenom,
+    a.recoveryEmail,
+    a.recoveryConfirmed ? 1 : 0,
+    a.passwordState,
+    a.passwordHash,
+    0,
+    null,
+    now,
+    now,
+  ],
+  key: "username",
+});
 
 const accountWithHolder = (ex: Executor) =>
   ex
@@ -296,11 +332,15 @@ function toAccount(r: AccountJoinRow): Account {
   };
 }
 
-export async function findAccountByUsernameOrAddress(ex: Executor, ident: string): Promise<Account | null> {
+/** The condition on an account's username or address (compared in lower case, spaces around ignored). */
+function byUsernameOrAddress(ident: string) {
   const value = ident.trim().toLowerCase();
-  const row = await accountWithHolder(ex)
-    .where((eb) => eb.or([eb("account.username", "=", value), eb("account.address", "=", value)]))
-    .executeTakeFirst();
+  return (eb: ExpressionBuilder<Schema, "account">) =>
+    eb.or([eb("account.username", "=", value), eb("account.address", "=", value)]);
+}
+
+export async function findAccountByUsernameOrAddress(ex: Executor, ident: string): Promise<Account | null> {
+  const row = await accountWithHolder(ex).where(byUsernameOrAddress(ident)).executeTakeFirst();
   return row ? toAccount(row) : null;
 }
 
@@ -373,17 +413,12 @@ export interface EstablishmentRecord {
   readonly headPersonId: number | null;
 }
 
-export async function findEstablishments(
-  ex: Executor,
-  uais: readonly string[],
-): Promise<Map<string, EstablishmentRecord>> {
-  const out = new Map<string, EstablishmentRecord>();
-  for (const part of chunks(uais)) {
-    if (part.length === 0) continue;
-    const rows = await ex.selectFrom("establishment").selectAll().where("uai", "in", part).execute();
-    for (const r of rows) out.set(r.uai, { uai: r.uai, libelle: r.libelle, headPersonId: r.head_person_id });
-  }
-  return out;
+export function findEstablishments(ex: Executor, uais: readonly string[]): Promise<Map<string, EstablishmentRecord>> {
+  return selectInBatches(
+    uais,
+    (part) => ex.selectFrom("establishment").selectAll().where("uai", "in", part).execute(),
+    (r) => [r.uai, { uai: r.uai, libelle: r.libelle, headPersonId: r.head_person_id }],
+  );
 }
 
 export async function insertEstablishment(ex: Executor, e: EstablishmentRecord, now: string): Promise<void> {
@@ -401,59 +436,37 @@ export async function updateEstablishment(ex: Executor, e: EstablishmentRecord, 
     .execute();
 }
 
-export async function countPersons(ex: Executor): Promise<number> {
-  const row = await ex
-    .selectFrom("person")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
+/** How many people the directory holds, or only those with `status`. */
+export async function countPersons(ex: Executor, status?: PersonStatus): Promise<number> {
+  let q = ex.selectFrom("person").select((eb) => eb.fn.countAll<number>().as("n"));
+  if (status) q = q.where("status", "=", status);
+  const row = await q.executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
-export async function countActivePersons(ex: Executor): Promise<number> {
-  const row = await ex
-    .selectFrom("person")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("status", "=", "active")
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
+const accountWithCredentials = (ex: Executor) =>
+  accountWithHolder(ex).select(["person.numen_hash as p_numen_hash", "person.birth_date as p_birth_date"]);
 
-export async function countAccounts(ex: Executor): Promise<number> {
-  const row = await ex
-    .selectFrom("account")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+function toCredentials(
+  row: AccountJoinRow & { p_numen_hash: string | null; p_birth_date: string | null },
+): StoredCredentials {
+  return {
+    account: toAccount(row),
+    passwordHash: row.password_hash,
+    numenHash: row.p_numen_hash,
+    birthDate: row.p_birth_date,
+  };
 }
 
 /** An account with what is needed to check a password, by username or address. */
 export async function findCredentials(ex: Executor, ident: string): Promise<StoredCredentials | null> {
-  const value = ident.trim().toLowerCase();
-  const row = await accountWithHolder(ex)
-    .select(["person.numen_hash as p_numen_hash", "person.birth_date as p_birth_date"])
-    .where((eb) => eb.or([eb("account.username", "=", value), eb("account.address", "=", value)]))
-    .executeTakeFirst();
-  if (!row) return null;
-  return {
-    account: toAccount(row),
-    passwordHash: row.password_hash,
-    numenHash: row.p_numen_hash,
-    birthDate: row.p_birth_date,
-  };
+  const row = await accountWithCredentials(ex).where(byUsernameOrAddress(ident)).executeTakeFirst();
+  return row ? toCredentials(row) : null;
 }
 
 export async function findCredentialsById(ex: Executor, id: number): Promise<StoredCredentials | null> {
-  const row = await accountWithHolder(ex)
-    .select(["person.numen_hash as p_numen_hash", "person.birth_date as p_birth_date"])
-    .where("account.id", "=", id)
-    .executeTakeFirst();
-  if (!row) return null;
-  return {
-    account: toAccount(row),
-    passwordHash: row.password_hash,
-    numenHash: row.p_numen_hash,
-    birthDate: row.p_birth_date,
-  };
+  const row = await accountWithCredentials(ex).where("account.id", "=", id).executeTakeFirst();
+  return row ? toCredentials(row) : null;
 }
 
 export async function updatePasswordHash(

@@ -28,6 +28,7 @@ import {
   loadIssuedNames,
   setAccountDisabled,
   setFunctionalHolder,
+  staffAccount,
   suggestAccounts,
   updateEstablishment,
   updatePasswordHash,
@@ -314,6 +315,12 @@ export class DirectoryService {
       await this.deps.db.transaction().execute(async (trx) => {
         const names = await loadIssuedNames(trx);
         const seen = new Set<string>();
+        const audit = (
+          action: AuditAction,
+          entity: string,
+          entityId: string | number | null | undefined,
+          details: Readonly<Record<string, unknown>>,
+        ) => this.deps.audit.record({ actor: options.actor, action, entity, entityId, details }, trx);
         for await (const { line, fields } of source.records()) {
           rows++;
           let uai: string;
@@ -354,36 +361,20 @@ export class DirectoryService {
           }
           const now = this.deps.clock.now().toISOString();
           const current = (await findEstablishments(trx, [uai])).get(uai);
+          const establishment = { uai, libelle, headPersonId: head.id };
+          const changed = current
+            ? [
+                ...(current.libelle !== libelle ? ["libelle"] : []),
+                ...(current.headPersonId !== head.id ? ["head"] : []),
+              ]
+            : [];
           if (!current) {
-            await insertEstablishment(trx, { uai, libelle, headPersonId: head.id }, now);
-            await this.deps.audit.record(
-              {
-                actor: options.actor,
-                action: "establishment.created",
-                entity: "establishment",
-                entityId: uai,
-                details: { libelle, headPersonId: head.id },
-              },
-              trx,
-            );
+            await insertEstablishment(trx, establishment, now);
+            await audit("establishment.created", "establishment", uai, { libelle, headPersonId: head.id });
             created++;
-          } else if (current.libelle !== libelle || current.headPersonId !== head.id) {
-            await updateEstablishment(trx, { uai, libelle, headPersonId: head.id }, now);
-            await this.deps.audit.record(
-              {
-                actor: options.actor,
-                action: "establishment.updated",
-                entity: "establishment",
-                entityId: uai,
-                details: {
-                  fields: [
-                    ...(current.libelle !== libelle ? ["libelle"] : []),
-                    ...(current.headPersonId !== head.id ? ["head"] : []),
-                  ],
-                },
-              },
-              trx,
-            );
+          } else if (changed.length > 0) {
+            await updateEstablishment(trx, establishment, now);
+            await audit("establishment.updated", "establishment", uai, { fields: changed });
             updated++;
           } else {
             unchanged++;
@@ -391,61 +382,23 @@ export class DirectoryService {
           if (!account) {
             names.usernames.add(username);
             names.addresses.add(address);
-            const ids = await insertAccounts(
-              trx,
-              [
-                {
-                  kind: "fonctionnel",
-                  username,
-                  address,
-                  personId: head.id,
-                  establishmentUai: uai,
-                  externalNom: null,
-                  externalPrenom: null,
-                  recoveryEmail: null,
-                  recoveryConfirmed: false,
-                  passwordState: "initial",
-                  passwordHash: null,
-                },
-              ],
-              now,
-            );
-            await this.deps.audit.record(
-              {
-                actor: options.actor,
-                action: "account.created",
-                entity: "account",
-                entityId: ids.get(username),
-                details: { username, kind: "fonctionnel", uai },
-              },
-              trx,
-            );
+            const ids = await insertAccounts(trx, [staffAccount("fonctionnel", username, address, head.id, uai)], now);
+            await audit("account.created", "account", ids.get(username), { username, kind: "fonctionnel", uai });
           } else if (account.holder.type !== "person" || account.holder.personId !== head.id) {
             await setFunctionalHolder(trx, account.id, head.id, now);
-            await this.deps.audit.record(
-              {
-                actor: options.actor,
-                action: "account.holder_changed",
-                entity: "account",
-                entityId: account.id,
-                details: { username: account.username },
-              },
-              trx,
-            );
+            await audit("account.holder_changed", "account", account.id, { username: account.username });
           }
         }
         if (rows === 0) throw new DomainError("CSV_INVALID", "the file has a header row but no data rows");
         applied = rejected.length <= rows * MAX_REJECTED_SHARE && !options.dryRun;
         if (!applied) throw new Rollback();
-        await this.deps.audit.record(
-          {
-            actor: options.actor,
-            action: "import.establishments",
-            entity: "import",
-            details: { file, rows, created, updated, rejected: rejected.length },
-          },
-          trx,
-        );
+        await audit("import.establishments", "import", null, {
+          file,
+          rows,
+          created,
+          updated,
+          rejected: rejected.length,
+        });
       });
     } catch (error) {
       if (!(error instanceof Rollback)) throw error;

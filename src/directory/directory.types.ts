@@ -4,14 +4,18 @@ export type AccountKind = "academique" | "fonctionnel" | "externe";
 export type PasswordState = "initial" | "personal" | "must_change";
 export type PersonStatus = "active" | "departed";
 
-export interface Person {
-  readonly id: number;
+/** What HR says about a person (the staff file's columns, NUMEN aside). */
+export interface PersonDetails {
   readonly civilite: string;
   readonly nom: string;
   readonly prenom: string;
   readonly birthDate: IsoDate;
   readonly categorie: string;
   readonly uai: string;
+}
+
+export interface Person extends PersonDetails {
+  readonly id: number;
   readonly status: PersonStatus;
 }
 
@@ -44,14 +48,8 @@ export interface Account {
 }
 
 /** A validated HR row, ready to be written. */
-export interface StaffRecord {
+export interface StaffRecord extends PersonDetails {
   readonly numenHash: string;
-  readonly civilite: string;
-  readonly nom: string;
-  readonly prenom: string;
-  readonly birthDate: IsoDate;
-  readonly categorie: string;
-  readonly uai: string;
 }
 
 export interface RejectedRow {

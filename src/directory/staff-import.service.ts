@@ -10,7 +10,7 @@ import { keyedHash } from "../shared/crypto.js";
 import { DomainError, isDomainError } from "../shared/errors.js";
 import { openCsv } from "./csv-source.js";
 import {
-  countActivePersons,
+  countPersons,
   type Executor,
   findPersonsByNumenHashes,
   insertAccounts,
@@ -20,6 +20,7 @@ import {
   markPersonsDeparted,
   type NewAccount,
   reenableAccountsAfterReturn,
+  staffAccount,
   updatePerson,
 } from "./directory.repository.js";
 import type { ImportReport, RejectedRow, StaffRecord } from "./directory.types.js";
@@ -226,19 +227,7 @@ export class StaffWriter {
         const address = `${local}@${domain}`;
         this.names.usernames.add(username);
         this.names.addresses.add(address);
-        return {
-          kind: "academique",
-          username,
-          address,
-          personId: ids.get(r.numenHash) ?? null,
-          establishmentUai: null,
-          externalNom: null,
-          externalPrenom: null,
-          recoveryEmail: null,
-          recoveryConfirmed: false,
-          passwordState: "initial",
-          passwordHash: null,
-        };
+        return staffAccount("academique", username, address, ids.get(r.numenHash) ?? null, null);
       });
       await insertAccounts(this.trx, accounts, now);
       for (const a of accounts) {
@@ -314,7 +303,7 @@ export class StaffImportService {
     try {
       await this.deps.db.transaction().execute(async (trx) => {
         // Counted before any write: the guard's share is of the people active before this import.
-        const active = options.full ? await countActivePersons(trx) : 0;
+        const active = options.full ? await countPersons(trx, "active") : 0;
         const writer = await StaffWriter.open(trx, this.deps, options.actor);
         const firstLineOf = new Map<string, number>();
         let batch: StaffRecord[] = [];

@@ -58,6 +58,24 @@ function assistanceUrl(ctx: MessageContext): string {
   return pageUrl(ctx, "/assistance");
 }
 
+/**
+ * The last lines of a notice of a change the reader may not have made: nothing to do if they made
+ * it; otherwise `ifNot` (what it may mean, what to undo), then `chooseNewPassword` with the
+ * Assistance's address, a call to the rectorat, and the signature.
+ */
+function ifNotYourChange(ctx: MessageContext, ifNot: readonly string[], chooseNewPassword: string): string[] {
+  return [
+    "Si vous êtes à l'origine de ce changement, vous n'avez rien à faire.",
+    "",
+    ...ifNot,
+    chooseNewPassword,
+    `  ${assistanceUrl(ctx)}`,
+    `- puis prévenez l'assistance du rectorat au ${ctx.rectoratPhone}.`,
+    "",
+    signature(ctx),
+  ];
+}
+
 const VIA = {
   assistance: "l'Assistance à l'identification",
   webmail: "le webmail",
@@ -91,14 +109,11 @@ export function passwordChangedMessage(
           "",
         ]
       : []),
-    "Si vous êtes à l'origine de ce changement, vous n'avez rien à faire.",
-    "",
-    "Si ce n'est pas vous, quelqu'un connaît peut-être vos informations de connexion :",
-    "- choisissez sans attendre un nouveau mot de passe avec l'Assistance à l'identification :",
-    `  ${assistanceUrl(ctx)}`,
-    `- puis prévenez l'assistance du rectorat au ${ctx.rectoratPhone}.`,
-    "",
-    signature(ctx),
+    ...ifNotYourChange(
+      ctx,
+      ["Si ce n'est pas vous, quelqu'un connaît peut-être vos informations de connexion :"],
+      "- choisissez sans attendre un nouveau mot de passe avec l'Assistance à l'identification :",
+    ),
   ].join("\n");
   return { to: input.to, subject: "Votre mot de passe a été modifié", text };
 }
@@ -262,15 +277,14 @@ export function settingsChangedMessage(
     "",
     ...lines,
     "",
-    "Si vous êtes à l'origine de ce changement, vous n'avez rien à faire.",
-    "",
-    "Si ce n'est pas vous, quelqu'un utilise peut-être votre compte :",
-    `- rétablissez vos paramètres dans le webmail, rubrique Paramètres : ${pageUrl(ctx, "/mail/parametres")}`,
-    "- choisissez sans attendre un nouveau mot de passe avec l'Assistance à l'identification (cela désactive aussi le transfert et ferme toutes les sessions) :",
-    `  ${assistanceUrl(ctx)}`,
-    `- puis prévenez l'assistance du rectorat au ${ctx.rectoratPhone}.`,
-    "",
-    signature(ctx),
+    ...ifNotYourChange(
+      ctx,
+      [
+        "Si ce n'est pas vous, quelqu'un utilise peut-être votre compte :",
+        `- rétablissez vos paramètres dans le webmail, rubrique Paramètres : ${pageUrl(ctx, "/mail/parametres")}`,
+      ],
+      "- choisissez sans attendre un nouveau mot de passe avec l'Assistance à l'identification (cela désactive aussi le transfert et ferme toutes les sessions) :",
+    ),
   ].join("\n");
   const subject = input.forward
     ? "Le transfert de vos messages a été modifié"

@@ -1,9 +1,23 @@
 /** SQL storage of sessions (the default store; Redis replaces it when configured). */
-import type { Kysely } from "kysely";
-import type { Schema } from "../storage/schema.js";
+import type { Kysely, Selectable } from "kysely";
+import type { Schema, SessionTable } from "../storage/schema.js";
 import type { SessionRecord, SessionStore } from "./session-store.js";
 
 type Executor = Kysely<Schema>;
+
+function toRecord(r: Selectable<SessionTable>): SessionRecord {
+  return {
+    idHash: r.id_hash,
+    accountId: r.account_id,
+    kind: r.kind as SessionRecord["kind"],
+    createdAt: r.created_at,
+    lastSeenAt: r.last_seen_at,
+    expiresAt: r.expires_at,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    reauthAt: r.reauth_at,
+  };
+}
 
 export class SqlSessionStore implements SessionStore {
   constructor(private readonly db: Executor) {}
@@ -27,19 +41,7 @@ export class SqlSessionStore implements SessionStore {
 
   async get(idHash: string): Promise<SessionRecord | null> {
     const r = await this.db.selectFrom("session").selectAll().where("id_hash", "=", idHash).executeTakeFirst();
-    return r
-      ? {
-          idHash: r.id_hash,
-          accountId: r.account_id,
-          kind: r.kind as SessionRecord["kind"],
-          createdAt: r.created_at,
-          lastSeenAt: r.last_seen_at,
-          expiresAt: r.expires_at,
-          ip: r.ip,
-          userAgent: r.user_agent,
-          reauthAt: r.reauth_at,
-        }
-      : null;
+    return r ? toRecord(r) : null;
   }
 
   async touch(idHash: string, lastSeenAt: string): Promise<void> {
@@ -63,17 +65,7 @@ export class SqlSessionStore implements SessionStore {
 
   async listForAccount(accountId: number): Promise<SessionRecord[]> {
     const rows = await this.db.selectFrom("session").selectAll().where("account_id", "=", accountId).execute();
-    return rows.map((r) => ({
-      idHash: r.id_hash,
-      accountId: r.account_id,
-      kind: r.kind as SessionRecord["kind"],
-      createdAt: r.created_at,
-      lastSeenAt: r.last_seen_at,
-      expiresAt: r.expires_at,
-      ip: r.ip,
-      userAgent: r.user_agent,
-      reauthAt: r.reauth_at,
-    }));
+    return rows.map(toRecord);
   }
 
   async purgeExpired(now: string, idleCutoff: string): Promise<number> {

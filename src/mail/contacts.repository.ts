@@ -6,41 +6,27 @@ import type { ContactTable, Schema } from "../storage/schema.js";
 type Executor = Kysely<Schema>;
 export type ContactRow = Selectable<ContactTable>;
 
+/** The account's address book (a query to select from). */
+const accountContacts = (ex: Executor, accountId: number) =>
+  ex.selectFrom("contact").where("account_id", "=", accountId);
+
 export function contactsOf(ex: Executor, accountId: number): Promise<ContactRow[]> {
-  return ex
-    .selectFrom("contact")
-    .selectAll()
-    .where("account_id", "=", accountId)
-    .orderBy("name")
-    .orderBy("address")
-    .execute();
+  return accountContacts(ex, accountId).selectAll().orderBy("name").orderBy("address").execute();
 }
 
 export async function contactById(ex: Executor, accountId: number, id: number): Promise<ContactRow | null> {
-  const row = await ex
-    .selectFrom("contact")
-    .selectAll()
-    .where("account_id", "=", accountId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  const row = await accountContacts(ex, accountId).selectAll().where("id", "=", id).executeTakeFirst();
   return row ?? null;
 }
 
 export async function contactByAddress(ex: Executor, accountId: number, address: string): Promise<ContactRow | null> {
-  const row = await ex
-    .selectFrom("contact")
-    .selectAll()
-    .where("account_id", "=", accountId)
-    .where("address", "=", address)
-    .executeTakeFirst();
+  const row = await accountContacts(ex, accountId).selectAll().where("address", "=", address).executeTakeFirst();
   return row ?? null;
 }
 
 export async function countContacts(ex: Executor, accountId: number): Promise<number> {
-  const row = await ex
-    .selectFrom("contact")
+  const row = await accountContacts(ex, accountId)
     .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("account_id", "=", accountId)
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
@@ -82,10 +68,8 @@ export async function deleteContact(ex: Executor, accountId: number, id: number)
 /** Entries whose name or address starts with `prefix` (lower case), for suggestions. */
 export function suggestContacts(ex: Executor, accountId: number, prefix: string, limit: number): Promise<ContactRow[]> {
   const pattern = likePrefix(prefix);
-  return ex
-    .selectFrom("contact")
+  return accountContacts(ex, accountId)
     .selectAll()
-    .where("account_id", "=", accountId)
     .where((eb) =>
       eb.or([sql<boolean>`address like ${pattern} escape '\\'`, sql<boolean>`lower(name) like ${pattern} escape '\\'`]),
     )

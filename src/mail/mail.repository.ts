@@ -117,27 +117,21 @@ export function transaction<T>(db: Kysely<Schema>, fn: (trx: Transaction<Schema>
 
 // Folders
 
+/** The account's folders (a query to select from). */
+const accountFolders = (ex: Executor, accountId: number) =>
+  ex.selectFrom("mail_folder").where("account_id", "=", accountId);
+
 export function folders(ex: Executor, accountId: number): Promise<FolderRow[]> {
-  return ex.selectFrom("mail_folder").selectAll().where("account_id", "=", accountId).orderBy("id").execute();
+  return accountFolders(ex, accountId).selectAll().orderBy("id").execute();
 }
 
 export async function folder(ex: Executor, accountId: number, folderId: number): Promise<FolderRow | null> {
-  const row = await ex
-    .selectFrom("mail_folder")
-    .selectAll()
-    .where("id", "=", folderId)
-    .where("account_id", "=", accountId)
-    .executeTakeFirst();
+  const row = await accountFolders(ex, accountId).selectAll().where("id", "=", folderId).executeTakeFirst();
   return row ?? null;
 }
 
 export async function folderIdByRole(ex: Executor, accountId: number, role: string): Promise<number | null> {
-  const row = await ex
-    .selectFrom("mail_folder")
-    .select("id")
-    .where("account_id", "=", accountId)
-    .where("role", "=", role)
-    .executeTakeFirst();
+  const row = await accountFolders(ex, accountId).select("id").where("role", "=", role).executeTakeFirst();
   return row?.id ?? null;
 }
 
@@ -217,15 +211,17 @@ export async function lockAccounts(
 }
 
 export async function usedBytes(ex: Executor, accountId: number): Promise<number> {
-  const row = await ex
-    .selectFrom("mail_folder")
+  const row = await accountFolders(ex, accountId)
     .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("size_bytes"), sql<number>`0`).as("used"))
-    .where("account_id", "=", accountId)
     .executeTakeFirst();
   return Number(row?.used ?? 0);
 }
 
 // Messages
+
+/** The account's messages (a query to select from). */
+const accountMessages = (ex: Executor, accountId: number) =>
+  ex.selectFrom("mail_message").where("account_id", "=", accountId);
 
 export async function insertBlob(ex: Executor, raw: Buffer): Promise<number> {
   const row = await ex
@@ -243,10 +239,8 @@ export async function blob(ex: Executor, blobId: number): Promise<Buffer | null>
 
 /** The account's message with this Message-ID that is not a draft (the oldest), or null. */
 export async function idByMessageId(ex: Executor, accountId: number, messageId: string): Promise<number | null> {
-  const row = await ex
-    .selectFrom("mail_message")
+  const row = await accountMessages(ex, accountId)
     .select("id")
-    .where("account_id", "=", accountId)
     .where("message_id", "=", messageId)
     .where("draft", "=", 0)
     .orderBy("id")
@@ -258,10 +252,8 @@ export async function idByMessageId(ex: Executor, accountId: number, messageId: 
 /** The conversation a new message joins: the thread of a message it answers or refers to. */
 export async function threadOf(ex: Executor, accountId: number, messageIds: readonly string[]): Promise<number | null> {
   if (messageIds.length === 0) return null;
-  const row = await ex
-    .selectFrom("mail_message")
+  const row = await accountMessages(ex, accountId)
     .select("thread_id")
-    .where("account_id", "=", accountId)
     .where("message_id", "in", messageIds)
     .orderBy("id")
     .limit(1)
@@ -333,20 +325,13 @@ export async function page(
 }
 
 export async function message(ex: Executor, accountId: number, id: number): Promise<MessageRecord | null> {
-  const row = await ex
-    .selectFrom("mail_message")
-    .selectAll()
-    .where("id", "=", id)
-    .where("account_id", "=", accountId)
-    .executeTakeFirst();
+  const row = await accountMessages(ex, accountId).selectAll().where("id", "=", id).executeTakeFirst();
   return row ?? null;
 }
 
 export function thread(ex: Executor, accountId: number, threadId: number): Promise<MessageRow[]> {
-  return ex
-    .selectFrom("mail_message")
+  return accountMessages(ex, accountId)
     .select(SUMMARY_COLUMNS)
-    .where("account_id", "=", accountId)
     .where("thread_id", "=", threadId)
     .orderBy("id")
     .limit(200)
@@ -362,10 +347,8 @@ export async function owned(
   const out: { id: number; folder_id: number; seen: number; size: number; blob_id: number }[] = [];
   for (const part of chunks(ids)) {
     out.push(
-      ...(await ex
-        .selectFrom("mail_message")
+      ...(await accountMessages(ex, accountId)
         .select(["id", "folder_id", "seen", "size", "blob_id"])
-        .where("account_id", "=", accountId)
         .where("id", "in", part)
         .execute()),
     );

@@ -78,6 +78,14 @@ export async function insert(ex: QueueExecutor, m: NewOutbound): Promise<number>
   return messageId;
 }
 
+/** Deliveries joined to their message, with the columns that both the relay and the listing read. */
+function deliveriesWithMessage(ex: QueueExecutor) {
+  return ex
+    .selectFrom("outbound_delivery as d")
+    .innerJoin("outbound_message as m", "m.id", "d.message_id")
+    .select(["d.id", "d.message_id", "d.recipient", "d.attempts", "d.expires_at", "m.envelope_from", "m.subject"]);
+}
+
 /**
  * Takes up to `limit` due rows — queued and due, or `sending` with an expired lease (a worker that
  * died) — marks them `sending` until `leaseUntil`, and returns them.
@@ -105,19 +113,8 @@ export async function claimDue(
     return result.rows.map((r) => Number(r.id));
   });
   if (claimed.length === 0) return [];
-  const rows = await db
-    .selectFrom("outbound_delivery as d")
-    .innerJoin("outbound_message as m", "m.id", "d.message_id")
-    .select([
-      "d.id",
-      "d.message_id",
-      "d.recipient",
-      "d.attempts",
-      "d.expires_at",
-      "m.account_id",
-      "m.envelope_from",
-      "m.subject",
-    ])
+  const rows = await deliveriesWithMessage(db)
+    .select("m.account_id")
     .where("d.id", "in", claimed)
     .orderBy("d.id")
     .execute();
@@ -194,23 +191,13 @@ export async function list(
   limit: number,
   states?: readonly DeliveryState[],
 ): Promise<DeliveryRow[]> {
-  let q = ex
-    .selectFrom("outbound_delivery as d")
-    .innerJoin("outbound_message as m", "m.id", "d.message_id")
-    .select([
-      "d.id",
-      "d.message_id",
-      "d.recipient",
-      "d.state",
-      "d.attempts",
-      "d.next_attempt_at",
-      "d.lease_until",
-      "d.last_error",
-      "d.created_at",
-      "d.expires_at",
-      "m.subject",
-      "m.envelope_from",
-    ]);
+  let q = deliveriesWithMessage(ex).select([
+    "d.state",
+    "d.next_attempt_at",
+    "d.lease_until",
+    "d.last_error",
+    "d.created_at",
+  ]);
   if (states && states.length > 0) q = q.where("d.state", "in", [...states]);
   const rows = await q
     .orderBy(sql`case when d.state in ('queued', 'sending') then 0 else 1 end`)

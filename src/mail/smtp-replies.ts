@@ -27,11 +27,13 @@ export const RECEPTION_ERROR_CODES = [
 
 export type ReceptionErrorCode = (typeof RECEPTION_ERROR_CODES)[number];
 
+/** The same reply at RCPT TO and after DATA. */
+function atAnyPhase(reply: SmtpReply): Readonly<Record<SmtpPhase, SmtpReply>> {
+  return { rcpt: reply, data: reply };
+}
+
 export const RECEPTION_REPLIES: Readonly<Record<ReceptionErrorCode, Readonly<Record<SmtpPhase, SmtpReply>>>> = {
-  RECIPIENT_UNKNOWN: {
-    rcpt: { code: 550, enhanced: "5.1.1", text: "Mailbox unknown: no such user here" },
-    data: { code: 550, enhanced: "5.1.1", text: "Mailbox unknown: no such user here" },
-  },
+  RECIPIENT_UNKNOWN: atAnyPhase({ code: 550, enhanced: "5.1.1", text: "Mailbox unknown: no such user here" }),
   // RFC 5321 §4.5.3.1.10: a full mailbox is a temporary failure at RCPT (the sender retries), and
   // the message itself is refused for good once sent (552).
   QUOTA_EXCEEDED: {
@@ -40,14 +42,8 @@ export const RECEPTION_REPLIES: Readonly<Record<ReceptionErrorCode, Readonly<Rec
   },
   // smtp-server refuses an oversized DATA on its own with 552 5.3.4 before this is used; the service
   // applies the same limit, so this reply is its fallback (smtp-server then writes 5.2.2).
-  MESSAGE_TOO_LARGE: {
-    rcpt: { code: 552, enhanced: "5.2.2", text: "Message exceeds the maximum size" },
-    data: { code: 552, enhanced: "5.2.2", text: "Message exceeds the maximum size" },
-  },
-  MESSAGE_MALFORMED: {
-    rcpt: { code: 554, enhanced: "5.6.0", text: "Message could not be read" },
-    data: { code: 554, enhanced: "5.6.0", text: "Message could not be read" },
-  },
+  MESSAGE_TOO_LARGE: atAnyPhase({ code: 552, enhanced: "5.2.2", text: "Message exceeds the maximum size" }),
+  MESSAGE_MALFORMED: atAnyPhase({ code: 554, enhanced: "5.6.0", text: "Message could not be read" }),
 };
 
 /** Anything else (a database error, a bug): temporary, the sender tries again later. */
@@ -78,13 +74,14 @@ export const OVERSIZED_REPLY: SmtpReply = { code: 552, enhanced: "5.3.4", text: 
 /** A 0-byte message: no header at all, so not a message; refused for good. */
 export const EMPTY_MESSAGE_REPLY: SmtpReply = { code: 554, enhanced: "5.6.0", text: "Empty message refused" };
 
-function isReceptionCode(code: string): code is ReceptionErrorCode {
-  return (RECEPTION_ERROR_CODES as readonly string[]).includes(code);
+/** Whether `code` is one of `codes`. */
+function isOneOf<C extends ErrorCode>(code: string, codes: readonly C[]): code is C {
+  return (codes as readonly string[]).includes(code);
 }
 
 /** The reply to an error thrown by MailApi; `known` is false for anything that is not a reception code. */
 export function replyFor(error: unknown, phase: SmtpPhase): { reply: SmtpReply; known: boolean } {
-  if (isDomainError(error) && isReceptionCode(error.code)) {
+  if (isDomainError(error) && isOneOf(error.code, RECEPTION_ERROR_CODES)) {
     return { reply: RECEPTION_REPLIES[error.code][phase], known: true };
   }
   return { reply: LOCAL_ERROR_REPLY, known: false };
@@ -157,14 +154,11 @@ export const SENDER_NOT_OWNED_REPLY: SmtpReply = {
   text: "Sender address must be the address of the authenticated account",
 };
 
-function isSubmissionCode(code: string): code is SubmissionErrorCode {
-  return (SUBMISSION_ERROR_CODES as readonly string[]).includes(code);
-}
-
 /** The reply to an error thrown at AUTH or by SendApi.sendRaw; `known` is false for anything else (451). */
 export function submissionReplyFor(error: unknown): { reply: SmtpReply; known: boolean } {
-  if (isDomainError(error) && isSubmissionCode(error.code))
+  if (isDomainError(error) && isOneOf(error.code, SUBMISSION_ERROR_CODES)) {
     return { reply: SUBMISSION_REPLIES[error.code], known: true };
+  }
   return { reply: LOCAL_ERROR_REPLY, known: false };
 }
 

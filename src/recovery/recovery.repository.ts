@@ -1,5 +1,5 @@
 /** The only SQL of the recovery module: single-use reset links and one-time codes. */
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely, Transaction, UpdateResult } from "kysely";
 import type { Schema } from "../storage/schema.js";
 
 type Executor = Kysely<Schema> | Transaction<Schema>;
@@ -42,27 +42,25 @@ export async function findResetToken(ex: Executor, tokenHash: string): Promise<S
     : null;
 }
 
+/** Whether a conditional UPDATE changed its one row (false: the condition no longer held, a race lost). */
+function updatedOne(result: UpdateResult): boolean {
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** An UPDATE of the tokens still live (neither used nor cancelled). */
+const updateLiveResetTokens = (ex: Executor) =>
+  ex.updateTable("reset_token").where("used_at", "is", null).where("cancelled_at", "is", null);
+
 /** Marks a live token used; false when it was not live any more (used, cancelled) — a race lost. */
 export async function markResetTokenUsed(ex: Executor, tokenHash: string, now: string): Promise<boolean> {
-  const r = await ex
-    .updateTable("reset_token")
-    .set({ used_at: now })
-    .where("token_hash", "=", tokenHash)
-    .where("used_at", "is", null)
-    .where("cancelled_at", "is", null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  return updatedOne(
+    await updateLiveResetTokens(ex).set({ used_at: now }).where("token_hash", "=", tokenHash).executeTakeFirst(),
+  );
 }
 
 /** Cancels every live token of an account (a newer link, or a password change). */
 export async function cancelResetTokens(ex: Executor, accountId: number, now: string): Promise<void> {
-  await ex
-    .updateTable("reset_token")
-    .set({ cancelled_at: now })
-    .where("account_id", "=", accountId)
-    .where("used_at", "is", null)
-    .where("cancelled_at", "is", null)
-    .execute();
+  await updateLiveResetTokens(ex).set({ cancelled_at: now }).where("account_id", "=", accountId).execute();
 }
 
 export interface StoredCode {
@@ -72,6 +70,10 @@ export interface StoredCode {
   readonly expiresAt: string;
   readonly attemptsLeft: number;
 }
+
+/** An UPDATE that marks codes not consumed yet as consumed at `now`. */
+const consumeCodes = (ex: Executor, now: string) =>
+  ex.updateTable("verification_code").set({ consumed_at: now }).where("consumed_at", "is", null);
 
 export async function replaceCode(
   ex: Executor,
@@ -85,13 +87,7 @@ export async function replaceCode(
     attempts: number;
   },
 ): Promise<void> {
-  await ex
-    .updateTable("verification_code")
-    .set({ consumed_at: c.createdAt })
-    .where("account_id", "=", c.accountId)
-    .where("purpose", "=", c.purpose)
-    .where("consumed_at", "is", null)
-    .execute();
+  await consumeCodes(ex, c.createdAt).where("account_id", "=", c.accountId).where("purpose", "=", c.purpose).execute();
   await ex
     .insertInto("verification_code")
     .values({
@@ -129,14 +125,9 @@ export async function spendCodeAttempt(ex: Executor, id: number): Promise<void> 
     .execute();
 }
 
+/** Consumes a code; false when it already was (a race lost). */
 export async function consumeCode(ex: Executor, id: number, now: string): Promise<boolean> {
-  const r = await ex
-    .updateTable("verification_code")
-    .set({ consumed_at: now })
-    .where("id", "=", id)
-    .where("consumed_at", "is", null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  return updatedOne(await consumeCodes(ex, now).where("id", "=", id).executeTakeFirst());
 }
 
 /** A change (or removal) of a recovery address, kept so that the previous address stays in the loop for 7 days. */
@@ -235,15 +226,13 @@ export async function findRecoveryEmailChangeByCancelHash(
   return r ? toChange(r) : null;
 }
 
+/** An UPDATE that cancels, at `now`, changes not cancelled yet. */
+const cancelChanges = (ex: Executor, now: string) =>
+  ex.updateTable("recovery_email_change").set({ cancelled_at: now }).where("cancelled_at", "is", null);
+
 /** Marks a change cancelled; false when it already was (a race lost). */
 export async function markRecoveryEmailChangeCancelled(ex: Executor, id: number, now: string): Promise<boolean> {
-  const r = await ex
-    .updateTable("recovery_email_change")
-    .set({ cancelled_at: now })
-    .where("id", "=", id)
-    .where("cancelled_at", "is", null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  return updatedOne(await cancelChanges(ex, now).where("id", "=", id).executeTakeFirst());
 }
 
 /** An external reset request waiting to be worked on. */
@@ -290,8 +279,7 @@ export async function claimResetRequest(
     let q = ex.updateTable("reset_request").set({ claimed_until: leaseUntil }).where("id", "=", r.id);
     q =
       r.claimed_until === null ? q.where("claimed_until", "is", null) : q.where("claimed_until", "=", r.claimed_until);
-    const updated = await q.executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 1) {
+    if (updatedOne(await q.executeTakeFirst())) {
       return { id: r.id, identifier: r.identifier, ip: r.ip, userAgent: r.user_agent };
     }
   }
@@ -310,12 +298,6 @@ export async function cancelRecoveryEmailChangesFrom(
   now: string,
 ): Promise<boolean> {
   if (!(await markRecoveryEmailChangeCancelled(ex, id, now))) return false;
-  await ex
-    .updateTable("recovery_email_change")
-    .set({ cancelled_at: now })
-    .where("account_id", "=", accountId)
-    .where("id", ">", id)
-    .where("cancelled_at", "is", null)
-    .execute();
+  await cancelChanges(ex, now).where("account_id", "=", accountId).where("id", ">", id).execute();
   return true;
 }

@@ -3,12 +3,12 @@
  * status and French text. The error handler (`error-pages.tsx`) answers with it the errors no form
  * caught; the forms that show an error again at a field or at their top say, in a small table of
  * their own (`FormErrors`), where each code they expect goes and, when they word it their own way,
- * how: `formFailure` gives them the field errors and the status. A code without an entry in
- * `ERROR_ANSWERS` does not compile.
+ * how: `formFailure` gives them the field errors and the status. A code without a status in
+ * `STATUSES` does not compile.
  */
 import type { FastifyReply } from "fastify";
 import type { DomainError, ErrorCode, PasswordRule } from "../shared/errors.js";
-import { isDomainError } from "../shared/errors.js";
+import { ERROR_CODES, isDomainError } from "../shared/errors.js";
 import { fr } from "./i18n/fr.js";
 import type { FieldErrors } from "./views/components.js";
 
@@ -28,49 +28,61 @@ export interface ErrorAnswer {
 
 const c = fr.codes;
 
-export const ERROR_ANSWERS = {
-  VALIDATION_FAILED: { status: 400, text: c.VALIDATION_FAILED },
-  INVALID_NUMEN: { status: 400, text: c.INVALID_NUMEN },
-  INVALID_UAI: { status: 400, text: c.INVALID_UAI },
-  INVALID_DATE: { status: 400, text: c.INVALID_DATE },
-  INVALID_NAME: { status: 400, text: c.INVALID_NAME },
-  INVALID_EMAIL: { status: 400, text: c.INVALID_EMAIL },
+/** Each code's status; its text is its own in `fr.codes`, unless it has a page of its own below. */
+const STATUSES = {
+  VALIDATION_FAILED: 400,
+  INVALID_NUMEN: 400,
+  INVALID_UAI: 400,
+  INVALID_DATE: 400,
+  INVALID_NAME: 400,
+  INVALID_EMAIL: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  CSV_INVALID: 400,
+  FILE_UNREADABLE: 400,
+  IMPORT_TOO_MANY_REJECTED: 400,
+  INVALID_CREDENTIALS: 401,
+  THROTTLED: 429,
+  RATE_LIMITED: 429,
+  CHALLENGE_REQUIRED: 429,
+  PASSWORD_TOO_WEAK: 422,
+  OVERLOADED: 503,
+  SESSION_EXPIRED: 401,
+  CSRF_REJECTED: 403,
+  IDENTIFICATION_FAILED: 401,
+  INVALID_LINK: 410,
+  INVALID_CODE: 400,
+  MAIL_UNAVAILABLE: 400,
+  RECIPIENT_UNKNOWN: 400,
+  QUOTA_EXCEEDED: 400,
+  MESSAGE_TOO_LARGE: 400,
+  MESSAGE_MALFORMED: 400,
+  FOLDER_EXISTS: 409,
+  FOLDER_PROTECTED: 409,
+  INVALID_FOLDER_NAME: 400,
+  INVALID_RECIPIENTS: 400,
+  NO_RECIPIENT: 400,
+  TOO_MANY_RECIPIENTS: 400,
+  HEADER_INJECTION: 400,
+  ATTACHMENT_TOO_LARGE: 400,
+  SENDING_LIMIT: 400,
+  SENDER_MISMATCH: 400,
+  CONTACT_EXISTS: 409,
+  VCARD_INVALID: 400,
+  REAUTH_REQUIRED: 400,
+} as const satisfies Readonly<Record<ErrorCode, number>>;
+
+/** The codes that get a page of their own (see `pageTitle`): its title, and its text when not `fr.codes`'. */
+const PAGES: { readonly [C in ErrorCode]?: { readonly pageTitle: string; readonly text?: string } } = {
   // Another account's message, folder or contact is "not found" too: the same 404 page.
-  NOT_FOUND: { status: 404, text: fr.errors.notFound, pageTitle: fr.errors.notFoundTitle },
-  CONFLICT: { status: 409, text: c.CONFLICT },
-  CSV_INVALID: { status: 400, text: c.CSV_INVALID },
-  FILE_UNREADABLE: { status: 400, text: c.FILE_UNREADABLE },
-  IMPORT_TOO_MANY_REJECTED: { status: 400, text: c.IMPORT_TOO_MANY_REJECTED },
-  INVALID_CREDENTIALS: { status: 401, text: c.INVALID_CREDENTIALS },
-  THROTTLED: { status: 429, text: c.THROTTLED },
-  RATE_LIMITED: { status: 429, text: c.RATE_LIMITED, pageTitle: fr.errors.tooManyTitle },
-  CHALLENGE_REQUIRED: { status: 429, text: c.CHALLENGE_REQUIRED },
-  PASSWORD_TOO_WEAK: { status: 422, text: c.PASSWORD_TOO_WEAK },
-  OVERLOADED: { status: 503, text: fr.errors.overloaded, pageTitle: fr.errors.overloadedTitle },
-  SESSION_EXPIRED: { status: 401, text: c.SESSION_EXPIRED },
-  CSRF_REJECTED: { status: 403, text: c.CSRF_REJECTED },
-  IDENTIFICATION_FAILED: { status: 401, text: c.IDENTIFICATION_FAILED },
-  INVALID_LINK: { status: 410, text: c.INVALID_LINK },
-  INVALID_CODE: { status: 400, text: c.INVALID_CODE },
-  MAIL_UNAVAILABLE: { status: 400, text: c.MAIL_UNAVAILABLE },
-  RECIPIENT_UNKNOWN: { status: 400, text: c.RECIPIENT_UNKNOWN },
-  QUOTA_EXCEEDED: { status: 400, text: c.QUOTA_EXCEEDED },
-  MESSAGE_TOO_LARGE: { status: 400, text: c.MESSAGE_TOO_LARGE },
-  MESSAGE_MALFORMED: { status: 400, text: c.MESSAGE_MALFORMED },
-  FOLDER_EXISTS: { status: 409, text: c.FOLDER_EXISTS },
-  FOLDER_PROTECTED: { status: 409, text: c.FOLDER_PROTECTED },
-  INVALID_FOLDER_NAME: { status: 400, text: c.INVALID_FOLDER_NAME },
-  INVALID_RECIPIENTS: { status: 400, text: c.INVALID_RECIPIENTS },
-  NO_RECIPIENT: { status: 400, text: c.NO_RECIPIENT },
-  TOO_MANY_RECIPIENTS: { status: 400, text: c.TOO_MANY_RECIPIENTS },
-  HEADER_INJECTION: { status: 400, text: c.HEADER_INJECTION },
-  ATTACHMENT_TOO_LARGE: { status: 400, text: c.ATTACHMENT_TOO_LARGE },
-  SENDING_LIMIT: { status: 400, text: c.SENDING_LIMIT },
-  SENDER_MISMATCH: { status: 400, text: c.SENDER_MISMATCH },
-  CONTACT_EXISTS: { status: 409, text: c.CONTACT_EXISTS },
-  VCARD_INVALID: { status: 400, text: c.VCARD_INVALID },
-  REAUTH_REQUIRED: { status: 400, text: c.REAUTH_REQUIRED },
-} as const satisfies Readonly<Record<ErrorCode, ErrorAnswer>>;
+  NOT_FOUND: { text: fr.errors.notFound, pageTitle: fr.errors.notFoundTitle },
+  RATE_LIMITED: { pageTitle: fr.errors.tooManyTitle },
+  OVERLOADED: { text: fr.errors.overloaded, pageTitle: fr.errors.overloadedTitle },
+};
+
+export const ERROR_ANSWERS: Readonly<Record<ErrorCode, ErrorAnswer>> = Object.fromEntries(
+  ERROR_CODES.map((code) => [code, { status: STATUSES[code], text: c[code], ...PAGES[code] }]),
+) as Record<ErrorCode, ErrorAnswer>; // Object.fromEntries loses the keys' type; ERROR_CODES lists them all.
 
 /** The page of a domain error that reached the error handler (no form caught it). */
 export function errorPage(error: DomainError): { status: number; title: string; text: string } {

@@ -4,11 +4,13 @@
  */
 import { frDay, frHour, paris, parisAt, trimester } from "../calendar.js";
 import { CLASSES, LEVELS, OUTINGS, ROOMS } from "../content.js";
-import type { DemoScene, Draft } from "../demo-mail.types.js";
+import type { Draft } from "../demo-mail.types.js";
 import { csvFile } from "../encoders/csv.js";
 import { CSV, PDF, PNG, TXT } from "../encoders/media-types.js";
 import { pdfDocument } from "../encoders/pdf.js";
 import { chartPng, mapPng } from "../pictures.js";
+import type { DemoScene } from "../scene.js";
+import { attachedIf } from "./draft.js";
 
 export function teamReport(c: DemoScene, date: Date): Draft {
   const to = c.recipient();
@@ -179,8 +181,10 @@ export function resultsChart(c: DemoScene, date: Date, attach: boolean): Draft {
     to,
     subject: `Résultats du devoir commun de ${trimester(date)}`,
     body: `Bonjour,\n\nVoici la synthèse des moyennes par classe au devoir commun${attach ? " (graphique joint)" : ""}. Les écarts restent modérés ; on pourra affiner le barème de l'exercice 3 pour la prochaine fois.\n\nBonne journée,`,
-    ...(attach
-      ? { attachments: [{ filename: "Moyennes par classe.png", contentType: PNG, content: chartPng(heights) }] }
-      : {}),
+    ...attachedIf(attach, () => ({
+      filename: "Moyennes par classe.png",
+      contentType: PNG,
+      content: chartPng(heights),
+    })),
   };
 }

@@ -4,12 +4,14 @@
  */
 import { frDay, frHour, HOUR, paris, parisAt, schoolDayAt, trimester } from "../calendar.js";
 import { CLASSES, LEVELS, ROOMS } from "../content.js";
-import type { DemoScene, Draft } from "../demo-mail.types.js";
+import type { Draft } from "../demo-mail.types.js";
 import { csvFile } from "../encoders/csv.js";
 import { icsInvitation } from "../encoders/ics.js";
 import { CSV, ICS, PDF } from "../encoders/media-types.js";
 import { pdfDocument } from "../encoders/pdf.js";
 import { g } from "../french.js";
+import type { DemoScene } from "../scene.js";
+import { attachedIf, notice } from "./draft.js";
 
 export function parentMeetingInvitation(c: DemoScene, date: Date, attach: boolean): Draft {
   const to = c.some(c.recipient(), 4);
@@ -22,27 +24,21 @@ export function parentMeetingInvitation(c: DemoScene, date: Date, attach: boolea
     to,
     subject: `Réunion parents-professeurs des classes de ${level} – ${frDay(start)}`,
     body: `Mesdames, Messieurs,\n\nLa rencontre parents-professeurs des classes de ${level} aura lieu le ${frDay(start)} de ${frHour(start)} à ${frHour(end)}, en salle polyvalente. Les familles réserveront leurs créneaux de dix minutes sur l'ENT à partir de lundi.\n\nMerci de signaler au secrétariat toute indisponibilité avant la fin de la semaine. ${attach ? "L'invitation est jointe pour votre agenda." : ""}\n\nBien cordialement,`,
-    ...(attach
-      ? {
-          attachments: [
-            {
-              filename: "Invitation réunion parents-professeurs.ics",
-              contentType: ICS,
-              content: icsInvitation({
-                uid: `${start.getTime().toString(36)}-${c.rand.hex(8)}@${c.domain}`,
-                stamp: date,
-                start,
-                end,
-                summary: `Réunion parents-professeurs – ${level}`,
-                location: place,
-                description: `Rencontre parents-professeurs des classes de ${level}.\nCréneaux de dix minutes réservés par les familles sur l'ENT.`,
-                organizer: c.principal,
-                attendees: to,
-              }),
-            },
-          ],
-        }
-      : {}),
+    ...attachedIf(attach, () => ({
+      filename: "Invitation réunion parents-professeurs.ics",
+      contentType: ICS,
+      content: icsInvitation({
+        uid: `${start.getTime().toString(36)}-${c.rand.hex(8)}@${c.domain}`,
+        stamp: date,
+        start,
+        end,
+        summary: `Réunion parents-professeurs – ${level}`,
+        location: place,
+        description: `Rencontre parents-professeurs des classes de ${level}.\nCréneaux de dix minutes réservés par les familles sur l'ENT.`,
+        organizer: c.principal,
+        attendees: to,
+      }),
+    })),
   };
 }
 
@@ -59,13 +55,11 @@ export function councilCalendar(c: DemoScene, date: Date, attach: boolean): Draf
     to,
     subject: `Conseils de classe du ${trimester(date)} – calendrier`,
     body: `Bonjour à toutes et à tous,\n\nLes conseils de classe du ${trimester(date)} commenceront le ${frDay(first)}. ${attach ? "Le calendrier complet est en pièce jointe." : "Le calendrier complet est affiché en salle des professeurs."}\n\nLes moyennes et appréciations devront être saisies au plus tard 48 heures avant chaque conseil. Les délégués des élèves et des parents sont invités par le secrétariat.\n\nBien cordialement,`,
-    ...(attach
-      ? {
-          attachments: [
-            { filename: "Calendrier des conseils de classe.csv", contentType: CSV, content: csvFile(rows) },
-          ],
-        }
-      : {}),
+    ...attachedIf(attach, () => ({
+      filename: "Calendrier des conseils de classe.csv",
+      contentType: CSV,
+      content: csvFile(rows),
+    })),
   };
 }
 
@@ -96,16 +90,14 @@ export function replacement(c: DemoScene, date: Date): Draft {
   };
 }
 
-export function gradesDeadline(c: DemoScene, date: Date): Draft {
-  const to = c.some(c.recipient(), 4);
-  const deadline = c.later(date, 3, 9, 18);
-  return {
-    from: c.deputy,
-    to,
-    subject: `Bulletins du ${trimester(date)} – clôture de la saisie le ${frDay(deadline)}`,
-    body: `Bonjour,\n\nLa saisie des moyennes et des appréciations du ${trimester(date)} sera fermée le ${frDay(deadline)} à ${frHour(deadline)}. Les bulletins seront ensuite édités et mis en ligne sur l'ENT pour les familles.\n\nRappel : les appréciations doivent être personnalisées et porter sur le travail, les progrès et les conseils pour progresser.\n\nBien cordialement,`,
-  };
-}
+export const gradesDeadline = notice({
+  from: (c) => c.deputy,
+  readers: 4,
+  day: [3, 9, 18],
+  subject: (deadline, _c, date) => `Bulletins du ${trimester(date)} – clôture de la saisie le ${frDay(deadline)}`,
+  body: (deadline, _c, date) =>
+    `Bonjour,\n\nLa saisie des moyennes et des appréciations du ${trimester(date)} sera fermée le ${frDay(deadline)} à ${frHour(deadline)}. Les bulletins seront ensuite édités et mis en ligne sur l'ENT pour les familles.\n\nRappel : les appréciations doivent être personnalisées et porter sur le travail, les progrès et les conseils pour progresser.\n\nBien cordialement,`,
+});
 
 export function attendance(c: DemoScene, _date: Date, attach: boolean): Draft {
   const to = c.recipient();
@@ -125,11 +117,11 @@ export function attendance(c: DemoScene, _date: Date, attach: boolean): Draft {
     to: [to],
     subject: `Absences et retards – ${klass}`,
     body: `Bonjour,\n\nVoici le point sur l'assiduité de la ${klass} depuis la rentrée${attach ? " (tableau joint)" : ""}. Plusieurs élèves dépassent le seuil de quatre demi-journées non justifiées : je reçois les familles cette semaine. N'hésitez pas à me faire remonter vos observations avant le conseil de classe.\n\nBien cordialement,`,
-    ...(attach
-      ? {
-          attachments: [{ filename: `Absences et retards – ${klass}.csv`, contentType: CSV, content: csvFile(rows) }],
-        }
-      : {}),
+    ...attachedIf(attach, () => ({
+      filename: `Absences et retards – ${klass}.csv`,
+      contentType: CSV,
+      content: csvFile(rows),
+    })),
   };
 }
 
@@ -145,31 +137,28 @@ export function nurseNotice(c: DemoScene, date: Date): Draft {
   };
 }
 
-export function libraryNews(c: DemoScene, date: Date): Draft {
-  const to = c.some(c.recipient(), 4);
-  const start = c.later(date, 10, 25, 8);
-  return {
-    from: c.librarian,
-    to,
-    subject: c.rand.pick([
+export const libraryNews = notice({
+  from: (c) => c.librarian,
+  readers: 4,
+  day: [10, 25, 8],
+  subject: (_start, c) =>
+    c.rand.pick([
       "Semaine de la presse et des médias à l'école – inscriptions",
       "Nouveautés au CDI 📚",
       "Prix des lecteurs : les classes participantes",
     ]),
-    body: `Bonjour à toutes et à tous,\n\nLe CDI vous propose des séances d'éducation aux médias et à l'information à partir du ${frDay(start)} : vérification des sources, fabrication d'une une de journal, décryptage d'images. Inscrivez vos classes sur le planning partagé de l'ENT.\n\nLes nouveaux romans et bandes dessinées sont en prêt dès maintenant.\n\nAu plaisir de vous voir au CDI,`,
-  };
-}
+  body: (start) =>
+    `Bonjour à toutes et à tous,\n\nLe CDI vous propose des séances d'éducation aux médias et à l'information à partir du ${frDay(start)} : vérification des sources, fabrication d'une une de journal, décryptage d'images. Inscrivez vos classes sur le planning partagé de l'ENT.\n\nLes nouveaux romans et bandes dessinées sont en prêt dès maintenant.\n\nAu plaisir de vous voir au CDI,`,
+});
 
-export function orders(c: DemoScene, date: Date): Draft {
-  const to = c.some(c.recipient(), 4);
-  const deadline = c.later(date, 7, 14, 12);
-  return {
-    from: c.bursar,
-    to,
-    subject: `Commandes de fournitures et de manuels – date limite le ${frDay(deadline)}`,
-    body: `Bonjour,\n\nLes commandes des équipes disciplinaires (fournitures, petit matériel, manuels) sont à déposer au service de gestion avant le ${frDay(deadline)}, midi, avec les devis. Au-delà, elles seront reportées sur le prochain exercice budgétaire.\n\nLes crédits pédagogiques restants par discipline sont affichés en salle des professeurs.\n\nBien cordialement,`,
-  };
-}
+export const orders = notice({
+  from: (c) => c.bursar,
+  readers: 4,
+  day: [7, 14, 12],
+  subject: (deadline) => `Commandes de fournitures et de manuels – date limite le ${frDay(deadline)}`,
+  body: (deadline) =>
+    `Bonjour,\n\nLes commandes des équipes disciplinaires (fournitures, petit matériel, manuels) sont à déposer au service de gestion avant le ${frDay(deadline)}, midi, avec les devis. Au-delà, elles seront reportées sur le prochain exercice budgétaire.\n\nLes crédits pédagogiques restants par discipline sont affichés en salle des professeurs.\n\nBien cordialement,`,
+});
 
 export function sportTournament(c: DemoScene, date: Date): Draft {
   const to = c.some(c.recipient(), 4);
@@ -202,32 +191,24 @@ export function pedagogicalCouncil(c: DemoScene, date: Date, attach: boolean): D
     to,
     subject: `Conseil pédagogique du ${frDay(day)} – ordre du jour`,
     body: `Mesdames, Messieurs,\n\nLe conseil pédagogique se réunira le ${frDay(day)} à ${frHour(day)} en salle de réunion. Ordre du jour :\n\n${points.map((p, i) => `${i + 1}. ${p}`).join("\n")}\n\nBien cordialement,`,
-    ...(attach
-      ? {
-          attachments: [
-            {
-              filename: "Ordre du jour – conseil pédagogique.pdf",
-              contentType: PDF,
-              content: pdfDocument(`Conseil pédagogique du ${frDay(day)}`, [
-                c.school,
-                "",
-                "Ordre du jour",
-                ...points.map((p, i) => `${i + 1}. ${p}`),
-              ]),
-            },
-          ],
-        }
-      : {}),
+    ...attachedIf(attach, () => ({
+      filename: "Ordre du jour – conseil pédagogique.pdf",
+      contentType: PDF,
+      content: pdfDocument(`Conseil pédagogique du ${frDay(day)}`, [
+        c.school,
+        "",
+        "Ordre du jour",
+        ...points.map((p, i) => `${i + 1}. ${p}`),
+      ]),
+    })),
   };
 }
 
-export function fireDrill(c: DemoScene, date: Date): Draft {
-  const to = c.some(c.recipient(), 5);
-  const day = c.later(date, 2, 9, 10, 15);
-  return {
-    from: c.principal,
-    to,
-    subject: `Exercice PPMS « attentat-intrusion » – ${frDay(day)}`,
-    body: `Mesdames, Messieurs,\n\nUn exercice PPMS « attentat-intrusion » aura lieu le ${frDay(day)} dans la matinée (l'heure exacte ne sera pas communiquée). Merci de relire les consignes affichées dans chaque salle : s'enfermer, éteindre les lumières, s'éloigner des portes et des fenêtres, faire silence et mettre les téléphones en mode silencieux.\n\nUn retour d'expérience sera fait en conseil pédagogique.\n\nBien cordialement,`,
-  };
-}
+export const fireDrill = notice({
+  from: (c) => c.principal,
+  readers: 5,
+  day: [2, 9, 10, 15],
+  subject: (day) => `Exercice PPMS « attentat-intrusion » – ${frDay(day)}`,
+  body: (day) =>
+    `Mesdames, Messieurs,\n\nUn exercice PPMS « attentat-intrusion » aura lieu le ${frDay(day)} dans la matinée (l'heure exacte ne sera pas communiquée). Merci de relire les consignes affichées dans chaque salle : s'enfermer, éteindre les lumières, s'éloigner des portes et des fenêtres, faire silence et mettre les téléphones en mode silencieux.\n\nUn retour d'expérience sera fait en conseil pédagogique.\n\nBien cordialement,`,
+});

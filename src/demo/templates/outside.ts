@@ -4,8 +4,9 @@
  */
 import { frDay, paris } from "../calendar.js";
 import { CLASSES, DISCIPLINES } from "../content.js";
-import type { Actor, DatedDraft, DemoScene, Draft } from "../demo-mail.types.js";
+import type { Actor, DatedDraft, Draft } from "../demo-mail.types.js";
 import { de, escapeHtml, g, ofDiscipline } from "../french.js";
+import type { DemoScene } from "../scene.js";
 
 /** The phishing attempt: a look-alike domain, a link that shows another address than it goes to. */
 export function phishing(c: DemoScene): DatedDraft {

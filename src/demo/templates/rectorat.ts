@@ -4,12 +4,14 @@
  */
 import { DAY, frDay, frMonth, HOUR, paris, parisAt, schoolDayAt } from "../calendar.js";
 import { AGENDA, NEWS, NOTES_DE_SERVICE, TRAINING_PLACES, TRAININGS } from "../content.js";
-import type { DatedDraft, DemoScene, Draft } from "../demo-mail.types.js";
+import type { DatedDraft, Draft } from "../demo-mail.types.js";
 import { icsInvitation } from "../encoders/ics.js";
 import { ICS, PDF, PNG } from "../encoders/media-types.js";
 import { pdfDocument } from "../encoders/pdf.js";
 import { escapeHtml } from "../french.js";
 import { logoPng } from "../pictures.js";
+import type { DemoScene } from "../scene.js";
+import { attachedIf, notice } from "./draft.js";
 
 /** The académie's newsletter: an HTML body with an inline logo (cid:) and a remote banner. */
 export function newsletter(c: DemoScene, issue: number): DatedDraft {
@@ -89,17 +91,15 @@ Vous recevez cette lettre en tant que personnel de l'${escapeHtml(c.academie)}.<
   };
 }
 
-export function longSubject(c: DemoScene, date: Date): Draft {
-  const to = c.some(c.recipient(), 3);
-  const deadline = c.later(date, 12, 20, 12);
-  return {
-    from: c.dec,
-    to,
-    subject:
-      "Aménagements des épreuves (tiers-temps, secrétaire, salle isolée, matériel adapté) pour le DNB et les épreuves anticipées du baccalauréat : procédure et calendrier de la session 2026",
-    body: `Mesdames et Messieurs les professeurs principaux,\n\nLes demandes d'aménagement des épreuves pour la session 2026 doivent être saisies par les familles avant le ${frDay(deadline)}, après avis du médecin de l'Éducation nationale. Les élèves bénéficiant d'un PAP ou d'un PPS sont concernés en priorité.\n\nNous vous remercions de relayer cette information auprès des familles de vos classes.\n\nLa division des examens et concours`,
-  };
-}
+export const longSubject = notice({
+  from: (c) => c.dec,
+  readers: 3,
+  day: [12, 20, 12],
+  subject: () =>
+    "Aménagements des épreuves (tiers-temps, secrétaire, salle isolée, matériel adapté) pour le DNB et les épreuves anticipées du baccalauréat : procédure et calendrier de la session 2026",
+  body: (deadline) =>
+    `Mesdames et Messieurs les professeurs principaux,\n\nLes demandes d'aménagement des épreuves pour la session 2026 doivent être saisies par les familles avant le ${frDay(deadline)}, après avis du médecin de l'Éducation nationale. Les élèves bénéficiant d'un PAP ou d'un PPS sont concernés en priorité.\n\nNous vous remercions de relayer cette information auprès des familles de vos classes.\n\nLa division des examens et concours`,
+});
 
 export function noteDeService(c: DemoScene, date: Date, attach: boolean): Draft {
   const to = c.some(c.recipient(), 4);
@@ -112,27 +112,21 @@ export function noteDeService(c: DemoScene, date: Date, attach: boolean): Draft 
     to,
     subject: `Note de service n° ${number} – ${topic.charAt(0).toUpperCase()}${topic.slice(1)}`,
     body,
-    ...(attach
-      ? {
-          attachments: [
-            {
-              filename: `Note de service n° ${number}.pdf`,
-              contentType: PDF,
-              content: pdfDocument(`Note de service n° ${number}`, [
-                `Rectorat de l'${c.academie} – Division des personnels enseignants`,
-                "",
-                `Objet : ${topic}.`,
-                "",
-                "La présente note a pour objet de préciser le calendrier et les modalités de la campagne pour l'année scolaire à venir.",
-                `Date limite de dépôt des demandes : ${frDay(deadline)} à 12 h.`,
-                "Les chefs d'établissement émettront un avis motivé sur chaque demande.",
-                "",
-                "Signé : le recteur de région académique, recteur de l'académie.",
-              ]),
-            },
-          ],
-        }
-      : {}),
+    ...attachedIf(attach, () => ({
+      filename: `Note de service n° ${number}.pdf`,
+      contentType: PDF,
+      content: pdfDocument(`Note de service n° ${number}`, [
+        `Rectorat de l'${c.academie} – Division des personnels enseignants`,
+        "",
+        `Objet : ${topic}.`,
+        "",
+        "La présente note a pour objet de préciser le calendrier et les modalités de la campagne pour l'année scolaire à venir.",
+        `Date limite de dépôt des demandes : ${frDay(deadline)} à 12 h.`,
+        "Les chefs d'établissement émettront un avis motivé sur chaque demande.",
+        "",
+        "Signé : le recteur de région académique, recteur de l'académie.",
+      ]),
+    })),
   };
 }
 
@@ -148,27 +142,21 @@ export function trainingSummons(c: DemoScene, date: Date, attach: boolean): Draf
     to: [to],
     subject: `Convocation – formation « ${title} »`,
     body: `Madame, Monsieur,\n\nVous êtes convoqué(e) à la formation « ${title} » (module ${module} du plan académique de formation) le ${frDay(start)} de 9 h à 17 h.\n\nLieu : ${place}.\n\nVotre chef d'établissement en est informé. Les frais de déplacement seront remboursés sur présentation de vos justificatifs dans l'application DT-Chorus. En cas d'empêchement, merci de prévenir l'EAFC au plus tôt.\n\nCordialement,`,
-    ...(attach
-      ? {
-          attachments: [
-            {
-              filename: `Convocation formation ${module}.ics`,
-              contentType: ICS,
-              content: icsInvitation({
-                uid: `${module}-${c.rand.hex(8)}@${c.domain}`,
-                stamp: date,
-                start,
-                end,
-                summary: `Formation « ${title} »`,
-                location: place,
-                description: `Module ${module} du plan académique de formation.`,
-                organizer: c.trainer,
-                attendees: [to],
-              }),
-            },
-          ],
-        }
-      : {}),
+    ...attachedIf(attach, () => ({
+      filename: `Convocation formation ${module}.ics`,
+      contentType: ICS,
+      content: icsInvitation({
+        uid: `${module}-${c.rand.hex(8)}@${c.domain}`,
+        stamp: date,
+        start,
+        end,
+        summary: `Formation « ${title} »`,
+        location: place,
+        description: `Module ${module} du plan académique de formation.`,
+        organizer: c.trainer,
+        attendees: [to],
+      }),
+    })),
   };
 }
 
@@ -182,25 +170,19 @@ export function examDuty(c: DemoScene, date: Date, attach: boolean): Draft {
     subject: `Convocation – surveillance ${exam}`,
     body: `Madame, Monsieur,\n\nVous êtes convoqué(e) pour la surveillance ${exam} le ${frDay(day)} de 8 h à 12 h. ${attach ? "La convocation officielle est jointe." : ""} Merci de vous présenter 15 minutes avant le début de l'épreuve au secrétariat d'examen.\n\nLa division des examens et concours`,
     noSignature: true,
-    ...(attach
-      ? {
-          attachments: [
-            {
-              filename: "Convocation surveillance.pdf",
-              contentType: PDF,
-              content: pdfDocument("Convocation", [
-                `Rectorat de l'${c.academie} – Division des examens et concours`,
-                "",
-                `${to.name} est convoqué(e) pour la surveillance ${exam}.`,
-                `Date : ${frDay(day)} ${paris(day).year}, de 8 h à 12 h.`,
-                `Lieu : ${c.school}.`,
-                "",
-                "Présentation obligatoire 15 minutes avant le début de l'épreuve.",
-              ]),
-            },
-          ],
-        }
-      : {}),
+    ...attachedIf(attach, () => ({
+      filename: "Convocation surveillance.pdf",
+      contentType: PDF,
+      content: pdfDocument("Convocation", [
+        `Rectorat de l'${c.academie} – Division des examens et concours`,
+        "",
+        `${to.name} est convoqué(e) pour la surveillance ${exam}.`,
+        `Date : ${frDay(day)} ${paris(day).year}, de 8 h à 12 h.`,
+        `Lieu : ${c.school}.`,
+        "",
+        "Présentation obligatoire 15 minutes avant le début de l'épreuve.",
+      ]),
+    })),
   };
 }
 

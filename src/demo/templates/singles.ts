@@ -2,7 +2,8 @@
  * The single messages drawn at random after the fixed ones and the threads: each template with its
  * weight; those that take `attach` add their attachment one time in five.
  */
-import type { DemoScene, Draft } from "../demo-mail.types.js";
+import type { Draft } from "../demo-mail.types.js";
+import type { DemoScene } from "../scene.js";
 import { outingChecklist, quickNote, resultsChart, teamReport } from "./colleagues.js";
 import {
   attendance,

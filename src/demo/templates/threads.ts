@@ -4,24 +4,30 @@
  */
 import { frDay, frHour, HOUR } from "../calendar.js";
 import { CLASSES, DISCIPLINES, LESSON_TOPICS, LEVELS, OUTINGS, TRAININGS } from "../content.js";
-import type { Actor, DemoScene, Thread } from "../demo-mail.types.js";
+import type { Actor, Thread } from "../demo-mail.types.js";
 import { icsInvitation } from "../encoders/ics.js";
 import { ICS, PDF, PNG, TXT } from "../encoders/media-types.js";
 import { pdfDocument } from "../encoders/pdf.js";
 import { de, g, ofDiscipline } from "../french.js";
 import { screenshotPng } from "../pictures.js";
+import type { DemoScene } from "../scene.js";
 
 export interface ThreadScript {
   /** The most turns the script has (a thread uses 2 to this many). */
   readonly turns: number;
-  readonly build: (gen: DemoScene, start: Date) => Thread;
+  readonly build: (scene: DemoScene, start: Date) => Thread;
 }
 
 const hello = (a: Actor): string => (a.first ? `Bonjour ${a.first},` : "Bonjour,");
 
+/** The first demo person with the probability `often`, else a recipient (who may be them too). */
+function mostlyMe(c: DemoScene, often: number): Actor {
+  return c.rand.chance(often) ? c.me : c.recipient();
+}
+
 /** The demo side of a conversation (often the first person), and a colleague of theirs. */
 function pair(c: DemoScene): { mine: Actor; colleague: Actor } {
-  const mine = c.rand.chance(0.65) ? c.me : c.recipient();
+  const mine = mostlyMe(c, 0.65);
   const other = c.rand.chance(0.85) ? c.otherPerson(mine) : undefined;
   return { mine, colleague: other ?? c.rand.pick(c.teachers) };
 }
@@ -29,8 +35,7 @@ function pair(c: DemoScene): { mine: Actor; colleague: Actor } {
 export const THREADS: readonly ThreadScript[] = [
   {
     turns: 6,
-    build: (gen, start) => {
-      const c = gen;
+    build: (c, start) => {
       const { mine, colleague } = pair(c);
       const place = c.rand.pick(OUTINGS);
       const klass = c.rand.pick(CLASSES);
@@ -68,8 +73,7 @@ export const THREADS: readonly ThreadScript[] = [
   },
   {
     turns: 5,
-    build: (gen, start) => {
-      const c = gen;
+    build: (c, start) => {
       const { mine, colleague } = pair(c);
       const klass = c.rand.pick(CLASSES);
       const day = c.later(start, 8, 15, 17, 30);
@@ -101,9 +105,8 @@ export const THREADS: readonly ThreadScript[] = [
   },
   {
     turns: 4,
-    build: (gen, start) => {
-      const c = gen;
-      const teacher = c.rand.chance(0.65) ? c.me : c.recipient();
+    build: (c, start) => {
+      const teacher = mostlyMe(c, 0.65);
       const mainTeacher = c.otherPerson(teacher) ?? c.rand.pick(c.teachers);
       const child = c.student();
       const parent = c.parentOf(child);
@@ -134,9 +137,8 @@ export const THREADS: readonly ThreadScript[] = [
   },
   {
     turns: 3,
-    build: (gen, start) => {
-      const c = gen;
-      const teacher = c.rand.chance(0.6) ? c.me : c.recipient();
+    build: (c, start) => {
+      const teacher = mostlyMe(c, 0.6);
       const absent = c.rand.pick(c.teachers);
       const klass = c.rand.pick(CLASSES);
       const until = c.later(start, 10, 20, 8);
@@ -162,9 +164,8 @@ export const THREADS: readonly ThreadScript[] = [
   },
   {
     turns: 4,
-    build: (gen, start) => {
-      const c = gen;
-      const teacher = c.rand.chance(0.6) ? c.me : c.recipient();
+    build: (c, start) => {
+      const teacher = mostlyMe(c, 0.6);
       const coordinator = c.otherPerson(teacher);
       const klass = c.rand.pick(CLASSES);
       const day = c.later(start, 14, 28, 10);
@@ -207,8 +208,7 @@ export const THREADS: readonly ThreadScript[] = [
   },
   {
     turns: 4,
-    build: (gen, start) => {
-      const c = gen;
+    build: (c, start) => {
       const { mine, colleague } = pair(c);
       const fellow = c.otherPerson(mine) ?? colleague;
       const title = c.rand.pick(TRAININGS);
@@ -236,8 +236,7 @@ export const THREADS: readonly ThreadScript[] = [
   },
   {
     turns: 4,
-    build: (gen) => {
-      const c = gen;
+    build: (c) => {
       const { mine, colleague } = pair(c);
       const ticket = c.rand.int(100_000, 999_999);
       return {
@@ -264,8 +263,7 @@ export const THREADS: readonly ThreadScript[] = [
   },
   {
     turns: 4,
-    build: (gen) => {
-      const c = gen;
+    build: (c) => {
       const { mine, colleague } = pair(c);
       const klass = c.rand.pick(CLASSES);
       const s = c.student();
@@ -292,9 +290,8 @@ export const THREADS: readonly ThreadScript[] = [
   },
   {
     turns: 3,
-    build: (gen, start) => {
-      const c = gen;
-      const teacher = c.rand.chance(0.6) ? c.me : c.recipient();
+    build: (c, start) => {
+      const teacher = mostlyMe(c, 0.6);
       const other = c.otherPerson(teacher);
       const level = c.rand.pick(LEVELS);
       const day = c.later(start, 12, 25, 16, 30);
@@ -339,9 +336,8 @@ export const THREADS: readonly ThreadScript[] = [
   },
   {
     turns: 4,
-    build: (gen, start) => {
-      const c = gen;
-      const mine = c.rand.chance(0.65) ? c.me : c.recipient();
+    build: (c, start) => {
+      const mine = mostlyMe(c, 0.65);
       const day = c.later(start, 20, 35, 18);
       return {
         participants: [c.germanTeacher, mine],
@@ -363,8 +359,7 @@ export const THREADS: readonly ThreadScript[] = [
   },
   {
     turns: 6,
-    build: (gen, start) => {
-      const c = gen;
+    build: (c, start) => {
       const { mine, colleague } = pair(c);
       const retiree = c.rand.pick(c.teachers.filter((t) => t.address !== colleague.address));
       const busy = new Set([mine.address, colleague.address, retiree.address]);

@@ -1,27 +1,17 @@
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import type { DialectName } from "../database.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then, not Schema
-type AnyDb = Kysely<any>;
-
-function idColumn(dialect: DialectName) {
-  return dialect === "postgres" ? sql`serial primary key` : sql`integer primary key autoincrement`;
-}
+import { type AnyDb, columnTypes, createIndexes, requiredText } from "./schema-kit.js";
 
 export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
+  const { serialId } = columnTypes(dialect);
+
   await db.schema
     .createTable("person")
-    .addColumn("id", idColumn(dialect))
+    .addColumn("id", serialId)
     .addColumn("numen_hash", "text", (c) => c.notNull().unique())
-    .addColumn("civilite", "text", (c) => c.notNull())
-    .addColumn("nom", "text", (c) => c.notNull())
-    .addColumn("prenom", "text", (c) => c.notNull())
-    .addColumn("birth_date", "text", (c) => c.notNull())
-    .addColumn("categorie", "text", (c) => c.notNull())
-    .addColumn("uai", "text", (c) => c.notNull())
+    .$call(requiredText("civilite", "nom", "prenom", "birth_date", "categorie", "uai"))
     .addColumn("status", "text", (c) => c.notNull().check(sql`status in ('active', 'departed')`))
-    .addColumn("created_at", "text", (c) => c.notNull())
-    .addColumn("updated_at", "text", (c) => c.notNull())
+    .$call(requiredText("created_at", "updated_at"))
     .execute();
 
   await db.schema
@@ -29,13 +19,12 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
     .addColumn("uai", "text", (c) => c.primaryKey())
     .addColumn("libelle", "text", (c) => c.notNull())
     .addColumn("head_person_id", "integer", (c) => c.references("person.id"))
-    .addColumn("created_at", "text", (c) => c.notNull())
-    .addColumn("updated_at", "text", (c) => c.notNull())
+    .$call(requiredText("created_at", "updated_at"))
     .execute();
 
   await db.schema
     .createTable("account")
-    .addColumn("id", idColumn(dialect))
+    .addColumn("id", serialId)
     .addColumn("kind", "text", (c) => c.notNull().check(sql`kind in ('academique', 'fonctionnel', 'externe')`))
     // Accounts are never deleted, so these unique constraints also mean that a username or an
     // address, once issued, is never given to anyone else.
@@ -53,23 +42,21 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
     .addColumn("password_hash", "text")
     .addColumn("disabled", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("disabled_reason", "text")
-    .addColumn("created_at", "text", (c) => c.notNull())
-    .addColumn("updated_at", "text", (c) => c.notNull())
+    .$call(requiredText("created_at", "updated_at"))
     .execute();
-  await db.schema.createIndex("account_person_idx").on("account").column("person_id").execute();
-  await db.schema.createIndex("account_establishment_idx").on("account").column("establishment_uai").execute();
+  await createIndexes(db, "account", {
+    account_person_idx: ["person_id"],
+    account_establishment_idx: ["establishment_uai"],
+  });
 
   await db.schema
     .createTable("audit_event")
-    .addColumn("id", idColumn(dialect))
-    .addColumn("at", "text", (c) => c.notNull())
-    .addColumn("actor", "text", (c) => c.notNull())
-    .addColumn("action", "text", (c) => c.notNull())
-    .addColumn("entity", "text", (c) => c.notNull())
+    .addColumn("id", serialId)
+    .$call(requiredText("at", "actor", "action", "entity"))
     .addColumn("entity_id", "text")
     .addColumn("details", "text", (c) => c.notNull())
     .execute();
-  await db.schema.createIndex("audit_event_at_idx").on("audit_event").column("at").execute();
+  await createIndexes(db, "audit_event", { audit_event_at_idx: ["at"] });
 
   // The audit trail is append-only, enforced by the database itself.
   if (dialect === "postgres") {

@@ -1,12 +1,5 @@
-import { type Kysely, sql } from "kysely";
 import type { DialectName } from "../database.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then, not Schema
-type AnyDb = Kysely<any>;
-
-function idColumn(dialect: DialectName) {
-  return dialect === "postgres" ? sql`bigserial primary key` : sql`integer primary key autoincrement`;
-}
+import { type AnyDb, columnTypes, createIndexes } from "./schema-kit.js";
 
 /**
  * Throttling counters and used proof-of-work challenges (src/identity/throttle.repository.ts).
@@ -14,15 +7,19 @@ function idColumn(dialect: DialectName) {
  * and subtracted, never shown, and they match the Redis sorted-set scores of the other store.
  */
 export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
+  const { bigserialId } = columnTypes(dialect);
+
   // One row per failure, kept 24 h (the longest window), for the rolling-window counts.
   await db.schema
     .createTable("throttle_failure")
-    .addColumn("id", idColumn(dialect))
+    .addColumn("id", bigserialId)
     .addColumn("key", "text", (c) => c.notNull())
     .addColumn("at", "bigint", (c) => c.notNull())
     .execute();
-  await db.schema.createIndex("throttle_failure_key_at_idx").on("throttle_failure").columns(["key", "at"]).execute();
-  await db.schema.createIndex("throttle_failure_at_idx").on("throttle_failure").column("at").execute();
+  await createIndexes(db, "throttle_failure", {
+    throttle_failure_key_at_idx: ["key", "at"],
+    throttle_failure_at_idx: ["at"],
+  });
 
   // One row per key: the consecutive-failure streak (reset on success) and the last failure.
   await db.schema
@@ -31,7 +28,7 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
     .addColumn("streak", "integer", (c) => c.notNull())
     .addColumn("last_failure_at", "bigint", (c) => c.notNull())
     .execute();
-  await db.schema.createIndex("throttle_key_last_failure_idx").on("throttle_key").column("last_failure_at").execute();
+  await createIndexes(db, "throttle_key", { throttle_key_last_failure_idx: ["last_failure_at"] });
 
   // Signatures of solved ALTCHA challenges, remembered until the challenge expires (no replay).
   await db.schema
@@ -39,5 +36,5 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
     .addColumn("signature", "text", (c) => c.primaryKey())
     .addColumn("expires_at", "bigint", (c) => c.notNull())
     .execute();
-  await db.schema.createIndex("challenge_used_expires_idx").on("challenge_used").column("expires_at").execute();
+  await createIndexes(db, "challenge_used", { challenge_used_expires_idx: ["expires_at"] });
 }

@@ -1,8 +1,5 @@
-import type { Kysely } from "kysely";
 import type { DialectName } from "../database.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then, not Schema
-type AnyDb = Kysely<any>;
+import { type AnyDb, createIndexes, requiredText } from "./schema-kit.js";
 
 /** Server-side sessions (used when Redis is not configured). */
 export async function up(db: AnyDb, _dialect: DialectName): Promise<void> {
@@ -10,13 +7,10 @@ export async function up(db: AnyDb, _dialect: DialectName): Promise<void> {
     .createTable("session")
     .addColumn("id_hash", "text", (c) => c.primaryKey())
     .addColumn("account_id", "integer", (c) => c.notNull().references("account.id"))
-    .addColumn("kind", "text", (c) => c.notNull())
-    .addColumn("created_at", "text", (c) => c.notNull())
-    .addColumn("last_seen_at", "text", (c) => c.notNull())
-    .addColumn("expires_at", "text", (c) => c.notNull())
-    .addColumn("ip", "text", (c) => c.notNull())
-    .addColumn("user_agent", "text", (c) => c.notNull())
+    .$call(requiredText("kind", "created_at", "last_seen_at", "expires_at", "ip", "user_agent"))
     .execute();
-  await db.schema.createIndex("session_account_idx").on("session").column("account_id").execute();
-  await db.schema.createIndex("session_expires_idx").on("session").column("expires_at").execute();
+  await createIndexes(db, "session", {
+    session_account_idx: ["account_id"],
+    session_expires_idx: ["expires_at"],
+  });
 }

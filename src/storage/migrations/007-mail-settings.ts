@@ -1,8 +1,5 @@
-import type { Kysely } from "kysely";
 import type { DialectName } from "../database.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then, not Schema
-type AnyDb = Kysely<any>;
+import { type AnyDb, requiredText } from "./schema-kit.js";
 
 /**
  * The webmail's settings of each account: the signature, the away message
@@ -28,8 +25,7 @@ export async function up(db: AnyDb, _dialect: DialectName): Promise<void> {
     .createTable("mail_auto_reply")
     .addColumn("account_id", "integer", (c) => c.notNull().references("account.id"))
     /** The envelope sender answered, lower case. */
-    .addColumn("sender", "text", (c) => c.notNull())
-    .addColumn("sent_at", "text", (c) => c.notNull())
+    .$call(requiredText("sender", "sent_at"))
     .addPrimaryKeyConstraint("mail_auto_reply_pk", ["account_id", "sender"])
     .execute();
 }

@@ -1,21 +1,15 @@
-import { type Kysely, sql } from "kysely";
 import type { DialectName } from "../database.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then, not Schema
-type AnyDb = Kysely<any>;
+import { type AnyDb, columnTypes, requiredText } from "./schema-kit.js";
 
 /** The personal address book of each account (names and addresses; vCard import and export). */
 export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
-  const id = dialect === "postgres" ? sql`bigserial primary key` : sql`integer primary key autoincrement`;
+  const { bigserialId } = columnTypes(dialect);
   await db.schema
     .createTable("contact")
-    .addColumn("id", id)
+    .addColumn("id", bigserialId)
     .addColumn("account_id", "integer", (c) => c.notNull().references("account.id"))
-    .addColumn("name", "text", (c) => c.notNull())
-    /** Lower case: one entry per address in a book. */
-    .addColumn("address", "text", (c) => c.notNull())
-    .addColumn("created_at", "text", (c) => c.notNull())
-    .addColumn("updated_at", "text", (c) => c.notNull())
+    // The address is lower case: one entry per address in a book.
+    .$call(requiredText("name", "address", "created_at", "updated_at"))
     .addUniqueConstraint("contact_account_address_unique", ["account_id", "address"])
     .execute();
 }

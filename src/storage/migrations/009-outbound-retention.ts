@@ -1,10 +1,7 @@
-import type { Kysely } from "kysely";
 import type { DialectName } from "../database.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then, not Schema
-type AnyDb = Kysely<any>;
+import { type AnyDb, createIndexes } from "./schema-kit.js";
 
 /** The purge of finished outbound deliveries finds them by when they finished. */
 export async function up(db: AnyDb, _dialect: DialectName): Promise<void> {
-  await db.schema.createIndex("outbound_delivery_done_idx").on("outbound_delivery").column("done_at").execute();
+  await createIndexes(db, "outbound_delivery", { outbound_delivery_done_idx: ["done_at"] });
 }

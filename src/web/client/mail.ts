@@ -124,12 +124,16 @@ function messageList(): void {
     });
   }
 
+  /** Posts `action` for the row's message; false, and the failure announced, when it did not go through. */
+  const postRow = async (row: HTMLLIElement, action: string): Promise<boolean> => {
+    if (await postAction(form, action, [row.dataset.messageId ?? ""])) return true;
+    announce(liveText("failed"));
+    return false;
+  };
+
   const toggleRead = async (row: HTMLLIElement) => {
     const seen = row.dataset.seen === "true";
-    if (!(await postAction(form, seen ? "non-lu" : "lu", [row.dataset.messageId ?? ""]))) {
-      announce(liveText("failed"));
-      return;
-    }
+    if (!(await postRow(row, seen ? "non-lu" : "lu"))) return;
     row.dataset.seen = String(!seen);
     row.classList.toggle("message--unread", seen);
     const tag = row.querySelector<HTMLElement>("[data-unread-tag]");
@@ -140,10 +144,7 @@ function messageList(): void {
 
   const toggleFlag = async (row: HTMLLIElement) => {
     const flagged = row.dataset.flagged === "true";
-    if (!(await postAction(form, flagged ? "ne-plus-suivre" : "suivre", [row.dataset.messageId ?? ""]))) {
-      announce(liveText("failed"));
-      return;
-    }
+    if (!(await postRow(row, flagged ? "ne-plus-suivre" : "suivre"))) return;
     row.dataset.flagged = String(!flagged);
     row.classList.toggle("message--flagged", !flagged);
     const mark = row.querySelector<HTMLElement>("[data-flag-mark]");
@@ -152,10 +153,7 @@ function messageList(): void {
   };
 
   const remove = async (row: HTMLLIElement) => {
-    if (!(await postAction(form, "supprimer", [row.dataset.messageId ?? ""]))) {
-      announce(liveText("failed"));
-      return;
-    }
+    if (!(await postRow(row, "supprimer"))) return;
     if (row.dataset.seen !== "true") adjustUnread(row.dataset.folderId, -1);
     const all = rows();
     const i = all.indexOf(row);

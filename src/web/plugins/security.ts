@@ -139,26 +139,24 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
     reply.setCookie(names.csrf, value, base);
     reply.request.csrfToken = tokenFor(value, boundCookie(reply.request, heldOf(reply.request)));
   };
-  app.decorateReply("startSession", function (this: FastifyReply, token: string, maxAgeMs: number) {
-    this.setCookie(names.session, token, { ...base, maxAge: Math.floor(maxAgeMs / 1000) });
-    heldOf(this.request).session = token;
-    renewCsrf(this);
-  });
-  app.decorateReply("endSession", function (this: FastifyReply) {
-    this.clearCookie(names.session, base);
-    heldOf(this.request).session = undefined;
-    renewCsrf(this);
-  });
-  app.decorateReply("startAssistanceSession", function (this: FastifyReply, token: string, maxAgeMs: number) {
-    this.setCookie(names.assistance, token, { ...base, maxAge: Math.floor(maxAgeMs / 1000) });
-    heldOf(this.request).assistance = token;
-    renewCsrf(this);
-  });
-  app.decorateReply("endAssistanceSession", function (this: FastifyReply) {
-    this.clearCookie(names.assistance, base);
-    heldOf(this.request).assistance = undefined;
-    renewCsrf(this);
-  });
+  // Each session (the webmail's, the Assistance's) is started and ended the same way: its cookie,
+  // what the browser will send from now on, and a fresh CSRF token.
+  const SESSION_DECORATORS = [
+    ["session", "startSession", "endSession"],
+    ["assistance", "startAssistanceSession", "endAssistanceSession"],
+  ] as const;
+  for (const [kind, start, end] of SESSION_DECORATORS) {
+    app.decorateReply(start, function (this: FastifyReply, token: string, maxAgeMs: number) {
+      this.setCookie(names[kind], token, { ...base, maxAge: Math.floor(maxAgeMs / 1000) });
+      heldOf(this.request)[kind] = token;
+      renewCsrf(this);
+    });
+    app.decorateReply(end, function (this: FastifyReply) {
+      this.clearCookie(names[kind], base);
+      heldOf(this.request)[kind] = undefined;
+      renewCsrf(this);
+    });
+  }
 
   app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.url.startsWith("/static/") || req.url === "/healthz") return;

@@ -1,5 +1,5 @@
 /**
- * `/assistance`: the Assistance à l'identification (screens A1–A6). Thin: parse, call the recovery
+ * `/assistance`: the Assistance à l'identification (landing, NUMEN sign-in, account and password, sign-in by password, account page). Thin: parse, call the recovery
  * service (or the login service for the account "Connexion"), render.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
@@ -132,7 +132,7 @@ export const assistanceRoutes: FastifyPluginAsyncTypebox<AssistanceRouteOptions>
     ...(confirmation === "" ? { confirmation: [fr.password.confirmationMissing] } : {}),
   });
 
-  // A1 — landing and the two choices.
+  // Landing and the two choices.
   app.get("/assistance", async (req, reply) => sendPage(reply, <AssistanceLanding ctx={ctx(req)} />));
   app.get("/assistance/choix", { schema: schemas.Choice }, async (req, reply) => {
     const section = req.query.section;
@@ -166,7 +166,7 @@ export const assistanceRoutes: FastifyPluginAsyncTypebox<AssistanceRouteOptions>
     );
   });
 
-  // A3 — NUMEN sign-in.
+  // NUMEN sign-in.
   const numenPage = async (req: FastifyRequest, reply: FastifyReply, vm: NumenViewModel, status = 200) => {
     const challenge = await challengeFor(services.challenge, await services.recovery.challengeRequired(req.ip));
     return sendPage(reply, <NumenSignInPage ctx={ctx(req)} vm={{ ...vm, ...challenge }} />, status);
@@ -219,7 +219,7 @@ export const assistanceRoutes: FastifyPluginAsyncTypebox<AssistanceRouteOptions>
     }
   });
 
-  // A4 — what the recovery session shows, and the password change it allows.
+  // What the recovery session shows, and the password change it allows.
   const recoverySession = (req: FastifyRequest, reply: FastifyReply) => {
     if (req.assistanceSession?.kind === "recovery") return req.assistanceSession;
     if (req.assistanceSession?.kind === "recovery_pending") {
@@ -309,14 +309,14 @@ export const assistanceRoutes: FastifyPluginAsyncTypebox<AssistanceRouteOptions>
     }
   });
 
-  // "se déconnecter" → A5.
+  // "se déconnecter" → the sign-in by password.
   app.post("/assistance/deconnexion", async (req, reply) => {
     await services.login.logout(req.assistanceToken, meta(req));
     reply.endAssistanceSession();
     return reply.redirect("/assistance/connexion?deconnecte", 303);
   });
 
-  // A5 — "Connexion" with username and password, to the account page.
+  // "Connexion" with username and password, to the account page.
   const accountLoginPage = async (
     req: FastifyRequest,
     reply: FastifyReply,
@@ -348,7 +348,7 @@ export const assistanceRoutes: FastifyPluginAsyncTypebox<AssistanceRouteOptions>
     signIn(req, reply, req.body),
   );
 
-  // A6 — the account page.
+  // The account page.
   const accountSession = (req: FastifyRequest, reply: FastifyReply) => {
     if (req.assistanceSession?.kind === "account") return req.assistanceSession;
     reply.redirect("/assistance/connexion", 303);

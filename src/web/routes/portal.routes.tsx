@@ -1,5 +1,5 @@
 /**
- * The webmail's door: login (W1), help (W2), lost credentials (W3), phishing page, the forced
+ * The webmail's door: login, help, lost credentials, phishing page, the forced
  * password change, logout, and the session extension. Thin: parse, call one service, render.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";

@@ -1,17 +1,21 @@
 /** The forced password change behind the sign-in (the mail pages are in mail.view.tsx). */
 import { fr } from "../i18n/fr.js";
-import { CsrfInput, CurrentPasswordField, ErrorSummary, Field, type FieldErrors } from "./components.js";
+import {
+  CurrentPasswordField,
+  ErrorSummary,
+  type FieldErrors,
+  NewPasswordField,
+  PostButton,
+  PostForm,
+  TextList,
+} from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
 
 export function PasswordRules({ min, max }: { min: number; max: number }) {
   return (
     <section class="rules" aria-labelledby="regles-titre">
       <h2 id="regles-titre">{fr.password.rulesTitle}</h2>
-      <ul>
-        {fr.password.rules(min, max).map((r) => (
-          <li key={r}>{r}</li>
-        ))}
-      </ul>
+      <TextList items={fr.password.rules(min, max)} />
       <p>{fr.password.rulesNote}</p>
     </section>
   );
@@ -52,8 +56,7 @@ export function NewPasswordForm({ ctx, vm }: { ctx: PageContext; vm: NewPassword
           confirmation: fr.password.confirmation,
         }}
       />
-      <form method="post" action={vm.action} class="form" novalidate>
-        <CsrfInput token={ctx.csrfToken} />
+      <PostForm action={vm.action} token={ctx.csrfToken} class="form">
         <input type="text" name="username" value={vm.username} autocomplete="username" hidden readOnly />
         {vm.askCurrent ? (
           <CurrentPasswordField
@@ -63,25 +66,8 @@ export function NewPasswordForm({ ctx, vm }: { ctx: PageContext; vm: NewPassword
             required
           />
         ) : null}
-        <Field
-          name="newPassword"
-          label={fr.password.newPassword}
-          type="password"
-          autocomplete="new-password"
-          errors={errors.newPassword}
-          required
-          toggle
-          strength
-        />
-        <Field
-          name="confirmation"
-          label={fr.password.confirmation}
-          type="password"
-          autocomplete="new-password"
-          errors={errors.confirmation}
-          required
-          toggle
-        />
+        <NewPasswordField name="newPassword" label={fr.password.newPassword} errors={errors.newPassword} strength />
+        <NewPasswordField name="confirmation" label={fr.password.confirmation} errors={errors.confirmation} />
         {vm.askCompromised ? (
           <div class="checkbox-field">
             <input
@@ -100,7 +86,7 @@ export function NewPasswordForm({ ctx, vm }: { ctx: PageContext; vm: NewPassword
         <button type="submit" class="button-primary">
           {fr.password.submit}
         </button>
-      </form>
+      </PostForm>
     </>
   );
 }
@@ -112,12 +98,9 @@ export function PasswordChangePage({ ctx, vm }: { ctx: PageContext; vm: Password
       <h1>{fr.password.changeTitle}</h1>
       {vm.forced ? <p>{fr.password.forcedIntro}</p> : null}
       <NewPasswordForm ctx={ctx} vm={{ ...vm, action: "/changer-mot-de-passe" }} />
-      <form method="post" action="/deconnexion" class="inline-form">
-        <CsrfInput token={ctx.csrfToken} />
-        <button type="submit" class="button-secondary">
-          {fr.mail.logout}
-        </button>
-      </form>
+      <PostButton action="/deconnexion" token={ctx.csrfToken}>
+        {fr.mail.logout}
+      </PostButton>
     </Layout>
   );
 }

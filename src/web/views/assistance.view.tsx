@@ -1,5 +1,6 @@
 /** The Assistance à l'identification's screens. */
 
+import type { ComponentChildren } from "preact";
 import type { AuditEvent } from "../../audit/audit.service.js";
 import type { Account } from "../../directory/directory.types.js";
 import type { SessionRecord } from "../../identity/session-store.js";
@@ -12,9 +13,19 @@ import {
   ErrorSummary,
   Field,
   type FieldErrors,
+  FormErrorSummary,
+  fieldOf,
+  LinkList,
   Notice,
+  PostButton,
+  PostForm,
+  Section,
+  type SignInFormModel,
+  TextList,
+  UsernameField,
 } from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
+import type { LoginViewModel } from "./portal.view.js";
 
 const t = fr.assistance;
 
@@ -77,11 +88,7 @@ export function AssistanceChoice({ ctx, vm, phone }: { ctx: PageContext; vm: Cho
             </a>
           </p>
           <h2>{t.unknownNumenTitle}</h2>
-          <ul>
-            {t.unknownNumen(phone).map((line) => (
-              <li key={line}>{line}</li>
-            ))}
-          </ul>
+          <TextList items={t.unknownNumen(phone)} />
         </div>
       </details>
       <details class="choice" id="externe" open={vm.open === "externe"}>
@@ -89,20 +96,17 @@ export function AssistanceChoice({ ctx, vm, phone }: { ctx: PageContext; vm: Cho
         <div class="choice-body">
           <p>{t.externalText}</p>
           <ErrorSummary errors={errors} labels={{ identifier: t.externalField }} />
-          <form method="post" action="/assistance/externe" class="form" novalidate>
-            <CsrfInput token={ctx.csrfToken} />
-            <Field
+          <PostForm action="/assistance/externe" token={ctx.csrfToken} class="form">
+            <UsernameField
               name="identifier"
               label={t.externalField}
               value={vm.identifier ?? ""}
-              autocomplete="username"
               errors={errors.identifier}
-              required
             />
             <button type="submit" class="button-primary">
               {t.externalButton}
             </button>
-          </form>
+          </PostForm>
         </div>
       </details>
       <p>
@@ -112,15 +116,13 @@ export function AssistanceChoice({ ctx, vm, phone }: { ctx: PageContext; vm: Cho
   );
 }
 
-export interface NumenViewModel {
+export interface NumenViewModel extends SignInFormModel {
   readonly numen?: string;
   readonly birthDate?: string;
   readonly accountType?: string;
-  readonly errors?: FieldErrors;
-  readonly formError?: string;
-  readonly info?: string;
-  readonly challenge?: string;
 }
+
+const NUMEN_LABELS = { numen: t.numenField, birthDate: t.birthField, accountType: t.typeField };
 
 export function NumenSignInPage({ ctx, vm }: { ctx: PageContext; vm: NumenViewModel }) {
   const errors = vm.errors ?? {};
@@ -131,33 +133,12 @@ export function NumenSignInPage({ ctx, vm }: { ctx: PageContext; vm: NumenViewMo
       <h1>{t.numenTitle}</h1>
       <p>{t.numenIntro}</p>
       {vm.info ? <Notice kind="info">{vm.info}</Notice> : null}
-      {vm.formError ? (
-        <div class="error-summary" role="alert" tabIndex={-1} data-error-summary>
-          <p>{vm.formError}</p>
-        </div>
-      ) : (
-        <ErrorSummary
-          errors={errors}
-          labels={{ numen: t.numenField, birthDate: t.birthField, accountType: t.typeField }}
-        />
-      )}
-      <form method="post" action="/assistance/numen" class="form" novalidate>
-        <CsrfInput token={ctx.csrfToken} />
+      <FormErrorSummary formError={vm.formError} errors={errors} labels={NUMEN_LABELS} />
+      <PostForm action="/assistance/numen" token={ctx.csrfToken} class="form">
+        <Field {...fieldOf("numen", NUMEN_LABELS, vm, errors)} hint={t.numenHint} autocomplete="off" required />
         <Field
-          name="numen"
-          label={t.numenField}
-          value={vm.numen ?? ""}
-          hint={t.numenHint}
-          errors={errors.numen}
-          autocomplete="off"
-          required
-        />
-        <Field
-          name="birthDate"
-          label={t.birthField}
-          value={vm.birthDate ?? ""}
+          {...fieldOf("birthDate", NUMEN_LABELS, vm, errors)}
           hint={t.birthHint}
-          errors={errors.birthDate}
           autocomplete="bday"
           inputMode="numeric"
           required
@@ -189,7 +170,7 @@ export function NumenSignInPage({ ctx, vm }: { ctx: PageContext; vm: NumenViewMo
         <button type="submit" class="button-primary">
           {t.submit}
         </button>
-      </form>
+      </PostForm>
       <Back />
     </Layout>
   );
@@ -197,12 +178,9 @@ export function NumenSignInPage({ ctx, vm }: { ctx: PageContext; vm: NumenViewMo
 
 function LogoutButton({ ctx }: { ctx: PageContext }) {
   return (
-    <form method="post" action="/assistance/deconnexion" class="inline-form">
-      <CsrfInput token={ctx.csrfToken} />
-      <button type="submit" class="button-secondary">
-        {t.logout}
-      </button>
-    </form>
+    <PostButton action="/assistance/deconnexion" token={ctx.csrfToken}>
+      {t.logout}
+    </PostButton>
   );
 }
 
@@ -267,13 +245,8 @@ export function NewPasswordPage({ ctx, vm, logout }: { ctx: PageContext; vm: New
   );
 }
 
-export interface AccountLoginViewModel {
-  readonly username?: string;
-  readonly errors?: FieldErrors;
-  readonly formError?: string;
-  readonly info?: string;
-  readonly challenge?: string;
-}
+/** The account page's sign-in holds what the webmail's does. */
+export type AccountLoginViewModel = LoginViewModel;
 
 export function AccountLoginPage({ ctx, vm }: { ctx: PageContext; vm: AccountLoginViewModel }) {
   const errors = vm.errors ?? {};
@@ -283,29 +256,19 @@ export function AccountLoginPage({ ctx, vm }: { ctx: PageContext; vm: AccountLog
       <h1>{t.loginTitle}</h1>
       {vm.info ? <Notice kind="success">{vm.info}</Notice> : null}
       <p>{t.loginIntro}</p>
-      {vm.formError ? (
-        <div class="error-summary" role="alert" tabIndex={-1} data-error-summary>
-          <p>{vm.formError}</p>
-        </div>
-      ) : (
-        <ErrorSummary errors={errors} labels={{ username: t.loginIdentifier, password: t.loginPassword }} />
-      )}
-      <form method="post" action="/assistance/connexion" class="form" novalidate>
-        <CsrfInput token={ctx.csrfToken} />
-        <Field
-          name="username"
-          label={t.loginIdentifier}
-          value={vm.username ?? ""}
-          autocomplete="username"
-          errors={errors.username}
-          required
-        />
+      <FormErrorSummary
+        formError={vm.formError}
+        errors={errors}
+        labels={{ username: t.loginIdentifier, password: t.loginPassword }}
+      />
+      <PostForm action="/assistance/connexion" token={ctx.csrfToken} class="form">
+        <UsernameField name="username" label={t.loginIdentifier} value={vm.username ?? ""} errors={errors.username} />
         <CurrentPasswordField name="password" label={t.loginPassword} errors={errors.password} required />
         <ChallengeField challenge={vm.challenge} noScriptNote={false} />
         <button type="submit" class="button-primary">
           {t.loginSubmit}
         </button>
-      </form>
+      </PostForm>
       <Back />
     </Layout>
   );
@@ -331,6 +294,70 @@ function appName(e: AuditEvent): string {
   return t.appNames[app] ?? app;
 }
 
+interface RecoveryChange {
+  readonly action: string;
+  /** The current password's field. */
+  readonly password: string;
+  readonly hint: string;
+  readonly submit: string;
+}
+
+/** The changes to the recovery address, each confirmed with the current password. */
+const RECOVERY_CHANGES = {
+  set: {
+    action: "/assistance/mon-compte/adresse-de-secours",
+    password: "recoveryPassword",
+    hint: t.recoveryPasswordHint,
+    submit: t.recoverySend,
+  },
+  remove: {
+    action: "/assistance/mon-compte/adresse-de-secours/supprimer",
+    password: "removePassword",
+    hint: t.recoveryRemoveHint,
+    submit: t.recoveryRemove,
+  },
+} as const satisfies Record<string, RecoveryChange>;
+
+/** The form of one change to the recovery address; its own fields, if any, are the children. */
+function RecoveryChangeForm(p: {
+  readonly ctx: PageContext;
+  readonly change: RecoveryChange;
+  readonly errors: FieldErrors;
+  readonly children?: ComponentChildren;
+}) {
+  const { action, password, hint, submit } = p.change;
+  return (
+    <PostForm action={action} token={p.ctx.csrfToken} class="form">
+      {p.children}
+      <CurrentPasswordField name={password} label={t.currentPassword} hint={hint} errors={p.errors[password]} />
+      <button type="submit" class="button-secondary">
+        {submit}
+      </button>
+    </PostForm>
+  );
+}
+
+/** A table of the account's activity, its caption for screen readers only; the rows are the children. */
+function Table(p: { caption: string; headings: readonly ComponentChildren[]; children: ComponentChildren }) {
+  return (
+    <div class="table-scroll">
+      <table>
+        <caption class="visually-hidden">{p.caption}</caption>
+        <thead>
+          <tr>
+            {p.headings.map((heading, i) => (
+              <th key={i} scope="col">
+                {heading}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{p.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
 export function AccountPage({ ctx, vm }: { ctx: PageContext; vm: AccountPageViewModel }) {
   const a = vm.account;
   const emailErrors = vm.emailErrors ?? {};
@@ -349,8 +376,7 @@ export function AccountPage({ ctx, vm }: { ctx: PageContext; vm: AccountPageView
         {t.addressIs} <span class="address">{a.address}</span>
       </p>
 
-      <section aria-labelledby="titre-mot-de-passe">
-        <h2 id="titre-mot-de-passe">{t.changePassword}</h2>
+      <Section id="titre-mot-de-passe" title={t.changePassword}>
         <NewPasswordForm
           ctx={ctx}
           vm={{
@@ -363,24 +389,21 @@ export function AccountPage({ ctx, vm }: { ctx: PageContext; vm: AccountPageView
             askCompromised: true,
           }}
         />
-      </section>
+      </Section>
 
-      <section aria-labelledby="titre-secours">
-        <h2 id="titre-secours">{t.recoveryTitle}</h2>
+      <Section id="titre-secours" title={t.recoveryTitle}>
         <p>{a.recoveryEmail && a.recoveryConfirmed ? t.recoveryIs(a.recoveryEmail) : t.recoveryNone}</p>
         <p class="hint">{t.recoveryHelp}</p>
         {vm.pendingEmail ? (
-          <form method="post" action="/assistance/mon-compte/adresse-de-secours/confirmer" class="form" novalidate>
-            <CsrfInput token={ctx.csrfToken} />
+          <PostForm action="/assistance/mon-compte/adresse-de-secours/confirmer" token={ctx.csrfToken} class="form">
             <p>{t.codeSent(vm.pendingEmail)}</p>
             <CodeField errors={emailErrors.code} />
             <button type="submit" class="button-primary">
               {t.codeSubmit}
             </button>
-          </form>
+          </PostForm>
         ) : null}
-        <form method="post" action="/assistance/mon-compte/adresse-de-secours" class="form" novalidate>
-          <CsrfInput token={ctx.csrfToken} />
+        <RecoveryChangeForm ctx={ctx} change={RECOVERY_CHANGES.set} errors={emailErrors}>
           <Field
             name="email"
             label={t.recoveryField}
@@ -390,106 +413,67 @@ export function AccountPage({ ctx, vm }: { ctx: PageContext; vm: AccountPageView
             errors={emailErrors.email}
             required
           />
-          <CurrentPasswordField
-            name="recoveryPassword"
-            label={t.currentPassword}
-            hint={t.recoveryPasswordHint}
-            errors={emailErrors.recoveryPassword}
-          />
-          <button type="submit" class="button-secondary">
-            {t.recoverySend}
-          </button>
-        </form>
+        </RecoveryChangeForm>
         {a.recoveryEmail && a.recoveryConfirmed ? (
-          <form method="post" action="/assistance/mon-compte/adresse-de-secours/supprimer" class="form" novalidate>
-            <CsrfInput token={ctx.csrfToken} />
-            <CurrentPasswordField
-              name="removePassword"
-              label={t.currentPassword}
-              hint={t.recoveryRemoveHint}
-              errors={emailErrors.removePassword}
-            />
-            <button type="submit" class="button-secondary">
-              {t.recoveryRemove}
-            </button>
-          </form>
+          <RecoveryChangeForm ctx={ctx} change={RECOVERY_CHANGES.remove} errors={emailErrors} />
         ) : null}
-      </section>
+      </Section>
 
-      <section aria-labelledby="titre-connexions">
-        <h2 id="titre-connexions">{t.signInsTitle}</h2>
+      <Section id="titre-connexions" title={t.signInsTitle}>
         {vm.signIns.length === 0 ? (
           <p>{t.signInsNone}</p>
         ) : (
-          <div class="table-scroll">
-            <table>
-              <caption class="visually-hidden">{t.signInsTitle}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t.signInsDate}</th>
-                  <th scope="col">{t.signInsIp}</th>
-                  <th scope="col">{t.signInsApp}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {vm.signIns.map((e) => (
-                  <tr key={e.id}>
-                    <td>{frenchDateTime(new Date(e.at))}</td>
-                    <td>{typeof e.details.ip === "string" ? e.details.ip : ""}</td>
-                    <td>{appName(e)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
-
-      <section aria-labelledby="titre-sessions">
-        <h2 id="titre-sessions">{t.sessionsTitle}</h2>
-        <div class="table-scroll">
-          <table>
-            <caption class="visually-hidden">{t.sessionsTitle}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t.sessionsStarted}</th>
-                <th scope="col">{t.signInsIp}</th>
-                <th scope="col">{t.sessionsDevice}</th>
-                <th scope="col">
-                  <span class="visually-hidden">{t.sessionClose}</span>
-                </th>
+          <Table caption={t.signInsTitle} headings={[t.signInsDate, t.signInsIp, t.signInsApp]}>
+            {vm.signIns.map((e) => (
+              <tr key={e.id}>
+                <td>{frenchDateTime(new Date(e.at))}</td>
+                <td>{typeof e.details.ip === "string" ? e.details.ip : ""}</td>
+                <td>{appName(e)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {vm.sessions.map((s) => (
-                <tr key={s.idHash}>
-                  <td>
-                    {frenchDateTime(new Date(s.createdAt))}
-                    {s.idHash === vm.currentIdHash ? ` ${t.sessionsCurrent}` : ""}
-                  </td>
-                  <td>{s.ip}</td>
-                  <td class="user-agent">{s.userAgent}</td>
-                  <td>
-                    {s.idHash === vm.currentIdHash ? null : (
-                      <form method="post" action="/assistance/mon-compte/sessions/fermer" class="inline-form">
-                        <CsrfInput token={ctx.csrfToken} />
-                        <input type="hidden" name="session" value={s.idHash} />
-                        <button
-                          type="submit"
-                          class="button-secondary"
-                          aria-label={`${t.sessionClose} : ${frenchDateTime(new Date(s.createdAt))}, ${s.ip}`}
-                        >
-                          {t.sessionClose}
-                        </button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
+            ))}
+          </Table>
+        )}
+      </Section>
+
+      <Section id="titre-sessions" title={t.sessionsTitle}>
+        <Table
+          caption={t.sessionsTitle}
+          headings={[
+            t.sessionsStarted,
+            t.signInsIp,
+            t.sessionsDevice,
+            <span key="close" class="visually-hidden">
+              {t.sessionClose}
+            </span>,
+          ]}
+        >
+          {vm.sessions.map((s) => (
+            <tr key={s.idHash}>
+              <td>
+                {frenchDateTime(new Date(s.createdAt))}
+                {s.idHash === vm.currentIdHash ? ` ${t.sessionsCurrent}` : ""}
+              </td>
+              <td>{s.ip}</td>
+              <td class="user-agent">{s.userAgent}</td>
+              <td>
+                {s.idHash === vm.currentIdHash ? null : (
+                  <form method="post" action="/assistance/mon-compte/sessions/fermer" class="inline-form">
+                    <CsrfInput token={ctx.csrfToken} />
+                    <input type="hidden" name="session" value={s.idHash} />
+                    <button
+                      type="submit"
+                      class="button-secondary"
+                      aria-label={`${t.sessionClose} : ${frenchDateTime(new Date(s.createdAt))}, ${s.ip}`}
+                    >
+                      {t.sessionClose}
+                    </button>
+                  </form>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
+      </Section>
     </Layout>
   );
 }
@@ -509,13 +493,7 @@ export function AssistanceMessagePage({
     <Layout title={title} ctx={ctx}>
       <h1>{title}</h1>
       <Notice kind="info">{message}</Notice>
-      <ul class="links">
-        {links.map((l) => (
-          <li key={l.href}>
-            <a href={l.href}>{l.label}</a>
-          </li>
-        ))}
-      </ul>
+      <LinkList class="links" links={links.map((l) => [l.href, l.label] as const)} />
     </Layout>
   );
 }
@@ -527,13 +505,12 @@ export function SignInCodePage({ ctx, target, errors }: { ctx: PageContext; targ
       <h1>{t.signInCodeTitle}</h1>
       <p>{t.signInCodeText(target)}</p>
       <ErrorSummary errors={e} labels={{ code: t.codeField }} />
-      <form method="post" action="/assistance/code" class="form" novalidate>
-        <CsrfInput token={ctx.csrfToken} />
+      <PostForm action="/assistance/code" token={ctx.csrfToken} class="form">
         <CodeField errors={e.code} />
         <button type="submit" class="button-primary">
           {t.submit}
         </button>
-      </form>
+      </PostForm>
       <p>
         <a href="/assistance/numen">{t.signInCodeRestart}</a>
       </p>

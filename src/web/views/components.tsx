@@ -8,6 +8,85 @@ export function CsrfInput({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
 }
 
+/** A form posted with its CSRF token and checked by the server only (`novalidate`: its messages are ours). */
+export function PostForm(p: {
+  readonly action: string;
+  readonly token: string;
+  readonly class?: string;
+  readonly children: ComponentChildren;
+}) {
+  return (
+    <form method="post" action={p.action} class={p.class} novalidate>
+      <CsrfInput token={p.token} />
+      {p.children}
+    </form>
+  );
+}
+
+/** A form of one button that posts (a sign-out). */
+export function PostButton(p: {
+  readonly action: string;
+  readonly token: string;
+  readonly children: ComponentChildren;
+}) {
+  return (
+    <form method="post" action={p.action} class="inline-form">
+      <CsrfInput token={p.token} />
+      <button type="submit" class="button-secondary">
+        {p.children}
+      </button>
+    </form>
+  );
+}
+
+/** A section named by its heading (`id`: the heading's, that the section points to). */
+export function Section({
+  id,
+  title,
+  children,
+}: {
+  id: string;
+  title: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+/** A plain list of texts. */
+export function TextList({ items }: { items: readonly string[] }) {
+  return (
+    <ul>
+      {items.map((item) => (
+        <li key={item}>{item}</li>
+      ))}
+    </ul>
+  );
+}
+
+/** A list of links, each `[href, text]`. */
+export function LinkList({
+  links,
+  class: className,
+}: {
+  links: readonly (readonly [string, string])[];
+  class?: string;
+}) {
+  return (
+    <ul class={className}>
+      {links.map(([href, text]) => (
+        <li key={href}>
+          <a href={href}>{text}</a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export interface FieldProps {
   readonly name: string;
   readonly label: string;
@@ -22,6 +101,16 @@ export interface FieldProps {
   /** Password fields: the strength meter target (enhanced by JavaScript). */
   readonly strength?: boolean;
   readonly inputMode?: "text" | "numeric";
+}
+
+/** A field's name, label, value and errors, each found by its name (`value`: "" when there is none). */
+export function fieldOf<N extends string>(
+  name: N,
+  labels: Readonly<Record<N, string>>,
+  values: { readonly [K in N]?: string },
+  errors: FieldErrors,
+) {
+  return { name, label: labels[name], value: values[name] ?? "", errors: errors[name] };
 }
 
 /** The errors of one field, each announced as an error (RGAA 11.10). */
@@ -119,6 +208,16 @@ export function CurrentPasswordField(p: Pick<FieldProps, "name" | "label" | "hin
   return <Field {...p} type="password" autocomplete="current-password" toggle />;
 }
 
+/** The account's name, as a sign-in asks for it (required). */
+export function UsernameField(p: Pick<FieldProps, "name" | "label" | "value" | "hint" | "errors">) {
+  return <Field {...p} autocomplete="username" required />;
+}
+
+/** A new password (or its confirmation), required, with the show/hide button. */
+export function NewPasswordField(p: Pick<FieldProps, "name" | "label" | "errors" | "strength">) {
+  return <Field {...p} type="password" autocomplete="new-password" required toggle />;
+}
+
 export function Field(p: FieldProps) {
   const ids = fieldIds(p.name, p.hint, p.errors);
   const { id, errorId, describedBy } = ids;
@@ -162,6 +261,31 @@ export function Field(p: FieldProps) {
       </div>
       {p.strength ? <p class="strength" id={`${id}-robustesse`} aria-live="polite" hidden /> : null}
     </div>
+  );
+}
+
+/** A sign-in form shown again: its errors, a message, and the challenge when one is due. */
+export interface SignInFormModel {
+  readonly errors?: FieldErrors;
+  /** A message about the whole form (wrong credentials, throttled…). */
+  readonly formError?: string;
+  readonly info?: string;
+  /** The ALTCHA challenge (JSON) when this client must solve one. */
+  readonly challenge?: string;
+}
+
+/** The errors at the top of a form: the one about the whole form, or else the fields' (`ErrorSummary`). */
+export function FormErrorSummary(p: {
+  readonly formError: string | undefined;
+  readonly errors: FieldErrors;
+  readonly labels: Readonly<Record<string, string>>;
+}) {
+  return p.formError ? (
+    <div class="error-summary" role="alert" tabIndex={-1} data-error-summary>
+      <p>{p.formError}</p>
+    </div>
+  ) : (
+    <ErrorSummary errors={p.errors} labels={p.labels} />
   );
 }
 

@@ -1,7 +1,7 @@
 /** The address book pages (Contacts): list, add, edit, delete, vCard import and export. */
 import type { Contact } from "../../mail/contacts.service.js";
 import { contactsFr as t } from "../i18n/contacts.fr.js";
-import { CsrfInput, ErrorSummary, Field, type FieldErrors, TextArea } from "./components.js";
+import { CsrfInput, ErrorSummary, Field, type FieldErrors, PostForm, Section, TextArea } from "./components.js";
 import { MailLayout, type MailShell } from "./mail.view.js";
 
 export interface ContactForm {
@@ -51,10 +51,14 @@ export function ContactsPage({ shell, vm }: { shell: MailShell; vm: ContactsPage
     <MailLayout shell={shell} title={t.title} hasErrors={hasErrors}>
       <ErrorSummary errors={errors} labels={LABELS} />
       <p>{t.intro}</p>
-      <section aria-labelledby="contacts-liste">
-        <h2 id="contacts-liste">
-          {t.listTitle} <span class="manage-count">({t.count(vm.contacts.length)})</span>
-        </h2>
+      <Section
+        id="contacts-liste"
+        title={
+          <>
+            {t.listTitle} <span class="manage-count">({t.count(vm.contacts.length)})</span>
+          </>
+        }
+      >
         {vm.contacts.length === 0 ? (
           <p>{t.empty}</p>
         ) : (
@@ -85,19 +89,16 @@ export function ContactsPage({ shell, vm }: { shell: MailShell; vm: ContactsPage
             </a>
           </p>
         ) : null}
-      </section>
-      <section aria-labelledby="contacts-ajout">
-        <h2 id="contacts-ajout">{t.addTitle}</h2>
-        <form method="post" action="/mail/contacts" novalidate>
-          <CsrfInput token={csrf} />
+      </Section>
+      <Section id="contacts-ajout" title={t.addTitle}>
+        <PostForm action="/mail/contacts" token={csrf}>
           <ContactFields form={vm.form ?? { name: "", address: "" }} errors={errors} />
           <button type="submit" class="button-primary">
             {t.add}
           </button>
-        </form>
-      </section>
-      <section aria-labelledby="contacts-import">
-        <h2 id="contacts-import">{t.importTitle}</h2>
+        </PostForm>
+      </Section>
+      <Section id="contacts-import" title={t.importTitle}>
         <form method="post" action="/mail/contacts/importer" data-vcard-import>
           <CsrfInput token={csrf} />
           <div class="field" data-vcard-file hidden>
@@ -114,7 +115,7 @@ export function ContactsPage({ shell, vm }: { shell: MailShell; vm: ContactsPage
           />
           <button type="submit">{t.importButton}</button>
         </form>
-      </section>
+      </Section>
     </MailLayout>
   );
 }
@@ -134,14 +135,13 @@ export function EditContactPage({
   return (
     <MailLayout shell={shell} title={t.editTitle(displayName(contact))} hasErrors={hasErrors}>
       <ErrorSummary errors={errors} labels={LABELS} />
-      <form method="post" action={`/mail/contacts/${contact.id}/modifier`} novalidate>
-        <CsrfInput token={shell.ctx.csrfToken} />
+      <PostForm action={`/mail/contacts/${contact.id}/modifier`} token={shell.ctx.csrfToken}>
         <ContactFields form={form ?? contact} errors={errors} />
         <button type="submit" class="button-primary">
           {t.save}
         </button>{" "}
         <a href="/mail/contacts">{t.cancel}</a>
-      </form>
+      </PostForm>
     </MailLayout>
   );
 }

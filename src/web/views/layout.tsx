@@ -1,6 +1,7 @@
 import type { ComponentChildren, VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { fr } from "../i18n/fr.js";
+import { LinkList } from "./components.js";
 
 export interface PageContext {
   readonly academie: string;
@@ -62,17 +63,13 @@ export function Layout({ title, ctx, hasErrors, withChallenge, children }: PageP
           {children}
         </main>
         <footer class="site-footer">
-          <ul>
-            <li>
-              <a href="/aide">{fr.footer.help}</a>
-            </li>
-            <li>
-              <a href="/filoutage">{fr.footer.phishing}</a>
-            </li>
-            <li>
-              <a href="/assistance">{fr.footer.assistance}</a>
-            </li>
-          </ul>
+          <LinkList
+            links={[
+              ["/aide", fr.footer.help],
+              ["/filoutage", fr.footer.phishing],
+              ["/assistance", fr.footer.assistance],
+            ]}
+          />
         </footer>
         {ctx.sessionRemainingMs !== undefined ? (
           <div

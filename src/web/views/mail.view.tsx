@@ -18,7 +18,17 @@ import { contactsFr } from "../i18n/contacts.fr.js";
 import { fr, frenchDateTime, frenchShortDate, frenchSize } from "../i18n/fr.js";
 import { settingsFr } from "../i18n/settings.fr.js";
 import { folderUrl, messageUrl } from "../urls.js";
-import { CsrfInput, ErrorSummary, Field, type FieldErrors, Notice, SelectField } from "./components.js";
+import {
+  CsrfInput,
+  ErrorSummary,
+  Field,
+  type FieldErrors,
+  Notice,
+  PostButton,
+  PostForm,
+  Section,
+  SelectField,
+} from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
 
 const t = fr.mail;
@@ -228,12 +238,9 @@ export function MailLayout({
           <p>
             {t.signedInAs} <strong>{account.name}</strong> (<span class="address">{account.address}</span>)
           </p>
-          <form method="post" action="/deconnexion" class="inline-form">
-            <CsrfInput token={ctx.csrfToken} />
-            <button type="submit" class="button-secondary">
-              {t.logout}
-            </button>
-          </form>
+          <PostButton action="/deconnexion" token={ctx.csrfToken}>
+            {t.logout}
+          </PostButton>
         </div>
         {withQuickSearch ? (
           // biome-ignore lint/a11y/useSemanticElements: role=search on the form is the widely supported landmark
@@ -403,6 +410,14 @@ function MoveSelect({ folders, exclude, id }: { folders: readonly Folder[]; excl
   );
 }
 
+/** The toolbar's marks: the `action` each button posts, and its text. */
+const MARK_ACTIONS = [
+  ["lu", t.markRead],
+  ["non-lu", t.markUnread],
+  ["suivre", t.flag],
+  ["ne-plus-suivre", t.unflag],
+] as const;
+
 export function MessageList({ ctx, vm }: { ctx: PageContext; vm: MessageListModel }) {
   const byId = new Map(vm.folders.map((f) => [f.id, f]));
   const inTrash = vm.folder?.role === "trash";
@@ -417,18 +432,11 @@ export function MessageList({ ctx, vm }: { ctx: PageContext; vm: MessageListMode
           <button type="button" class="button-small" hidden data-select-all>
             {t.selectAll}
           </button>
-          <button type="submit" name="action" value="lu" class="button-small">
-            {t.markRead}
-          </button>
-          <button type="submit" name="action" value="non-lu" class="button-small">
-            {t.markUnread}
-          </button>
-          <button type="submit" name="action" value="suivre" class="button-small">
-            {t.flag}
-          </button>
-          <button type="submit" name="action" value="ne-plus-suivre" class="button-small">
-            {t.unflag}
-          </button>
+          {MARK_ACTIONS.map(([value, label]) => (
+            <button key={value} type="submit" name="action" value={value} class="button-small">
+              {label}
+            </button>
+          ))}
           <MoveSelect folders={vm.folders} exclude={vm.folder?.id ?? null} id="destination" />
           <button type="submit" name="action" value="deplacer" class="button-small" data-move-button>
             {t.move}
@@ -725,13 +733,17 @@ export interface ManageFoldersModel {
   readonly parentId?: number | null;
 }
 
+/** A folder's name, as the create and rename forms ask for it. */
+function FolderNameField(p: { label: string; value: string; errors: readonly string[] | undefined }) {
+  return <Field name="nom" {...p} hint={t.folderNameHint} required autocomplete="off" />;
+}
+
 export function ManageFoldersPage({ shell, vm }: { shell: MailShell; vm: ManageFoldersModel }) {
   const errors = vm.errors ?? {};
   const own = shell.folders.filter((f) => f.role === null);
   return (
     <MailLayout shell={shell} title={t.manageTitle} hasErrors={Object.keys(errors).length > 0}>
-      <section aria-labelledby="vos-dossiers">
-        <h2 id="vos-dossiers">{t.yourFolders}</h2>
+      <Section id="vos-dossiers" title={t.yourFolders}>
         <p class="hint">{t.specialNote}</p>
         {own.length === 0 ? (
           <p>{t.noUserFolders}</p>
@@ -755,21 +767,11 @@ export function ManageFoldersPage({ shell, vm }: { shell: MailShell; vm: ManageF
             ))}
           </ul>
         )}
-      </section>
-      <section aria-labelledby="creer-dossier">
-        <h2 id="creer-dossier">{t.createTitle}</h2>
+      </Section>
+      <Section id="creer-dossier" title={t.createTitle}>
         <ErrorSummary errors={errors} labels={{ nom: t.folderName, parent: t.parent }} />
-        <form method="post" action="/mail/dossiers" class="form" novalidate>
-          <CsrfInput token={shell.ctx.csrfToken} />
-          <Field
-            name="nom"
-            label={t.folderName}
-            value={vm.name ?? ""}
-            hint={t.folderNameHint}
-            errors={errors.nom}
-            required
-            autocomplete="off"
-          />
+        <PostForm action="/mail/dossiers" token={shell.ctx.csrfToken} class="form">
+          <FolderNameField label={t.folderName} value={vm.name ?? ""} errors={errors.nom} />
           <SelectField name="parent" label={t.parent} errors={errors.parent}>
             <option value="">{t.parentNone}</option>
             {shell.folders
@@ -783,8 +785,8 @@ export function ManageFoldersPage({ shell, vm }: { shell: MailShell; vm: ManageF
           <button type="submit" class="button-primary">
             {t.create}
           </button>
-        </form>
-      </section>
+        </PostForm>
+      </Section>
     </MailLayout>
   );
 }
@@ -805,21 +807,12 @@ export function RenameFolderPage({
     <MailLayout shell={shell} title={title} hasErrors={Object.keys(errors).length > 0}>
       <ErrorSummary errors={errors} labels={{ nom: t.newName }} />
       {folder.role === null ? (
-        <form method="post" action={`/mail/dossiers/${folder.id}/renommer`} class="form" novalidate>
-          <CsrfInput token={shell.ctx.csrfToken} />
-          <Field
-            name="nom"
-            label={t.newName}
-            value={name ?? folder.name}
-            hint={t.folderNameHint}
-            errors={errors.nom}
-            required
-            autocomplete="off"
-          />
+        <PostForm action={`/mail/dossiers/${folder.id}/renommer`} token={shell.ctx.csrfToken} class="form">
+          <FolderNameField label={t.newName} value={name ?? folder.name} errors={errors.nom} />
           <button type="submit" class="button-primary">
             {t.renameSubmit}
           </button>
-        </form>
+        </PostForm>
       ) : (
         <Notice kind="error">{fr.codes.FOLDER_PROTECTED}</Notice>
       )}

@@ -1,24 +1,21 @@
-/** The webmail's public pages: login (W1), help (W2), lost credentials (W3), phishing information. */
+/** The webmail's public pages: login, help, lost credentials, phishing information. */
+import type { ComponentChildren } from "preact";
 import { fr } from "../i18n/fr.js";
 import {
   ChallengeField,
-  CsrfInput,
   CurrentPasswordField,
-  ErrorSummary,
-  Field,
-  type FieldErrors,
+  FormErrorSummary,
+  LinkList,
   Notice,
+  PostForm,
+  type SignInFormModel,
+  TextList,
+  UsernameField,
 } from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
 
-export interface LoginViewModel {
+export interface LoginViewModel extends SignInFormModel {
   readonly username?: string;
-  readonly errors?: FieldErrors;
-  /** A message about the whole form (wrong credentials, throttled…). */
-  readonly formError?: string;
-  readonly info?: string;
-  /** The ALTCHA challenge (JSON) when this client must solve one. */
-  readonly challenge?: string;
 }
 
 export function LoginPage({ ctx, vm }: { ctx: PageContext; vm: LoginViewModel }) {
@@ -36,23 +33,18 @@ export function LoginPage({ ctx, vm }: { ctx: PageContext; vm: LoginViewModel })
       </section>
       <h1>{fr.login.welcome}</h1>
       {vm.info ? <Notice kind="success">{vm.info}</Notice> : null}
-      {vm.formError ? (
-        <div class="error-summary" role="alert" tabIndex={-1} data-error-summary>
-          <p>{vm.formError}</p>
-        </div>
-      ) : (
-        <ErrorSummary errors={errors} labels={{ username: fr.login.username, password: fr.login.password }} />
-      )}
-      <form method="post" action="/connexion" class="form" novalidate>
-        <CsrfInput token={ctx.csrfToken} />
-        <Field
+      <FormErrorSummary
+        formError={vm.formError}
+        errors={errors}
+        labels={{ username: fr.login.username, password: fr.login.password }}
+      />
+      <PostForm action="/connexion" token={ctx.csrfToken} class="form">
+        <UsernameField
           name="username"
           label={fr.login.username}
           value={vm.username ?? ""}
-          autocomplete="username"
           hint={fr.login.usernameHint}
           errors={errors.username}
-          required
         />
         <CurrentPasswordField
           name="password"
@@ -65,97 +57,77 @@ export function LoginPage({ ctx, vm }: { ctx: PageContext; vm: LoginViewModel })
         <button type="submit" class="button-primary">
           {fr.login.submit}
         </button>
-      </form>
-      <ul class="links">
-        <li>
-          <a href="/aide">{fr.login.help}</a>
-        </li>
-        <li>
-          <a href="/identifiants-perdus">{fr.login.lost}</a>
-        </li>
-      </ul>
+      </PostForm>
+      <LinkList
+        class="links"
+        links={[
+          ["/aide", fr.login.help],
+          ["/identifiants-perdus", fr.login.lost],
+        ]}
+      />
+    </Layout>
+  );
+}
+
+/** A public page of text: its title as heading, then the way back to the login page (`back`). */
+function PublicPage(p: { ctx: PageContext; title: string; back: string; children: ComponentChildren }) {
+  return (
+    <Layout title={p.title} ctx={p.ctx}>
+      <h1>{p.title}</h1>
+      {p.children}
+      <p>
+        <a href="/">{p.back}</a>
+      </p>
     </Layout>
   );
 }
 
 export function HelpPage({ ctx }: { ctx: PageContext }) {
   return (
-    <Layout title={fr.help.title} ctx={ctx}>
-      <h1>{fr.help.title}</h1>
+    <PublicPage ctx={ctx} title={fr.help.title} back={fr.help.back}>
       <p>{fr.help.intro(ctx.academie)}</p>
-      <ul>
-        {fr.help.items.map((item) => (
-          <li key={item}>{item}</li>
-        ))}
-      </ul>
+      <TextList items={fr.help.items} />
       <h2>{fr.help.lostTitle}</h2>
       <p>
         {fr.help.lostText} <a href="/identifiants-perdus">{fr.login.lost}</a>
       </p>
-      <p>
-        <a href="/">{fr.help.back}</a>
-      </p>
-    </Layout>
+    </PublicPage>
   );
 }
 
 export function LostCredentialsPage({ ctx }: { ctx: PageContext }) {
   return (
-    <Layout title={fr.lost.title} ctx={ctx}>
-      <h1>{fr.lost.title}</h1>
+    <PublicPage ctx={ctx} title={fr.lost.title} back={fr.lost.back}>
       <p>{fr.lost.casesIntro}</p>
-      <ul>
-        {fr.lost.cases.map((c) => (
-          <li key={c}>{c}</li>
-        ))}
-      </ul>
+      <TextList items={fr.lost.cases} />
       <p>{fr.lost.action}</p>
       <p>
         <a class="button-link" href="/assistance">
           {fr.lost.link}
         </a>
       </p>
-      <p>
-        <a href="/">{fr.lost.back}</a>
-      </p>
-    </Layout>
+    </PublicPage>
   );
 }
 
 export function PhishingPage({ ctx }: { ctx: PageContext }) {
   return (
-    <Layout title={fr.phishing.title} ctx={ctx}>
-      <h1>{fr.phishing.title}</h1>
+    <PublicPage ctx={ctx} title={fr.phishing.title} back={fr.phishing.back}>
       <p>{fr.phishing.intro}</p>
       <h2>{fr.phishing.recognizeTitle}</h2>
-      <ul>
-        {fr.phishing.recognize.map((r) => (
-          <li key={r}>{r}</li>
-        ))}
-      </ul>
+      <TextList items={fr.phishing.recognize} />
       <h2>{fr.phishing.neverTitle}</h2>
       <p>{fr.phishing.never(ctx.mailDomain)}</p>
       <h2>{fr.phishing.reportTitle}</h2>
-      <ul>
-        {fr.phishing.report.map((r) => (
-          <li key={r}>{r}</li>
-        ))}
-      </ul>
-      <p>
-        <a href="/">{fr.phishing.back}</a>
-      </p>
-    </Layout>
+      <TextList items={fr.phishing.report} />
+    </PublicPage>
   );
 }
 
 export function MessagePage({ ctx, title, message }: { ctx: PageContext; title: string; message: string }) {
   return (
-    <Layout title={title} ctx={ctx}>
-      <h1>{title}</h1>
+    <PublicPage ctx={ctx} title={title} back={fr.errors.backHome}>
       <p>{message}</p>
-      <p>
-        <a href="/">{fr.errors.backHome}</a>
-      </p>
-    </Layout>
+    </PublicPage>
   );
 }

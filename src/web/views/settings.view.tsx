@@ -1,5 +1,14 @@
 import { settingsFr as t } from "../i18n/settings.fr.js";
-import { CsrfInput, CurrentPasswordField, ErrorSummary, Field, type FieldErrors, TextArea } from "./components.js";
+import {
+  CurrentPasswordField,
+  ErrorSummary,
+  Field,
+  type FieldErrors,
+  fieldOf,
+  PostForm,
+  Section,
+  TextArea,
+} from "./components.js";
 import { MailLayout, type MailShell } from "./mail.view.js";
 
 /** The form as shown: the saved values, or the values typed when they were refused. */
@@ -26,6 +35,9 @@ const LABELS = {
   motDePasse: t.currentPassword,
 };
 
+/** The fields typed as text (shown again as typed). */
+type TextName = Exclude<keyof typeof LABELS, "motDePasse">;
+
 function Checkbox(p: { name: string; label: string; checked: boolean }) {
   return (
     <div class="checkbox-field">
@@ -45,60 +57,26 @@ export function SettingsPage({
   errors?: FieldErrors;
 }) {
   const hasErrors = Object.values(errors).some((list) => list.length > 0);
+  const bound = (name: TextName) => fieldOf(name, LABELS, form, errors);
   return (
     <MailLayout shell={shell} title={t.title} hasErrors={hasErrors}>
       <ErrorSummary errors={errors} labels={LABELS} />
       <p>{t.intro}</p>
-      <form method="post" action="/mail/parametres" novalidate>
-        <CsrfInput token={shell.ctx.csrfToken} />
-        <section aria-labelledby="parametres-signature">
-          <h2 id="parametres-signature">{t.signatureTitle}</h2>
-          <TextArea
-            name="signature"
-            label={t.signature}
-            hint={t.signatureHint}
-            value={form.signature}
-            errors={errors.signature}
-            maxLength={2000}
-            rows={4}
-          />
-        </section>
-        <section aria-labelledby="parametres-absence">
-          <h2 id="parametres-absence">{t.awayTitle}</h2>
+      <PostForm action="/mail/parametres" token={shell.ctx.csrfToken}>
+        <Section id="parametres-signature" title={t.signatureTitle}>
+          <TextArea {...bound("signature")} hint={t.signatureHint} maxLength={2000} rows={4} />
+        </Section>
+        <Section id="parametres-absence" title={t.awayTitle}>
           <p>{t.awayIntro}</p>
           <Checkbox name="absence" label={t.awayEnabled} checked={form.absence} />
-          <Field name="du" label={t.awayStart} value={form.du} hint={t.dayHint} errors={errors.du} autocomplete="off" />
-          <Field name="au" label={t.awayEnd} value={form.au} hint={t.dayHint} errors={errors.au} autocomplete="off" />
-          <Field
-            name="objet"
-            label={t.awaySubject}
-            value={form.objet}
-            hint={t.awaySubjectHint}
-            errors={errors.objet}
-            autocomplete="off"
-          />
-          <TextArea
-            name="message"
-            label={t.awayText}
-            hint={t.awayTextHint}
-            value={form.message}
-            errors={errors.message}
-            maxLength={5000}
-            rows={6}
-          />
-        </section>
-        <section aria-labelledby="parametres-transfert">
-          <h2 id="parametres-transfert">{t.forwardTitle}</h2>
+          <Field {...bound("du")} hint={t.dayHint} autocomplete="off" />
+          <Field {...bound("au")} hint={t.dayHint} autocomplete="off" />
+          <Field {...bound("objet")} hint={t.awaySubjectHint} autocomplete="off" />
+          <TextArea {...bound("message")} hint={t.awayTextHint} maxLength={5000} rows={6} />
+        </Section>
+        <Section id="parametres-transfert" title={t.forwardTitle}>
           <p>{t.forwardIntro}</p>
-          <Field
-            name="transfert"
-            label={t.forwardAddress}
-            type="email"
-            value={form.transfert}
-            hint={t.forwardAddressHint}
-            errors={errors.transfert}
-            autocomplete="off"
-          />
+          <Field {...bound("transfert")} type="email" hint={t.forwardAddressHint} autocomplete="off" />
           <Checkbox name="copie" label={t.forwardKeepCopy} checked={form.copie} />
           <CurrentPasswordField
             name="motDePasse"
@@ -106,11 +84,11 @@ export function SettingsPage({
             hint={t.currentPasswordHint}
             errors={errors.motDePasse}
           />
-        </section>
+        </Section>
         <button type="submit" class="button-primary">
           {t.save}
         </button>
-      </form>
+      </PostForm>
     </MailLayout>
   );
 }
