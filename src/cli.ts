@@ -43,6 +43,13 @@ Commands:
                                        configured), newest first: reset links, notifications;
                                        then users' mail waiting for external recipients (state,
                                        recipient, attempts, next attempt, last error)
+  reports [--since YYYY-MM-DD] [--json]
+                                       List the messages users reported as phishing, by
+                                       Message-ID: how many reported each, how many local
+                                       mailboxes hold a copy, the sender's domain
+  mail quarantine --message-id ID [--dry-run]
+                                       Move every local copy of that message (all mailboxes)
+                                       to Indésirables; never deletes
 `;
 
 class UsageError extends Error {}
@@ -431,6 +438,45 @@ async function run(argv: string[]): Promise<number> {
           );
         }
       }
+      return 0;
+    }
+    case "reports": {
+      const { values, positionals } = parse(rest, { since: { type: "string" }, json: { type: "boolean" } });
+      if (positionals.length > 0) throw new UsageError("expected: sesame reports [--since YYYY-MM-DD] [--json]");
+      let since: Date | undefined;
+      if (values.since !== undefined) {
+        since = new Date(values.since);
+        if (Number.isNaN(since.getTime())) {
+          throw new UsageError("--since expects a date such as 2026-09-01 or an ISO time");
+        }
+      }
+      const reports = await withServices(config, (s) => s.reports.list(since ? { since } : {}));
+      for (const r of reports) {
+        out(
+          values.json
+            ? JSON.stringify(r)
+            : `${r.lastReportedAt}  reported by ${r.reporters}, in ${r.mailboxes} mailbox${r.mailboxes === 1 ? "" : "es"}  ${r.senderDomain || "(no sender domain)"}  ${r.messageId || "(no Message-ID)"}`,
+        );
+      }
+      if (reports.length === 0 && !values.json) out("No message was reported.");
+      return 0;
+    }
+    case "mail": {
+      const { values, positionals } = parse(rest, {
+        "message-id": { type: "string" },
+        "dry-run": { type: "boolean" },
+      });
+      const messageId = values["message-id"];
+      if (positionals[0] !== "quarantine" || positionals.length !== 1 || messageId === undefined) {
+        throw new UsageError("expected: sesame mail quarantine --message-id ID [--dry-run]");
+      }
+      const dryRun = values["dry-run"] === true;
+      const result = await withServices(config, (s) => s.reports.quarantine(messageId, { actor, dryRun }));
+      const copies = (n: number) => `${n} ${n === 1 ? "copy" : "copies"}`;
+      out(
+        `${copies(result.copies)} of ${messageId.trim()} in ${result.mailboxes} mailbox${result.mailboxes === 1 ? "" : "es"}: ${copies(result.moved)} ${dryRun ? "would be moved" : "moved"} to Indésirables, ${copies(result.copies - result.moved)} already there.`,
+      );
+      if (dryRun) out("Dry run: nothing was moved.");
       return 0;
     }
     default:

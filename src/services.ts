@@ -28,6 +28,7 @@ import { HarvestGuard } from "./mail/harvest-guard.js";
 import { MailService } from "./mail/mail.service.js";
 import { OutboundService } from "./mail/outbound.service.js";
 import { OutboundQueue } from "./mail/outbound-queue.js";
+import { ReportService } from "./mail/report.service.js";
 import { SendService } from "./mail/send.service.js";
 import { MailSettingsService } from "./mail/settings.service.js";
 import { type RecoveryMessages, RecoveryService } from "./recovery/recovery.service.js";
@@ -67,6 +68,8 @@ export interface Services {
   readonly settings: MailSettingsService;
   /** Unknown recipients per SMTP client (address harvesting): in Redis when configured, else in memory. */
   readonly harvest: HarvestGuard;
+  /** « Signaler un filoutage », « pas indésirable », and the security team's reports and quarantine. */
+  readonly reports: ReportService;
   /**
    * Forgets what has expired from the database: sessions, throttling counters, used challenges, and
    * outbound deliveries that ended more than SESAME_OUTBOUND_RETENTION_DAYS ago.
@@ -264,6 +267,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     maxMessageBytes: config.mailMaxBytes,
     quotaBytes: config.mailQuotaBytes,
     folderNames: SPECIAL_FOLDER_NAMES,
+    protectedDomains: config.protectedDomains,
   });
   mailRef = mail;
   outbound.useLocalStore({
@@ -349,6 +353,15 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     outboundQueue,
     settings,
     harvest: new HarvestGuard({ limiter: limits.rate("smtp-harvest"), audit }),
+    reports: new ReportService({
+      db,
+      mail,
+      mailer: outbound,
+      directory,
+      audit,
+      clock,
+      abuseAddress: config.abuseAddress,
+    }),
     purgeExpired: async () => {
       const now = clock.now();
       await sessions.purgeExpired();

@@ -47,6 +47,9 @@ export const AUDIT_ACTIONS = [
   "mail.sent",
   "mail.settings_changed",
   "mail.forwarding_turned_off",
+  "mail.phishing_reported",
+  "mail.not_junk",
+  "mail.quarantined",
   "contacts.suggestions_throttled",
   "smtp.harvesting_blocked",
 ] as const;

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import path from "node:path";
 import { makePrivateDir } from "../shared/private-files.js";
 
@@ -69,9 +70,68 @@ export interface Config {
   readonly outboundRetentionDays: number;
   /** DKIM signing of outgoing mail, when a key is configured. */
   readonly dkim: { readonly selector: string; readonly keyFile: string } | null;
+  /**
+   * DNS servers the reception asks for SPF, DKIM and DMARC (SESAME_DNS_SERVERS, `ip[:port]` separated
+   * by commas; empty: the system's).
+   */
+  readonly dnsServers: readonly string[];
+  /**
+   * Clients of the reception port whose mail skips the sender checks (SESAME_TRUSTED_RELAYS, CIDRs
+   * separated by commas; default none — loopback is not trusted: local programs use the submission).
+   */
+  readonly trustedRelays: readonly string[];
+  /**
+   * Domains whose look-alikes are flagged (SESAME_PROTECTED_DOMAINS; default: the mail domain, the
+   * internal domains and education.gouv.fr).
+   */
+  readonly protectedDomains: readonly string[];
+  /**
+   * Where « Signaler un filoutage » sends the reported message (SESAME_ABUSE_ADDRESS; default
+   * `signalement-filoutage@<mail domain>`): an address of the mail domain is delivered to its mailbox,
+   * any other goes through the relay or the outbox.
+   */
+  readonly abuseAddress: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** A comma-separated list: items trimmed, empty ones left out. */
+function readList(env: Env, name: string): string[] {
+  return (env[name] ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
+/** `ip`, `ip:port` or `[ipv6]:port`, as Node's resolver takes them. */
+function isDnsServer(value: string): boolean {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value);
+  const [host, port] = bracketed
+    ? [bracketed[1] ?? "", bracketed[2]]
+    : isIP(value) === 6
+      ? [value, undefined]
+      : [value.split(":")[0] ?? "", value.split(":")[1]];
+  if (isIP(host) === 0) return false;
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+}
+
+/** A network in CIDR form ("192.0.2.0/24", "::1/128"; a bare address is a /32 or /128), or null. */
+export function parseCidr(value: string): { address: string; prefix: number; family: "ipv4" | "ipv6" } | null {
+  const [address = "", prefixText] = value.split("/");
+  const version = isIP(address);
+  if (version === 0) return null;
+  const max = version === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (
+    !Number.isInteger(prefix) ||
+    prefix < 0 ||
+    prefix > max ||
+    (prefixText !== undefined && !/^\d+$/.test(prefixText))
+  ) {
+    return null;
+  }
+  return { address, prefix, family: version === 4 ? "ipv4" : "ipv6" };
+}
 
 /** A value quoted for an error message: always one line (newlines escaped), never too long. */
 function shown(raw: string): string {
@@ -274,7 +334,43 @@ export function loadConfig(env: Env = process.env): Config {
   const mailMaxBytes = readInt(env, "SESAME_MAIL_MAX_SIZE_MB", 25, 1, 1024) * 1024 * 1024;
   const mailQuotaBytes = readInt(env, "SESAME_MAIL_QUOTA_MB", 1024, 1, 1024 * 1024) * 1024 * 1024;
   const passwordMinLength = readInt(env, "SESAME_PASSWORD_MIN_LENGTH", 12, 8, 64);
+
+  const dnsServers = readList(env, "SESAME_DNS_SERVERS");
+  for (const server of dnsServers) {
+    if (!isDnsServer(server)) {
+      throw new ConfigError(
+        `SESAME_DNS_SERVERS must be IP addresses with an optional port, separated by commas, such as 127.0.0.1:5353,[::1]:53 (got ${shown(server)})`,
+      );
+    }
+  }
+  const trustedRelays = readList(env, "SESAME_TRUSTED_RELAYS");
+  for (const cidr of trustedRelays) {
+    if (parseCidr(cidr) === null) {
+      throw new ConfigError(
+        `SESAME_TRUSTED_RELAYS must be networks in CIDR form separated by commas, such as 192.0.2.0/24,2001:db8::/32 (got ${shown(cidr)})`,
+      );
+    }
+  }
+  const protectedRaw = readList(env, "SESAME_PROTECTED_DOMAINS").map((d) => d.toLowerCase());
+  for (const domain of protectedRaw) {
+    if (!DOMAIN_RE.test(domain)) {
+      throw new ConfigError(
+        `SESAME_PROTECTED_DOMAINS must be domain names separated by commas, such as ac-lyon.fr,education.gouv.fr (got ${shown(domain)})`,
+      );
+    }
+  }
+  const protectedDomains =
+    protectedRaw.length > 0 ? protectedRaw : [mailDomain, ...internalDomains, "education.gouv.fr"];
   const passwordMaxLength = readInt(env, "SESAME_PASSWORD_MAX_LENGTH", 128, 64, 1024);
+  const abuseRaw = readText(env, "SESAME_ABUSE_ADDRESS", `signalement-filoutage@${mailDomain}`);
+  const abuseAt = abuseRaw.lastIndexOf("@");
+  const abuseLocal = abuseRaw.slice(0, Math.max(0, abuseAt));
+  const abuseDomain = abuseRaw.slice(abuseAt + 1).toLowerCase();
+  if (abuseAt <= 0 || !/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$/.test(abuseLocal) || !DOMAIN_RE.test(abuseDomain)) {
+    throw new ConfigError(
+      `SESAME_ABUSE_ADDRESS must be one e-mail address such as signalement-filoutage@ac-lyon.fr (got ${shown(abuseRaw)})`,
+    );
+  }
 
   const config: Config = {
     httpPort,
@@ -309,6 +405,10 @@ export function loadConfig(env: Env = process.env): Config {
     sendLimitPerHour,
     outboundRetentionDays,
     dkim: dkimKey === "" ? null : Object.freeze({ selector: dkimSelector, keyFile: path.resolve(dkimKey) }),
+    dnsServers: Object.freeze(dnsServers),
+    trustedRelays: Object.freeze(trustedRelays),
+    protectedDomains: Object.freeze([...new Set(protectedDomains)]),
+    abuseAddress: `${abuseLocal}@${abuseDomain}`,
   };
   return Object.freeze(config);
 }

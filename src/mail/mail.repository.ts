@@ -34,6 +34,8 @@ const SUMMARY_COLUMNS = [
   "flagged",
   "deleted",
   "draft",
+  "warnings",
+  "imitates",
 ] as const;
 
 const BATCH = 500;
@@ -64,6 +66,9 @@ export interface NewMessage {
   readonly seen: boolean;
   /** A draft (Brouillons); false when absent. */
   readonly draft?: boolean;
+  /** What the reception found about the sender (comma-separated warnings), "" when absent. */
+  readonly warnings?: string;
+  readonly imitates?: string | null;
 }
 
 /** Words to index, already folded (lowercase, no accents, letters and digits only). */
@@ -283,6 +288,8 @@ export async function insertMessage(ex: Executor, m: NewMessage): Promise<number
       preview: m.preview,
       seen: m.seen ? 1 : 0,
       draft: m.draft ? 1 : 0,
+      warnings: m.warnings ?? "",
+      imitates: m.imitates ?? null,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
@@ -463,4 +470,37 @@ export async function search(
       where mail_fts match ${parts.join(" AND ")} and ${where}
       order by f.rowid desc limit ${limit}`.execute(ex);
   return r.rows;
+}
+
+// Reported messages (« Signaler un filoutage », `sesame mail quarantine`)
+
+/** Every local copy of a message, across the mailboxes, by its Message-ID header (drafts left out). */
+export function copiesByMessageId(
+  ex: Executor,
+  messageId: string,
+): Promise<{ id: number; account_id: number; folder_id: number }[]> {
+  return ex
+    .selectFrom("mail_message")
+    .select(["id", "account_id", "folder_id"])
+    .where("message_id", "=", messageId)
+    .where("draft", "=", 0)
+    .orderBy("account_id")
+    .orderBy("id")
+    .execute();
+}
+
+/** How many mailboxes hold a copy of each of these Message-IDs (drafts left out). */
+export async function mailboxCounts(ex: Executor, messageIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const part of chunks(messageIds)) {
+    const rows = await ex
+      .selectFrom("mail_message")
+      .select((eb) => ["message_id", eb.fn.count<number>("account_id").distinct().as("mailboxes")])
+      .where("message_id", "in", part)
+      .where("draft", "=", 0)
+      .groupBy("message_id")
+      .execute();
+    for (const r of rows) if (r.message_id !== null) out.set(r.message_id, Number(r.mailboxes));
+  }
+  return out;
 }

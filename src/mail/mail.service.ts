@@ -34,10 +34,13 @@ import {
   type Quota,
   type Recipient,
   type SafeHtmlBody,
+  SENDER_WARNINGS,
   type SearchQuery,
+  type SenderWarning,
 } from "./mail.types.js";
 import { foldText, readForDisplay, readForStorage, type StoredHeaders } from "./mime.js";
 import { describeSender, repliesElsewhere } from "./sender-display.js";
+import { senderWarnings } from "./sender-warnings.js";
 
 export interface MailDeps {
   readonly db: Kysely<Schema>;
@@ -50,6 +53,8 @@ export interface MailDeps {
   readonly maxMessageBytes: number;
   readonly quotaBytes: number;
   readonly folderNames: Readonly<Record<FolderRole, string>>;
+  /** Domains whose look-alikes are flagged (SESAME_PROTECTED_DOMAINS). */
+  readonly protectedDomains: readonly string[];
 }
 
 /** A message parsed for storage, before its transaction. */
@@ -60,6 +65,8 @@ interface PreparedMessage {
   readonly received: Date;
   readonly related: readonly string[];
   readonly fields: { sender: string; recipients: string; subject: string; body: string };
+  readonly warnings: string;
+  readonly imitates: string | null;
 }
 
 /** The forwarded local copies of a delivery plan, ready for the transaction. */
@@ -90,6 +97,13 @@ function words(value: string | undefined): string[] {
 }
 
 /** A list line; `academie`: the académie's domains, for the sender's display (sender-display.ts). */
+/** The warnings column as the list and the reading view take it. */
+function warningsOf(value: string): SenderWarning[] {
+  return value === ""
+    ? []
+    : (value.split(",").filter((w) => (SENDER_WARNINGS as readonly string[]).includes(w)) as SenderWarning[]);
+}
+
 function summaryOf(row: MessageRow, academie: readonly string[]): MessageSummary {
   const from = row.from_address || row.from_name ? { name: row.from_name, address: row.from_address } : null;
   return {
@@ -110,6 +124,8 @@ function summaryOf(row: MessageRow, academie: readonly string[]): MessageSummary
       flagged: row.flagged === 1,
       draft: row.draft === 1,
     },
+    warnings: warningsOf(row.warnings),
+    imitates: row.imitates,
   };
 }
 
@@ -179,13 +195,15 @@ export class MailService implements MailApi {
   }
 
   async #planOf(raw: Buffer, recipients: readonly Recipient[], meta: DeliveryMeta): Promise<DeliveryPlan | null> {
-    if (!this.#rules || meta.rules === false || recipients.length === 0) return null;
+    if (!this.#rules || meta.rules === false || meta.inbound?.placement === "junk" || recipients.length === 0) {
+      return null;
+    }
     return this.#rules.plan(raw, recipients, meta);
   }
 
   /** The away messages, after the commit; a failure there never fails the delivery. */
   async #afterDelivery(raw: Buffer, recipients: readonly Recipient[], meta: DeliveryMeta): Promise<void> {
-    if (!this.#rules || meta.rules === false || recipients.length === 0) return;
+    if (!this.#rules || meta.rules === false || meta.inbound?.placement === "junk" || recipients.length === 0) return;
     await this.#rules.delivered(raw, recipients, meta);
   }
 
@@ -246,10 +264,11 @@ export class MailService implements MailApi {
   async deliver(raw: Buffer, recipients: readonly Recipient[], meta: DeliveryMeta = {}): Promise<DeliveryResult> {
     if (recipients.length === 0) throw new DomainError("VALIDATION_FAILED", "no recipient");
     if (raw.length > this.maxMessageBytes) throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
-    const prepared = await this.#prepare(raw);
+    const prepared = await this.#prepare(raw, meta);
     const accounts = [...new Set(recipients.map((r) => r.accountId))];
+    const role = meta.inbound?.placement === "junk" ? "junk" : "inbox";
     const inboxes = new Map<number, number>();
-    for (const accountId of accounts) inboxes.set(accountId, await this.#folderId(accountId, "inbox"));
+    for (const accountId of accounts) inboxes.set(accountId, await this.#folderId(accountId, role));
     const plan = await this.#planOf(raw, recipients, meta);
     const messageIds = await this.#withPlan(plan, recipients, async (p) => ({
       prepared: await this.#prepareCopies(p),
@@ -269,9 +288,24 @@ export class MailService implements MailApi {
     return { messageIds };
   }
 
-  /** Parses a message once, outside any transaction: what its rows and its index entry need. */
-  async #prepare(raw: Buffer): Promise<PreparedMessage> {
+  /**
+   * Parses a message once, outside any transaction: what its rows and its index entry need, and
+   * for mail from outside what its sender warrants (sender-warnings.ts).
+   */
+  async #prepare(raw: Buffer, meta: DeliveryMeta = {}): Promise<PreparedMessage> {
     const parsed = await readForStorage(raw);
+    const found = meta.inbound
+      ? senderWarnings(
+          {
+            fromName: parsed.from?.name ?? "",
+            fromAddress: parsed.from?.address ?? "",
+            subject: parsed.subject,
+            text: parsed.indexText,
+            verified: meta.inbound.verified,
+          },
+          { academieDomains: this.#academie, protectedDomains: this.#deps.protectedDomains },
+        )
+      : null;
     const now = this.#deps.clock.now();
     const sent =
       parsed.date && parsed.date.getTime() > 0 && parsed.date.getTime() < now.getTime() + FUTURE_SLACK_MS
@@ -289,6 +323,8 @@ export class MailService implements MailApi {
         subject: indexWords(parsed.subject),
         body: indexWords(parsed.indexText),
       },
+      warnings: found?.warnings.join(",") ?? "",
+      imitates: found?.lookalike?.imitates ?? null,
     };
   }
 
@@ -329,6 +365,8 @@ export class MailService implements MailApi {
       preview: parsed.preview,
       seen: flags.seen === true,
       draft: flags.draft === true,
+      warnings: m.warnings,
+      imitates: m.imitates,
     });
     await repo.index(trx, this.#deps.dialect, id, accountId, m.fields);
     await repo.bumpFolder(trx, folderId, 1, flags.seen ? 0 : 1, m.size);
@@ -842,4 +880,105 @@ export class MailService implements MailApi {
   async quota(accountId: number): Promise<Quota> {
     return { usedBytes: await repo.usedBytes(this.#deps.db, accountId), limitBytes: this.#deps.quotaBytes };
   }
+
+  // Reported messages (report.service.ts)
+
+  /** What a report needs of the account's message: its headers kept at delivery, folder and bytes. */
+  async reportable(accountId: number, messageId: number): Promise<ReportableMessage> {
+    const row = await this.#record(accountId, messageId);
+    const folder = await repo.folder(this.#deps.db, accountId, row.folder_id);
+    return {
+      id: row.id,
+      messageId: row.message_id,
+      fromAddress: row.from_address,
+      subject: row.subject,
+      receivedAt: new Date(row.received_at),
+      folderRole: (folder?.role as FolderRole | null | undefined) ?? null,
+      draft: row.draft === 1,
+      raw: await this.#rawOf(row.blob_id),
+    };
+  }
+
+  /**
+   * Moves the account's messages among `ids` to its special folder `role` (created if missing);
+   * `onlyFrom`: only those now in that special folder. Gives how many moved.
+   */
+  async moveToRole(
+    accountId: number,
+    ids: readonly number[],
+    role: FolderRole,
+    options: { onlyFrom?: FolderRole; within?: (trx: Transaction<Schema>, moved: number[]) => Promise<void> } = {},
+  ): Promise<number> {
+    const wanted = validIds(ids);
+    const target = await this.#folderId(accountId, role);
+    const from = options.onlyFrom ? await this.#folderId(accountId, options.onlyFrom) : null;
+    return repo.transaction(this.#deps.db, async (trx) => {
+      const rows = (await repo.owned(trx, accountId, wanted)).filter(
+        (r) => r.folder_id !== target && (from === null || r.folder_id === from),
+      );
+      const moved = rows.map((r) => r.id);
+      await this.#moveWithin(trx, accountId, moved, target);
+      if (options.within) await options.within(trx, moved);
+      return moved.length;
+    });
+  }
+
+  /**
+   * Every local copy of a message (by its Message-ID, drafts left out), in every mailbox, moved to
+   * that mailbox's Indésirables in one transaction (never deleted); `within` writes the audit entry
+   * in it. `dryRun`: counts only.
+   */
+  async quarantine(
+    messageId: string,
+    options: {
+      dryRun?: boolean;
+      within?: (trx: Transaction<Schema>, result: QuarantineResult) => Promise<void>;
+    } = {},
+  ): Promise<QuarantineResult> {
+    const copies = await repo.copiesByMessageId(this.#deps.db, messageId);
+    const accounts = [...new Set(copies.map((c) => c.account_id))];
+    const junk = new Map<number, number>();
+    for (const accountId of accounts) junk.set(accountId, await this.#folderId(accountId, "junk"));
+    const waiting = copies.filter((c) => c.folder_id !== junk.get(c.account_id));
+    const planned: QuarantineResult = { copies: copies.length, moved: waiting.length, mailboxes: accounts.length };
+    if (options.dryRun) return planned;
+    return repo.transaction(this.#deps.db, async (trx) => {
+      let moved = 0;
+      for (const accountId of accounts) {
+        const ids = waiting.filter((c) => c.account_id === accountId).map((c) => c.id);
+        if (ids.length > 0) moved += await this.#moveWithin(trx, accountId, ids, junk.get(accountId) ?? 0);
+      }
+      const result = { ...planned, moved };
+      if (options.within) await options.within(trx, result);
+      return result;
+    });
+  }
+
+  /** How many mailboxes hold a copy of each Message-ID (drafts left out). */
+  mailboxCounts(messageIds: readonly string[]): Promise<Map<string, number>> {
+    return repo.mailboxCounts(this.#deps.db, messageIds);
+  }
+}
+
+/** A message of an account, as a report reads it (report.service.ts). */
+export interface ReportableMessage {
+  readonly id: number;
+  /** The Message-ID header kept at delivery, or null. */
+  readonly messageId: string | null;
+  readonly fromAddress: string;
+  readonly subject: string;
+  readonly receivedAt: Date;
+  readonly folderRole: FolderRole | null;
+  readonly draft: boolean;
+  readonly raw: Buffer;
+}
+
+/** What `quarantine` found and moved. */
+export interface QuarantineResult {
+  /** Local copies of the message (drafts left out). */
+  readonly copies: number;
+  /** Copies moved to Indésirables (would be, on a dry run): those not there already. */
+  readonly moved: number;
+  /** Mailboxes holding a copy. */
+  readonly mailboxes: number;
 }

@@ -81,7 +81,18 @@ export interface MessageSummary {
   readonly hasAttachments: boolean;
   readonly preview: string;
   readonly flags: Flags;
+  /** What the reception found about the sender, most serious first (none for local mail). */
+  readonly warnings: readonly SenderWarning[];
+  /** The protected domain a look-alike sender imitates. */
+  readonly imitates: string | null;
 }
+
+/**
+ * What the reception found about a message's sender (sender-warnings.ts decides), in the order the
+ * reader sees them: most serious first.
+ */
+export const SENDER_WARNINGS = ["lookalike", "unverified", "impersonation", "outside", "credentials"] as const;
+export type SenderWarning = (typeof SENDER_WARNINGS)[number];
 
 export interface MessagePage {
   readonly items: readonly MessageSummary[];
@@ -180,6 +191,13 @@ export interface DeliveryMeta {
    * the system writes itself about a delivery (bounces of the outbound queue).
    */
   readonly rules?: boolean;
+  /**
+   * Mail from outside (the SMTP reception): whether its sender was verified (null: not checked,
+   * a trusted relay) and where it goes (Indésirables for a failed DMARC quarantine policy). The
+   * sender's warnings are worked out and kept with each copy; mail in Indésirables is not forwarded
+   * nor answered by an away message.
+   */
+  readonly inbound?: { readonly verified: boolean | null; readonly placement: "inbox" | "junk" };
 }
 
 /**

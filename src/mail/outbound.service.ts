@@ -44,8 +44,13 @@ export interface OutboundServiceOptions {
 }
 
 export interface ComposedMessage {
-  /** The whole RFC 5322 message (CRLF line breaks, 7-bit). */
+  /** The whole RFC 5322 message (CRLF line breaks) as text (7-bit unless an original is attached). */
   readonly raw: string;
+  /**
+   * The same message as bytes, what is delivered or relayed: an attached original's own 8-bit
+   * bytes are kept as they are (the text above would change those that are not UTF-8).
+   */
+  readonly bytes: Buffer;
   readonly messageId: string;
   readonly envelope: { readonly from: string; readonly to: string };
 }
@@ -70,6 +75,17 @@ function checkMessage(message: OutboundMessage): { to: string; replyTo: string |
   return { to, replyTo };
 }
 
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The message as text: its UTF-8 text, or one character per byte when the bytes are not UTF-8. */
+function outboxText(raw: Buffer): string {
+  try {
+    return STRICT_UTF8.decode(raw);
+  } catch {
+    return raw.toString("latin1");
+  }
+}
+
 /** Builds the RFC 5322 text with nodemailer (no hand-written MIME). */
 export async function composeMessage(message: OutboundMessage, sender: Sender, date: Date): Promise<ComposedMessage> {
   const { to, replyTo } = checkMessage(message);
@@ -80,6 +96,19 @@ export async function composeMessage(message: OutboundMessage, sender: Sender, d
     ...(replyTo ? { replyTo } : {}),
     subject: message.subject,
     text: message.text,
+    ...(message.attachment
+      ? {
+          attachments: [
+            {
+              filename: message.attachment.filename,
+              contentType: message.attachment.contentType,
+              // An attachment to save, not a part to show inline (MailComposer's default for message/*).
+              contentDisposition: "attachment" as const,
+              content: message.attachment.content,
+            },
+          ],
+        }
+      : {}),
     date,
     messageId,
     headers: {
@@ -93,7 +122,7 @@ export async function composeMessage(message: OutboundMessage, sender: Sender, d
   })
     .compile()
     .build();
-  return { raw: raw.toString("utf8"), messageId, envelope: { from: sender.address, to } };
+  return { raw: outboxText(raw), bytes: raw, messageId, envelope: { from: sender.address, to } };
 }
 
 /**
@@ -162,7 +191,7 @@ export class OutboundService implements OutboundMailer {
     const composed = await composeMessage(message, this.#sender, now);
     if (this.#local && domainOf(composed.envelope.to) === this.#sender.domain) {
       try {
-        await this.#local.deliver(composed.envelope.to, Buffer.from(composed.raw, "utf8"), composed.envelope.from);
+        await this.#local.deliver(composed.envelope.to, composed.bytes, composed.envelope.from);
         return;
       } catch (error) {
         this.#logger?.warn(
@@ -175,7 +204,7 @@ export class OutboundService implements OutboundMailer {
       try {
         await this.#relay.sendMail({
           envelope: { from: composed.envelope.from, to: [composed.envelope.to] },
-          raw: composed.raw,
+          raw: composed.bytes,
         });
       } catch (error) {
         // The relay's own words stay out of the message: they may quote the recipient or the data.

@@ -16,6 +16,17 @@ export interface OutboundMessage {
   text: string;
   /** optional */
   replyTo?: string;
+  /**
+   * A message attached whole (a reported message, for the abuse address): its bytes are carried as
+   * they are (`message/rfc822` is never re-encoded: 7bit or 8bit, RFC 2046 §5.2.1).
+   */
+  attachment?: OutboundAttachment;
+}
+
+export interface OutboundAttachment {
+  readonly filename: string;
+  readonly contentType: "message/rfc822";
+  readonly content: Buffer;
 }
 
 export interface OutboundMailer {
@@ -32,7 +43,11 @@ export interface OutboxEntry {
   readonly recipient: string;
   readonly subject: string;
   readonly text: string;
-  /** The whole RFC 5322 message as it would have been relayed. */
+  /**
+   * The whole RFC 5322 message as it would have been relayed: its UTF-8 text, or, for the rare
+   * message holding bytes that are not UTF-8 (an 8-bit attached original), one character per byte
+   * (`Buffer.from(raw, "latin1")` gives them back).
+   */
   readonly raw: string;
 }
 

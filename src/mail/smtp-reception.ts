@@ -21,10 +21,12 @@ import {
   type SMTPServerSession,
 } from "smtp-server";
 import type { Config } from "../config/config.js";
+import { academieDomains } from "../directory/academie-domains.js";
 import { systemClock } from "../shared/clock.js";
 import { isDomainError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { createHarvestGuard, type HarvestGuard, type HarvestSession, type HarvestVerdict } from "./harvest-guard.js";
+import { createInboundCheck, type InboundCheck } from "./inbound-check.js";
 import type { MailApi, Recipient } from "./mail.types.js";
 import { listenSmtp, ownEnhancedCodes, readData, type SmtpListener, sharedServerOptions } from "./smtp-data.js";
 import {
@@ -42,6 +44,13 @@ import {
 
 export type SmtpReception = SmtpListener;
 
+/** A message the sender checks refuse: answered with its own reply (550 5.7.1). */
+class SenderRefused extends Error {
+  constructor(readonly reply: SmtpReply) {
+    super(reply.text);
+  }
+}
+
 /** The part of MailApi the reception uses. */
 export type ReceptionMailApi = Pick<MailApi, "maxMessageBytes" | "checkRecipient" | "deliver">;
 
@@ -54,6 +63,8 @@ export interface SmtpReceptionDeps {
    * configured, shared by the instances). Without it, a guard of this reception's own, in memory.
    */
   readonly harvest?: HarvestGuard;
+  /** The sender checks (inbound-check.ts); without it, one made from the configuration. */
+  readonly inbound?: InboundCheck;
 }
 
 /** A value written into a trace header: printable ASCII only, bounded. */
@@ -98,6 +109,14 @@ export async function startSmtpReception(
   const inFlight = new Set<Promise<unknown>>();
   let closing = false;
   const harvest = deps.harvest ?? createHarvestGuard({ clock: systemClock });
+  const inbound =
+    deps.inbound ??
+    createInboundCheck({
+      mailDomain: config.mailDomain,
+      academieDomains: academieDomains(config.mailDomain, config.internalDomains),
+      dnsServers: config.dnsServers,
+      trustedRelays: config.trustedRelays,
+    });
   // Per connection (smtp-server keeps one session object per connection, across transactions).
   const harvestSessions = new WeakMap<SMTPServerSession, HarvestSession>();
   // Answers held back by the harvest guard: answered at once (421) when the server stops.
@@ -224,26 +243,58 @@ export async function startSmtpReception(
           const recipients = [...byAccount.values()];
           if (recipients.length === 0) return answer(refuse(LOCAL_ERROR_REPLY)); // smtp-server asks for one first
           const envelopeFrom = envelope.mailFrom ? envelope.mailFrom.address : "";
-          // The trace lines are left out of a message that would go over the limit with them: a message
-          // within the SIZE the server announced is never refused for what the server adds.
-          const trace = traceHeaders(session, config.mailDomain, envelopeFrom, new Date());
-          const raw = Buffer.concat(kept + trace.length <= maxBytes ? [trace, ...chunks] : chunks);
+          const received = Buffer.concat(chunks);
           chunks.length = 0;
-          const delivery = Promise.resolve().then(() =>
-            mail.deliver(raw, recipients, { envelopeFrom, remoteIp: session.remoteAddress }),
-          );
+          const delivery = Promise.resolve()
+            .then(() =>
+              inbound.decide(received, {
+                ip: session.remoteAddress,
+                helo: session.hostNameAppearsAs || session.remoteAddress,
+                envelopeFrom,
+              }),
+            )
+            .then((decision) => {
+              if (decision.action === "refuse") {
+                log?.info(
+                  {
+                    session: session.id,
+                    ip: session.remoteAddress,
+                    code: decision.reply.code,
+                    reason: decision.reason,
+                  },
+                  "smtp message refused by the sender checks",
+                );
+                throw new SenderRefused(decision.reply);
+              }
+              // The trace lines are left out of a message that would go over the limit with them: a
+              // message within the SIZE the server announced is never refused for what the server adds.
+              const trace = traceHeaders(session, config.mailDomain, envelopeFrom, new Date());
+              const raw =
+                decision.raw.length + trace.length <= maxBytes ? Buffer.concat([trace, decision.raw]) : decision.raw;
+              return mail.deliver(raw, recipients, {
+                envelopeFrom,
+                remoteIp: session.remoteAddress,
+                inbound: decision.inbound,
+              });
+            });
           inFlight.add(delivery);
           delivery.then(
             (result) => {
               inFlight.delete(delivery);
               log?.debug(
-                { session: session.id, ip: session.remoteAddress, recipients: recipients.length, bytes: raw.length },
+                {
+                  session: session.id,
+                  ip: session.remoteAddress,
+                  recipients: recipients.length,
+                  bytes: received.length,
+                },
                 "smtp message stored",
               );
               answer(null, `OK: message stored (${result.messageIds.length} recipient(s))`);
             },
             (error: unknown) => {
               inFlight.delete(delivery);
+              if (error instanceof SenderRefused) return answer(ownCodeError(error.reply));
               answer(refusal(error, "data", session, "message"));
             },
           );

@@ -72,6 +72,23 @@ export const HARVEST_DROP_REPLY: SmtpReply = {
 export const OVERSIZED_REPLY: SmtpReply = { code: 552, enhanced: "5.3.4", text: "Message exceeds the maximum size" };
 
 /** A 0-byte message: no header at all, so not a message; refused for good. */
+/** Sender checks (inbound-check.ts): refused for good, with the policy code 5.7.1. */
+export const FROM_FIELD_REPLY: SmtpReply = {
+  code: 550,
+  enhanced: "5.7.1",
+  text: "Message refused: it must have exactly one From header field",
+};
+export const OWN_DOMAIN_REPLY: SmtpReply = {
+  code: 550,
+  enhanced: "5.7.1",
+  text: "Message refused: its From address is in this domain but it is not authenticated (no aligned DKIM or SPF pass)",
+};
+export const DMARC_REJECT_REPLY: SmtpReply = {
+  code: 550,
+  enhanced: "5.7.1",
+  text: "Message refused: it fails the DMARC policy (p=reject) of its From domain",
+};
+
 export const EMPTY_MESSAGE_REPLY: SmtpReply = { code: 554, enhanced: "5.6.0", text: "Empty message refused" };
 
 /** Whether `code` is one of `codes`. */

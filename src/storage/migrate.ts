@@ -10,6 +10,8 @@ import * as m007 from "./migrations/007-mail-settings.js";
 import * as m008 from "./migrations/008-contacts.js";
 import * as m009 from "./migrations/009-outbound-retention.js";
 import * as m010 from "./migrations/010-account-protection.js";
+import * as m011 from "./migrations/011-sender-warnings.js";
+import * as m012 from "./migrations/012-phishing-reports.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -25,6 +27,8 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["008-contacts", m008],
   ["009-outbound-retention", m009],
   ["010-account-protection", m010],
+  ["011-sender-warnings", m011],
+  ["012-phishing-reports", m012],
 ];
 
 class StaticProvider implements MigrationProvider {

@@ -172,6 +172,10 @@ export interface MailMessageTable {
   flagged: Generated<number>;
   deleted: Generated<number>;
   draft: Generated<number>;
+  /** What the reception found about the sender (migration 011): `lookalike,outside,…`, "" for none. */
+  warnings: Generated<string>;
+  /** The protected domain a look-alike sender imitates, or null. */
+  imitates: Generated<string | null>;
 }
 
 /** PostgreSQL only (SQLite has the FTS5 table `mail_fts`, reached through raw SQL). */
@@ -238,6 +242,17 @@ export interface Schema {
   outbound_delivery: OutboundDeliveryTable;
   recovery_email_change: RecoveryEmailChangeTable;
   reset_request: ResetRequestTable;
+  phishing_report: PhishingReportTable;
+}
+
+/** A message a user reported as phishing (migration 012): no content, the Message-ID and sender's domain. */
+export interface PhishingReportTable {
+  id: Generated<number>;
+  account_id: number;
+  /** The reported message's Message-ID header ("" when it had none). */
+  message_id: string;
+  sender_domain: string;
+  reported_at: string;
 }
 
 /** A change or removal of an account's recovery address (migration 010). */

@@ -351,6 +351,10 @@ export const fr = {
     move: "Déplacer",
     remove: "Supprimer",
     removeForGood: "Supprimer définitivement",
+    /** « Signaler un filoutage » (reading view, list toolbar) and its way back from Indésirables. */
+    reportPhishing: "Signaler un filoutage",
+    notJunk: "Ce message n'est pas indésirable",
+    notJunkSelected: "Pas indésirable",
     emptyTrash: "Vider la corbeille",
     older: "Messages plus anciens",
     newest: "Messages les plus récents",
@@ -362,6 +366,14 @@ export const fr = {
       "non-suivis": (n: number) => (n === 1 ? "1 message n'est plus suivi." : `${n} messages ne sont plus suivis.`),
       deplaces: (n: number) => (n === 1 ? "1 message déplacé." : `${n} messages déplacés.`),
       supprimes: (n: number) => (n === 1 ? "1 message supprimé." : `${n} messages supprimés.`),
+      signales: (n: number) =>
+        n <= 1 ? "Merci, le message a été signalé." : `Merci, les ${n} messages ont été signalés.`,
+      "non-indesirables": (n: number) =>
+        n === 0
+          ? "Aucun message n'était dans les indésirables."
+          : n === 1
+            ? "Le message a été remis dans la boîte de réception."
+            : `${n} messages ont été remis dans la boîte de réception.`,
       "corbeille-videe": (n: number) =>
         n === 0
           ? "La corbeille était déjà vide."
@@ -453,6 +465,20 @@ export const fr = {
     nameHasAddressWarning: (address: string) =>
       `Attention : le nom affiché de l'expéditeur contient une adresse électronique qui n'est pas la sienne. Son adresse réelle est ${address}.`,
     repliesGoTo: (list: string) => `Les réponses iront à ${list}, et non à l'adresse de l'expéditeur.`,
+    // What the reception found about the sender (most serious first)
+    inboundWarningsLabel: "Avertissements sur l'expéditeur",
+    lookalikeWarning: (domain: string, imitates: string) =>
+      `Attention : l'adresse de l'expéditeur imite celle de l'académie (${domain} n'est pas ${imitates}).`,
+    unverifiedWarning: "L'expéditeur de ce message n'a pas pu être vérifié.",
+    impersonationWarning: (address: string) =>
+      `Attention : le nom affiché de l'expéditeur se présente comme un service de l'académie, mais le message vient de l'adresse extérieure ${address}.`,
+    outsideWarning: "Ce message provient d'un expéditeur extérieur à l'académie.",
+    credentialsWarning: "Ne répondez à aucune sollicitation vous demandant de fournir vos identifiant et mot de passe.",
+    /** The list's marker on a message whose sender imitates the académie or could not be verified. */
+    lookalikeMarker: "Imitation",
+    lookalikeMarkerLabel: "Expéditeur qui imite l'académie",
+    unverifiedMarker: "Non vérifié",
+    unverifiedMarkerLabel: "Expéditeur non vérifié",
     // Search
     searchTitle: "Rechercher",
     searchLabel: "Rechercher",

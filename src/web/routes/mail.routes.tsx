@@ -94,6 +94,8 @@ const DONE_OF: Record<schemas.Action, DoneKey> = {
   "ne-plus-suivre": "non-suivis",
   deplacer: "deplaces",
   supprimer: "supprimes",
+  signaler: "signales",
+  "pas-indesirable": "non-indesirables",
 };
 
 // Attachments: the declared type when a browser cannot run it, else a plain download.
@@ -256,6 +258,14 @@ export const mailRoutes: FastifyPluginAsyncTypebox<MailRouteOptions> = async (ap
       const destination = parseId(body.destination);
       if (destination === null) return refuse("destination");
       changed = await found(mail.move(accountId, ids, destination));
+    } else if (action === "signaler" || action === "pas-indesirable") {
+      // « Signaler un filoutage » (to Indésirables, sent to the abuse address), or back to the inbox.
+      const by = { actor: "web:webmail", ip: req.ip };
+      changed = await found(
+        action === "signaler"
+          ? services.reports.report(accountId, ids, by)
+          : services.reports.notJunk(accountId, ids, by),
+      );
     } else {
       changed = await mail.remove(accountId, ids);
     }

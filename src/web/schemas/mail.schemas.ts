@@ -6,7 +6,16 @@ import { Type } from "@sinclair/typebox";
 import { Fields, Id, Loose, OptionalId, Text } from "../forms.js";
 
 /** The actions on checked messages: the value of the button pressed. */
-export const ACTIONS = ["lu", "non-lu", "suivre", "ne-plus-suivre", "deplacer", "supprimer"] as const;
+export const ACTIONS = [
+  "lu",
+  "non-lu",
+  "suivre",
+  "ne-plus-suivre",
+  "deplacer",
+  "supprimer",
+  "signaler",
+  "pas-indesirable",
+] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** The notice a page shows after a redirect (`?fait=…&n=…`, `?erreur=…`): known values only are shown. */

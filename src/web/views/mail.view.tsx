@@ -324,6 +324,22 @@ export interface MessageListModel {
   readonly now: Date;
 }
 
+/** The list's marker on a message whose sender imitates the académie or could not be verified. */
+function WarningMarker({ warnings }: { warnings: MessageSummary["warnings"] }) {
+  const marker = warnings.includes("lookalike")
+    ? { text: t.lookalikeMarker, label: t.lookalikeMarkerLabel }
+    : warnings.includes("unverified")
+      ? { text: t.unverifiedMarker, label: t.unverifiedMarkerLabel }
+      : null;
+  if (!marker) return null;
+  return (
+    <span class="tag tag--warning" data-warning-marker>
+      <span aria-hidden="true">{marker.text}</span>
+      <span class="visually-hidden">{marker.label}</span>
+    </span>
+  );
+}
+
 function MessageRow({
   m,
   folders,
@@ -368,6 +384,7 @@ function MessageRow({
             who
           )}
         </span>
+        <WarningMarker warnings={m.warnings} />
         <span class="message-subject">{subject}</span>
         {m.preview ? <span class="message-preview">{m.preview}</span> : null}
       </a>
@@ -444,6 +461,16 @@ export function MessageList({ ctx, vm }: { ctx: PageContext; vm: MessageListMode
           <button type="submit" name="action" value="supprimer" class="button-small button-danger">
             {inTrash ? t.removeForGood : t.remove}
           </button>
+          {vm.folder?.role === "junk" ? (
+            <button type="submit" name="action" value="pas-indesirable" class="button-small">
+              {t.notJunkSelected}
+            </button>
+          ) : null}
+          {vm.folder?.role !== "drafts" && vm.folder?.role !== "sent" ? (
+            <button type="submit" name="action" value="signaler" class="button-small">
+              {t.reportPhishing}
+            </button>
+          ) : null}
         </fieldset>
         <ul class="message-list" aria-label={t.messagesLabel} data-message-list>
           {vm.items.map((m) => (
@@ -576,8 +603,27 @@ function ReplyActions({ id, drafts }: { id: number; drafts: boolean }) {
  */
 function SenderWarnings({ message: m }: { message: MessageView }) {
   const domain = m.sender?.domain;
+  const address = m.sender ? senderFullText({ ...m.sender, name: "" }) : "";
+  const lineOf: Record<MessageView["warnings"][number], string | null> = {
+    lookalike: t.lookalikeWarning(domain?.ascii ?? address, m.imitates ?? ""),
+    unverified: t.unverifiedWarning,
+    // A display name holding another address has its own line below.
+    impersonation: m.sender?.nameHasAddress ? null : t.impersonationWarning(address),
+    outside: t.outsideWarning,
+    credentials: t.credentialsWarning,
+  };
+  const lines = m.warnings.flatMap((w) => lineOf[w] ?? []);
   return (
     <>
+      {lines.length > 0 ? (
+        <section class="notice notice--warning inbound-warnings" aria-label={t.inboundWarningsLabel}>
+          <ul>
+            {lines.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       {domain?.mixedScripts ? (
         <p class="notice sender-warning">{t.mixedScriptsWarning(domain.unicode, domain.ascii)}</p>
       ) : null}
@@ -650,6 +696,16 @@ export function ReadingPage({ shell, vm }: { shell: MailShell; vm: ReadingModel 
         <button type="submit" name="action" value="supprimer" class="button-small button-danger" data-shortcut="Delete">
           {inTrash ? t.removeForGood : t.remove}
         </button>
+        {vm.folder?.role === "junk" ? (
+          <button type="submit" name="action" value="pas-indesirable" class="button-small">
+            {t.notJunk}
+          </button>
+        ) : null}
+        {vm.folder?.role !== "drafts" && vm.folder?.role !== "sent" ? (
+          <button type="submit" name="action" value="signaler" class="button-small">
+            {t.reportPhishing}
+          </button>
+        ) : null}
       </form>
       <h2 class="visually-hidden">{t.headersLabel}</h2>
       <dl class="message-headers">
