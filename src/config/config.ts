@@ -86,6 +86,12 @@ export interface Config {
    */
   readonly protectedDomains: readonly string[];
   /**
+   * ARC sealers (RFC 8617) whose word on a forwarded message is believed (SESAME_ARC_TRUSTED_SEALERS,
+   * domains separated by commas, subdomains included; default none): a message whose DKIM and SPF a
+   * forwarder or a mailing list broke is delivered as verified when such a sealer recorded it so.
+   */
+  readonly arcTrustedSealers: readonly string[];
+  /**
    * Where « Signaler un filoutage » sends the reported message (SESAME_ABUSE_ADDRESS; default
    * `signalement-filoutage@<mail domain>`): an address of the mail domain is delivered to its mailbox,
    * any other goes through the relay or the outbox.
@@ -359,6 +365,14 @@ export function loadConfig(env: Env = process.env): Config {
       );
     }
   }
+  const arcTrustedSealers = readList(env, "SESAME_ARC_TRUSTED_SEALERS").map((d) => d.toLowerCase());
+  for (const domain of arcTrustedSealers) {
+    if (!DOMAIN_RE.test(domain)) {
+      throw new ConfigError(
+        `SESAME_ARC_TRUSTED_SEALERS must be domain names separated by commas, such as google.com,lists.example.org (got ${shown(domain)})`,
+      );
+    }
+  }
   const protectedDomains =
     protectedRaw.length > 0 ? protectedRaw : [mailDomain, ...internalDomains, "education.gouv.fr"];
   const passwordMaxLength = readInt(env, "SESAME_PASSWORD_MAX_LENGTH", 128, 64, 1024);
@@ -408,6 +422,7 @@ export function loadConfig(env: Env = process.env): Config {
     dnsServers: Object.freeze(dnsServers),
     trustedRelays: Object.freeze(trustedRelays),
     protectedDomains: Object.freeze([...new Set(protectedDomains)]),
+    arcTrustedSealers: Object.freeze([...new Set(arcTrustedSealers)]),
     abuseAddress: `${abuseLocal}@${abuseDomain}`,
   };
   return Object.freeze(config);

@@ -13,11 +13,18 @@
  *    script, has an opaque origin, and may fetch nothing but `data:` images (plus http(s) images once
  *    the reader clicked "Afficher les images distantes").
  *
+ * Links: a link whose visible text shows another web address or domain than where it goes gets a
+ * visible marker after it (« [lien trompeur : mène à …] », deceptive-links.ts decides); for a message
+ * whose sender warrants care, every http(s) link goes through the webmail's « Vous allez quitter la
+ * messagerie » page (`guardLink`) and replaces the whole page (`target="_top"`).
+ *
  * The sanitizer holds on its own; CSP and sandbox are there for the day it does not. The e2e test
  * serves the attack corpus sanitized without CSP or sandbox, and sanitized with both, and checks in
  * Chromium that nothing runs and nothing is fetched.
  */
 import sanitizeHtml from "sanitize-html";
+import { DECEPTIVE_LINK_TITLE, deceptiveLinkMarker } from "../i18n/links.fr.js";
+import { deceptiveDestination, domainForReader } from "./deceptive-links.js";
 
 /** The largest HTML part parsed, in UTF-16 code units; the rest is cut off (and a notice added). */
 export const MAX_MAIL_HTML_LENGTH = 2 * 1024 * 1024;
@@ -35,17 +42,32 @@ const MAX_PARSE_DEPTH = 512;
 /** The iframe's `sandbox` attribute: no scripts, no same-origin, links may open a normal new tab. */
 export const FRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox";
 
+/**
+ * The same for a message whose links go through the interstitial page (`guardLink`): a click, never
+ * the document by itself, may also replace the webmail's page (those links' `target="_top"`).
+ */
+export const GUARDED_FRAME_SANDBOX = `${FRAME_SANDBOX} allow-top-navigation-by-user-activation`;
+
 export interface SanitizeMailOptions {
   /** True once the reader clicked "Afficher les images distantes" for this message. */
   readonly allowRemote: boolean;
   /** Content-ID (lowercase, without `<>`) → `data:` URL of that inline image part. */
   readonly inlineImages?: ReadonlyMap<string, string>;
+  /**
+   * For a message whose sender warrants care: the URL each http(s) link goes to instead (the
+   * webmail's interstitial page, given the link's own URL), in the whole tab.
+   */
+  readonly guardLink?: (href: string) => string;
+  /** Called with each http(s) link the reader may follow (its URL as the sanitizer keeps it), in order. */
+  readonly onLink?: (href: string) => void;
 }
 
 export interface SanitizedMail {
   readonly html: string;
   /** True when remote images or backgrounds were removed: show the "Afficher les images distantes" button. */
   readonly blockedRemoteContent: boolean;
+  /** Set when the links go through the interstitial page (`guardLink`): the frame is `GUARDED_FRAME_SANDBOX`. */
+  readonly guardedLinks?: true;
 }
 
 const TOO_DEEP_NOTICE =
@@ -160,8 +182,14 @@ function attributesOf(tag: string): readonly string[] {
   return [...GLOBAL_ATTRIBUTES, ...(TAG_ATTRIBUTES[tag] ?? [])];
 }
 
+/**
+ * The number the sanitizer gives each link while it runs (never taken from the message, whose own
+ * attributes go through `attributesOf`), so that the marker of a deceptive link goes after its end.
+ */
+const LINK_NUMBER = "data-sesame-link";
+
 const ALLOWED_ATTRIBUTES: Record<string, string[]> = Object.fromEntries(
-  ALLOWED_TAGS.map((tag) => [tag, [...attributesOf(tag)]]),
+  ALLOWED_TAGS.map((tag) => [tag, tag === "a" ? [...attributesOf(tag), LINK_NUMBER] : [...attributesOf(tag)]]),
 );
 
 /** Attributes holding a URL that is fetched when the element renders. */
@@ -317,6 +345,12 @@ interface RunContext {
   readonly css: string[];
   /** Elements open in the parser right now. */
   depth: number;
+  readonly guardLink: ((href: string) => string) | undefined;
+  readonly onLink: ((href: string) => void) | undefined;
+  /** Each numbered link's own URL ("" when it has none the reader may follow). */
+  readonly links: string[];
+  /** The numbered links whose text shows another domain → where they really go (ASCII domain). */
+  readonly deceptive: Map<number, string>;
 }
 
 /** Thrown from the parser's callbacks to stop parsing a pathologically deep document. */
@@ -630,9 +664,13 @@ function cleanAttributes(tag: string, attribs: sanitizeHtml.Attributes, ctx: Run
   if (tag === "a" && attribs.href !== undefined) {
     const href = linkUrl(attribs.href);
     if (href !== undefined) {
-      out.href = href;
-      out.target = "_blank";
+      const web = !href.startsWith("mailto:");
+      out.href = web && ctx.guardLink ? ctx.guardLink(href) : href;
+      out.target = web && ctx.guardLink ? "_top" : "_blank";
       out.rel = "noopener noreferrer";
+      if (web) ctx.onLink?.(href);
+      out[LINK_NUMBER] = String(ctx.links.length);
+      ctx.links.push(web ? href : "");
     }
   }
   return out;
@@ -690,6 +728,16 @@ function sanitizerOptions(ctx: RunContext): sanitizeHtml.IOptions {
     onCloseTag: () => {
       ctx.depth--;
     },
+    // Called as each element closes, its whole text known: a link's text is compared with its URL.
+    exclusiveFilter: (frame) => {
+      const number = frame.tag === "a" ? frame.attribs[LINK_NUMBER] : undefined;
+      if (number !== undefined) {
+        const href = ctx.links[Number(number)] ?? "";
+        const destination = href === "" ? null : deceptiveDestination(frame.text, href);
+        if (destination !== null) ctx.deceptive.set(Number(number), destination);
+      }
+      return false;
+    },
     textFilter: (text, tagName) => {
       if (tagName !== "style") return text;
       const last = ctx.css.length - 1;
@@ -698,6 +746,47 @@ function sanitizerOptions(ctx: RunContext): sanitizeHtml.IOptions {
       return "";
     },
   };
+}
+
+/** The marker after a deceptive link; inline `!important` styles, so that the message's CSS cannot hide it. */
+function deceptiveMarker(destination: string): string {
+  const text = deceptiveLinkMarker(domainForReader(destination));
+  return (
+    ' <span class="sesame-lien-trompeur" title="' +
+    escapeText(DECEPTIVE_LINK_TITLE) +
+    '" style="display:inline !important;visibility:visible !important;opacity:1 !important;' +
+    "position:static !important;color:#ce0500 !important;background:#fff !important;" +
+    'font:bold 14px/1.4 system-ui,sans-serif !important;text-decoration:none !important">' +
+    `${escapeText(text)}</span>`
+  );
+}
+
+function escapeText(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/**
+ * The sanitized body with the links' numbers taken out and a marker after each deceptive link. In
+ * sanitize-html's output every `<` of text or attribute value is escaped, so the only `<a …>` and
+ * `</a>` are the links' own tags.
+ */
+function finishLinks(body: string, ctx: RunContext): string {
+  if (ctx.links.length === 0) return body;
+  const open: (number | null)[] = [];
+  return body.replace(/<a\b[^>]*>|<\/a>/g, (tag) => {
+    if (tag === "</a>") {
+      const number = open.pop();
+      const destination = number == null ? undefined : ctx.deceptive.get(number);
+      return destination === undefined ? tag : tag + deceptiveMarker(destination);
+    }
+    let number: number | null = null;
+    const cleaned = tag.replace(/ data-sesame-link="(\d+)"/, (_all, n: string) => {
+      number = Number(n);
+      return "";
+    });
+    open.push(number);
+    return cleaned;
+  });
 }
 
 /**
@@ -745,6 +834,10 @@ export function sanitizeMailHtml(html: string, options: SanitizeMailOptions): Sa
     blockedRemote: false,
     css: [],
     depth: 0,
+    guardLink: options.guardLink,
+    onLink: options.onLink,
+    links: [],
+    deceptive: new Map(),
   };
   const truncated = html.length > MAX_MAIL_HTML_LENGTH;
   const input = (truncated ? html.slice(0, MAX_MAIL_HTML_LENGTH) : html)
@@ -753,7 +846,7 @@ export function sanitizeMailHtml(html: string, options: SanitizeMailOptions): Sa
     .replace(/[\u0001-\u0008\u000b\u000e-\u001f\u007f]/g, "");
   let body: string;
   try {
-    body = sanitizeHtml(input, sanitizerOptions(ctx));
+    body = finishLinks(sanitizeHtml(input, sanitizerOptions(ctx)), ctx);
   } catch (error) {
     if (!(error instanceof TooDeepError)) throw error;
     return {
@@ -766,6 +859,7 @@ export function sanitizeMailHtml(html: string, options: SanitizeMailOptions): Sa
   return {
     html: (css ? `<style>${css}</style>` : "") + body + (truncated ? TRUNCATION_NOTICE : ""),
     blockedRemoteContent: ctx.blockedRemote,
+    ...(options.guardLink ? { guardedLinks: true as const } : {}),
   };
 }
 
@@ -802,7 +896,7 @@ export function frameDocument(body: { html: string }): string {
  * plugin or nested frame. `frame-ancestors 'self'`: only the webmail may frame it. `sandbox` repeats
  * the iframe's sandbox, so the document is just as confined when opened on its own in a tab.
  */
-export function frameContentSecurityPolicy(allowRemote: boolean): string {
+export function frameContentSecurityPolicy(allowRemote: boolean, guardedLinks = false): string {
   return [
     "default-src 'none'",
     "style-src 'unsafe-inline'",
@@ -811,7 +905,7 @@ export function frameContentSecurityPolicy(allowRemote: boolean): string {
     "form-action 'none'",
     "base-uri 'none'",
     "frame-ancestors 'self'",
-    `sandbox ${FRAME_SANDBOX}`,
+    `sandbox ${guardedLinks ? GUARDED_FRAME_SANDBOX : FRAME_SANDBOX}`,
   ].join("; ");
 }
 

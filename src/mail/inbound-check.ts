@@ -8,9 +8,18 @@
  * - SPF, DKIM, DMARC and ARC (sender-auth.ts). DMARC failing under `p=reject`: refused; under
  *   `p=quarantine`: delivered to Indésirables; otherwise delivered, marked unverified when neither
  *   DMARC nor an aligned DKIM or SPF passed.
+ * - Forwarded mail (ARC, RFC 8617): a message whose chain validated and whose latest sealer is in
+ *   SESAME_ARC_TRUSTED_SEALERS (subdomains included), with a trusted set that recorded the From
+ *   domain as authenticated when the message reached it (`arcVouch`), is neither refused nor put in
+ *   Indésirables for DMARC, and counts as verified.
+ * - A mailing list's message (List-Id and Sender, a DKIM signature of the list's domain that passed)
+ *   whose From domain asks for no strict DMARC (no policy, or p=none) counts as verified: the list
+ *   is authenticated, and the author's domain does not ask for more. Never for a protected domain
+ *   (SESAME_PROTECTED_DOMAINS), whose name must be authenticated itself.
  * - A From in the académie's own domains (SESAME_MAIL_DOMAIN, SESAME_INTERNAL_DOMAINS, subdomains
  *   included) is refused unless an aligned DKIM signature or SPF passed: nobody outside writes as
- *   the DSI. A verification that could not finish (DNS `temperror`) counts as not passed.
+ *   the DSI. A verification that could not finish (DNS `temperror`) counts as not passed. A
+ *   forwarder's word (ARC) does not stand in for it.
  * - The stored message starts with Sésame's Authentication-Results; an incoming one claiming
  *   Sésame's authserv-id is removed first.
  */
@@ -21,12 +30,14 @@ import type { Logger } from "../shared/logger.js";
 import { countFields, readHeaderBlock } from "./header-block.js";
 import type { DeliveryMeta } from "./mail.types.js";
 import {
+  arcVouch,
   dnsLookups,
   isVerified,
   type SenderContext,
   type SenderVerdict,
   verifySender,
   withAuthenticationResults,
+  withNote,
 } from "./sender-auth.js";
 import { DMARC_REJECT_REPLY, FROM_FIELD_REPLY, OWN_DOMAIN_REPLY, type SmtpReply } from "./smtp-replies.js";
 
@@ -46,6 +57,10 @@ export interface InboundCheckOptions {
   readonly academieDomains: readonly string[];
   readonly dnsServers: readonly string[];
   readonly trustedRelays: readonly string[];
+  /** ARC sealers whose word on a forwarded message is believed (SESAME_ARC_TRUSTED_SEALERS). */
+  readonly arcTrustedSealers?: readonly string[];
+  /** Domains a mailing list's word does not stand in for (SESAME_PROTECTED_DOMAINS). */
+  readonly protectedDomains?: readonly string[];
   readonly logger?: Logger;
   /** All the lookups of one message together (default DNS_BUDGET_MS). */
   readonly budgetMs?: number;
@@ -69,6 +84,13 @@ function blockListOf(cidrs: readonly string[]): BlockList {
 export function createInboundCheck(options: InboundCheckOptions): InboundCheck {
   const relays = blockListOf(options.trustedRelays);
   const lookups = dnsLookups(options.dnsServers);
+  const sealers = (options.arcTrustedSealers ?? []).map((d) => d.toLowerCase());
+  const protectedDomains = (options.protectedDomains ?? []).map((d) => d.toLowerCase());
+  /** A mailing list's message whose author's domain asks for no strict DMARC. */
+  const listVerified = (v: SenderVerdict): boolean =>
+    v.listDomain !== null &&
+    (v.dmarc === "none" || (v.dmarc === "fail" && v.policy === "none")) &&
+    !protectedDomains.some((d) => v.fromDomain === d || v.fromDomain.endsWith(`.${d}`));
   const trusted = (ip: string): boolean => {
     const address = ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
     const family = address.includes(":") ? "ipv6" : "ipv4";
@@ -100,14 +122,24 @@ export function createInboundCheck(options: InboundCheckOptions): InboundCheck {
       ) {
         return { action: "refuse", reply: OWN_DOMAIN_REPLY, reason: `unauthenticated From ${verdict.fromDomain}` };
       }
-      if (verdict.dmarc === "fail" && verdict.policy === "reject") {
+      const verified = isVerified(verdict);
+      const vouchedBy = verdict.dmarc === "pass" ? null : arcVouch(verdict, sealers);
+      if (verdict.dmarc === "fail" && verdict.policy === "reject" && vouchedBy === null) {
         return { action: "refuse", reply: DMARC_REJECT_REPLY, reason: `DMARC reject ${verdict.fromDomain}` };
       }
-      const placement = verdict.dmarc === "fail" && verdict.policy === "quarantine" ? "junk" : "inbox";
+      const placement =
+        verdict.dmarc === "fail" && verdict.policy === "quarantine" && vouchedBy === null ? "junk" : "inbox";
+      const throughList = !verified && vouchedBy === null && listVerified(verdict);
+      const header =
+        vouchedBy !== null
+          ? withNote(verdict.header, `sender authenticated through ARC by the trusted sealer ${vouchedBy}`)
+          : throughList
+            ? withNote(verdict.header, `sent through the mailing list ${verdict.listDomain}, which signed it`)
+            : verdict.header;
       return {
         action: "deliver",
-        raw: withAuthenticationResults(raw, options.mailDomain, verdict.header),
-        inbound: { verified: isVerified(verdict), placement },
+        raw: withAuthenticationResults(raw, options.mailDomain, header),
+        inbound: { verified: verified || vouchedBy !== null || throughList, placement },
         verdict,
       };
     },

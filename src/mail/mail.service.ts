@@ -14,6 +14,7 @@ import type { Clock } from "../shared/clock.js";
 import { DomainError } from "../shared/errors.js";
 import type { DialectName } from "../storage/database.js";
 import type { Schema } from "../storage/schema.js";
+import { isFlagged, textLinks } from "./deceptive-links.js";
 import { sanitizeMailHtml } from "./html-sanitizer.js";
 import type { FolderRow, MessageRow, SearchTerms } from "./mail.repository.js";
 import * as repo from "./mail.repository.js";
@@ -28,6 +29,7 @@ import {
   type FolderRole,
   type MailApi,
   type MailboxOverview,
+  type MessageLinks,
   type MessagePage,
   type MessageSummary,
   type MessageView,
@@ -706,11 +708,25 @@ export class MailService implements MailApi {
     };
   }
 
-  async htmlBody(accountId: number, messageId: number, options: { allowRemote: boolean }): Promise<SafeHtmlBody> {
+  async htmlBody(
+    accountId: number,
+    messageId: number,
+    options: { allowRemote: boolean; guardLink?: (href: string) => string },
+  ): Promise<SafeHtmlBody> {
     const row = await this.#record(accountId, messageId);
     const parsed = await readForDisplay(await this.#rawOf(row.blob_id));
     if (parsed.html === null) throw new DomainError("NOT_FOUND", "the message has no HTML body");
-    return sanitizeMailHtml(parsed.html, { allowRemote: options.allowRemote });
+    // The interstitial page only for the links of a message whose sender warrants care.
+    const guard = options.guardLink && isFlagged(summaryOf(row, this.#academie).warnings) ? options.guardLink : null;
+    return sanitizeMailHtml(parsed.html, { allowRemote: options.allowRemote, ...(guard ? { guardLink: guard } : {}) });
+  }
+
+  async links(accountId: number, messageId: number): Promise<MessageLinks> {
+    const row = await this.#record(accountId, messageId);
+    const parsed = await readForDisplay(await this.#rawOf(row.blob_id));
+    const urls = new Set(textLinks(parsed.text ?? ""));
+    if (parsed.html !== null) sanitizeMailHtml(parsed.html, { allowRemote: false, onLink: (href) => urls.add(href) });
+    return { flagged: isFlagged(summaryOf(row, this.#academie).warnings), urls };
   }
 
   async attachment(accountId: number, messageId: number, index: number): Promise<AttachmentContent> {

@@ -135,6 +135,16 @@ export interface SafeHtmlBody {
   readonly html: string;
   /** Whether remote images or other remote content were held back. */
   readonly blockedRemoteContent: boolean;
+  /** Its links go through the interstitial page (a flagged message, `guardLink` given). */
+  readonly guardedLinks?: true;
+}
+
+/** A message's links, for the « Vous allez quitter la messagerie » page. */
+export interface MessageLinks {
+  /** Its sender warrants care: its links go through that page. */
+  readonly flagged: boolean;
+  /** Every http(s) link of its text and HTML bodies, in WHATWG URL serialization. */
+  readonly urls: ReadonlySet<string>;
 }
 
 export interface AttachmentContent {
@@ -263,8 +273,17 @@ export interface MailApi {
   list(accountId: number, folderId: number, cursor: number | null, limit?: number): Promise<MessagePage>;
   /** Opens a message (marking it seen unless `markSeen` is false). */
   open(accountId: number, messageId: number, options?: { markSeen?: boolean }): Promise<MessageView>;
-  /** The sanitized HTML body (NOT_FOUND when the message has none). */
-  htmlBody(accountId: number, messageId: number, options: { allowRemote: boolean }): Promise<SafeHtmlBody>;
+  /**
+   * The sanitized HTML body (NOT_FOUND when the message has none). `guardLink`: where the http(s)
+   * links of a flagged message (deceptive-links.ts `isFlagged`) go instead, given their own URL.
+   */
+  htmlBody(
+    accountId: number,
+    messageId: number,
+    options: { allowRemote: boolean; guardLink?: (href: string) => string },
+  ): Promise<SafeHtmlBody>;
+  /** The http(s) links of the message's text and HTML bodies, and whether it is flagged. */
+  links(accountId: number, messageId: number): Promise<MessageLinks>;
   attachment(accountId: number, messageId: number, index: number): Promise<AttachmentContent>;
   /** The message exactly as received. */
   raw(accountId: number, messageId: number): Promise<Buffer>;

@@ -10,6 +10,10 @@
  *   message with fifty costs no more than one with ten.
  * - The verdict says what the reception decides (refuse, Indésirables, or deliver) and carries the
  *   `Authentication-Results` field (RFC 8601) written under Sésame's authserv-id.
+ * - Forwarded mail: for a chain that validated (ARC), each set's sealer (the ARC-Seal's d=) and
+ *   whether its ARC-Authentication-Results recorded the From domain as authenticated; for a mailing
+ *   list's message (List-Id and Sender), the list's domain when a DKIM signature of it passed. Which
+ *   of them the reception believes is decided by `arcVouch` and inbound-check.ts.
  */
 import { Resolver } from "node:dns/promises";
 import { type AuthenticateResult, authenticate, type DNSResolver } from "mailauth";
@@ -24,6 +28,18 @@ export const MAX_DKIM_SIGNATURES = 10;
 export type AuthResult = "pass" | "fail" | "softfail" | "neutral" | "none" | "temperror" | "permerror" | "policy";
 export type DmarcPolicy = "none" | "quarantine" | "reject";
 
+/** One ARC set (RFC 8617) of a chain that validated. */
+export interface ArcHop {
+  readonly instance: number;
+  /** The ARC-Seal's signing domain (d=), lower case. */
+  readonly sealer: string;
+  /**
+   * Its ARC-Authentication-Results recorded the From domain as authenticated when the message reached
+   * that sealer: dmarc=pass for it, or a DKIM or SPF pass aligned with it.
+   */
+  readonly authenticated: boolean;
+}
+
 export interface SenderVerdict {
   readonly spf: AuthResult;
   readonly dkim: AuthResult;
@@ -37,6 +53,13 @@ export interface SenderVerdict {
   readonly alignedSpf: boolean;
   /** The From domain (ASCII, lower case), "" when there is none. */
   readonly fromDomain: string;
+  /** The ARC sets, i=1 first, when the chain validated (`arc === "pass"`); empty otherwise. */
+  readonly arcChain: readonly ArcHop[];
+  /**
+   * For a mailing list's message (a List-Id and a Sender field), the list's domain when a DKIM
+   * signature that passed is aligned with both the Sender's domain and the List-Id; null otherwise.
+   */
+  readonly listDomain: string | null;
   /** The field to put at the top of the stored message: `Authentication-Results: <id>; …\r\n`. */
   readonly header: string;
 }
@@ -44,6 +67,38 @@ export interface SenderVerdict {
 /** Whether the message's sender is verified: DMARC passed, or an aligned DKIM or SPF did. */
 export function isVerified(v: SenderVerdict): boolean {
   return v.dmarc === "pass" || v.alignedDkim || v.alignedSpf;
+}
+
+/** Whether `domain` is one of `list` or a subdomain of one. */
+function listed(domain: string, list: readonly string[]): boolean {
+  return list.some((d) => domain === d || domain.endsWith(`.${d}`));
+}
+
+/**
+ * The trusted sealer that vouches for a forwarded message, or null: the ARC chain validated, and
+ * among the sets sealed by trusted sealers — going back from the latest, which must be one, as long
+ * as each sealer is trusted — one recorded the From domain as authenticated when the message
+ * reached it. A set sealed by anyone else is not believed, nor any set before it: an untrusted
+ * sealer could write any verdict, which a trusted one after it would only pass on.
+ */
+export function arcVouch(v: SenderVerdict, trustedSealers: readonly string[]): string | null {
+  if (v.arc !== "pass" || trustedSealers.length === 0) return null;
+  const latest = v.arcChain[v.arcChain.length - 1];
+  for (let k = v.arcChain.length - 1; k >= 0; k--) {
+    const hop = v.arcChain[k];
+    if (!hop || !listed(hop.sealer, trustedSealers)) return null;
+    if (hop.authenticated) return latest?.sealer ?? null;
+  }
+  return null;
+}
+
+/**
+ * The field with a comment added at its end (RFC 8601 allows one after any result): how the
+ * reception decided beyond what the results themselves say.
+ */
+export function withNote(header: string, note: string): string {
+  const comment = note.replace(/[()\\\r\n]/g, " ");
+  return header.replace(/\r\n$/, `\r\n (${comment})\r\n`);
 }
 
 /** The lookups mailauth makes, answered by Node's resolver within the message's budget. */
@@ -115,6 +170,8 @@ function temporaryFailure(authservId: string, fromDomain: string, reason: string
     alignedDkim: false,
     alignedSpf: false,
     fromDomain,
+    arcChain: [],
+    listDomain: null,
     header:
       `Authentication-Results: ${authservId};\r\n dkim=temperror (${comment});\r\n spf=temperror;\r\n` +
       ` dmarc=temperror header.from=${fromDomain || "unknown"}\r\n`,
@@ -136,6 +193,72 @@ function fromDomainOf(result: AuthenticateResult | null, block: HeaderBlock): st
   const field = block.fields.find((f) => f.name === "from");
   const match = field?.value.match(/@([^\s>@"]+)\s*>?\s*$/);
   return match?.[1]?.toLowerCase() ?? "";
+}
+
+/** A domain out of an address or a bare domain (`marie@partner.example`, `@partner.example`). */
+function domainPart(value: unknown): string {
+  if (typeof value !== "string") return "";
+  return value
+    .slice(value.lastIndexOf("@") + 1)
+    .replace(/[<>\s]/g, "")
+    .toLowerCase();
+}
+
+/** A result of an ARC-Authentication-Results, as mailauth parsed it (`value`, or `result` once reshaped). */
+type AarEntry = { value?: unknown; result?: unknown; header?: Record<string, unknown>; smtp?: Record<string, unknown> };
+type ParsedAar = { dkim?: AarEntry[]; spf?: AarEntry; dmarc?: AarEntry };
+
+function passed(entry: AarEntry | undefined): boolean {
+  return String(entry?.result ?? entry?.value ?? "").toLowerCase() === "pass";
+}
+
+/** Whether a recorded verdict says the From domain was authenticated (DMARC, or aligned DKIM or SPF). */
+function recordedAuthenticated(aar: ParsedAar | undefined, fromDomain: string): boolean {
+  if (!aar || fromDomain === "") return false;
+  if (passed(aar.dmarc) && aligned(domainPart(aar.dmarc?.header?.from), fromDomain)) return true;
+  const dkims = Array.isArray(aar.dkim) ? aar.dkim : [];
+  if (dkims.some((d) => passed(d) && aligned(domainPart(d.header?.d ?? d.header?.i), fromDomain))) return true;
+  return passed(aar.spf) && aligned(domainPart(aar.spf?.smtp?.mailfrom), fromDomain);
+}
+
+/**
+ * The ARC sets of a chain that validated. mailauth keeps the chain as a hidden property of its
+ * result, each set parsed; it reshapes the latest set's ARC-Authentication-Results into
+ * `authenticationResults` (results under `result`), the others keep theirs under `value`.
+ */
+function arcChainOf(result: AuthenticateResult, fromDomain: string): ArcHop[] {
+  const arc = result.arc || null;
+  if (arc?.status.result !== "pass") return [];
+  const chain = (arc.chain ?? []) as unknown as {
+    i: number;
+    "arc-seal"?: { parsed?: { d?: { value?: unknown } } };
+    "arc-authentication-results"?: { parsed?: ParsedAar };
+  }[];
+  return chain.map((entry, index) => ({
+    instance: entry.i,
+    sealer: String(entry["arc-seal"]?.parsed?.d?.value ?? "").toLowerCase(),
+    authenticated: recordedAuthenticated(
+      index === chain.length - 1
+        ? ((arc.authenticationResults as ParsedAar | undefined) ?? entry["arc-authentication-results"]?.parsed)
+        : entry["arc-authentication-results"]?.parsed,
+      fromDomain,
+    ),
+  }));
+}
+
+/**
+ * The list's domain of a mailing list's message signed by its list: a List-Id (RFC 2919) and a
+ * Sender field, and a DKIM signature that passed aligned with both. Null otherwise.
+ */
+function listDomainOf(block: HeaderBlock, signers: readonly string[]): string | null {
+  const listId = block.fields.find((f) => f.name === "list-id")?.value ?? "";
+  const sender = block.fields.find((f) => f.name === "sender")?.value ?? "";
+  // List-Id: `Name <list.lists.example>`: the identifier is a dotted name under the list's domain.
+  const id = /<([^<>\s]+)>\s*$/.exec(listId)?.[1]?.toLowerCase() ?? "";
+  const senderDomain = /@([^\s<>@"]+?)\s*>?\s*$/.exec(sender)?.[1]?.toLowerCase() ?? "";
+  if (id === "" || senderDomain === "") return null;
+  const signer = signers.find((d) => aligned(d, senderDomain) && aligned(d, id));
+  return signer === undefined ? null : orgDomain(signer);
 }
 
 export interface SenderContext {
@@ -203,12 +326,17 @@ export async function verifySender(
   const policy: DmarcPolicy | null =
     policyValue === "reject" || policyValue === "quarantine" || policyValue === "none" ? policyValue : null;
   const arc = result.arc ? resultOf(result.arc.status.result) : "none";
+  const arcChain = arcChainOf(result, fromDomain);
+  const listDomain = listDomainOf(
+    block,
+    dkimResults.filter((r) => r.status.result === "pass").map((r) => r.signingDomain.toLowerCase()),
+  );
   const header = result.headers
     .split(/\r?\n(?=\S)/)
     .filter((line) => /^Authentication-Results:/i.test(line))
     .map((line) => `${line.trimEnd().replace(/\r?\n/g, "\r\n")}\r\n`)
     .join("");
-  return { spf, dkim, dmarc, arc, policy, alignedDkim, alignedSpf, fromDomain, header };
+  return { spf, dkim, dmarc, arc, policy, alignedDkim, alignedSpf, fromDomain, arcChain, listDomain, header };
 }
 
 /**

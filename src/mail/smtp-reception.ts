@@ -116,6 +116,8 @@ export async function startSmtpReception(
       academieDomains: academieDomains(config.mailDomain, config.internalDomains),
       dnsServers: config.dnsServers,
       trustedRelays: config.trustedRelays,
+      arcTrustedSealers: config.arcTrustedSealers,
+      protectedDomains: config.protectedDomains,
     });
   // Per connection (smtp-server keeps one session object per connection, across transactions).
   const harvestSessions = new WeakMap<SMTPServerSession, HarvestSession>();

@@ -18,6 +18,7 @@ import { assistanceRoutes } from "./routes/assistance.routes.js";
 import { composeRoutes } from "./routes/compose.routes.js";
 import { contactsRoutes } from "./routes/contacts.routes.js";
 import { mailRoutes } from "./routes/mail.routes.js";
+import { messageExtrasRoutes } from "./routes/message-extras.routes.js";
 import { portalRoutes } from "./routes/portal.routes.js";
 import { settingsRoutes } from "./routes/settings.routes.js";
 
@@ -138,6 +139,7 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
   });
   await app.register(portalRoutes, { services, assets });
   await app.register(mailRoutes, { services, assets });
+  await app.register(messageExtrasRoutes, { services, assets });
   await app.register(composeRoutes, { services, assets });
   await app.register(contactsRoutes, { services, assets });
   await app.register(settingsRoutes, { services, assets });

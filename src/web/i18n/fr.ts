@@ -601,6 +601,36 @@ export const fr = {
     tooManyFiles: (n: number) => `Vous pouvez joindre au plus ${n} fichiers.`,
     sendingLimitUntil: (time: string) => `Vous pourrez envoyer de nouveau à partir de ${time}.`,
   },
+  /** « Vous allez quitter la messagerie » (the links of a flagged message) and « Afficher la source ». */
+  leave: {
+    title: "Vous allez quitter la messagerie",
+    flagged:
+      "L'expéditeur de ce message appelle à la prudence (adresse qui imite l'académie, expéditeur non vérifié ou qui se fait passer pour un autre) : vérifiez où mène ce lien avant de continuer.",
+    intro: "Ce lien mène à un site extérieur à la messagerie.",
+    addressLabel: "Adresse complète du lien",
+    domainLabel: "Site où mène le lien",
+    asciiForm: (ascii: string) => `écrit ${ascii} dans l'adresse`,
+    advice:
+      "Ne saisissez jamais votre identifiant ni votre mot de passe académique sur un site dont vous n'êtes pas certain. En cas de doute, revenez au message et signalez-le.",
+    actionsLabel: "Suivre le lien ou revenir au message",
+    continue: "Continuer",
+    back: "Revenir au message",
+    refusedTitle: "Lien refusé",
+    notInMessage:
+      "Ce lien ne figure pas dans ce message : la messagerie ne l'ouvre pas. Seuls les liens web (http ou https) du message peuvent être suivis depuis cette page.",
+  },
+  source: {
+    link: "Afficher la source",
+    title: "Source du message",
+    intro:
+      "Le message tel qu'il a été reçu, en-têtes compris. L'assistance peut vous demander ces informations pour analyser un message.",
+    latin1: "Ce message n'est pas écrit en UTF-8 : il est affiché comme du texte ISO-8859-1.",
+    truncated: (shown: string, total: string) =>
+      `Seul le début du message est affiché (${shown} sur ${total}) : téléchargez-le pour le voir en entier.`,
+    download: "Télécharger le message (.eml)",
+    contentLabel: "Source du message",
+    back: "Revenir au message",
+  },
   session: {
     warningTitle: "Votre session va expirer",
     warningText: (mins: string) => `Sans action de votre part, vous serez déconnecté dans ${mins}.`,

@@ -7,7 +7,13 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Static } from "@sinclair/typebox";
 import type { FastifyReply } from "fastify";
-import { FRAME_SANDBOX, frameContentSecurityPolicy, frameDocument } from "../../mail/html-sanitizer.js";
+import { isFlagged } from "../../mail/deceptive-links.js";
+import {
+  FRAME_SANDBOX,
+  frameContentSecurityPolicy,
+  frameDocument,
+  GUARDED_FRAME_SANDBOX,
+} from "../../mail/html-sanitizer.js";
 import type { Folder, MessagePage, SearchQuery } from "../../mail/mail.types.js";
 import type { Services } from "../../services.js";
 import { isDomainError } from "../../shared/errors.js";
@@ -23,6 +29,7 @@ import {
   DeleteFolderPage,
   EmptyTrashPage,
   FolderPage,
+  leaveUrl,
   type MailShell,
   ManageFoldersPage,
   type MessageListModel,
@@ -435,7 +442,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<MailRouteOptions> = async (ap
           message,
           folder,
           ...(message.hasHtml ? { html: { frameSrc, blocked, allowed: allowRemote } } : {}),
-          sandbox: FRAME_SANDBOX,
+          sandbox: isFlagged(message.warnings) ? GUARDED_FRAME_SANDBOX : FRAME_SANDBOX,
           now: services.clock.now(),
         }}
       />,
@@ -448,9 +455,10 @@ export const mailRoutes: FastifyPluginAsyncTypebox<MailRouteOptions> = async (ap
     if (accountId === null) return reply;
     const id = idParam(req);
     const allowRemote = req.query.images === "1";
-    const body = await found(mail.htmlBody(accountId, id, { allowRemote }));
+    // A flagged message's links go through « Vous allez quitter la messagerie » (message-extras.routes.tsx).
+    const body = await found(mail.htmlBody(accountId, id, { allowRemote, guardLink: (href) => leaveUrl(id, href) }));
     return reply
-      .header("Content-Security-Policy", frameContentSecurityPolicy(allowRemote))
+      .header("Content-Security-Policy", frameContentSecurityPolicy(allowRemote, body.guardedLinks === true))
       .header("X-Frame-Options", "SAMEORIGIN")
       .header("Cache-Control", "no-store")
       .type("text/html; charset=utf-8")

@@ -5,6 +5,7 @@
  * src/web/client/mail.ts adds the shortcuts, drag-and-drop and in-place updates.
  */
 import type { ComponentChildren } from "preact";
+import { isFlagged, normalizeLink, splitTextLinks } from "../../mail/deceptive-links.js";
 import type {
   DomainDisplay,
   Folder,
@@ -544,20 +545,37 @@ export function EmptyTrashPage({ shell, trash }: { shell: MailShell; trash: Fold
   );
 }
 
-function TextBody({ text }: { text: string }) {
-  // Web addresses become links (opened without referrer); everything else stays text.
-  const parts = text.split(/(https?:\/\/[^\s<>"')\]]+)/g);
+/** The « Vous allez quitter la messagerie » page of one link of a message (its URL as `normalizeLink` gives it). */
+export function leaveUrl(messageId: number, href: string): string {
+  return `${messageUrl(messageId)}/lien?url=${encodeURIComponent(href)}`;
+}
+
+/**
+ * Web addresses become links (opened without referrer); everything else stays text. A flagged
+ * message's links go through « Vous allez quitter la messagerie » first.
+ */
+function TextBody({ text, guardedBy }: { text: string; guardedBy: number | null }) {
+  const parts = splitTextLinks(text);
   return (
     <div class="message-text">
-      {parts.map((part, i) =>
-        i % 2 === 1 ? (
-          <a key={i} href={part} rel="noopener noreferrer nofollow">
+      {parts.map((part, i) => {
+        if (i % 2 === 0) return part;
+        if (guardedBy === null) {
+          return (
+            <a key={i} href={part} rel="noopener noreferrer nofollow">
+              {part}
+            </a>
+          );
+        }
+        const href = normalizeLink(part);
+        return href === null ? (
+          part
+        ) : (
+          <a key={i} href={leaveUrl(guardedBy, href)} rel="nofollow">
             {part}
           </a>
-        ) : (
-          part
-        ),
-      )}
+        );
+      })}
     </div>
   );
 }
@@ -722,6 +740,9 @@ export function ReadingPage({ shell, vm }: { shell: MailShell; vm: ReadingModel 
         {headerRow(t.date, <time dateTime={m.date.toISOString()}>{frenchDateTime(m.date)}</time>)}
         {headerRow(t.subject, subject)}
       </dl>
+      <p class="message-source-link">
+        <a href={`${messageUrl(m.id)}/source`}>{fr.source.link}</a>
+      </p>
       <SenderWarnings message={m} />
       {vm.html ? (
         <>
@@ -739,7 +760,7 @@ export function ReadingPage({ shell, vm }: { shell: MailShell; vm: ReadingModel 
           <iframe class="message-frame" sandbox={vm.sandbox} src={vm.html.frameSrc} title={t.frameTitle} />
         </>
       ) : m.text !== null && m.text.trim() !== "" ? (
-        <TextBody text={m.text} />
+        <TextBody text={m.text} guardedBy={isFlagged(m.warnings) ? m.id : null} />
       ) : (
         <p class="empty">{t.noBody}</p>
       )}
