@@ -19,4 +19,8 @@ if [ "${1:-}" = "unit" ]; then
   mapfile -t files < <(printf '%s\n' "${files[@]}" | grep -v '/e2e/')
 fi
 echo "== tests: ${#files[@]} files"
-exec node --import tsx --test --test-concurrency=2 "${files[@]}"
+# TAP on standard output as before; every failure repeated at the very end (scripts/failures-reporter.mjs).
+exec node --import tsx --test --test-concurrency=2 \
+  --test-reporter=tap --test-reporter-destination=stdout \
+  --test-reporter=./scripts/failures-reporter.mjs --test-reporter-destination=stdout \
+  "${files[@]}"
