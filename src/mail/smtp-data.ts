@@ -17,13 +17,15 @@ export const MAX_RECIPIENTS = 100;
 
 /**
  * The options both servers share: the size limit (552 without buffering past it), limits and
- * timeouts, enhanced status codes, no reverse lookup, no library log, and STARTTLS with the
- * configured certificate (hidden without one). `starttls`: whether a certificate is configured.
+ * timeouts, enhanced status codes, no reverse lookup, no library log, the greeting at once for
+ * clients the gate knows, and STARTTLS with the configured certificate (hidden without one).
+ * `starttls`: whether a certificate is configured.
  */
 export function sharedServerOptions(
   config: Config,
   banner: string,
   maxBytes: number,
+  greeting: GreetingGate,
 ): { options: SMTPServerOptions; starttls: boolean } {
   const tls = config.smtpTls;
   return {
@@ -39,11 +41,61 @@ export function sharedServerOptions(
         ? { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile), minVersion: "TLSv1.2" as const }
         : {}),
       disableReverseLookup: true,
+      greetingDelay: greeting.delayFor,
       maxClients: 250,
       maxRecipients: MAX_RECIPIENTS,
       socketTimeout: 60_000,
       closeTimeout: 10_000,
       logger: false,
+    },
+  };
+}
+
+/** The early-talker wait before the greeting for a client not seen recently (smtp-server's own). */
+export const EARLY_TALKER_DELAY_MS = 100;
+/** How long a client that waited for its greeting is greeted at once. */
+export const WELL_BEHAVED_FOR_MS = 24 * 60 * 60 * 1000;
+/** How many such clients are remembered (the oldest are forgotten first). */
+export const WELL_BEHAVED_MAX = 10_000;
+
+/**
+ * The early-talker check where it helps, as Postfix's postscreen does: a client not seen recently
+ * waits EARLY_TALKER_DELAY_MS for its greeting (smtp-server closes the session of a client that
+ * talks before it: a spam engine that does not wait); a client that waited and went on to MAIL FROM
+ * is remembered (per instance, in memory, bounded) and greeted at once for WELL_BEHAVED_FOR_MS.
+ * `delayFor` is smtp-server's `greetingDelay` option (patches/smtp-server+*.patch adds it).
+ */
+export interface GreetingGate {
+  delayFor(remoteAddress: string): number;
+  /** The client waited for the greeting and sent a command after it. */
+  passed(remoteAddress: string): void;
+}
+
+export function createGreetingGate(
+  options: { now?: () => number; forMs?: number; max?: number; delayMs?: number } = {},
+): GreetingGate {
+  const now = options.now ?? Date.now;
+  const forMs = options.forMs ?? WELL_BEHAVED_FOR_MS;
+  const max = options.max ?? WELL_BEHAVED_MAX;
+  const delayMs = options.delayMs ?? EARLY_TALKER_DELAY_MS;
+  // Insertion order is the order of the last pass: the first key is the one to forget first.
+  const passedAt = new Map<string, number>();
+  return {
+    delayFor(remoteAddress) {
+      const at = passedAt.get(remoteAddress);
+      if (at === undefined) return delayMs;
+      if (now() - at < forMs) return 0;
+      passedAt.delete(remoteAddress);
+      return delayMs;
+    },
+    passed(remoteAddress) {
+      passedAt.delete(remoteAddress);
+      passedAt.set(remoteAddress, now());
+      while (passedAt.size > max) {
+        const oldest = passedAt.keys().next();
+        if (oldest.done) break;
+        passedAt.delete(oldest.value);
+      }
     },
   };
 }

@@ -10,6 +10,8 @@
  * - DATA: the message is kept in memory up to the size limit only (past it, the rest is read and
  *   dropped, and smtp-server answers 552 5.3.4); then ONE `mail.deliver` for every recipient (all or
  *   none), and 250 only once it has resolved, i.e. once the message is durable.
+ * - Greeting: a client not seen recently waits 100 ms for it (early talkers are closed); one that
+ *   waited and reached MAIL FROM is greeted at once for a day (smtp-data.ts, createGreetingGate).
  * - No AUTH (reception only); STARTTLS only when a certificate is configured.
  */
 import {
@@ -28,7 +30,15 @@ import type { Logger } from "../shared/logger.js";
 import { createHarvestGuard, type HarvestGuard, type HarvestSession, type HarvestVerdict } from "./harvest-guard.js";
 import { createInboundCheck, type InboundCheck } from "./inbound-check.js";
 import type { MailApi, Recipient } from "./mail.types.js";
-import { listenSmtp, ownEnhancedCodes, readData, type SmtpListener, sharedServerOptions } from "./smtp-data.js";
+import {
+  createGreetingGate,
+  type GreetingGate,
+  listenSmtp,
+  ownEnhancedCodes,
+  readData,
+  type SmtpListener,
+  sharedServerOptions,
+} from "./smtp-data.js";
 import {
   EMPTY_MESSAGE_REPLY,
   HARVEST_DROP_REPLY,
@@ -65,6 +75,8 @@ export interface SmtpReceptionDeps {
   readonly harvest?: HarvestGuard;
   /** The sender checks (inbound-check.ts); without it, one made from the configuration. */
   readonly inbound?: InboundCheck;
+  /** The early-talker wait before the greeting (smtp-data.ts); without it, one of this reception's own. */
+  readonly greeting?: GreetingGate;
 }
 
 /** A value written into a trace header: printable ASCII only, bounded. */
@@ -165,7 +177,8 @@ export async function startSmtpReception(
     );
   };
 
-  const shared = sharedServerOptions(config, "Sesame mail reception", maxBytes);
+  const greeting = deps.greeting ?? createGreetingGate();
+  const shared = sharedServerOptions(config, "Sesame mail reception", maxBytes, greeting);
   const serverOptions: SMTPServerOptions = {
     ...shared.options,
     disabledCommands: shared.starttls ? ["AUTH"] : ["AUTH", "STARTTLS"],
@@ -179,7 +192,9 @@ export async function startSmtpReception(
       callback(closing ? refuse(SHUTTING_DOWN_REPLY) : null);
     },
 
-    onMailFrom(_address, _session, callback) {
+    onMailFrom(_address, session, callback) {
+      // The client waited for its greeting and went on: greeted at once next time.
+      greeting.passed(session.remoteAddress);
       callback(closing ? refuse(SHUTTING_DOWN_REPLY) : null);
     },
 

@@ -33,7 +33,15 @@ import type { Config } from "../config/config.js";
 import type { LoginService } from "../identity/login.service.js";
 import type { Logger } from "../shared/logger.js";
 import type { SendApi } from "./send.types.js";
-import { listenSmtp, ownEnhancedCodes, readData, type SmtpListener, sharedServerOptions } from "./smtp-data.js";
+import {
+  createGreetingGate,
+  type GreetingGate,
+  listenSmtp,
+  ownEnhancedCodes,
+  readData,
+  type SmtpListener,
+  sharedServerOptions,
+} from "./smtp-data.js";
 import {
   AUTH_REQUIRED_REPLY,
   EMPTY_MESSAGE_REPLY,
@@ -54,6 +62,8 @@ export interface SmtpSubmissionDeps {
   readonly send: Pick<SendApi, "sendRaw">;
   readonly config: Config;
   readonly logger?: Logger;
+  /** The early-talker wait before the greeting (smtp-data.ts); without it, one of this server's own. */
+  readonly greeting?: GreetingGate;
 }
 
 /** A client on this machine: 127.0.0.0/8, ::1, or the IPv4-mapped form of a 127 address. */
@@ -118,7 +128,8 @@ export async function startSmtpSubmission(
   const senderOf = (session: SMTPServerSession): Sender | undefined =>
     session.user ? senders.get(session) : undefined;
 
-  const shared = sharedServerOptions(config, "Sesame mail submission", maxBytes);
+  const greeting = deps.greeting ?? createGreetingGate();
+  const shared = sharedServerOptions(config, "Sesame mail submission", maxBytes, greeting);
   const tls = shared.starttls;
   /** What a client that is neither on loopback nor on TLS may not use. */
   const plainRemoteDisabled = tls ? ["AUTH"] : ["AUTH", "STARTTLS"];
@@ -169,6 +180,7 @@ export async function startSmtpSubmission(
     },
 
     onMailFrom(address: SMTPServerAddress, session, callback) {
+      greeting.passed(session.remoteAddress);
       if (closing) return callback(refuse(SHUTTING_DOWN_REPLY));
       const sender = senderOf(session);
       if (!sender) return callback(refuse(AUTH_REQUIRED_REPLY));
