@@ -1,23 +1,30 @@
 /**
- * SMTP reception benchmark: ≥ 200 messages/s of 20 KB each from 4 parallel clients, durability on
- * (each 250 after a durable commit), with the server process under 300 MB of memory.
+ * SMTP reception benchmark (issue 13 §5; first written for the reception's own issue).
  *
  * - Setup: a temporary data directory (SQLite, the default configuration), BENCH_RECIPIENTS accounts
- *   (default 20), and the real server (startServer: web + SMTP) in a CHILD process (this script,
- *   forked), so that its memory is its own: it samples its RSS every 20 ms and reports the peak of
- *   the burst, and its VmHWM (the peak since it started).
- * - Load: `smtpBurst` (exported, for other benchmarks): BENCH_CLIENTS nodemailer pooled transports
- *   (default 4, one connection each) share BENCH_MESSAGES messages (default 3,000) of
- *   BENCH_SIZE_KB KB (default 20), each with its own Message-ID, to the accounts in turn; a message
- *   counts once it got its 250.
+ *   (default 20), a real DNS server on a loopback UDP port (dns2, the tests' own: SPF, DKIM key and
+ *   DMARC of the senders) named by SESAME_DNS_SERVERS, and the real server (startServer: web + SMTP)
+ *   in a CHILD process (this script, forked), so that its memory is its own: it samples its RSS every
+ *   20 ms and reports the peak of the burst, and its VmHWM (the peak since it started).
+ * - Checks on vs off: the same burst (`smtpBurst`: BENCH_CLIENTS nodemailer pooled transports,
+ *   default 4, one connection each, sharing BENCH_MESSAGES messages, default 3,000, of BENCH_SIZE_KB
+ *   KB, default 20, DKIM-signed beforehand, each with its own Message-ID) against a server with every
+ *   sender check on (no trusted relay: SPF, DKIM, DMARC, ARC, the header checks; spamd when
+ *   SESAME_SPAMD_URL is set in the environment) and one that trusts 127.0.0.0/8 (checks off).
+ * - Postfix side by side (when Debian's `postfix` is installed: bench/postfix.ts): Postfix's own load
+ *   generator `smtp-source` (4 sessions, 20 KB, one recipient), one connection per message then
+ *   connections reused, against a throwaway Postfix delivering to a Maildir and against Sésame with
+ *   every check on, in the same run, interleaved; the ratios are Sésame's rate over Postfix's.
  *
  *   npm run bench:smtp          (node --import tsx bench/smtp.bench.ts)
  *   BENCH_MESSAGES=5000 BENCH_CLIENTS=8 npm run bench:smtp
  *   BENCH_CPU_PROF=/tmp/prof npm run bench:smtp   (a V8 CPU profile of the server, for DevTools)
+ *   BENCH_PEER=off npm run bench:smtp             (without the Postfix side-by-side runs)
  *
  * Prints a readable summary, then as its last line one JSON object with the figures.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -27,9 +34,15 @@ import nodemailer from "nodemailer";
 import { loadConfig } from "../src/config/config.js";
 import { startServer } from "../src/main.js";
 import { openServices } from "../src/services.js";
+import { startDnsServer, txtChunks, type ZoneRecords } from "../test/helpers/dns-server.js";
 import { machineLine, machineState, progress, round, SECRET } from "./lib.js";
+import { type PostfixInstance, postfixInstalled, smtpSource, startPostfix } from "./postfix.js";
 
+/** Checks off (the reception's own issue). */
 const TARGET_PER_SEC = 200;
+/** Every check on (issue 13 §5), and its ratio to the same run with the checks off. */
+const CHECKED_TARGET_PER_SEC = 150;
+const CHECKED_RATIO_TARGET = 0.75;
 const MEMORY_LIMIT_MB = 300;
 const SERVER_FLAG = "--smtp-server-child";
 const MB = 1024 * 1024;
@@ -44,6 +57,8 @@ export interface SmtpBurstOptions {
   readonly clients: number;
   /** Approximate size of each message, in bytes. */
   readonly sizeBytes: number;
+  /** Ready-made messages (the n-th is sent n-th, to the n-th recipient in turn); else plain ones are made. */
+  readonly raw?: readonly Buffer[];
 }
 
 export interface SmtpBurstResult {
@@ -96,7 +111,7 @@ export async function smtpBurst(opts: SmtpBurstOptions): Promise<SmtpBurstResult
           const to = opts.to[n % opts.to.length] as string;
           const info = await transport.sendMail({
             envelope: { from: "bench@example.org", to: [to] },
-            raw: benchMessage(`m${n}-${run}`, to, filler),
+            raw: opts.raw?.[n] ?? benchMessage(`m${n}-${run}`, to, filler),
           });
           if (!/^250 /.test(info.response)) throw new Error(`message ${n}: ${info.response}`);
           accepted++;
@@ -217,26 +232,96 @@ async function forkServer(env: Record<string, string>): Promise<{
   };
 }
 
+/** The senders of the benchmark's messages, their DNS records, and a DKIM signing key. */
+function benchZone(): {
+  zone: Record<string, ZoneRecords>;
+  dkim: { domainName: string; keySelector: string; privateKey: string };
+} {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const spki = publicKey.export({ type: "spki", format: "der" }).toString("base64");
+  return {
+    zone: {
+      // DKIM-signed mail of the burst: SPF and DKIM aligned, DMARC reject (every check runs in full).
+      "bench.example.org": { TXT: ["v=spf1 ip4:127.0.0.1 -all"] },
+      "_dmarc.bench.example.org": { TXT: ["v=DMARC1; p=reject"] },
+      "bench._domainkey.bench.example.org": { TXT: [txtChunks(`v=DKIM1; k=rsa; p=${spki}`)] },
+      // smtp-source's unsigned mail: SPF only, DMARC none.
+      "sender.bench.example.net": { TXT: ["v=spf1 ip4:127.0.0.1 -all"] },
+      "_dmarc.sender.bench.example.net": { TXT: ["v=DMARC1; p=none"] },
+    },
+    dkim: {
+      domainName: "bench.example.org",
+      keySelector: "bench",
+      privateKey: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    },
+  };
+}
+
+/** `count` DKIM-signed messages of about `sizeBytes`, signed before the burst (the client's work is not measured). */
+async function signedMessages(
+  count: number,
+  to: readonly string[],
+  sizeBytes: number,
+  dkim: { domainName: string; keySelector: string; privateKey: string },
+): Promise<Buffer[]> {
+  const signer = nodemailer.createTransport({ streamTransport: true, buffer: true, dkim });
+  const filler = fillerOf(sizeBytes);
+  const run = `${process.pid}-${Date.now().toString(36)}`;
+  const out: Buffer[] = [];
+  for (let n = 0; n < count; n++) {
+    const info = await signer.sendMail({
+      from: "Banc d'essai <bench@bench.example.org>",
+      to: to[n % to.length],
+      subject: `Mesure ${n}`,
+      messageId: `<m${n}-${run}@bench.example.org>`,
+      text: filler,
+    });
+    out.push(info.message as Buffer);
+  }
+  return out;
+}
+
+type ServerChild = Awaited<ReturnType<typeof forkServer>>;
+
+async function stopServer(server: ServerChild | undefined): Promise<void> {
+  if (!server) return;
+  const child = server.child;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  await server.ask({ type: "stop" }).catch(() => undefined);
+  // Let it exit on its own (it may be writing its CPU profile); force it after 10 s.
+  const force = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  if (child.exitCode === null && child.signalCode === null) await exited;
+  clearTimeout(force);
+}
+
 async function main(): Promise<void> {
   const recipients = Number(process.env.BENCH_RECIPIENTS ?? 20);
   const messages = Number(process.env.BENCH_MESSAGES ?? 3_000);
   const clients = Number(process.env.BENCH_CLIENTS ?? 4);
   const sizeBytes = Number(process.env.BENCH_SIZE_KB ?? 20) * 1024;
+  const sourceMessages = Number(process.env.BENCH_SOURCE_MESSAGES ?? 2_000);
   const state = machineState();
   const dir = mkdtempSync(path.join(tmpdir(), "sesame-bench-smtp-"));
-  const env = {
+  const { zone, dkim } = benchZone();
+  const dns = await startDnsServer(zone);
+  const baseEnv = {
     SESAME_DATA_DIR: path.join(dir, "data"),
     SESAME_SECRET: SECRET,
     SESAME_HTTP_PORT: "0",
     SESAME_SMTP_PORT: "0",
+    SESAME_SUBMISSION_PORT: "0",
     SESAME_HTTP_HOST: "127.0.0.1",
     SESAME_SMTP_HOST: "127.0.0.1",
     SESAME_LOG_LEVEL: "silent",
+    SESAME_DNS_SERVERS: dns.server,
   };
-  let server: Awaited<ReturnType<typeof forkServer>> | undefined;
+  const checkedEnv = { ...baseEnv, SESAME_TRUSTED_RELAYS: "" };
+  const uncheckedEnv = { ...baseEnv, SESAME_TRUSTED_RELAYS: "127.0.0.0/8" };
+  let server: ServerChild | undefined;
+  let postfix: PostfixInstance | undefined;
   try {
     progress(`creating ${recipients} accounts`);
-    const config = loadConfig(env);
+    const config = loadConfig(baseEnv);
     const services = await openServices(config);
     const to: string[] = [];
     try {
@@ -250,62 +335,169 @@ async function main(): Promise<void> {
     } finally {
       await services.close();
     }
+    progress(`signing ${messages + 100} messages of ${sizeBytes / 1024} KB (DKIM, RSA 2048)`);
+    const signed = await signedMessages(messages + 100, to, sizeBytes, dkim);
+    const warmUp = signed.slice(0, 100);
+    const measured = signed.slice(100);
 
-    progress("starting the server (child process)");
-    server = await forkServer(env);
-    progress(`warming up on port ${server.port}`);
-    await smtpBurst({ port: server.port, host: "127.0.0.1", to, messages: 100, clients, sizeBytes });
-    await server.ask({ type: "reset" });
+    /** One server, a warm-up, the burst; its memory during the burst. */
+    const burstOn = async (label: string, env: Record<string, string>) => {
+      progress(`${label}: starting the server (child process)`);
+      server = await forkServer(env);
+      await smtpBurst({
+        port: server.port,
+        host: "127.0.0.1",
+        to,
+        messages: warmUp.length,
+        clients,
+        sizeBytes,
+        raw: warmUp,
+      });
+      await server.ask({ type: "reset" });
+      progress(`${label}: ${messages} DKIM-signed messages of ${sizeBytes / 1024} KB from ${clients} clients`);
+      const result = await smtpBurst({
+        port: server.port,
+        host: "127.0.0.1",
+        to,
+        messages,
+        clients,
+        sizeBytes,
+        raw: measured,
+      });
+      const memory = (await server.ask({ type: "memory" })) as { type: "memory" } & MemoryReport;
+      return { result, memory, port: server.port };
+    };
 
-    progress(`burst: ${messages} messages of ${sizeBytes / 1024} KB from ${clients} clients`);
-    const result = await smtpBurst({ port: server.port, host: "127.0.0.1", to, messages, clients, sizeBytes });
-    const memory = (await server.ask({ type: "memory" })) as { type: "memory" } & MemoryReport;
+    const checked = await burstOn("checks on", checkedEnv);
+    const dnsQuestions = dns.asked.length;
+    // Postfix side by side, against this same server (checks on), interleaved run by run.
+    let sideBySide: { sesameNew: number; sesameReused: number; postfixNew: number; postfixReused: number } | null =
+      null;
+    if (process.env.BENCH_PEER === "off") {
+      progress("BENCH_PEER=off: no side-by-side run");
+    } else if (postfixInstalled()) {
+      progress("starting a throwaway Postfix on loopback");
+      postfix = await startPostfix();
+      const source = (port: number, recipient: string, reuse: boolean) =>
+        smtpSource({
+          host: "127.0.0.1",
+          port,
+          sessions: 4,
+          messages: sourceMessages,
+          sizeBytes,
+          from: "bench@sender.bench.example.net",
+          to: recipient,
+          reuse,
+        });
+      const runs = {
+        sesameNew: [] as number[],
+        sesameReused: [] as number[],
+        postfixNew: [] as number[],
+        postfixReused: [] as number[],
+      };
+      // Warm both up (Postfix starts its smtpd processes; Sésame's gate learns the client).
+      await source(postfix.port, postfix.recipient, true);
+      await source(checked.port, to[0] as string, true);
+      for (let round = 0; round < 3; round++) {
+        progress(
+          `smtp-source round ${round + 1}/3: ${sourceMessages} messages, 4 sessions, new connections then reused`,
+        );
+        runs.postfixNew.push((await source(postfix.port, postfix.recipient, false)).perSecond);
+        runs.sesameNew.push((await source(checked.port, to[round % to.length] as string, false)).perSecond);
+        runs.postfixReused.push((await source(postfix.port, postfix.recipient, true)).perSecond);
+        runs.sesameReused.push((await source(checked.port, to[round % to.length] as string, true)).perSecond);
+      }
+      sideBySide = {
+        sesameNew: median(runs.sesameNew),
+        sesameReused: median(runs.sesameReused),
+        postfixNew: median(runs.postfixNew),
+        postfixReused: median(runs.postfixReused),
+      };
+      await postfix.stop();
+      postfix = undefined;
+    } else {
+      progress("Postfix is not installed (apt-get install postfix): no side-by-side figures");
+    }
+    await stopServer(server);
+    server = undefined;
 
-    const peakMB = memory.peakRss / MB;
-    const hwmMB = memory.hwm === null ? null : memory.hwm / MB;
-    const pass = result.perSecond >= TARGET_PER_SEC && peakMB <= MEMORY_LIMIT_MB;
+    const unchecked = await burstOn("checks off", uncheckedEnv);
+    await stopServer(server);
+    server = undefined;
+
+    const checkedPerSec = checked.result.perSecond;
+    const uncheckedPerSec = unchecked.result.perSecond;
+    const checkedRatio = checkedPerSec / uncheckedPerSec;
+    const peakMB = Math.max(checked.memory.peakRss, unchecked.memory.peakRss) / MB;
+    const hwmValues = [checked.memory.hwm, unchecked.memory.hwm].filter((v): v is number => v !== null);
+    const hwmMB = hwmValues.length > 0 ? Math.max(...hwmValues) / MB : null;
+    const ratioNew = sideBySide ? sideBySide.sesameNew / sideBySide.postfixNew : null;
+    const ratioReused = sideBySide ? sideBySide.sesameReused / sideBySide.postfixReused : null;
+    const pass =
+      checkedPerSec >= CHECKED_TARGET_PER_SEC &&
+      checkedRatio >= CHECKED_RATIO_TARGET &&
+      uncheckedPerSec >= TARGET_PER_SEC &&
+      peakMB <= MEMORY_LIMIT_MB &&
+      (ratioNew === null || ratioNew >= 1) &&
+      (ratioReused === null || ratioReused >= 1);
+    const memoryLine = (label: string, memory: MemoryReport) =>
+      `${label} peak RSS during the burst ${round(memory.peakRss / MB)} MB, idle after start ${round(memory.idleRss / MB)} MB, ` +
+      `VmHWM ${memory.hwm === null ? "n/a" : `${round(memory.hwm / MB)} MB`}`;
     const lines = [
       "SMTP reception benchmark (SQLite, durable commit before each 250)",
       machineLine(state),
-      `messages:        ${result.accepted.toLocaleString("en")} of ${Math.round(sizeBytes / 1024)} KB, ${clients} clients, ${recipients} recipients`,
-      `time:            ${round(result.seconds, 2)} s`,
-      `throughput:      ${round(result.perSecond)} messages/s (target ≥ ${TARGET_PER_SEC})`,
-      `server memory:   peak RSS during the burst ${round(peakMB)} MB (limit ${MEMORY_LIMIT_MB}); VmHWM since start ${hwmMB === null ? "n/a" : `${round(hwmMB)} MB`}`,
-      `                 idle after start ${round(memory.idleRss / MB)} MB; at the end: V8 heap ${round(memory.heapTotal / MB)} MB, ` +
-        `anonymous ${memory.rssAnon === null ? "n/a" : `${round(memory.rssAnon / MB)} MB`}, ` +
-        `mapped files ${memory.rssFile === null ? "n/a" : `${round(memory.rssFile / MB)} MB`}`,
+      `burst:           ${messages.toLocaleString("en")} DKIM-signed messages of ${Math.round(sizeBytes / 1024)} KB, ${clients} clients, ${recipients} recipients`,
+      `checks on:       ${round(checkedPerSec)} messages/s (target ≥ ${CHECKED_TARGET_PER_SEC}); ${dnsQuestions.toLocaleString("en")} DNS questions`,
+      `checks off:      ${round(uncheckedPerSec)} messages/s (target ≥ ${TARGET_PER_SEC})`,
+      `ratio on/off:    ${round(checkedRatio, 2)} (target ≥ ${CHECKED_RATIO_TARGET})`,
+      memoryLine("memory, on:     ", checked.memory),
+      memoryLine("memory, off:    ", unchecked.memory),
+      `memory limit:    ${MEMORY_LIMIT_MB} MB (peak ${round(peakMB)} MB)`,
+      sideBySide
+        ? `smtp-source, ${sourceMessages} × ${Math.round(sizeBytes / 1024)} KB, 4 sessions, medians of 3 interleaved runs (Sésame with every check on):\n` +
+          `  new connection per message: Sésame ${round(sideBySide.sesameNew)} /s, Postfix ${round(sideBySide.postfixNew)} /s, ratio ${round(ratioNew ?? 0, 2)}\n` +
+          `  connections reused:         Sésame ${round(sideBySide.sesameReused)} /s, Postfix ${round(sideBySide.postfixReused)} /s, ratio ${round(ratioReused ?? 0, 2)}`
+        : "smtp-source / Postfix: not installed, no side-by-side figures",
       `verdict: ${pass ? "PASS" : "FAIL"}`,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
     if (!pass) process.exitCode = 1;
     process.stdout.write(
       `${JSON.stringify({
-        smtpPerSec: round(result.perSecond),
+        checkedPerSec: round(checkedPerSec),
+        uncheckedPerSec: round(uncheckedPerSec),
+        checkedRatio: round(checkedRatio, 2),
+        postfixRatioNewConnections: ratioNew === null ? null : round(ratioNew, 2),
+        postfixRatioReused: ratioReused === null ? null : round(ratioReused, 2),
+        sesameNewConnectionsPerSec: sideBySide ? round(sideBySide.sesameNew) : null,
+        postfixNewConnectionsPerSec: sideBySide ? round(sideBySide.postfixNew) : null,
+        sesameReusedPerSec: sideBySide ? round(sideBySide.sesameReused) : null,
+        postfixReusedPerSec: sideBySide ? round(sideBySide.postfixReused) : null,
+        smtpPerSec: round(uncheckedPerSec),
         target: TARGET_PER_SEC,
-        ratio: round(result.perSecond / TARGET_PER_SEC, 2),
+        checkedTarget: CHECKED_TARGET_PER_SEC,
         peakRssMB: round(peakMB),
         vmHwmMB: hwmMB === null ? null : round(hwmMB),
         memoryLimitMB: MEMORY_LIMIT_MB,
-        messages: result.accepted,
+        messages,
         sizeKB: Math.round(sizeBytes / 1024),
         clients,
-        seconds: round(result.seconds, 2),
         cores: state.cores,
         loadAvg: state.loadAvg,
       })}\n`,
     );
   } finally {
-    if (server) {
-      const child = server.child;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      await server.ask({ type: "stop" }).catch(() => undefined);
-      // Let it exit on its own (it may be writing its CPU profile); force it after 10 s.
-      const force = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      if (child.exitCode === null && child.signalCode === null) await exited;
-      clearTimeout(force);
-    }
+    await stopServer(server);
+    await postfix?.stop().catch(() => undefined);
+    await dns.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 const entry = process.argv[1] ? path.resolve(process.argv[1]) : "";

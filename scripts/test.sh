@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test command (`npm test`): format + lint + type-check, then every test on SQLite and
-# PostgreSQL (and Redis and Chromium where a test needs them). Under CI=true a missing service
-# fails the run with a line naming it; nothing is skipped.
+# PostgreSQL (and Redis, Chromium and SpamAssassin's spamd where a test needs them). Under CI=true a
+# missing service fails the run with a line naming it; nothing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,7 @@ npx biome ci --error-on-warnings .
 npx tsc --noEmit
 npx depcruise src --config .dependency-cruiser.cjs --output-type err
 
+bash scripts/ensure-spamd.sh # the reception's spam scoring tests (integration, in both modes)
 if [ "${1:-}" != "unit" ]; then
   bash scripts/ensure-chromium.sh
 fi

@@ -32,7 +32,7 @@ export async function startServer(config: Config, services?: Services): Promise<
   let submission: SmtpSubmission;
   try {
     await app.listen({ port: config.httpPort, host: config.httpHost });
-    smtp = await startSmtpReception({ mail: svc.mail, config, logger, harvest: svc.harvest });
+    smtp = await startSmtpReception({ mail: svc.mail, config, logger, harvest: svc.harvest, spam: svc.spam });
     try {
       submission = await startSmtpSubmission(
         { login: svc.login, send: svc.send, config, logger },

@@ -31,6 +31,7 @@ import { OutboundQueue } from "./mail/outbound-queue.js";
 import { ReportService } from "./mail/report.service.js";
 import { SendService } from "./mail/send.service.js";
 import { MailSettingsService } from "./mail/settings.service.js";
+import { createSpamCheck, type SpamCheck } from "./mail/spam-check.js";
 import { type RecoveryMessages, RecoveryService } from "./recovery/recovery.service.js";
 import { type Clock, systemClock } from "./shared/clock.js";
 import { createLogger } from "./shared/logger.js";
@@ -70,6 +71,8 @@ export interface Services {
   readonly harvest: HarvestGuard;
   /** « Signaler un filoutage », « pas indésirable », and the security team's reports and quarantine. */
   readonly reports: ReportService;
+  /** spamd's scoring at reception (SESAME_SPAMD_URL; does nothing without it), with its counts. */
+  readonly spam: SpamCheck;
   /**
    * Forgets what has expired from the database: sessions, throttling counters, used challenges, and
    * outbound deliveries that ended more than SESAME_OUTBOUND_RETENTION_DAYS ago.
@@ -362,6 +365,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       clock,
       abuseAddress: config.abuseAddress,
     }),
+    spam: createSpamCheck({ spamd: config.spamd, logger: logger.child({ component: "smtp" }) }),
     purgeExpired: async () => {
       const now = clock.now();
       await sessions.purgeExpired();

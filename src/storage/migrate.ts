@@ -12,6 +12,7 @@ import * as m009 from "./migrations/009-outbound-retention.js";
 import * as m010 from "./migrations/010-account-protection.js";
 import * as m011 from "./migrations/011-sender-warnings.js";
 import * as m012 from "./migrations/012-phishing-reports.js";
+import * as m013 from "./migrations/013-spam-score.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -29,6 +30,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["010-account-protection", m010],
   ["011-sender-warnings", m011],
   ["012-phishing-reports", m012],
+  ["013-spam-score", m013],
 ];
 
 class StaticProvider implements MigrationProvider {

