@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type BrowserEnv, expectAccessible, openBrowserEnv, signInWebmail, watchConsole } from "../helpers/browser.js";
+import { type BrowserEnv, openBrowserEnv, openWebmail } from "../helpers/browser.js";
+import { deliverRaw, inbound } from "../helpers/sender-messages.js";
 import { staffWithPassword } from "../helpers/web.js";
 
 const DESTINATION = "https://ac-lyon-securite.example.com/connexion";
@@ -28,15 +29,13 @@ describe("links of a flagged message (Chromium)", () => {
         prenom: "Anne",
         nom: javaScriptEnabled ? "Lagrange" : "Monge",
       });
-      const recipient = await services.mail.checkRecipient(account.address);
-      const deliver = async (headers: string[], body: string) => {
-        const raw = Buffer.from([`To: <${account.address}>`, "MIME-Version: 1.0", ...headers, "", body].join("\r\n"));
-        const { messageIds } = await services.mail.deliver(raw, [recipient], {
-          inbound: { verified: false, placement: "inbox" },
-        });
-        assert.ok(messageIds[0]);
-        return messageIds[0];
-      };
+      const deliver = (headers: string[], body: string) =>
+        deliverRaw(
+          services,
+          account,
+          [`To: <${account.address}>`, "MIME-Version: 1.0", ...headers, "", body].join("\r\n"),
+          inbound(false),
+        );
       const html = await deliver(
         [
           "From: Messagerie <alerte@ac-lyon-securite.example.com>",
@@ -50,13 +49,7 @@ describe("links of a flagged message (Chromium)", () => {
         "Le document : https://docs.example.org/partage/42 (lecture seule).",
       );
 
-      const context = await env.newContext({ javaScriptEnabled });
-      const page = await context.newPage();
-      const problems = watchConsole(page);
-      const accessible = async (label: string, options: { sandboxedFrame?: boolean } = {}) => {
-        if (javaScriptEnabled) await expectAccessible(page, label, options);
-      };
-      await signInWebmail(page, account);
+      const { context, page, problems, accessible } = await openWebmail(env, account, { javaScriptEnabled });
 
       // The HTML frame: the deceptive link is marked; following it replaces the whole page.
       await page.goto(`/mail/messages/${html}`);

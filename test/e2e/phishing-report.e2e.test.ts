@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type BrowserEnv, expectAccessible, openBrowserEnv, signInWebmail, watchConsole } from "../helpers/browser.js";
+import { type BrowserEnv, openBrowserEnv, openWebmail } from "../helpers/browser.js";
+import { deliverRaw } from "../helpers/sender-messages.js";
 import { staffWithPassword } from "../helpers/web.js";
 
 describe("phishing report (Chromium)", () => {
@@ -25,26 +26,18 @@ describe("phishing report (Chromium)", () => {
         nom: javaScriptEnabled ? "Langevin" : "Painlevé",
       });
       const subject = `Votre boite sera fermee ${javaScriptEnabled ? "A" : "B"}`;
-      const raw = Buffer.from(
-        [
-          "From: Service informatique <support@faux-rectorat.example>",
-          `To: ${account.address}`,
-          `Subject: ${subject}`,
-          `Message-ID: <e2e.${Date.now()}.${javaScriptEnabled ? 1 : 2}@faux-rectorat.example>`,
-          "",
-          "Cliquez ici pour garder votre boite.",
-          "",
-        ].join("\r\n"),
-      );
-      await services.mail.deliver(raw, [await services.mail.checkRecipient(account.address)]);
+      const raw = [
+        "From: Service informatique <support@faux-rectorat.example>",
+        `To: ${account.address}`,
+        `Subject: ${subject}`,
+        `Message-ID: <e2e.${Date.now()}.${javaScriptEnabled ? 1 : 2}@faux-rectorat.example>`,
+        "",
+        "Cliquez ici pour garder votre boite.",
+        "",
+      ].join("\r\n");
+      await deliverRaw(services, account, raw);
 
-      const context = await env.newContext({ javaScriptEnabled });
-      const page = await context.newPage();
-      const problems = watchConsole(page);
-      const accessible = async (label: string) => {
-        if (javaScriptEnabled) await expectAccessible(page, label);
-      };
-      await signInWebmail(page, account);
+      const { context, page, problems, accessible } = await openWebmail(env, account, { javaScriptEnabled });
 
       await page.getByRole("link", { name: new RegExp(subject) }).click();
       await page.getByRole("heading", { name: subject, level: 1 }).waitFor();

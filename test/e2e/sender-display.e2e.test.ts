@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type BrowserEnv, expectAccessible, openBrowserEnv, signInWebmail, watchConsole } from "../helpers/browser.js";
+import { type BrowserEnv, openBrowserEnv, openWebmail } from "../helpers/browser.js";
 import { deliverRaw, LOOKALIKE_ASCII, LOOKALIKE_UNICODE, senderCases } from "../helpers/sender-messages.js";
 import { staffWithPassword } from "../helpers/web.js";
 
@@ -33,13 +33,7 @@ describe("sender display (Chromium)", () => {
       const lookalike = await deliverRaw(services, account, cases.lookalike);
       const replyElsewhere = await deliverRaw(services, account, cases.replyElsewhere);
 
-      const context = await env.newContext({ javaScriptEnabled });
-      const page = await context.newPage();
-      const problems = watchConsole(page);
-      const accessible = async (label: string) => {
-        if (javaScriptEnabled) await expectAccessible(page, label);
-      };
-      await signInWebmail(page, account);
+      const { context, page, problems, accessible } = await openWebmail(env, account, { javaScriptEnabled });
 
       // The list: the real domain beside the name, visible text (not a tooltip).
       const row = (id: number) => page.locator(`li[data-message-id="${id}"]`);

@@ -162,3 +162,34 @@ export async function signInWebmail(
   await page.getByRole("button", { name: "Se connecter" }).click();
   await page.getByRole("heading", { name: "Boîte de réception", level: 1 }).waitFor();
 }
+
+/** A page signed in to the webmail, watched for console problems. */
+export interface WebmailPage {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** What `watchConsole` collected: assert it is empty before closing. */
+  readonly problems: string[];
+  /** axe-core on the page as it is now, when JavaScript is on (axe runs in the page); nothing when off. */
+  accessible(label: string, options?: { sandboxedFrame?: boolean }): Promise<void>;
+}
+
+/** A fresh context (JavaScript on unless said), its page watched, signed in to the webmail as `account`. */
+export async function openWebmail(
+  env: BrowserEnv,
+  account: { username: string },
+  options: { javaScriptEnabled?: boolean } = {},
+): Promise<WebmailPage> {
+  const javaScriptEnabled = options.javaScriptEnabled ?? true;
+  const context = await env.newContext({ javaScriptEnabled });
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  await signInWebmail(page, account);
+  return {
+    context,
+    page,
+    problems,
+    accessible: async (label, axeOptions = {}) => {
+      if (javaScriptEnabled) await expectAccessible(page, label, axeOptions);
+    },
+  };
+}

@@ -1,11 +1,14 @@
 /**
- * The messages of the sender display's tests, written header by header as they arrive: a display
- * name holding an address, a look-alike internationalised domain in its punycode form, a Reply-To
- * that sends answers elsewhere, and a colleague of the académie for contrast.
+ * Messages as received, for the mail views' tests: delivering one to an account (as local mail, or
+ * as mail from outside with the reception's verdict), and the sender display's cases written header
+ * by header as they arrive: a display name holding an address, a look-alike internationalised domain
+ * in its punycode form, a Reply-To that sends answers elsewhere, and a colleague of the académie for
+ * contrast.
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { Account } from "../../src/directory/directory.types.js";
+import type { DeliveryMeta } from "../../src/mail/mail.types.js";
 import type { Services } from "../../src/services.js";
 
 /** `ac-lyon.fr` with a Cyrillic о (U+043E), and its punycode form. */
@@ -75,10 +78,33 @@ export function senderCases(account: Account, mailDomain: string) {
   } satisfies Record<string, SenderCase>;
 }
 
-/** Delivers one message to the account through the mail service; its id. */
-export async function deliverRaw(services: Services, account: Account, message: SenderCase): Promise<number> {
-  const [id] = (await services.mail.deliver(message.raw, [await services.mail.checkRecipient(account.address)]))
-    .messageIds;
-  assert.ok(id);
+/** Mail from outside as the reception hands it over: the warnings are worked out from it at delivery. */
+export type InboundVerdict = NonNullable<DeliveryMeta["inbound"]>;
+
+/** A verdict for mail from outside delivered to the inbox: `verified` false flags the sender as unverified. */
+export function inbound(verified: boolean | null): InboundVerdict {
+  return { verified, placement: "inbox" };
+}
+
+/**
+ * Delivers one message, as received (bytes, a text whose lines end in LF or CRLF, or a sender case),
+ * to `to` through the mail service; its id. With `verdict`, as mail from outside: its warnings are
+ * worked out as the reception's are; without, as local mail (no warnings).
+ */
+export async function deliverRaw(
+  services: Services,
+  to: Pick<Account, "address">,
+  message: SenderCase | Buffer | string,
+  verdict?: InboundVerdict,
+): Promise<number> {
+  const raw =
+    typeof message === "string"
+      ? Buffer.from(message.replace(/\r?\n/g, "\r\n"), "utf8")
+      : Buffer.isBuffer(message)
+        ? message
+        : message.raw;
+  const recipient = await services.mail.checkRecipient(to.address);
+  const [id] = (await services.mail.deliver(raw, [recipient], verdict ? { inbound: verdict } : {})).messageIds;
+  assert.ok(id, "delivered");
   return id;
 }

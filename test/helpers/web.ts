@@ -2,6 +2,7 @@
  * In-process HTTP client for route tests: app.inject with a cookie jar, and the CSRF token taken
  * from the last page like a browser would submit it.
  */
+import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { type Challenge, solveChallenge } from "altcha-lib";
 import { deriveKey } from "altcha-lib/algorithms/pbkdf2";
@@ -230,6 +231,22 @@ export function linksTo(html: string, text: string): string[] {
 export function textOfId(html: string, id: string): string | null {
   const m = new RegExp(`<(\\w+)\\b[^>]*\\bid="${id}"[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
   return m ? textOf(m[2] ?? "") : null;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The mail views as text.
+
+/** The list line of message `id`, as text (its checkbox's label included); fails when it is not listed. */
+export function rowText(html: string, id: number): string {
+  const m = new RegExp(`<li [^>]*data-message-id="${id}"[^>]*>([\\s\\S]*?)</li>`).exec(html);
+  assert.ok(m, `the list shows message ${id}`);
+  return unescapeHtml(textOf(m[1] ?? ""));
+}
+
+/** The reading view's banner of what the reception found about the sender, as text ("" when there is none). */
+export function bannerText(html: string): string {
+  const m = /<section class="notice notice--warning inbound-warnings"[^>]*>([\s\S]*?)<\/section>/.exec(html);
+  return m ? unescapeHtml(textOf(m[1] ?? "")) : "";
 }
 
 // ------------------------------------------------------------------------------------------------

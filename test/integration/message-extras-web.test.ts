@@ -11,18 +11,8 @@ import type { FastifyInstance } from "fastify";
 import { GUARDED_FRAME_SANDBOX } from "../../src/mail/html-sanitizer.js";
 import type { Services } from "../../src/services.js";
 import { DIALECTS, openTestServices, type TestContext } from "../helpers/env.js";
+import { deliverRaw, inbound } from "../helpers/sender-messages.js";
 import { linksTo, signedInClient, testApp, textOf, unescapeHtml } from "../helpers/web.js";
-
-/** Delivers `raw` to `address` as mail from outside; `verified: false` flags it. */
-async function deliver(services: Services, address: string, raw: string, verified: boolean | null): Promise<number> {
-  const recipient = await services.mail.checkRecipient(address);
-  const { messageIds } = await services.mail.deliver(Buffer.from(raw.replace(/\n/g, "\r\n")), [recipient], {
-    inbound: { verified, placement: "inbox" },
-  });
-  const id = messageIds[0];
-  assert.ok(id, "delivered");
-  return id;
-}
 
 function textMessage(to: string, body: string, from = "Service informatique <support@helpdesk-ac.example>"): string {
   return [
@@ -74,11 +64,11 @@ for (const dialect of DIALECTS) {
     it("a flagged text message's links go through the page, which highlights the real domain", async () => {
       const { account, c } = await signedInClient(services, app);
       const link = "https://login.ac-lyon.fr.recuperation-compte.example.net/connexion?id=42&x=%C3%A9";
-      const id = await deliver(
+      const id = await deliverRaw(
         services,
-        account.address,
+        account,
         textMessage(account.address, `Bonjour,\nconnectez-vous ici : ${link} avant ce soir.`),
-        false,
+        inbound(false),
       );
       const reading = await c.get(`/mail/messages/${id}`);
       assert.equal(reading.statusCode, 200);
@@ -107,11 +97,11 @@ for (const dialect of DIALECTS) {
 
     it("refuses a URL the message does not hold, a scheme other than http(s), and bad input", async () => {
       const { account, c } = await signedInClient(services, app);
-      const id = await deliver(
+      const id = await deliverRaw(
         services,
-        account.address,
+        account,
         textMessage(account.address, "Voir https://honnete.example.org/page"),
-        false,
+        inbound(false),
       );
       const ok = await c.get(`/mail/messages/${id}/lien?url=${encodeURIComponent("https://honnete.example.org/page")}`);
       assert.equal(ok.statusCode, 200);
@@ -139,11 +129,11 @@ for (const dialect of DIALECTS) {
     it("another account's message, or none, is a 404 for the page and for the source", async () => {
       const owner = await signedInClient(services, app);
       const other = await signedInClient(services, app);
-      const id = await deliver(
+      const id = await deliverRaw(
         services,
-        owner.account.address,
+        owner.account,
         textMessage(owner.account.address, "Voir https://honnete.example.org/page"),
-        false,
+        inbound(false),
       );
       const url = encodeURIComponent("https://honnete.example.org/page");
       for (const path of [
@@ -164,15 +154,15 @@ for (const dialect of DIALECTS) {
 
     it("the HTML frame of a flagged message: links through the page in the whole tab, deceptive ones marked", async () => {
       const { account, c } = await signedInClient(services, app);
-      const id = await deliver(
+      const id = await deliverRaw(
         services,
-        account.address,
+        account,
         htmlMessage(
           account.address,
           '<p>Votre compte : <a href="https://ac-lyon-securite.example.com/x">https://messagerie.ac-lyon.fr</a></p>' +
             '<p><a href="mailto:alerte@helpdesk-ac.example">Nous écrire</a></p>',
         ),
-        false,
+        inbound(false),
       );
       const reading = await c.get(`/mail/messages/${id}`);
       assert.ok(
@@ -205,11 +195,11 @@ for (const dialect of DIALECTS) {
 
     it("a message that is not flagged: direct links, plain sandbox; a deceptive link is still marked", async () => {
       const { account, c } = await signedInClient(services, app);
-      const id = await deliver(
+      const id = await deliverRaw(
         services,
-        account.address,
+        account,
         htmlMessage(account.address, '<p><a href="https://evil.example.com/">www.ac-lyon.fr</a></p>'),
-        true,
+        inbound(true),
       );
       const frame = await c.get(`/mail/messages/${id}/contenu`);
       assert.match(
@@ -218,11 +208,11 @@ for (const dialect of DIALECTS) {
       );
       assert.match(frame.body, /\[lien trompeur : mène à example\.com\]/);
       assert.doesNotMatch(String(frame.headers["content-security-policy"]), /allow-top-navigation/);
-      const text = await deliver(
+      const text = await deliverRaw(
         services,
-        account.address,
+        account,
         textMessage(account.address, "Voir https://a.example.org/x", "Claire Dubois <claire@example.org>"),
-        true,
+        inbound(true),
       );
       const reading = await c.get(`/mail/messages/${text}`);
       assert.deepEqual(linksTo(reading.body, "https://a.example.org/x"), ["https://a.example.org/x"]);
@@ -231,7 +221,7 @@ for (const dialect of DIALECTS) {
     it("« Afficher la source »: headers included, escaped, in the page; and the download", async () => {
       const { account, c } = await signedInClient(services, app);
       const raw = textMessage(account.address, 'Texte <script>alert("x")</script> & fin é');
-      const id = await deliver(services, account.address, raw, null);
+      const id = await deliverRaw(services, account, raw, inbound(null));
       const reading = await c.get(`/mail/messages/${id}`);
       assert.deepEqual(linksTo(reading.body, "Afficher la source"), [`/mail/messages/${id}/source`]);
 
@@ -256,7 +246,6 @@ for (const dialect of DIALECTS) {
 
     it("the source of a message that is not UTF-8 is shown as ISO-8859-1", async () => {
       const { account, c } = await signedInClient(services, app);
-      const recipient = await services.mail.checkRecipient(account.address);
       const raw = Buffer.concat([
         Buffer.from(
           `From: <a@example.org>\r\nTo: <${account.address}>\r\nSubject: latin\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nCaf`,
@@ -264,8 +253,8 @@ for (const dialect of DIALECTS) {
         Buffer.from([0xe9]),
         Buffer.from("\r\n"),
       ]);
-      const { messageIds } = await services.mail.deliver(raw, [recipient]);
-      const page = await c.get(`/mail/messages/${messageIds[0]}/source`);
+      const id = await deliverRaw(services, account, raw);
+      const page = await c.get(`/mail/messages/${id}/source`);
       assert.equal(page.statusCode, 200);
       assert.match(page.body, /Café/);
       assert.match(mainText(page.body), /ISO-8859-1/);

@@ -10,14 +10,7 @@ import type { FastifyInstance } from "fastify";
 import type { Services } from "../../src/services.js";
 import { DIALECTS, openTestServices, type TestContext } from "../helpers/env.js";
 import { deliverRaw, LOOKALIKE_ASCII, LOOKALIKE_UNICODE, senderCases } from "../helpers/sender-messages.js";
-import { signedInClient, testApp, textOf, unescapeHtml } from "../helpers/web.js";
-
-/** The text of the list line of message `id`. */
-function rowText(html: string, id: number): string {
-  const m = new RegExp(`<li [^>]*data-message-id="${id}"[^>]*>([\\s\\S]*?)</li>`).exec(html);
-  assert.ok(m, `the list shows message ${id}`);
-  return unescapeHtml(textOf(m[1] ?? ""));
-}
+import { rowText, signedInClient, testApp, textOf, unescapeHtml } from "../helpers/web.js";
 
 /** The text of the reading view's headers and what follows them up to the body. */
 function headersText(html: string): string {

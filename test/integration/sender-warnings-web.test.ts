@@ -11,20 +11,8 @@ import { fillDemoMailboxes } from "../../src/demo/demo-mailbox.js";
 import type { Services } from "../../src/services.js";
 import { systemClock } from "../../src/shared/clock.js";
 import { DIALECTS, openTestServices, type TestContext } from "../helpers/env.js";
-import { signedInClient, testApp, textOf, unescapeHtml } from "../helpers/web.js";
-
-/** The banner block of a reading page, as text ("" when there is none). */
-function bannerText(html: string): string {
-  const m = /<section class="notice notice--warning inbound-warnings"[^>]*>([\s\S]*?)<\/section>/.exec(html);
-  return m ? unescapeHtml(textOf(m[1] ?? "")) : "";
-}
-
-/** The list line of message `id`, as text. */
-function rowText(html: string, id: number): string {
-  const m = new RegExp(`<li [^>]*data-message-id="${id}"[^>]*>([\\s\\S]*?)</li>`).exec(html);
-  assert.ok(m, `the list shows message ${id}`);
-  return unescapeHtml(textOf(m[1] ?? ""));
-}
+import { deliverRaw, inbound } from "../helpers/sender-messages.js";
+import { bannerText, rowText, signedInClient, testApp } from "../helpers/web.js";
 
 for (const dialect of DIALECTS) {
   describe(`sender warnings in the pages (${dialect})`, () => {
@@ -81,21 +69,15 @@ for (const dialect of DIALECTS) {
 
     it("an unverified sender: its line in the reading view and its marker in the list", async () => {
       const { account, c } = await signedInClient(services, app);
-      const raw = Buffer.from(
-        [
-          "From: Lettre d'information <news@newsletter.example>",
-          `To: <${account.address}>`,
-          "Subject: Nouveautés",
-          "Message-ID: <n1@newsletter.example>",
-          "",
-          "Les nouveautés du mois.",
-        ].join("\r\n"),
-      );
-      const recipient = await services.mail.checkRecipient(account.address);
-      const { messageIds } = await services.mail.deliver(raw, [recipient], {
-        inbound: { verified: false, placement: "inbox" },
-      });
-      const id = messageIds[0] ?? 0;
+      const raw = [
+        "From: Lettre d'information <news@newsletter.example>",
+        `To: <${account.address}>`,
+        "Subject: Nouveautés",
+        "Message-ID: <n1@newsletter.example>",
+        "",
+        "Les nouveautés du mois.",
+      ].join("\r\n");
+      const id = await deliverRaw(services, account, raw, inbound(false));
       const banner = bannerText((await c.get(`/mail/messages/${id}`)).body);
       assert.equal(
         banner,

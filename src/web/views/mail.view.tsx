@@ -616,21 +616,23 @@ function ReplyActions({ id, drafts }: { id: number; drafts: boolean }) {
 }
 
 /**
- * What the reader must know about the sender before trusting or answering the message: a domain
- * that mixes alphabets, a display name holding another address, answers going elsewhere.
+ * What the reader must know about the sender before trusting or answering the message: what the
+ * reception found (one list, most serious first), a domain that mixes alphabets, a display name
+ * holding another address, answers going elsewhere.
  */
 function SenderWarnings({ message: m }: { message: MessageView }) {
   const domain = m.sender?.domain;
   const address = m.sender ? senderFullText({ ...m.sender, name: "" }) : "";
-  const lineOf: Record<MessageView["warnings"][number], string | null> = {
+  const nameHasAddress = m.sender?.nameHasAddress === true;
+  const lineOf: Record<MessageView["warnings"][number], string> = {
     lookalike: t.lookalikeWarning(domain?.ascii ?? address, m.imitates ?? ""),
     unverified: t.unverifiedWarning,
-    // A display name holding another address has its own line below.
-    impersonation: m.sender?.nameHasAddress ? null : t.impersonationWarning(address),
+    // A display name holding another address is said as such, in its place in the list.
+    impersonation: nameHasAddress ? t.nameHasAddressWarning(address) : t.impersonationWarning(address),
     outside: t.outsideWarning,
     credentials: t.credentialsWarning,
   };
-  const lines = m.warnings.flatMap((w) => lineOf[w] ?? []);
+  const lines = m.warnings.map((w) => lineOf[w]);
   return (
     <>
       {lines.length > 0 ? (
@@ -645,8 +647,8 @@ function SenderWarnings({ message: m }: { message: MessageView }) {
       {domain?.mixedScripts ? (
         <p class="notice sender-warning">{t.mixedScriptsWarning(domain.unicode, domain.ascii)}</p>
       ) : null}
-      {m.sender?.nameHasAddress ? (
-        <p class="notice sender-warning">{t.nameHasAddressWarning(senderFullText({ ...m.sender, name: "" }))}</p>
+      {nameHasAddress && !m.warnings.includes("impersonation") ? (
+        <p class="notice sender-warning">{t.nameHasAddressWarning(address)}</p>
       ) : null}
       {m.repliesGoTo.length > 0 ? (
         <p class="notice replies-elsewhere">{t.repliesGoTo(m.repliesGoTo.map(senderFullText).join(", "))}</p>
