@@ -442,7 +442,9 @@ async function main(): Promise<void> {
       (ratioReused === null || ratioReused >= 1);
     const memoryLine = (label: string, memory: MemoryReport) =>
       `${label} peak RSS during the burst ${round(memory.peakRss / MB)} MB, idle after start ${round(memory.idleRss / MB)} MB, ` +
-      `VmHWM ${memory.hwm === null ? "n/a" : `${round(memory.hwm / MB)} MB`}`;
+      `VmHWM ${memory.hwm === null ? "n/a" : `${round(memory.hwm / MB)} MB`}; at the end: V8 heap ${round(memory.heapTotal / MB)} MB, ` +
+      `anonymous ${memory.rssAnon === null ? "n/a" : `${round(memory.rssAnon / MB)} MB`}, ` +
+      `mapped files ${memory.rssFile === null ? "n/a" : `${round(memory.rssFile / MB)} MB`}`;
     const lines = [
       "SMTP reception benchmark (SQLite, durable commit before each 250)",
       machineLine(state),
