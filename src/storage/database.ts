@@ -1,4 +1,3 @@
-import { open } from "node:fs/promises";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
@@ -76,7 +75,6 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
       },
     };
     const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
-    if (file !== null) walSyncers.set(db, walSyncer(`${file}-wal`));
     return {
       db,
       dialect: "sqlite",
@@ -90,73 +88,6 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: "postgres", schema: options.searchPath ?? "public", close: () => db.destroy() };
-}
-
-/**
- * SQLite databases in a file: the group fsync of their write-ahead log, by Kysely handle
- * (see syncToDisk).
- */
-const walSyncers = new WeakMap<Kysely<Schema>, () => Promise<void>>();
-
-async function fsyncFile(file: string): Promise<void> {
-  const handle = await open(file, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * One fsync of `walFile` for every commit made before it starts: a caller arriving while one is
- * under way (it may have started before the caller's commit was written) waits for the next, which
- * every caller arriving meanwhile shares. Runs in libuv's thread pool: the event loop goes on.
- * The first also syncs the folder (the log's directory entry). A log that does not exist holds
- * nothing to sync (SQLite removes it only once everything is in the database file).
- */
-export function walSyncer(walFile: string, syncFile: (file: string) => Promise<void> = fsyncFile): () => Promise<void> {
-  let folderSynced = false;
-  const syncOnce = async () => {
-    try {
-      await syncFile(walFile);
-      if (!folderSynced) {
-        await syncFile(path.dirname(walFile));
-        folderSynced = true;
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-  };
-  let running: Promise<void> | null = null;
-  let next: Promise<void> | null = null;
-  const start = () => {
-    const current: Promise<void> = syncOnce().finally(() => {
-      if (running === current) running = null;
-    });
-    running = current;
-    return current;
-  };
-  return () => {
-    if (running === null) return start();
-    next ??= running
-      .catch(() => undefined)
-      .then(() => {
-        next = null;
-        return start();
-      });
-    return next;
-  };
-}
-
-/**
- * Resolves once every transaction committed before the call is on disk. SQLite (WAL,
- * `synchronous = NORMAL`: commits write the log without waiting for the disk) fsyncs its log, one
- * fsync shared by the commits of the moment (a group commit) and without holding the event loop, as
- * `synchronous = FULL` would for each commit; in memory and on PostgreSQL (whose commit is durable
- * and grouped by the server) there is nothing to wait for.
- */
-export function syncToDisk(db: Kysely<Schema>): Promise<void> {
-  return walSyncers.get(db)?.() ?? Promise.resolve();
 }
 
 /** Cheap liveness probe, used by the health route and start-up. */
