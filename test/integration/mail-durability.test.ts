@@ -1,0 +1,70 @@
+/**
+ * Deliveries on SQLite in a file resolve only once committed (mail.repository.ts, durably: each
+ * delivery's transaction commits with synchronous = FULL): many at once all resolve, and each is
+ * then seen by another connection to the same file; one that fails (over quota) leaves nothing and
+ * does not take the others with it. What a power cut would do cannot be tested here.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import SqliteDatabase from "better-sqlite3";
+import { isDomainError } from "../../src/shared/errors.js";
+import { openTestServices, type TestContext } from "../helpers/env.js";
+import { inbox, newAddress } from "../helpers/smtp.js";
+
+describe("durable deliveries, many at once (SQLite in a file)", () => {
+  let ctx: TestContext;
+  before(async () => {
+    ctx = await openTestServices("sqlite", { SESAME_MAIL_QUOTA_MB: "1" });
+  });
+  after(async () => {
+    await ctx?.close();
+  });
+
+  const message = (to: string, n: number, bodyBytes = 2_000) =>
+    Buffer.from(
+      `From: <x@example.org>\r\nTo: <${to}>\r\nSubject: Livraison ${n}\r\nMessage-ID: <durable-${n}-${Date.now()}@example.org>\r\n` +
+        `MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${"x".repeat(bodyBytes)}\r\n`,
+    );
+
+  it("forty deliveries at once: each resolves, then another connection to the file sees it", async () => {
+    const account = await newAddress(ctx.services);
+    const recipient = await ctx.services.mail.checkRecipient(account.address);
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, n) => ctx.services.mail.deliver(message(account.address, n), [recipient])),
+    );
+    const ids = results.flatMap((r) => r.messageIds);
+    assert.equal(new Set(ids).size, 40);
+    const other = new SqliteDatabase(ctx.config.databaseUrl.replace(/^sqlite:/, ""), { readonly: true });
+    try {
+      const row = other
+        .prepare(
+          `select count(*) as n from mail_message where account_id = ? and id in (${ids.map(() => "?").join(",")})`,
+        )
+        .get(account.accountId, ...ids) as { n: number };
+      assert.equal(row.n, 40);
+    } finally {
+      other.close();
+    }
+  });
+
+  it("one delivery over quota among others at once: refused alone, the others kept", async () => {
+    const account = await newAddress(ctx.services);
+    const recipient = await ctx.services.mail.checkRecipient(account.address);
+    const outcomes = await Promise.allSettled([
+      ctx.services.mail.deliver(message(account.address, 1), [recipient]),
+      ctx.services.mail.deliver(message(account.address, 2, 1_100_000), [recipient]),
+      ctx.services.mail.deliver(message(account.address, 3), [recipient]),
+    ]);
+    assert.equal(outcomes[0]?.status, "fulfilled");
+    assert.equal(outcomes[2]?.status, "fulfilled");
+    assert.equal(outcomes[1]?.status, "rejected");
+    if (outcomes[1]?.status === "rejected") {
+      assert.ok(
+        isDomainError(outcomes[1].reason, "QUOTA_EXCEEDED") || isDomainError(outcomes[1].reason, "MESSAGE_TOO_LARGE"),
+        String(outcomes[1].reason),
+      );
+    }
+    const stored = await inbox(ctx.services, account.accountId);
+    assert.deepEqual(stored.items.map((m) => m.subject).sort(), ["Livraison 1", "Livraison 3"]);
+  });
+});
