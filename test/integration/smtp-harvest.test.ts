@@ -10,9 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import pino from "pino";
 import {
   createHarvestGuard,
   HARVEST_POLICY,
@@ -24,6 +22,7 @@ import type { Services } from "../../src/services.js";
 import { systemClock } from "../../src/shared/clock.js";
 import type { Logger } from "../../src/shared/logger.js";
 import { DIALECTS, openTestServices, REDIS_URL, type TestContext } from "../helpers/env.js";
+import { capturingLogger } from "../helpers/logger.js";
 import { inbox, newAddress, RawSmtp, type SmtpReply, textMessage } from "../helpers/smtp.js";
 import { deleteRedisKeys, openTwinServices } from "../helpers/web.js";
 
@@ -33,20 +32,6 @@ const TIMER_SLACK_MS = 2;
 /** Free 5, closed past 20, as in production; delays in tens of milliseconds. */
 function fastPolicy(baseDelayMs: number, maxDelayMs: number): HarvestPolicy {
   return { ...HARVEST_POLICY, baseDelayMs, maxDelayMs };
-}
-
-/** A pino logger whose lines are kept, to read what the reception logged. */
-function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) {
-        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  return { logger: pino({ level: "info", base: undefined }, sink), lines };
 }
 
 /** One RCPT TO and how long its answer took. */

@@ -6,15 +6,14 @@
  * logged and counted; a bad SESAME_SPAMD_URL stops the start with one English line.
  */
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import pino, { type Logger } from "pino";
 import { ConfigError, loadConfig } from "../../src/config/config.js";
 import { type SmtpReception, startSmtpReception } from "../../src/mail/smtp-reception.js";
 import { createSpamCheck, type SpamCheck, type SpamLogger } from "../../src/mail/spam-check.js";
 import { createSpamdClient, parseSpamdAnswer, SpamdError } from "../../src/mail/spamd.js";
 import { startDnsServer, type TestDnsServer } from "../helpers/dns-server.js";
 import { DIALECTS, openTestServices, type TestContext, tempDir } from "../helpers/env.js";
+import { capturingLogger } from "../helpers/logger.js";
 import { newAddress, textMessage, transport } from "../helpers/smtp.js";
 import { freePort, GTUBE, startFakeSpamd, startSpamd, type TestSpamd } from "../helpers/spamd.js";
 
@@ -26,20 +25,6 @@ const ZONE = {
   "partenaire.example": { TXT: ["v=spf1 ip4:127.0.0.1 -all"] },
   "_dmarc.partenaire.example": { TXT: ["v=DMARC1; p=none"] },
 };
-
-/** A pino logger whose lines are kept, to read what the reception logged. */
-function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) {
-        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  return { logger: pino({ level: "info", base: undefined }, sink), lines };
-}
 
 /** Records the spam check's log lines. */
 function spyLogger(): SpamLogger & { lines: { level: string; object: Record<string, unknown>; message: string }[] } {
