@@ -24,7 +24,8 @@
  * - `impersonation`: the display name holds an address other than the sender's own
  *   (sender-display.ts's rule), or the sender is outside the académie and the display name names
  *   its services (« Rectorat », « DSI », « Académie », « Assistance », …: whole words, accents, case
- *   and confusable characters folded).
+ *   and confusable characters folded) — unless the sender is verified and in a protected domain
+ *   (the ministry, or a sibling académie listed in SESAME_PROTECTED_DOMAINS).
  * - `outside`: the address is not inside the académie (academie-domains.ts, on the ASCII domain).
  * - `credentials`: only beside another warning: the subject or the text (its first 20,000
  *   characters) asks for an identifier, a password, a NUMEN or the account's confirmation.
@@ -333,8 +334,16 @@ export function senderWarnings(input: WarningInput, context: WarningContext): Se
 
   const imitated = ascii === "" ? null : imitatedDomain(ascii, context.protectedDomains);
   const name = input.fromName.trim();
+  // A protected domain's own verified mail (the ministry; a sibling académie an operator listed in
+  // SESAME_PROTECTED_DOMAINS) may well name its services: « Rectorat de l'académie de Grenoble ».
+  const verifiedProtected =
+    input.verified === true &&
+    ascii !== "" &&
+    context.protectedDomains.some((d) => ascii === d || ascii.endsWith(`.${d}`));
   const impersonation =
-    name !== "" && (nameHoldsOtherAddress(name, input.fromAddress) || (outside && SERVICE_NAMES.test(fold(name))));
+    name !== "" &&
+    (nameHoldsOtherAddress(name, input.fromAddress) ||
+      (outside && !verifiedProtected && SERVICE_NAMES.test(fold(name))));
 
   const found = new Set<SenderWarning>();
   if (imitated !== null) found.add("lookalike");
@@ -347,7 +356,14 @@ export function senderWarnings(input: WarningInput, context: WarningContext): Se
   return imitated === null ? { warnings } : { warnings, lookalike: { domain: ascii, imitates: imitated } };
 }
 
-/** Whether the subject or the start of the text asks for an identifier, a password or a NUMEN. */
+/**
+ * Whether the subject or the start of the text asks for an identifier, a password or a NUMEN (in
+ * its words: web addresses are left out).
+ */
 export function asksForCredentials(subject: string, text: string): boolean {
-  return CREDENTIAL_REQUESTS.test(fold(subject)) || CREDENTIAL_REQUESTS.test(fold(text.slice(0, TEXT_SCAN_LIMIT)));
+  const words = (s: string) => fold(s.replace(WEB_ADDRESS, " "));
+  return CREDENTIAL_REQUESTS.test(words(subject)) || CREDENTIAL_REQUESTS.test(words(text.slice(0, TEXT_SCAN_LIMIT)));
 }
+
+/** A web address in a text: its path (`…/login`) is not the sender asking for anything. */
+const WEB_ADDRESS = /\b(?:https?:\/\/|www\.)[^\s<>"]+/gi;

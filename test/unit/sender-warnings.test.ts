@@ -43,6 +43,8 @@ interface Case {
   readonly subject?: string;
   readonly text?: string;
   readonly verified?: boolean | null;
+  /** Protected domains added to the context's (SESAME_PROTECTED_DOMAINS). */
+  readonly protectedDomains?: readonly string[];
   readonly expect: readonly SenderWarning[];
   /** The protected domain a look-alike imitates, and the domain as shown when it differs from the input's. */
   readonly imitates?: string;
@@ -71,6 +73,28 @@ const LEGITIMATE: readonly Case[] = [
   },
   { title: "the ministry", name: "Ministère", from: "ne-pas-repondre@education.gouv.fr", expect: ["outside"] },
   { title: "a ministry subdomain", name: "Eduscol", from: "info@eduscol.education.gouv.fr", expect: ["outside"] },
+  {
+    title: "the ministry's assistance, verified",
+    name: "Assistance informatique du ministère",
+    from: "assistance@education.gouv.fr",
+    verified: true,
+    expect: ["outside"],
+  },
+  {
+    title: "a sibling académie's rectorat, verified, listed among the protected domains",
+    name: "Rectorat de l'académie de Grenoble",
+    from: "ce.rectorat@ac-grenoble.fr",
+    verified: true,
+    protectedDomains: ["ac-grenoble.fr"],
+    expect: ["outside"],
+  },
+  {
+    title: "a link whose address says login, in a message that asks for nothing",
+    name: "Médiathèque",
+    from: "contact@mediatheque.example",
+    text: "Le catalogue est en ligne : https://catalogue.mediatheque.example/login?retour=/accueil et www.mediatheque.example/password-oublie",
+    expect: ["outside"],
+  },
   { title: "académie de Lille", name: "Jeanne Martin", from: "jeanne.martin@ac-lille.fr", expect: ["outside"] },
   { title: "académie de Dijon", name: "Paul Bernard", from: "paul.bernard@ac-dijon.fr", expect: ["outside"] },
   { title: "académie de Grenoble", name: "Lucie Roux", from: "lucie.roux@ac-grenoble.fr", expect: ["outside"] },
@@ -295,6 +319,21 @@ const ATTACKS: readonly Case[] = [
     imitates: "ac-lyon.fr",
   },
   {
+    title: "a sibling académie's rectorat, listed, but not verified",
+    name: "Rectorat de l'académie de Grenoble",
+    from: "ce.rectorat@ac-grenoble.fr",
+    verified: false,
+    protectedDomains: ["ac-grenoble.fr"],
+    expect: ["unverified", "impersonation", "outside"],
+  },
+  {
+    title: "the ministry's name, verified, from a domain that is not the ministry's",
+    name: "Assistance du ministère",
+    from: "assistance@education-nationale.example",
+    verified: true,
+    expect: ["impersonation", "outside"],
+  },
+  {
     title: "an English request from outside",
     name: "IT Team",
     from: "it@help.example",
@@ -320,7 +359,9 @@ function run(c: Case) {
       text: c.text ?? "Bonne journée.",
       verified: c.verified ?? null,
     },
-    CONTEXT,
+    c.protectedDomains
+      ? { ...CONTEXT, protectedDomains: [...CONTEXT.protectedDomains, ...c.protectedDomains] }
+      : CONTEXT,
   );
 }
 

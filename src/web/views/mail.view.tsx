@@ -9,6 +9,7 @@ import { isFlagged, normalizeLink, splitTextLinks } from "../../mail/deceptive-l
 import type {
   DomainDisplay,
   Folder,
+  FolderRole,
   Mailbox,
   MessageSummary,
   MessageView,
@@ -410,6 +411,28 @@ function MessageRow({
   );
 }
 
+/**
+ * « Ce message n'est pas indésirable » in Indésirables, and « Signaler un filoutage » wherever
+ * received mail is (not in Brouillons or Envoyés): in the list's toolbar (for the selected messages,
+ * `notJunkLabel` saying so) and in the reading view (for the message).
+ */
+function JunkActions({ role, notJunkLabel }: { role: FolderRole | null | undefined; notJunkLabel: string }) {
+  return (
+    <>
+      {role === "junk" ? (
+        <button type="submit" name="action" value="pas-indesirable" class="button-small">
+          {notJunkLabel}
+        </button>
+      ) : null}
+      {role !== "drafts" && role !== "sent" ? (
+        <button type="submit" name="action" value="signaler" class="button-small">
+          {t.reportPhishing}
+        </button>
+      ) : null}
+    </>
+  );
+}
+
 function MoveSelect({ folders, exclude, id }: { folders: readonly Folder[]; exclude: number | null; id: string }) {
   return (
     <span class="move-to">
@@ -462,16 +485,7 @@ export function MessageList({ ctx, vm }: { ctx: PageContext; vm: MessageListMode
           <button type="submit" name="action" value="supprimer" class="button-small button-danger">
             {inTrash ? t.removeForGood : t.remove}
           </button>
-          {vm.folder?.role === "junk" ? (
-            <button type="submit" name="action" value="pas-indesirable" class="button-small">
-              {t.notJunkSelected}
-            </button>
-          ) : null}
-          {vm.folder?.role !== "drafts" && vm.folder?.role !== "sent" ? (
-            <button type="submit" name="action" value="signaler" class="button-small">
-              {t.reportPhishing}
-            </button>
-          ) : null}
+          <JunkActions role={vm.folder?.role} notJunkLabel={t.notJunkSelected} />
         </fieldset>
         <ul class="message-list" aria-label={t.messagesLabel} data-message-list>
           {vm.items.map((m) => (
@@ -716,16 +730,7 @@ export function ReadingPage({ shell, vm }: { shell: MailShell; vm: ReadingModel 
         <button type="submit" name="action" value="supprimer" class="button-small button-danger" data-shortcut="Delete">
           {inTrash ? t.removeForGood : t.remove}
         </button>
-        {vm.folder?.role === "junk" ? (
-          <button type="submit" name="action" value="pas-indesirable" class="button-small">
-            {t.notJunk}
-          </button>
-        ) : null}
-        {vm.folder?.role !== "drafts" && vm.folder?.role !== "sent" ? (
-          <button type="submit" name="action" value="signaler" class="button-small">
-            {t.reportPhishing}
-          </button>
-        ) : null}
+        <JunkActions role={vm.folder?.role} notJunkLabel={t.notJunk} />
       </form>
       <h2 class="visually-hidden">{t.headersLabel}</h2>
       <dl class="message-headers">
