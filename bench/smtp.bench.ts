@@ -204,6 +204,8 @@ async function forkServer(env: Record<string, string>): Promise<{
     // The service's own V8 flag (bin/sesame.js, npm start): a small young generation.
     execArgv: [
       "--max-semi-space-size=4",
+      // BENCH_NODE_FLAGS: more V8 or Node flags for the server, to try one (e.g. "--optimize-for-size").
+      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : []),
       "--import",
       "tsx",
       ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
