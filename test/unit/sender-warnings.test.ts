@@ -10,6 +10,8 @@ import { academieDomains } from "../../src/directory/academie-domains.js";
 import {
   asksForCredentials,
   editDistance,
+  fold,
+  foldSlowly,
   imitatedDomain,
   rectify,
   SENDER_WARNINGS,
@@ -491,5 +493,25 @@ describe("skeleton: the package's rule over its table", () => {
   it("drops zero-width characters at the end of a text too (the package keeps them there: an offset slip)", () => {
     assert.equal(rectify("ac-lyon.fr\u200b\u2028"), "ac-lyon.fr");
     assert.equal(skeleton("ac-lyon.fr\u200b"), skeleton("ac-lyon.fr"));
+  });
+});
+
+describe("folding text for the word rules: the ASCII shortcut", () => {
+  it("gives what the full rule gives, for every ASCII character and for ASCII text", () => {
+    const every = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c)).join("");
+    for (const text of [
+      every,
+      "Veuillez CONFIRMER votre compte : mot de passe, identifiant, NUMEN 100% `sur` |1| 0 m",
+      "Lorem ipsum\r\n\tdolor  sit amet\u0000",
+      "",
+    ]) {
+      assert.equal(fold(text), foldSlowly(text), JSON.stringify(text));
+    }
+  });
+
+  it("leaves text with other characters to the full rule", () => {
+    for (const text of ["Vérifiez votre cοmpte", "ｍｏｔ ｄｅ ｐａｓｓｅ", "mot\u00adde passe", "e\u0301cole"]) {
+      assert.equal(fold(text), foldSlowly(text), JSON.stringify(text));
+    }
   });
 });
