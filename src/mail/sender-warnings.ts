@@ -126,7 +126,8 @@ export function skeleton(text: string): string {
 const plain = (s: string): string => s.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
 /** Apostrophes as one, spacing as one space. */
 const tidy = (s: string): string => s.replace(/[\u2018\u2019\u02bc`´]/g, "'").replace(/\s+/g, " ");
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
+/** Only ASCII characters: each is one byte in UTF-8, any other is more. */
+const isAscii = (s: string): boolean => Buffer.byteLength(s, "utf8") === s.length;
 
 /** Text folded for matching words: compatibility forms, accents, case, confusables, spacing. */
 export function foldSlowly(text: string): string {
@@ -139,9 +140,9 @@ export function foldSlowly(text: string): string {
  * « % »'s, which is then normalized as any text. A test checks that both agree.
  */
 export function fold(text: string): string {
-  if (!ASCII_ONLY.test(text)) return foldSlowly(text);
+  if (!isAscii(text)) return foldSlowly(text);
   const prototypes = rectify(text.toLowerCase());
-  return tidy(ASCII_ONLY.test(prototypes) ? prototypes.toLowerCase() : plain(prototypes.normalize("NFD")));
+  return tidy(isAscii(prototypes) ? prototypes.toLowerCase() : plain(prototypes.normalize("NFD")));
 }
 
 /** A matcher for whole words or phrases, on folded text. */
