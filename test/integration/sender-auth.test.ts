@@ -335,6 +335,49 @@ describe("sender checks when DNS fails", () => {
     }
   });
 
+  it("a DNS server that answers huge (a TXT answer far past 512 bytes): a verdict within the budget, delivered", async () => {
+    const chunk = "x".repeat(255);
+    const dns = await startDnsServer({
+      // SPF record of about 60 KB in 255-byte strings, and as many TXT records for DMARC.
+      "enorme.example": { TXT: [["v=spf1 ", ...Array.from({ length: 230 }, () => chunk), " -all"]] },
+      "_dmarc.enorme.example": { TXT: Array.from({ length: 200 }, (_, i) => `v=DMARC1; p=reject; x=${i}${chunk}`) },
+    });
+    const ctx = await openTestServices("sqlite", {
+      SESAME_MAIL_DOMAIN: MAIL_DOMAIN,
+      SESAME_TRUSTED_RELAYS: "",
+      SESAME_DNS_SERVERS: dns.server,
+    });
+    const smtp = await startSmtpReception(
+      { mail: ctx.services.mail, config: ctx.config },
+      { port: 0, host: "127.0.0.1" },
+    );
+    try {
+      const rcpt = await newAddress(ctx.services);
+      const started = Date.now();
+      const reply = await sendRaw(
+        smtp.port,
+        "x@enorme.example",
+        rcpt.address,
+        ["From: <x@enorme.example>", `To: <${rcpt.address}>`, "Subject: DNS énorme", "", "x"].join("\r\n"),
+      );
+      const elapsed = Date.now() - started;
+      // Whatever the resolver makes of it (a truncated answer, a record too long, several DMARC
+      // records): a verdict that is not a pass, in time, and the message kept.
+      assert.equal(reply.code, 250, reply.text);
+      assert.ok(elapsed < 7_000, `${elapsed} ms`);
+      const { items } = await inbox(ctx.services, rcpt.accountId);
+      assert.equal(items.length, 1);
+      assert.ok(items[0]?.warnings.includes("unverified"), String(items[0]?.warnings));
+      const raw = (await ctx.services.mail.raw(rcpt.accountId, items[0]?.id ?? 0)).toString("latin1");
+      assert.match(raw, /^Authentication-Results: ac-lyon\.fr;/m);
+      assert.doesNotMatch(raw, /spf=pass|dmarc=pass/);
+    } finally {
+      await smtp.close();
+      await ctx.close();
+      await dns.close();
+    }
+  });
+
   it("a DNS server that answers garbage: a verdict, delivered; a trusted relay skips the checks", async () => {
     const garbage = await startGarbageDnsServer();
     const ctx = await openTestServices("sqlite", {
