@@ -4,8 +4,9 @@
  * no DNS, no reverse lookup: the same conditions as Sésame's reception in the benchmark), and
  * Postfix's own load generator `smtp-source` (in the same package), used against both servers.
  *
- * Nothing here is used by the service; the benchmark skips the comparison when `smtp-source` or
- * `postfix` is not installed (`apt-get install postfix`; the package's own instance need not run).
+ * Nothing here is used by the service. `ensurePostfix` installs Debian's package when it is missing
+ * (scripts/ensure-debian-package.sh, as the tests do for Chromium and spamd); the package's own
+ * instance need not run.
  */
 import { execFile, execFileSync, spawn } from "node:child_process";
 import {
@@ -24,12 +25,25 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 
 const SMTP_SOURCE = "/usr/sbin/smtp-source";
 const POSTFIX = "/usr/sbin/postfix";
 
 export function postfixInstalled(): boolean {
   return existsSync(SMTP_SOURCE) && existsSync(POSTFIX) && existsSync("/etc/postfix/master.cf");
+}
+
+/** Installs Debian's postfix when it is missing; whether it is there now. */
+export function ensurePostfix(): boolean {
+  if (postfixInstalled()) return true;
+  const script = fileURLToPath(new URL("../scripts/ensure-debian-package.sh", import.meta.url));
+  try {
+    execFileSync("bash", [script, SMTP_SOURCE, "postfix", "bench:smtp, Postfix side by side"], { stdio: "inherit" });
+  } catch {
+    return false;
+  }
+  return postfixInstalled();
 }
 
 export interface SmtpSourceRun {

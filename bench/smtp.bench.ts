@@ -13,7 +13,7 @@
  *   SESAME_SPAMD_URL is set in the environment) and one that trusts 127.0.0.0/8 (checks off),
  *   alternated for BENCH_ROUNDS rounds (default 2), each on a fresh server process; the figures are
  *   the medians, the memory the highest round's.
- * - Postfix side by side (when Debian's `postfix` is installed: bench/postfix.ts): Postfix's own load
+ * - Postfix side by side (Debian's `postfix`, installed when missing: bench/postfix.ts): Postfix's own load
  *   generator `smtp-source` (4 sessions, 20 KB, one recipient), one connection per message then
  *   connections reused, against a throwaway Postfix delivering to a Maildir and against Sésame with
  *   every check on, in the same run, interleaved; the ratios are Sésame's rate over Postfix's.
@@ -38,7 +38,7 @@ import { startServer } from "../src/main.js";
 import { openServices } from "../src/services.js";
 import { startDnsServer, txtChunks, type ZoneRecords } from "../test/helpers/dns-server.js";
 import { machineLine, machineState, progress, round, SECRET } from "./lib.js";
-import { type PostfixInstance, postfixInstalled, smtpSource, startPostfix } from "./postfix.js";
+import { ensurePostfix, type PostfixInstance, smtpSource, startPostfix } from "./postfix.js";
 
 /** Checks off (the reception's own issue). */
 const TARGET_PER_SEC = 200;
@@ -392,7 +392,7 @@ async function main(): Promise<void> {
       null;
     if (process.env.BENCH_PEER === "off") {
       progress("BENCH_PEER=off: no side-by-side run");
-    } else if (postfixInstalled()) {
+    } else if (ensurePostfix()) {
       progress("starting a throwaway Postfix on loopback, and Sésame with every check on");
       postfix = await startPostfix();
       server = await forkServer(checkedEnv);
@@ -437,7 +437,7 @@ async function main(): Promise<void> {
       await stopServer(server);
       server = undefined;
     } else {
-      progress("Postfix is not installed (apt-get install postfix): no side-by-side figures");
+      progress("Postfix could not be installed (apt-get install postfix): no side-by-side figures");
     }
 
     const checkedPerSec = median(checkedRuns.map((r) => r.result.perSecond));

@@ -117,11 +117,16 @@ export function createInboundCheck(options: InboundCheckOptions): InboundCheck {
       if (froms !== 1) {
         return { action: "refuse", reply: FROM_FIELD_REPLY, reason: `${froms} From fields` };
       }
-      const verdict = await verifySender(raw, context, {
-        authservId: options.mailDomain,
-        lookups,
-        ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
-      });
+      const verdict = await verifySender(
+        raw,
+        context,
+        {
+          authservId: options.mailDomain,
+          lookups,
+          ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+        },
+        block,
+      );
       if (
         isAcademieAddress(`x@${verdict.fromDomain}`, options.academieDomains) &&
         !verdict.alignedDkim &&
@@ -142,7 +147,7 @@ export function createInboundCheck(options: InboundCheckOptions): InboundCheck {
           : throughList
             ? withNote(verdict.header, `sent through the mailing list ${verdict.listDomain}, which signed it`)
             : verdict.header;
-      const stored = withAuthenticationResults(raw, options.mailDomain, header);
+      const stored = withAuthenticationResults(raw, options.mailDomain, header, block);
       const messageId = block.fields.find((f) => f.name === "message-id")?.value;
       const spam = options.spam
         ? await options.spam.score(stored, { ip: context.ip, ...(messageId ? { messageId } : {}) })

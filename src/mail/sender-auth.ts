@@ -18,6 +18,7 @@
 import { Resolver } from "node:dns/promises";
 import { type AuthenticateResult, authenticate, type DNSResolver } from "mailauth";
 import { getDomain } from "tldts";
+import { ExpiringMap } from "../shared/expiring-map.js";
 import { countFields, type HeaderBlock, readHeaderBlock, rewriteHeaders } from "./header-block.js";
 
 /** All the DNS lookups of one message together. */
@@ -129,30 +130,22 @@ export function dnsLookups(
 ): (budgetMs: number) => Lookup {
   const resolver = new Resolver({ timeout: 1_500, tries: 2 });
   if (servers.length > 0) resolver.setServers([...servers]);
-  const now = options.now ?? Date.now;
-  const cacheMs = options.cacheMs ?? DNS_CACHE_MS;
-  const maxEntries = options.maxEntries ?? DNS_CACHE_MAX;
-  const cache = new Map<string, { readonly until: number; readonly answer: Promise<unknown> }>();
-  const keep = (key: string, answer: Promise<unknown>) => {
-    cache.delete(key);
-    cache.set(key, { until: now() + cacheMs, answer });
-    while (cache.size > maxEntries) {
-      const oldest = cache.keys().next();
-      if (oldest.done) break;
-      cache.delete(oldest.value);
-    }
-  };
+  const cache = new ExpiringMap<string, Promise<unknown>>({
+    ttlMs: options.cacheMs ?? DNS_CACHE_MS,
+    max: options.maxEntries ?? DNS_CACHE_MAX,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const ask = (domain: string, rrtype: string): Promise<unknown> => {
     const key = `${rrtype} ${domain.toLowerCase()}`;
     const kept = cache.get(key);
     // Each lookup gets its own copy: what one verification does with an answer is not seen by the next.
-    if (kept && kept.until > now()) return kept.answer.then(structuredClone);
+    if (kept) return kept.then(structuredClone);
     const answer = resolver.resolve(domain, rrtype);
-    keep(key, answer); // shared by the lookups made while it is under way
+    cache.set(key, answer); // shared by the lookups made while it is under way
     answer.catch((error: unknown) => {
       const code = (error as { code?: unknown } | null)?.code;
       if (typeof code === "string" && DEFINITE_ERRORS.has(code)) return;
-      if (cache.get(key)?.answer === answer) cache.delete(key);
+      if (cache.get(key) === answer) cache.delete(key);
     });
     return answer.then(structuredClone);
   };
@@ -323,9 +316,9 @@ export async function verifySender(
   raw: Buffer,
   context: SenderContext,
   options: SenderAuthOptions,
+  block: HeaderBlock = readHeaderBlock(raw),
 ): Promise<SenderVerdict> {
   const budget = options.budgetMs ?? DNS_BUDGET_MS;
-  const block = readHeaderBlock(raw);
   const input = boundedSignatures(raw, block);
   const lookup = options.lookups(budget);
   let timer: NodeJS.Timeout | undefined;
@@ -384,8 +377,12 @@ export async function verifySender(
  * The message to store: Sésame's `Authentication-Results` first, and every incoming one that
  * claims Sésame's authserv-id removed (RFC 8601 §5: a sender must not write its own verdict).
  */
-export function withAuthenticationResults(raw: Buffer, authservId: string, header: string): Buffer {
-  const block = readHeaderBlock(raw);
+export function withAuthenticationResults(
+  raw: Buffer,
+  authservId: string,
+  header: string,
+  block: HeaderBlock = readHeaderBlock(raw),
+): Buffer {
   const id = authservId.toLowerCase();
   return rewriteHeaders(raw, block, header, (f) => {
     if (f.name !== "authentication-results") return false;

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { SMTPServer, SMTPServerDataStream, SMTPServerOptions } from "smtp-server";
 import type { Config } from "../config/config.js";
+import { ExpiringMap } from "../shared/expiring-map.js";
 import type { Logger } from "../shared/logger.js";
 import { ENHANCED_PREFIX } from "./smtp-replies.js";
 
@@ -74,29 +75,15 @@ export interface GreetingGate {
 export function createGreetingGate(
   options: { now?: () => number; forMs?: number; max?: number; delayMs?: number } = {},
 ): GreetingGate {
-  const now = options.now ?? Date.now;
-  const forMs = options.forMs ?? WELL_BEHAVED_FOR_MS;
-  const max = options.max ?? WELL_BEHAVED_MAX;
   const delayMs = options.delayMs ?? EARLY_TALKER_DELAY_MS;
-  // Insertion order is the order of the last pass: the first key is the one to forget first.
-  const passedAt = new Map<string, number>();
+  const passed = new ExpiringMap<string, true>({
+    ttlMs: options.forMs ?? WELL_BEHAVED_FOR_MS,
+    max: options.max ?? WELL_BEHAVED_MAX,
+    ...(options.now ? { now: options.now } : {}),
+  });
   return {
-    delayFor(remoteAddress) {
-      const at = passedAt.get(remoteAddress);
-      if (at === undefined) return delayMs;
-      if (now() - at < forMs) return 0;
-      passedAt.delete(remoteAddress);
-      return delayMs;
-    },
-    passed(remoteAddress) {
-      passedAt.delete(remoteAddress);
-      passedAt.set(remoteAddress, now());
-      while (passedAt.size > max) {
-        const oldest = passedAt.keys().next();
-        if (oldest.done) break;
-        passedAt.delete(oldest.value);
-      }
-    },
+    delayFor: (remoteAddress) => (passed.get(remoteAddress) ? 0 : delayMs),
+    passed: (remoteAddress) => passed.set(remoteAddress, true),
   };
 }
 

@@ -12,16 +12,10 @@
  * Messages larger than SPAM_MAX_BYTES are not sent to spamd (counted as `skipped`), as spamc does
  * by default (its `-s`, 500 KB): spam is small, and scoring a 25 MB message takes spamd seconds.
  */
-import { createSpamdClient, type SpamdClient, SpamdError } from "./spamd.js";
+import { createSpamdClient, type SpamdClient, SpamdError, type SpamdVerdict } from "./spamd.js";
 
-/** What spamd found, for a message it scored. */
-export interface SpamScore {
-  /** Above spamd's threshold: the message goes to Indésirables. */
-  readonly spam: boolean;
-  readonly score: number;
-  readonly threshold: number;
-  readonly symbols: readonly string[];
-}
+/** What spamd found, for a message it scored (above its threshold: the message goes to Indésirables). */
+export type SpamScore = SpamdVerdict;
 
 /** Counts since start-up (for the metrics): scored, scored as spam, spamd unavailable, too large. */
 export interface SpamCheckStats {

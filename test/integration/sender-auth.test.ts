@@ -300,37 +300,53 @@ for (const dialect of DIALECTS) {
 }
 
 describe("sender checks when DNS fails", () => {
-  it("a DNS server that never answers: temperror within the time budget, delivered unverified", async () => {
-    const mute = await startMuteDnsServer();
+  /**
+   * A reception on services of its own (SQLite) asking the DNS server `dns`, given to `use`, then
+   * closed. No trusted relay: the checks run.
+   */
+  async function onReception(
+    dns: { readonly server: string },
+    use: (reception: { ctx: TestContext; smtp: SmtpReception }) => Promise<void>,
+  ): Promise<void> {
     const ctx = await openTestServices("sqlite", {
       SESAME_MAIL_DOMAIN: MAIL_DOMAIN,
       SESAME_TRUSTED_RELAYS: "",
-      SESAME_DNS_SERVERS: mute.server,
+      SESAME_DNS_SERVERS: dns.server,
     });
     const smtp = await startSmtpReception(
       { mail: ctx.services.mail, config: ctx.config },
       { port: 0, host: "127.0.0.1" },
     );
     try {
-      const rcpt = await newAddress(ctx.services);
-      const started = Date.now();
-      const reply = await sendRaw(
-        smtp.port,
-        "x@partner.example",
-        rcpt.address,
-        ["From: <x@partner.example>", `To: <${rcpt.address}>`, "Subject: DNS muet", "", "x"].join("\r\n"),
-      );
-      const elapsed = Date.now() - started;
-      assert.equal(reply.code, 250);
-      assert.ok(elapsed < 7_000, `${elapsed} ms`);
-      const { items } = await inbox(ctx.services, rcpt.accountId);
-      assert.equal(items[0]?.subject, "DNS muet");
-      assert.ok(items[0]?.warnings.includes("unverified"));
-      const raw = (await ctx.services.mail.raw(rcpt.accountId, items[0]?.id ?? 0)).toString("latin1");
-      assert.match(raw, /temperror/);
+      await use({ ctx, smtp });
     } finally {
       await smtp.close();
       await ctx.close();
+    }
+  }
+
+  it("a DNS server that never answers: temperror within the time budget, delivered unverified", async () => {
+    const mute = await startMuteDnsServer();
+    try {
+      await onReception(mute, async ({ ctx, smtp }) => {
+        const rcpt = await newAddress(ctx.services);
+        const started = Date.now();
+        const reply = await sendRaw(
+          smtp.port,
+          "x@partner.example",
+          rcpt.address,
+          ["From: <x@partner.example>", `To: <${rcpt.address}>`, "Subject: DNS muet", "", "x"].join("\r\n"),
+        );
+        const elapsed = Date.now() - started;
+        assert.equal(reply.code, 250);
+        assert.ok(elapsed < 7_000, `${elapsed} ms`);
+        const { items } = await inbox(ctx.services, rcpt.accountId);
+        assert.equal(items[0]?.subject, "DNS muet");
+        assert.ok(items[0]?.warnings.includes("unverified"));
+        const raw = (await ctx.services.mail.raw(rcpt.accountId, items[0]?.id ?? 0)).toString("latin1");
+        assert.match(raw, /temperror/);
+      });
+    } finally {
       await mute.close();
     }
   });
@@ -342,38 +358,29 @@ describe("sender checks when DNS fails", () => {
       "enorme.example": { TXT: [["v=spf1 ", ...Array.from({ length: 230 }, () => chunk), " -all"]] },
       "_dmarc.enorme.example": { TXT: Array.from({ length: 200 }, (_, i) => `v=DMARC1; p=reject; x=${i}${chunk}`) },
     });
-    const ctx = await openTestServices("sqlite", {
-      SESAME_MAIL_DOMAIN: MAIL_DOMAIN,
-      SESAME_TRUSTED_RELAYS: "",
-      SESAME_DNS_SERVERS: dns.server,
-    });
-    const smtp = await startSmtpReception(
-      { mail: ctx.services.mail, config: ctx.config },
-      { port: 0, host: "127.0.0.1" },
-    );
     try {
-      const rcpt = await newAddress(ctx.services);
-      const started = Date.now();
-      const reply = await sendRaw(
-        smtp.port,
-        "x@enorme.example",
-        rcpt.address,
-        ["From: <x@enorme.example>", `To: <${rcpt.address}>`, "Subject: DNS énorme", "", "x"].join("\r\n"),
-      );
-      const elapsed = Date.now() - started;
-      // Whatever the resolver makes of it (a truncated answer, a record too long, several DMARC
-      // records): a verdict that is not a pass, in time, and the message kept.
-      assert.equal(reply.code, 250, reply.text);
-      assert.ok(elapsed < 7_000, `${elapsed} ms`);
-      const { items } = await inbox(ctx.services, rcpt.accountId);
-      assert.equal(items.length, 1);
-      assert.ok(items[0]?.warnings.includes("unverified"), String(items[0]?.warnings));
-      const raw = (await ctx.services.mail.raw(rcpt.accountId, items[0]?.id ?? 0)).toString("latin1");
-      assert.match(raw, /^Authentication-Results: ac-lyon\.fr;/m);
-      assert.doesNotMatch(raw, /spf=pass|dmarc=pass/);
+      await onReception(dns, async ({ ctx, smtp }) => {
+        const rcpt = await newAddress(ctx.services);
+        const started = Date.now();
+        const reply = await sendRaw(
+          smtp.port,
+          "x@enorme.example",
+          rcpt.address,
+          ["From: <x@enorme.example>", `To: <${rcpt.address}>`, "Subject: DNS énorme", "", "x"].join("\r\n"),
+        );
+        const elapsed = Date.now() - started;
+        // Whatever the resolver makes of it (a truncated answer, a record too long, several DMARC
+        // records): a verdict that is not a pass, in time, and the message kept.
+        assert.equal(reply.code, 250, reply.text);
+        assert.ok(elapsed < 7_000, `${elapsed} ms`);
+        const { items } = await inbox(ctx.services, rcpt.accountId);
+        assert.equal(items.length, 1);
+        assert.ok(items[0]?.warnings.includes("unverified"), String(items[0]?.warnings));
+        const raw = (await ctx.services.mail.raw(rcpt.accountId, items[0]?.id ?? 0)).toString("latin1");
+        assert.match(raw, /^Authentication-Results: ac-lyon\.fr;/m);
+        assert.doesNotMatch(raw, /spf=pass|dmarc=pass/);
+      });
     } finally {
-      await smtp.close();
-      await ctx.close();
       await dns.close();
     }
   });
