@@ -17,6 +17,7 @@ const RANKS = {
   recovery: 5,
   mail: 5,
   demo: 6,
+  imap: 6,
   "services.ts": 7,
   web: 8,
   "main.ts": 9,

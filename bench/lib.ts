@@ -56,6 +56,8 @@ export async function startBenchServer(): Promise<BenchServer> {
       SESAME_SECRET: SECRET,
       SESAME_HTTP_PORT: "0",
       SESAME_SMTP_PORT: "0",
+      SESAME_IMAP_PORT: "0",
+      SESAME_IMAPS_PORT: "0",
       SESAME_SUBMISSION_PORT: "0",
       SESAME_HTTP_HOST: "127.0.0.1",
       SESAME_LOG_LEVEL: "silent",

@@ -313,6 +313,8 @@ async function main(): Promise<void> {
     SESAME_SECRET: SECRET,
     SESAME_HTTP_PORT: "0",
     SESAME_SMTP_PORT: "0",
+    SESAME_IMAP_PORT: "0",
+    SESAME_IMAPS_PORT: "0",
     SESAME_SUBMISSION_PORT: "0",
     SESAME_HTTP_HOST: "127.0.0.1",
     SESAME_SMTP_HOST: "127.0.0.1",

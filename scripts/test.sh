@@ -11,6 +11,8 @@ npx tsc --noEmit
 npx depcruise src --config .dependency-cruiser.cjs --output-type err
 
 bash scripts/ensure-spamd.sh # the reception's spam scoring tests (integration, in both modes)
+# mbsync, one of the IMAP clients the IMAP tests use (imapflow and Python's imaplib are the others)
+bash scripts/ensure-debian-package.sh /usr/bin/mbsync isync "IMAP client tests (mbsync)" --required-in-ci-only --no-recommends
 if [ "${1:-}" != "unit" ]; then
   bash scripts/ensure-chromium.sh
 fi

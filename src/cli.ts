@@ -256,6 +256,9 @@ async function run(argv: string[]): Promise<number> {
       out(`Sésame (${config.academieName}) is running at ${config.publicUrl}/ (listening on ${server.url})`);
       out(`SMTP reception for @${config.mailDomain} listening on ${config.smtpHost}:${server.smtpPort}`);
       out(`SMTP submission (mail clients, AUTH) listening on ${config.smtpHost}:${server.submissionPort}`);
+      out(
+        `IMAP (mail clients) listening on ${config.smtpHost}:${server.imapPort}${server.imapsPort === null ? " (no TLS certificate: log in from this machine only)" : `, IMAPS on ${config.smtpHost}:${server.imapsPort}`}`,
+      );
       if (command === "start") await printDemoIdentities(services, `${config.publicUrl}/`);
       return -1; // keep running
     }

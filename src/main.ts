@@ -1,10 +1,11 @@
 /**
- * Start-up: config → database (migrations) → services → web + SMTP reception + SMTP submission.
- * SIGTERM/SIGINT stop it cleanly: SMTP first (deliveries under way finish), then the web (in-flight
- * requests finish), then the database is closed.
+ * Start-up: config → database (migrations) → services → web + SMTP reception + SMTP submission + IMAP.
+ * SIGTERM/SIGINT stop it cleanly: IMAP (clients get `* BYE`) and SMTP first (deliveries under way
+ * finish), then the web (in-flight requests finish), then the database is closed.
  */
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config/config.js";
+import { type ImapServer, startImapServer } from "./imap/server.js";
 import { type SmtpReception, startSmtpReception } from "./mail/smtp-reception.js";
 import { type SmtpSubmission, startSmtpSubmission } from "./mail/smtp-submission.js";
 import { openServices, type Services } from "./services.js";
@@ -21,6 +22,9 @@ export interface RunningServer {
   readonly smtpPort: number;
   /** The port the SMTP submission listens on (config.submissionPort, or the one chosen for port 0). */
   readonly submissionPort: number;
+  /** The IMAP ports (config.imapPort / imapsPort, or the ones chosen for port 0; TLS: null without a certificate). */
+  readonly imapPort: number;
+  readonly imapsPort: number | null;
   stop(): Promise<void>;
 }
 
@@ -30,6 +34,7 @@ export async function startServer(config: Config, services?: Services): Promise<
   const app = await buildApp({ services: svc, logger });
   let smtp: SmtpReception;
   let submission: SmtpSubmission;
+  let imap: ImapServer;
   try {
     await app.listen({ port: config.httpPort, host: config.httpHost });
     smtp = await startSmtpReception({ mail: svc.mail, config, logger, harvest: svc.harvest, spam: svc.spam });
@@ -39,6 +44,13 @@ export async function startServer(config: Config, services?: Services): Promise<
         { port: config.submissionPort, host: config.smtpHost },
       );
     } catch (error) {
+      await smtp.close();
+      throw error;
+    }
+    try {
+      imap = await startImapServer({ login: svc.login, mailbox: svc.mailbox, config, logger });
+    } catch (error) {
+      await submission.close();
       await smtp.close();
       throw error;
     }
@@ -61,6 +73,7 @@ export async function startServer(config: Config, services?: Services): Promise<
     stopping ??= (async () => {
       clearInterval(purge);
       await svc.outboundQueue.stop();
+      await imap.close();
       await submission.close();
       await smtp.close();
       await app.close();
@@ -74,6 +87,8 @@ export async function startServer(config: Config, services?: Services): Promise<
     url: `http://${config.httpHost}:${port}/`,
     smtpPort: smtp.port,
     submissionPort: submission.port,
+    imapPort: imap.port,
+    imapsPort: imap.tlsPort,
     stop,
   };
 }

@@ -26,6 +26,8 @@ import { createSessionStore, SessionService } from "./identity/session.service.j
 import { ContactsService } from "./mail/contacts.service.js";
 import { HarvestGuard } from "./mail/harvest-guard.js";
 import { MailService } from "./mail/mail.service.js";
+import { createMailEvents } from "./mail/mail-events.js";
+import { MailboxAccess } from "./mail/mailbox-access.service.js";
 import { OutboundService } from "./mail/outbound.service.js";
 import { OutboundQueue } from "./mail/outbound-queue.js";
 import { ReportService } from "./mail/report.service.js";
@@ -37,6 +39,7 @@ import { type Clock, systemClock } from "./shared/clock.js";
 import { createLogger } from "./shared/logger.js";
 import { tightenPrivatePaths } from "./shared/private-files.js";
 import { closeRedis, openRedis, pingRedis, type Redis } from "./shared/redis.js";
+import { createChangeBus } from "./storage/change-bus.js";
 import { type Database, type DatabaseOptions, openDatabase, ping, sqliteFilesOf } from "./storage/database.js";
 import { migrateToLatest } from "./storage/migrate.js";
 
@@ -59,6 +62,8 @@ export interface Services {
   readonly recovery: RecoveryService;
   /** The mail store: reception, folders, reading, search. */
   readonly mail: MailService;
+  /** The mail store as IMAP sessions see it (UIDs, MODSEQs, changes heard from every instance). */
+  readonly mailbox: MailboxAccess;
   /** The personal address book and the address suggestions. */
   readonly contacts: ContactsService;
   /** Writing and sending mail (compose page, SMTP submission). */
@@ -260,7 +265,16 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     requireCode: config.recoveryRequireCode,
   });
   recoveryRef = recovery;
+  // "This account's mail changed", heard by IMAP sessions in every instance (Redis or PostgreSQL).
+  const bus = createChangeBus({
+    channel: `sesame_mail_${(database.schema ?? "public").replace(/[^a-z0-9_]/gi, "_")}`.slice(0, 60),
+    redisUrl: config.redisUrl,
+    postgresUrl: database.dialect === "postgres" ? config.databaseUrl : null,
+    onError: (error) => logger.warn({ err: error }, "the change channel between instances failed"),
+  });
+  const events = createMailEvents(bus);
   const mail = new MailService({
+    events,
     db,
     dialect: database.dialect,
     directory,
@@ -344,6 +358,14 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     outbound,
     recovery,
     mail,
+    mailbox: new MailboxAccess({
+      db,
+      dialect: database.dialect,
+      mail,
+      events,
+      quotaBytes: config.mailQuotaBytes,
+      maxMessageBytes: config.mailMaxBytes,
+    }),
     contacts: new ContactsService({
       db,
       clock,
@@ -379,6 +401,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       await recovery.stop();
       await outboundQueue.close();
       await outbound.close();
+      await bus.close();
       if (redis) await closeRedis(redis);
       await database.close();
     },

@@ -66,6 +66,15 @@ export interface Config {
   readonly submissionPort: number;
   /** Recipients a user may send to per hour (SESAME_SEND_LIMIT_PER_HOUR). */
   readonly sendLimitPerHour: number;
+  /** IMAP for mail clients: STARTTLS when a certificate is configured, plain text on loopback only. */
+  readonly imapPort: number;
+  /** IMAP over implicit TLS, listened on only when a certificate is configured (SESAME_SMTP_TLS_*). */
+  readonly imapsPort: number;
+  /** Open IMAP connections allowed per client address and per account. */
+  readonly imapMaxPerAddress: number;
+  readonly imapMaxPerAccount: number;
+  /** Host name mail clients are told to use for IMAP and SMTP (default: the public URL's host). */
+  readonly mailHost: string;
   /** Days the outbound queue keeps what was relayed or refused (SESAME_OUTBOUND_RETENTION_DAYS). */
   readonly outboundRetentionDays: number;
   /** DKIM signing of outgoing mail, when a key is configured. */
@@ -186,6 +195,22 @@ function readText(env: Env, name: string, fallback: string): string {
 }
 
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** SESAME_MAIL_HOST: a host name (or `localhost`); default the public URL's host without its port. */
+function readMailHost(env: Env, publicUrl: string): string {
+  const fallback = (() => {
+    try {
+      return new URL(publicUrl).hostname;
+    } catch {
+      return "localhost";
+    }
+  })();
+  const host = readText(env, "SESAME_MAIL_HOST", fallback).toLowerCase();
+  if (host !== "localhost" && !DOMAIN_RE.test(host) && !/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) {
+    throw new ConfigError(`SESAME_MAIL_HOST must be a host name such as mail.ac-lyon.fr (got ${shown(host)})`);
+  }
+  return host;
+}
 
 /** SESAME_SPAMD_URL and SESAME_SPAMD_TIMEOUT_MS (null: no spam scoring). */
 function readSpamd(env: Env): Config["spamd"] {
@@ -378,6 +403,10 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const submissionPort = readInt(env, "SESAME_SUBMISSION_PORT", 5870, 0, 65535);
   const sendLimitPerHour = readInt(env, "SESAME_SEND_LIMIT_PER_HOUR", 500, 1, 1_000_000);
+  const imapPort = readInt(env, "SESAME_IMAP_PORT", 1143, 0, 65535);
+  const imapsPort = readInt(env, "SESAME_IMAPS_PORT", 1993, 0, 65535);
+  const imapMaxPerAddress = readInt(env, "SESAME_IMAP_MAX_PER_ADDRESS", 200, 1, 1_000_000);
+  const imapMaxPerAccount = readInt(env, "SESAME_IMAP_MAX_PER_ACCOUNT", 50, 1, 100_000);
   const outboundRetentionDays = readInt(env, "SESAME_OUTBOUND_RETENTION_DAYS", 30, 1, 3650);
   const mailMaxBytes = readInt(env, "SESAME_MAIL_MAX_SIZE_MB", 25, 1, 1024) * 1024 * 1024;
   const mailQuotaBytes = readInt(env, "SESAME_MAIL_QUOTA_MB", 1024, 1, 1024 * 1024) * 1024 * 1024;
@@ -459,6 +488,11 @@ export function loadConfig(env: Env = process.env): Config {
     mailQuotaBytes,
     submissionPort,
     sendLimitPerHour,
+    imapPort,
+    imapsPort,
+    imapMaxPerAddress,
+    imapMaxPerAccount,
+    mailHost: readMailHost(env, publicUrl),
     outboundRetentionDays,
     dkim: dkimKey === "" ? null : Object.freeze({ selector: dkimSelector, keyFile: path.resolve(dkimKey) }),
     dnsServers: Object.freeze(dnsServers),

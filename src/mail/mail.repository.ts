@@ -13,7 +13,7 @@ export type Executor = Kysely<Schema> | Transaction<Schema>;
 export type FolderRow = Selectable<MailFolderTable>;
 export type MessageRow = Omit<
   Selectable<MailMessageTable>,
-  "blob_id" | "refs" | "in_reply_to" | "message_id" | "spam_score"
+  "blob_id" | "refs" | "in_reply_to" | "message_id" | "spam_score" | "uid" | "modseq" | "keywords"
 >;
 export type MessageRecord = Selectable<MailMessageTable>;
 
@@ -74,6 +74,10 @@ export interface NewMessage {
   readonly imitates?: string | null;
   /** spamd's score (spam-check.ts), null or absent when not scored. */
   readonly spamScore?: number | null;
+  /** IMAP flags and keywords a client gave (APPEND, COPY); false and "" when absent. */
+  readonly answered?: boolean;
+  readonly flagged?: boolean;
+  readonly keywords?: string;
 }
 
 /** Words to index, already folded (lowercase, no accents, letters and digits only). */
@@ -146,6 +150,19 @@ export async function folderIdByRole(ex: Executor, accountId: number, role: stri
 }
 
 /** Creates the special folders that are missing (concurrent callers are harmless). */
+/**
+ * The UIDVALIDITY of a folder being created (RFC 9051 §2.3.1.1): the time in seconds, and above
+ * every UIDVALIDITY the account has, so that a folder deleted and made again under the same name
+ * never gets the UIDVALIDITY its old copy had (a client would mix the two).
+ */
+async function nextUidValidity(ex: Executor, accountId: number): Promise<number> {
+  const row = await accountFolders(ex, accountId)
+    .select((eb) => eb.fn.max("uid_validity").as("top"))
+    .executeTakeFirst();
+  const top = Number(row?.top ?? 0);
+  return Math.min(Math.max(Math.floor(Date.now() / 1000), top + 1), 0xffffffff);
+}
+
 export async function createSpecialFolders(
   ex: Executor,
   accountId: number,
@@ -153,9 +170,17 @@ export async function createSpecialFolders(
   now: string,
 ): Promise<void> {
   for (const f of folders) {
+    const uidValidity = await nextUidValidity(ex, accountId);
     await ex
       .insertInto("mail_folder")
-      .values({ account_id: accountId, parent_id: null, name: f.name, role: f.role, created_at: now })
+      .values({
+        account_id: accountId,
+        parent_id: null,
+        name: f.name,
+        role: f.role,
+        created_at: now,
+        uid_validity: uidValidity,
+      })
       .onConflict((oc) => oc.doNothing())
       .execute();
   }
@@ -170,7 +195,14 @@ export async function insertFolder(
 ): Promise<number> {
   const row = await ex
     .insertInto("mail_folder")
-    .values({ account_id: accountId, parent_id: parentId, name, role: null, created_at: now })
+    .values({
+      account_id: accountId,
+      parent_id: parentId,
+      name,
+      role: null,
+      created_at: now,
+      uid_validity: await nextUidValidity(ex, accountId),
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   return row.id;
@@ -181,7 +213,43 @@ export async function renameFolder(ex: Executor, folderId: number, name: string)
 }
 
 export async function deleteFolder(ex: Executor, folderId: number): Promise<void> {
+  await ex.deleteFrom("mail_vanished").where("folder_id", "=", folderId).execute();
   await ex.deleteFrom("mail_folder").where("id", "=", folderId).execute();
+}
+
+/**
+ * Takes `uids` new UIDs and one new MODSEQ in a folder (RFC 9051 UIDs, RFC 7162 MODSEQ): every change
+ * to a folder's messages goes through here, so that UIDs only grow and each change has its MODSEQ.
+ * On PostgreSQL the update also serialises the writers of one folder until their commit.
+ */
+export async function advanceFolder(
+  ex: Executor,
+  folderId: number,
+  uids: number,
+): Promise<{ firstUid: number; modseq: number }> {
+  const row = await ex
+    .updateTable("mail_folder")
+    .set({ uid_next: sql`uid_next + ${uids}`, highest_modseq: sql`highest_modseq + 1` })
+    .where("id", "=", folderId)
+    .returning(["uid_next", "highest_modseq"])
+    .executeTakeFirstOrThrow();
+  return { firstUid: Number(row.uid_next) - uids, modseq: Number(row.highest_modseq) };
+}
+
+/** Records that these UIDs left their folder (moved or deleted), for IMAP clients. */
+async function recordVanished(ex: Executor, rows: readonly { folder_id: number; uid: number }[]): Promise<void> {
+  const byFolder = new Map<number, number[]>();
+  for (const r of rows) byFolder.set(r.folder_id, [...(byFolder.get(r.folder_id) ?? []), r.uid]);
+  const at = new Date().toISOString();
+  for (const [folderId, uids] of byFolder) {
+    const { modseq } = await advanceFolder(ex, folderId, 0);
+    for (const part of chunks(uids)) {
+      await ex
+        .insertInto("mail_vanished")
+        .values(part.map((uid) => ({ folder_id: folderId, uid, modseq, at })))
+        .execute();
+    }
+  }
 }
 
 export async function bumpFolder(
@@ -272,9 +340,15 @@ export async function threadOf(ex: Executor, accountId: number, messageIds: read
 }
 
 export async function insertMessage(ex: Executor, m: NewMessage): Promise<number> {
+  const { firstUid, modseq } = await advanceFolder(ex, m.folderId, 1);
   const row = await ex
     .insertInto("mail_message")
     .values({
+      uid: firstUid,
+      modseq,
+      keywords: m.keywords ?? "",
+      answered: m.answered ? 1 : 0,
+      flagged: m.flagged ? 1 : 0,
       account_id: m.accountId,
       folder_id: m.folderId,
       blob_id: m.blobId,
@@ -380,24 +454,127 @@ export async function idsInFolder(ex: Executor, folderId: number, limit: number)
   return rows.map((r) => r.id);
 }
 
-export async function setFlag(
-  ex: Executor,
-  ids: readonly number[],
-  flag: "seen" | "flagged" | "answered",
-  value: boolean,
-): Promise<void> {
+export async function setFlag(ex: Executor, ids: readonly number[], flag: MessageFlag, value: boolean): Promise<void> {
+  const v = value ? 1 : 0;
   for (const part of chunks(ids)) {
-    await ex
-      .updateTable("mail_message")
-      .set({ [flag]: value ? 1 : 0 })
+    const rows = await ex
+      .selectFrom("mail_message")
+      .select(["id", "folder_id"])
       .where("id", "in", part)
+      .where(flag, "!=", v)
       .execute();
+    for (const [folderId, inFolder] of byFolder(rows)) {
+      const { modseq } = await advanceFolder(ex, folderId, 0);
+      await ex
+        .updateTable("mail_message")
+        .set({ [flag]: v, modseq })
+        .where("id", "in", inFolder)
+        .execute();
+    }
   }
 }
 
+export async function uidsOfIds(
+  ex: Executor,
+  folderId: number,
+  ids: readonly number[],
+): Promise<{ id: number; uid: number }[]> {
+  const out: { id: number; uid: number }[] = [];
+  for (const part of chunks(ids)) {
+    out.push(
+      ...(await ex
+        .selectFrom("mail_message")
+        .select(["id", "uid"])
+        .where("folder_id", "=", folderId)
+        .where("id", "in", part)
+        .execute()),
+    );
+  }
+  return out;
+}
+
+/** The folder's messages marked deleted (IMAP's \\Deleted), for EXPUNGE. */
+export function markedDeleted(
+  ex: Executor,
+  folderId: number,
+): Promise<{ id: number; seen: number; size: number; blob_id: number }[]> {
+  return ex
+    .selectFrom("mail_message")
+    .select(["id", "seen", "size", "blob_id"])
+    .where("folder_id", "=", folderId)
+    .where("deleted", "=", 1)
+    .orderBy("uid")
+    .execute();
+}
+
+export async function keywordsOf(
+  ex: Executor,
+  accountId: number,
+  ids: readonly number[],
+): Promise<{ id: number; folder_id: number; keywords: string }[]> {
+  const out: { id: number; folder_id: number; keywords: string }[] = [];
+  for (const part of chunks(ids)) {
+    out.push(
+      ...(await accountMessages(ex, accountId)
+        .select(["id", "folder_id", "keywords"])
+        .where("id", "in", part)
+        .execute()),
+    );
+  }
+  return out;
+}
+
+/** New keywords for messages, each folder's changes under one new MODSEQ. */
+export async function setKeywords(
+  ex: Executor,
+  changes: readonly { id: number; folder_id: number; keywords: string }[],
+): Promise<void> {
+  const folders = new Map<number, number>();
+  for (const c of changes) {
+    let modseq = folders.get(c.folder_id);
+    if (modseq === undefined) {
+      modseq = (await advanceFolder(ex, c.folder_id, 0)).modseq;
+      folders.set(c.folder_id, modseq);
+    }
+    await ex.updateTable("mail_message").set({ keywords: c.keywords, modseq }).where("id", "=", c.id).execute();
+  }
+}
+
+/** The flags a message has as columns (IMAP's system flags). */
+export type MessageFlag = "seen" | "flagged" | "answered" | "deleted" | "draft";
+
+/** Ids grouped by their folder. */
+function byFolder(rows: readonly { id: number; folder_id: number }[]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const r of rows) {
+    const list = out.get(r.folder_id);
+    if (list) list.push(r.id);
+    else out.set(r.folder_id, [r.id]);
+  }
+  return out;
+}
+
+/** Moves messages to a folder: new UIDs there (in their old order), their old UIDs recorded as gone. */
 export async function moveMessages(ex: Executor, ids: readonly number[], folderId: number): Promise<void> {
   for (const part of chunks(ids)) {
-    await ex.updateTable("mail_message").set({ folder_id: folderId }).where("id", "in", part).execute();
+    const rows = await ex
+      .selectFrom("mail_message")
+      .select(["id", "folder_id", "uid"])
+      .where("id", "in", part)
+      .where("folder_id", "!=", folderId)
+      .orderBy("folder_id")
+      .orderBy("uid")
+      .execute();
+    if (rows.length === 0) continue;
+    await recordVanished(ex, rows);
+    const { firstUid, modseq } = await advanceFolder(ex, folderId, rows.length);
+    for (const [i, r] of rows.entries()) {
+      await ex
+        .updateTable("mail_message")
+        .set({ folder_id: folderId, uid: firstUid + i, modseq })
+        .where("id", "=", r.id)
+        .execute();
+    }
   }
 }
 
@@ -409,6 +586,10 @@ export async function deleteMessages(
 ): Promise<void> {
   for (const part of chunks(rows)) {
     const ids = part.map((r) => r.id);
+    await recordVanished(
+      ex,
+      await ex.selectFrom("mail_message").select(["folder_id", "uid"]).where("id", "in", ids).execute(),
+    );
     if (dialect === "sqlite") {
       await sql`delete from mail_fts where rowid in (${sql.join(ids)})`.execute(ex);
     }

@@ -40,6 +40,7 @@ import {
   type SearchQuery,
   type SenderWarning,
 } from "./mail.types.js";
+import type { MailEvents } from "./mail-events.js";
 import { foldText, readForDisplay, readForStorage, type StoredHeaders } from "./mime.js";
 import { describeSender, repliesElsewhere } from "./sender-display.js";
 import { senderWarnings } from "./sender-warnings.js";
@@ -57,6 +58,8 @@ export interface MailDeps {
   readonly folderNames: Readonly<Record<FolderRole, string>>;
   /** Domains whose look-alikes are flagged (SESAME_PROTECTED_DOMAINS). */
   readonly protectedDomains: readonly string[];
+  /** Told after each commit which accounts' mail changed (IMAP's IDLE); none: nobody listens. */
+  readonly events?: MailEvents;
 }
 
 /** A message parsed for storage, before its transaction. */
@@ -91,6 +94,11 @@ function indexWords(value: string): string {
   return foldText(value)
     .replace(/[^\p{L}\p{N}]+/gu, " ")
     .trim();
+}
+
+/** The words of a search, as the index holds them (at most MAX_SEARCH_WORDS): the webmail's and IMAP's. */
+export function searchWords(value: string | undefined): string[] {
+  return words(value);
 }
 
 function words(value: string | undefined): string[] {
@@ -227,8 +235,9 @@ export class MailService implements MailApi {
   ): Promise<T> {
     const attempt = async (p: DeliveryPlan | null) => {
       const { prepared, accounts, run } = await write(p);
-      return repo.durably(this.#deps.db, this.#deps.dialect, async (trx) => {
-        await repo.lockAccounts(trx, this.#deps.dialect, [...accounts, ...prepared.copies.map((c) => c.accountId)]);
+      const touched = [...accounts, ...prepared.copies.map((c) => c.accountId)];
+      const out = await repo.durably(this.#deps.db, this.#deps.dialect, async (trx) => {
+        await repo.lockAccounts(trx, this.#deps.dialect, touched);
         const out = await run(trx);
         for (const copy of prepared.copies) {
           const blobId = await repo.insertBlob(trx, copy.raw);
@@ -237,6 +246,8 @@ export class MailService implements MailApi {
         if (p?.within) await p.within(trx);
         return out;
       });
+      this.#changed(touched);
+      return out;
     };
     if (!plan) return attempt(null);
     let result: T;
@@ -343,7 +354,7 @@ export class MailService implements MailApi {
     folderId: number,
     m: PreparedMessage,
     blobId: number,
-    flags: { seen?: boolean; draft?: boolean },
+    flags: { seen?: boolean; draft?: boolean; answered?: boolean; flagged?: boolean; keywords?: string },
   ): Promise<number> {
     const used = await repo.usedBytes(trx, accountId);
     if (used + m.size > this.#deps.quotaBytes) {
@@ -369,6 +380,9 @@ export class MailService implements MailApi {
       preview: parsed.preview,
       seen: flags.seen === true,
       draft: flags.draft === true,
+      answered: flags.answered === true,
+      flagged: flags.flagged === true,
+      keywords: flags.keywords ?? "",
       warnings: m.warnings,
       imitates: m.imitates,
       spamScore: m.spamScore,
@@ -401,12 +415,121 @@ export class MailService implements MailApi {
     const prepared = await this.#prepare(raw);
     const folderId = await this.#folderId(accountId, role);
     const draftsId = options.replaces !== undefined ? await this.#folderId(accountId, "drafts") : 0;
-    return repo.durably(this.#deps.db, this.#deps.dialect, async (trx) => {
+    const id = await repo.durably(this.#deps.db, this.#deps.dialect, async (trx) => {
       await repo.lockAccounts(trx, this.#deps.dialect, [accountId]);
       if (options.replaces !== undefined) await this.#destroyIfIn(trx, accountId, options.replaces, draftsId);
       const blobId = await repo.insertBlob(trx, raw);
       return this.#insertIn(trx, accountId, folderId, prepared, blobId, flags);
     });
+    this.#changed([accountId]);
+    return id;
+  }
+
+  /**
+   * Stores a message a mail client gives (IMAP APPEND) in one of the account's folders, within the
+   * quota, with the flags and the arrival time it asks for. Gives the new message's id.
+   */
+  async append(
+    accountId: number,
+    folderId: number,
+    raw: Buffer,
+    flags: { seen?: boolean; answered?: boolean; flagged?: boolean; draft?: boolean; keywords?: string },
+    receivedAt: Date | null,
+  ): Promise<number> {
+    if (raw.length === 0) throw new DomainError("VALIDATION_FAILED", "empty message");
+    if (raw.length > this.maxMessageBytes) throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
+    const folder = await repo.folder(this.#deps.db, accountId, folderId);
+    if (!folder) throw new DomainError("NOT_FOUND", `no folder #${folderId}`);
+    const base = await this.#prepare(raw);
+    const prepared = receivedAt ? { ...base, received: receivedAt } : base;
+    const id = await repo.durably(this.#deps.db, this.#deps.dialect, async (trx) => {
+      await repo.lockAccounts(trx, this.#deps.dialect, [accountId]);
+      const blobId = await repo.insertBlob(trx, raw);
+      return this.#insertIn(trx, accountId, folderId, prepared, blobId, flags);
+    });
+    this.#changed([accountId]);
+    return id;
+  }
+
+  /**
+   * Copies the account's messages among `ids` into one of its folders (IMAP COPY): new rows sharing
+   * the stored body, counted in the quota, flags and keywords kept. Gives the new ids, in the order of
+   * the originals' ids.
+   */
+  async copy(accountId: number, ids: readonly number[], folderId: number): Promise<number[]> {
+    const wanted = validIds(ids);
+    const folder = await repo.folder(this.#deps.db, accountId, folderId);
+    if (!folder) throw new DomainError("NOT_FOUND", `no folder #${folderId}`);
+    const out = await repo.durably(this.#deps.db, this.#deps.dialect, async (trx) => {
+      await repo.lockAccounts(trx, this.#deps.dialect, [accountId]);
+      const made: number[] = [];
+      for (const id of [...wanted].sort((a, b) => a - b)) {
+        const row = await repo.message(trx, accountId, id);
+        if (!row) continue;
+        const raw = await repo.blob(trx, row.blob_id);
+        if (!raw) continue;
+        const prepared = { ...(await this.#prepare(raw)), received: new Date(row.received_at) };
+        made.push(
+          await this.#insertIn(trx, accountId, folderId, prepared, row.blob_id, {
+            seen: row.seen === 1,
+            answered: row.answered === 1,
+            flagged: row.flagged === 1,
+            draft: row.draft === 1,
+            keywords: row.keywords,
+          }),
+        );
+      }
+      return made;
+    });
+    this.#changed([accountId]);
+    return out;
+  }
+
+  /**
+   * Deletes for good the messages of a folder marked deleted (IMAP EXPUNGE), or only those among `ids`
+   * (UID EXPUNGE). Gives the ids removed.
+   */
+  async expunge(accountId: number, folderId: number, ids?: readonly number[]): Promise<number[]> {
+    const folder = await repo.folder(this.#deps.db, accountId, folderId);
+    if (!folder) throw new DomainError("NOT_FOUND", `no folder #${folderId}`);
+    const removed = await repo.transaction(this.#deps.db, async (trx) => {
+      const marked = await repo.markedDeleted(trx, folderId);
+      const only = ids ? new Set(ids) : null;
+      const rows = only ? marked.filter((r) => only.has(r.id)) : marked;
+      await this.#destroy(trx, folderId, rows);
+      return rows.map((r) => r.id);
+    });
+    if (removed.length > 0) this.#changed([accountId]);
+    return removed;
+  }
+
+  /** Adds, removes or sets the keywords ($Forwarded, $Junk…) of the account's messages. */
+  async setKeywords(
+    accountId: number,
+    ids: readonly number[],
+    mode: "add" | "remove" | "set",
+    keywords: readonly string[],
+  ): Promise<void> {
+    const wanted = validIds(ids);
+    for (const k of keywords) {
+      if (!/^[!#$&'+\-.0-9:;<=>?@A-Z^_`a-z|~]{1,64}$/.test(k))
+        throw new DomainError("VALIDATION_FAILED", "bad keyword");
+    }
+    await repo.transaction(this.#deps.db, async (trx) => {
+      const rows = await repo.keywordsOf(trx, accountId, wanted);
+      const changes: { id: number; folder_id: number; keywords: string }[] = [];
+      for (const r of rows) {
+        const now = new Set(r.keywords.split(" ").filter(Boolean));
+        const next = mode === "set" ? new Set(keywords) : new Set(now);
+        if (mode === "add") for (const k of keywords) next.add(k);
+        if (mode === "remove") for (const k of keywords) next.delete(k);
+        const text = [...next].join(" ");
+        if (text.length > 1000) throw new DomainError("VALIDATION_FAILED", "too many keywords");
+        if (text !== r.keywords) changes.push({ id: r.id, folder_id: r.folder_id, keywords: text });
+      }
+      await repo.setKeywords(trx, changes);
+    });
+    this.#changed([accountId]);
   }
 
   /** The Message-ID, References and subject of a message of the account (to answer it). */
@@ -519,6 +642,11 @@ export class MailService implements MailApi {
     return row.id;
   }
 
+  /** The account's folders as stored (IMAP's UIDVALIDITY, UIDNEXT, MODSEQ included), special ones made. */
+  storedFolders(accountId: number): Promise<FolderRow[]> {
+    return this.#ensureFolders(accountId);
+  }
+
   async folders(accountId: number): Promise<Folder[]> {
     const rows = await this.#ensureFolders(accountId);
     const children = new Map<number | null, FolderRow[]>();
@@ -606,6 +734,7 @@ export class MailService implements MailApi {
       this.#checkSiblings(await repo.folders(trx, accountId), parentId, clean);
       return repo.insertFolder(trx, accountId, parentId, clean, this.#now());
     });
+    this.#changed([accountId]);
     const folder = (await this.folders(accountId)).find((f) => f.id === id);
     if (!folder) throw new Error("the new folder vanished");
     return folder;
@@ -618,6 +747,7 @@ export class MailService implements MailApi {
       this.#checkSiblings(await repo.folders(trx, accountId), row.parent_id, clean, row.id);
       await repo.renameFolder(trx, folderId, clean);
     });
+    this.#changed([accountId]);
   }
 
   async deleteFolder(accountId: number, folderId: number): Promise<void> {
@@ -642,6 +772,7 @@ export class MailService implements MailApi {
         await repo.deleteFolder(trx, folder.id);
       }
     });
+    this.#changed([accountId]);
   }
 
   // Lists and reading
@@ -750,10 +881,10 @@ export class MailService implements MailApi {
   async setFlags(
     accountId: number,
     ids: readonly number[],
-    flags: { seen?: boolean; flagged?: boolean },
+    flags: { seen?: boolean; flagged?: boolean; answered?: boolean; deleted?: boolean; draft?: boolean },
   ): Promise<number> {
     const wanted = validIds(ids);
-    return repo.transaction(this.#deps.db, async (trx) => {
+    const n = await repo.transaction(this.#deps.db, async (trx) => {
       const rows = await repo.owned(trx, accountId, wanted);
       if (flags.seen !== undefined) {
         const value = flags.seen ? 1 : 0;
@@ -768,16 +899,20 @@ export class MailService implements MailApi {
         );
         for (const [folderId, n] of perFolder) await repo.bumpFolder(trx, folderId, 0, flags.seen ? -n : n, 0);
       }
-      if (flags.flagged !== undefined) {
+      for (const flag of ["flagged", "answered", "deleted", "draft"] as const) {
+        const value = flags[flag];
+        if (value === undefined) continue;
         await repo.setFlag(
           trx,
           rows.map((r) => r.id),
-          "flagged",
-          flags.flagged,
+          flag,
+          value,
         );
       }
       return rows.length;
     });
+    this.#changed([accountId]);
+    return n;
   }
 
   /** Moves the account's messages among `ids` to `folderId`, keeping the counters right. */
@@ -815,13 +950,15 @@ export class MailService implements MailApi {
     const wanted = validIds(ids);
     const target = await repo.folder(this.#deps.db, accountId, folderId);
     if (!target) throw new DomainError("NOT_FOUND", `no folder #${folderId}`);
-    return repo.transaction(this.#deps.db, (trx) => this.#moveWithin(trx, accountId, wanted, folderId));
+    const n = await repo.transaction(this.#deps.db, (trx) => this.#moveWithin(trx, accountId, wanted, folderId));
+    this.#changed([accountId]);
+    return n;
   }
 
   async remove(accountId: number, ids: readonly number[]): Promise<number> {
     const wanted = validIds(ids);
     const trashId = await this.#folderId(accountId, "trash");
-    return repo.transaction(this.#deps.db, async (trx) => {
+    const n = await repo.transaction(this.#deps.db, async (trx) => {
       const rows = await repo.owned(trx, accountId, wanted);
       const inTrash = rows.filter((r) => r.folder_id === trashId);
       const elsewhere = rows.filter((r) => r.folder_id !== trashId).map((r) => r.id);
@@ -829,6 +966,8 @@ export class MailService implements MailApi {
       await this.#moveWithin(trx, accountId, elsewhere, trashId);
       return rows.length;
     });
+    this.#changed([accountId]);
+    return n;
   }
 
   async #destroy(
@@ -855,6 +994,7 @@ export class MailService implements MailApi {
       });
       total += removed;
       if (removed === 0) return total;
+      this.#changed([accountId]);
     }
   }
 
@@ -931,7 +1071,7 @@ export class MailService implements MailApi {
     const wanted = validIds(ids);
     const target = await this.#folderId(accountId, role);
     const from = options.onlyFrom ? await this.#folderId(accountId, options.onlyFrom) : null;
-    return repo.transaction(this.#deps.db, async (trx) => {
+    const n = await repo.transaction(this.#deps.db, async (trx) => {
       const rows = (await repo.owned(trx, accountId, wanted)).filter(
         (r) => r.folder_id !== target && (from === null || r.folder_id === from),
       );
@@ -940,6 +1080,8 @@ export class MailService implements MailApi {
       if (options.within) await options.within(trx, moved);
       return moved.length;
     });
+    this.#changed([accountId]);
+    return n;
   }
 
   /**
@@ -961,7 +1103,7 @@ export class MailService implements MailApi {
     const waiting = copies.filter((c) => c.folder_id !== junk.get(c.account_id));
     const planned: QuarantineResult = { copies: copies.length, moved: waiting.length, mailboxes: accounts.length };
     if (options.dryRun) return planned;
-    return repo.transaction(this.#deps.db, async (trx) => {
+    const done = await repo.transaction(this.#deps.db, async (trx) => {
       let moved = 0;
       for (const accountId of accounts) {
         const ids = waiting.filter((c) => c.account_id === accountId).map((c) => c.id);
@@ -971,6 +1113,13 @@ export class MailService implements MailApi {
       if (options.within) await options.within(trx, result);
       return result;
     });
+    this.#changed(accounts);
+    return done;
+  }
+
+  /** Tells the listeners (IMAP sessions) that these accounts' mail changed: after a commit only. */
+  #changed(accountIds: readonly number[]): void {
+    if (accountIds.length > 0) this.#deps.events?.changed(accountIds);
   }
 
   /** How many mailboxes hold a copy of each Message-ID (drafts left out). */

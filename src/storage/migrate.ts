@@ -13,6 +13,7 @@ import * as m010 from "./migrations/010-account-protection.js";
 import * as m011 from "./migrations/011-sender-warnings.js";
 import * as m012 from "./migrations/012-phishing-reports.js";
 import * as m013 from "./migrations/013-spam-score.js";
+import * as m014 from "./migrations/014-imap-store.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -31,6 +32,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["011-sender-warnings", m011],
   ["012-phishing-reports", m012],
   ["013-spam-score", m013],
+  ["014-imap-store", m014],
 ];
 
 class StaticProvider implements MigrationProvider {

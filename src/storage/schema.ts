@@ -138,6 +138,11 @@ export interface MailFolderTable {
   unread_count: Generated<number>;
   size_bytes: Generated<number>;
   created_at: string;
+  /** IMAP (migration 014): UIDVALIDITY, the next UID, the highest MODSEQ, the subscription. */
+  uid_validity: Generated<number>;
+  uid_next: Generated<number>;
+  highest_modseq: Generated<number>;
+  subscribed: Generated<number>;
 }
 
 export interface MailBlobTable {
@@ -145,6 +150,8 @@ export interface MailBlobTable {
   /** The message exactly as received (RFC 5322 bytes). */
   raw: Buffer;
   size: number;
+  /** The MIME structure for IMAP FETCH (JSON), computed at the first FETCH that needs it. */
+  mime_tree: Generated<string | null>;
 }
 
 export interface MailMessageTable {
@@ -178,6 +185,10 @@ export interface MailMessageTable {
   imitates: Generated<string | null>;
   /** spamd's score of a message from outside (migration 013); null when it was not scored. */
   spam_score: Generated<number | null>;
+  /** IMAP (migration 014): the UID in its folder, the MODSEQ of its last change, its keywords. */
+  uid: Generated<number>;
+  modseq: Generated<number>;
+  keywords: Generated<string>;
 }
 
 /** PostgreSQL only (SQLite has the FTS5 table `mail_fts`, reached through raw SQL). */
@@ -245,6 +256,7 @@ export interface Schema {
   recovery_email_change: RecoveryEmailChangeTable;
   reset_request: ResetRequestTable;
   phishing_report: PhishingReportTable;
+  mail_vanished: MailVanishedTable;
 }
 
 /** A message a user reported as phishing (migration 012): no content, the Message-ID and sender's domain. */
@@ -312,4 +324,13 @@ export interface OutboundDeliveryTable {
   /** created_at + 5 days: a temporary failure after this is final. */
   expires_at: string;
   done_at: string | null;
+}
+
+/** A UID that left its folder (moved, expunged), for QRESYNC and IDLE clients (migration 014). */
+export interface MailVanishedTable {
+  id: Generated<number>;
+  folder_id: number;
+  uid: number;
+  modseq: number;
+  at: string;
 }

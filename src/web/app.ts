@@ -18,6 +18,7 @@ import { assistanceRoutes } from "./routes/assistance.routes.js";
 import { composeRoutes } from "./routes/compose.routes.js";
 import { contactsRoutes } from "./routes/contacts.routes.js";
 import { mailRoutes } from "./routes/mail.routes.js";
+import { mailClientsRoutes } from "./routes/mail-clients.routes.js";
 import { messageExtrasRoutes } from "./routes/message-extras.routes.js";
 import { portalRoutes } from "./routes/portal.routes.js";
 import { settingsRoutes } from "./routes/settings.routes.js";
@@ -144,5 +145,6 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
   await app.register(contactsRoutes, { services, assets });
   await app.register(settingsRoutes, { services, assets });
   await app.register(assistanceRoutes, { services, assets });
+  await app.register(mailClientsRoutes, { services });
   return app;
 }

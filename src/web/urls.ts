@@ -49,3 +49,14 @@ export function safeBack(value: string, fallback = "/mail"): string {
   for (const name of NOTICE_PARAMS) url.searchParams.delete(name);
   return `${url.pathname}${url.search}`;
 }
+
+/**
+ * Where mail clients find their settings: Thunderbird's autoconfig (on the mail domain's well-known
+ * path, and on `autoconfig.<domain>`), Outlook's Autodiscover (both spellings clients use), and the
+ * account page's Apple profile (signed in).
+ */
+export const MAIL_CLIENT_PATHS = {
+  autoconfig: ["/.well-known/autoconfig/mail/config-v1.1.xml", "/mail/config-v1.1.xml"],
+  autodiscover: ["/autodiscover/autodiscover.xml", "/Autodiscover/Autodiscover.xml"],
+  appleProfile: "/assistance/mon-compte/messagerie.mobileconfig",
+} as const;

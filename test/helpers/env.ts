@@ -31,6 +31,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     SESAME_SECRET: TEST_SECRET,
     SESAME_HTTP_PORT: "0",
     SESAME_SMTP_PORT: "0",
+    SESAME_IMAP_PORT: "0",
+    SESAME_IMAPS_PORT: "0",
     SESAME_SUBMISSION_PORT: "0",
     SESAME_LOG_LEVEL: "silent",
     // Mail from the tests' own clients on loopback skips the sender checks (a test of the checks

@@ -18,6 +18,8 @@ describe("sesame serve", () => {
         SESAME_SECRET: TEST_SECRET,
         SESAME_HTTP_PORT: "0",
         SESAME_SMTP_PORT: "0",
+        SESAME_IMAP_PORT: "0",
+        SESAME_IMAPS_PORT: "0",
         SESAME_SUBMISSION_PORT: "0",
         SESAME_LOG_LEVEL: "warn",
       },

@@ -50,6 +50,8 @@ async function startChild(ctx: TestContext): Promise<Child> {
     SESAME_SECRET: TEST_SECRET,
     SESAME_HTTP_PORT: "0",
     SESAME_SMTP_PORT: "0",
+    SESAME_IMAP_PORT: "0",
+    SESAME_IMAPS_PORT: "0",
     SESAME_SUBMISSION_PORT: "0",
     SESAME_LOG_LEVEL: "warn",
     SESAME_ARGON2_MEMORY_KIB: "1024",

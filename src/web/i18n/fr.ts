@@ -316,6 +316,38 @@ export const fr = {
     comingSoon: (phone: string) =>
       `L'Assistance à l'identification en ligne ouvre prochainement. En attendant, contactez le rectorat au ${phone}.`,
   },
+  /** The account page's « Configurer un logiciel de messagerie », and the documents mail clients read. */
+  mailClients: {
+    title: "Configurer un logiciel de messagerie",
+    automatic:
+      "Thunderbird et Outlook trouvent ces réglages seuls à partir de votre adresse électronique : saisissez votre adresse et votre mot de passe, le logiciel fait le reste.",
+    manual: "Pour un autre logiciel, saisissez les réglages suivants :",
+    caption: "Réglages des serveurs de messagerie",
+    setting: "Réglage",
+    incoming: "Serveur de réception (IMAP)",
+    outgoing: "Serveur d'envoi (SMTP)",
+    server: "Nom du serveur",
+    port: "Port",
+    security: "Sécurité",
+    username: "Nom d'utilisateur",
+    password: "Mot de passe",
+    passwordValue: "celui de votre compte",
+    securityNames: { ssl: "SSL/TLS", starttls: "STARTTLS", none: "aucune (depuis le serveur lui-même uniquement)" },
+    alternative: (port: number, security: string) =>
+      `Si votre logiciel ne propose pas SSL/TLS pour la réception : port ${port}, sécurité ${security}.`,
+    usernameHint: (address: string) =>
+      `Votre adresse électronique (${address}) est aussi acceptée comme nom d'utilisateur.`,
+    noEncryption:
+      "Ce serveur n'a pas encore de certificat : sans chiffrement, un logiciel de messagerie ne peut s'y connecter que depuis le serveur lui-même. Les ordinateurs et téléphones de votre réseau ne le pourront qu'une fois le certificat installé.",
+    appleTitle: "iPhone, iPad et Mac",
+    profileLink: "Télécharger le profil de configuration (iPhone, iPad, Mac)",
+    profileHint:
+      "Ouvrez le fichier sur l'appareil, puis installez le profil dans Réglages. Votre mot de passe n'est pas dans le profil : l'appareil vous le demandera.",
+    /** Thunderbird's displayName, the profile's name. */
+    providerName: (academie: string) => `Messagerie de l'${academie}`,
+    profileDescription: (address: string) => `Configure le compte de messagerie ${address} (réception et envoi).`,
+    profileAccount: (address: string) => `Messagerie académique (${address})`,
+  },
   mail: {
     signedInAs: "Connecté en tant que",
     forwardingBanner: (address: string) => `Vos messages sont transférés vers ${address}.`,

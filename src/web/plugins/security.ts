@@ -30,6 +30,14 @@ declare module "fastify" {
     startAssistanceSession(token: string, maxAgeMs: number): void;
     endAssistanceSession(): void;
   }
+  interface FastifyContextConfig {
+    /**
+     * A public route that reads no cookie and changes nothing (the documents mail clients fetch to
+     * configure themselves): no session is looked up, no CSRF cookie is set, and its POST carries no
+     * token (a forged request can do nothing the client could not do itself, and reads nothing back).
+     */
+    sessionless?: boolean;
+  }
 }
 
 export class CsrfError extends Error {
@@ -159,7 +167,7 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
   }
 
   app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.url.startsWith("/static/") || req.url === "/healthz") return;
+    if (req.url.startsWith("/static/") || req.url === "/healthz" || req.routeOptions.config.sessionless) return;
     const token = req.cookies[names.session];
     const sessions = heldOf(req);
     req.sessionToken = token;
@@ -183,7 +191,7 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
   });
 
   app.addHook("preHandler", async (req: FastifyRequest) => {
-    if (SAFE_METHODS.has(req.method)) return;
+    if (SAFE_METHODS.has(req.method) || req.routeOptions.config.sessionless) return;
     const site = req.headers["sec-fetch-site"];
     if (site !== undefined && site !== "same-origin" && site !== "none") throw new CsrfError("cross-site request");
     // `Origin: null` (a sandboxed frame, a data: URL, a redirect from elsewhere) is refused like any

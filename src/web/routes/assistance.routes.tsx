@@ -1,6 +1,6 @@
 /**
- * `/assistance`: the Assistance à l'identification (landing, NUMEN sign-in, account and password, sign-in by password, account page). Thin: parse, call the recovery
- * service (or the login service for the account "Connexion"), render.
+ * `/assistance`: the Assistance à l'identification (landing, NUMEN sign-in, account and password, sign-in by password, account page
+ * and its mail client profile). Thin: parse, call the recovery service (or the login service for the account "Connexion"), render.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -18,8 +18,10 @@ import {
 } from "../errors.js";
 import { parseId } from "../forms.js";
 import { fr, frenchTime } from "../i18n/fr.js";
+import { appleProfile, mailClientSettings } from "../mail-clients.js";
 import { challengeFor, pageContext, sendPage } from "../page.js";
 import * as schemas from "../schemas/assistance.schemas.js";
+import { MAIL_CLIENT_PATHS } from "../urls.js";
 import {
   AccountLoginPage,
   type AccountLoginViewModel,
@@ -119,6 +121,7 @@ export const assistanceRoutes: FastifyPluginAsyncTypebox<AssistanceRouteOptions>
   const ctx = (req: FastifyRequest) => pageContext(config, req, assets, req.assistanceSession);
   const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: String(req.headers["user-agent"] ?? "") });
   const { minLength: min, maxLength: max } = services.passwords.policy.options;
+  const mailClients = mailClientSettings(config);
 
   /** A new password refused: each broken rule at its field. */
   const NEW_PASSWORD_ERRORS: FormErrors = { PASSWORD_TOO_WEAK: passwordRuleErrors(min, max) };
@@ -365,7 +368,10 @@ export const assistanceRoutes: FastifyPluginAsyncTypebox<AssistanceRouteOptions>
     const overview = await services.recovery.accountOverview(session);
     return sendPage(
       reply,
-      <AccountPage ctx={ctx(req)} vm={{ ...overview, currentIdHash: session.idHash, min, max, ...extra }} />,
+      <AccountPage
+        ctx={ctx(req)}
+        vm={{ ...overview, currentIdHash: session.idHash, min, max, mailClients, ...extra }}
+      />,
       status,
     );
   };
@@ -380,6 +386,23 @@ export const assistanceRoutes: FastifyPluginAsyncTypebox<AssistanceRouteOptions>
     const key = req.query.ok;
     const notice = typeof key === "string" ? notices[key] : undefined;
     return accountPage(req, reply, notice ? { notice } : {});
+  });
+  // « Télécharger le profil de configuration (iPhone, iPad, Mac) »: unsigned (no signing key is configured).
+  app.get(MAIL_CLIENT_PATHS.appleProfile, async (req, reply) => {
+    const session = accountSession(req, reply);
+    if (!session) return reply;
+    const account = await services.directory.getAccountById(session.accountId);
+    const profile = appleProfile(mailClients, account, {
+      organization: config.academieName,
+      displayName: fr.mailClients.providerName(config.academieName),
+      displayDescription: fr.mailClients.profileDescription(account.address),
+      accountDescription: fr.mailClients.profileAccount(account.address),
+    });
+    return reply
+      .header("Content-Disposition", `attachment; filename="messagerie-${config.mailDomain}.mobileconfig"`)
+      .header("Cache-Control", "no-store")
+      .type("application/x-apple-aspen-config")
+      .send(profile);
   });
   app.post("/assistance/mon-compte/mot-de-passe", { schema: schemas.ChangePassword }, async (req, reply) => {
     const session = accountSession(req, reply);

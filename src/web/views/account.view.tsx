@@ -1,12 +1,19 @@
-/** The forced password change behind the sign-in (the mail pages are in mail.view.tsx). */
+/**
+ * The forced password change behind the sign-in, the password form the account page shares, and the
+ * account page's « Configurer un logiciel de messagerie » (the mail pages are in mail.view.tsx).
+ */
 import { fr } from "../i18n/fr.js";
+import type { MailClientSettings, MailServer } from "../mail-clients.js";
+import { MAIL_CLIENT_PATHS } from "../urls.js";
 import {
   CurrentPasswordField,
   ErrorSummary,
   type FieldErrors,
   NewPasswordField,
+  Notice,
   PostButton,
   PostForm,
+  Section,
   TextList,
 } from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
@@ -102,5 +109,71 @@ export function PasswordChangePage({ ctx, vm }: { ctx: PageContext; vm: Password
         {fr.mail.logout}
       </PostButton>
     </Layout>
+  );
+}
+
+/**
+ * Where a mail client connects, for the account's holder: Thunderbird and Outlook find it from the
+ * address alone; the table is for the others (reception and sending side by side, one setting a row);
+ * the Apple profile is a download.
+ */
+export function MailClientSection({
+  settings,
+  username,
+  address,
+}: {
+  settings: MailClientSettings;
+  username: string;
+  address: string;
+}) {
+  const t = fr.mailClients;
+  const [imap, ...otherImap] = settings.imap;
+  const smtp = settings.smtp;
+  const security = (server: MailServer) => t.securityNames[server.security];
+  const rows: readonly (readonly [string, string | number, string | number])[] = [
+    [t.server, imap.host, smtp.host],
+    [t.port, imap.port, smtp.port],
+    [t.security, security(imap), security(smtp)],
+    [t.username, username, username],
+    [t.password, t.passwordValue, t.passwordValue],
+  ];
+  return (
+    <Section id="titre-messagerie" title={t.title}>
+      <p>{t.automatic}</p>
+      <p>{t.manual}</p>
+      <div class="table-scroll">
+        <table class="mail-client-settings">
+          <caption class="visually-hidden">{t.caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.setting}</th>
+              <th scope="col">{t.incoming}</th>
+              <th scope="col">{t.outgoing}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(([label, incoming, outgoing]) => (
+              <tr key={label}>
+                <th scope="row">{label}</th>
+                <td>{incoming}</td>
+                <td>{outgoing}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {otherImap.map((server) => (
+        <p class="hint" key={server.port}>
+          {t.alternative(server.port, security(server))}
+        </p>
+      ))}
+      <p class="hint">{t.usernameHint(address)}</p>
+      {imap.security === "none" || smtp.security === "none" ? <Notice kind="warning">{t.noEncryption}</Notice> : null}
+      <h3>{t.appleTitle}</h3>
+      <p>
+        <a href={MAIL_CLIENT_PATHS.appleProfile}>{t.profileLink}</a>
+      </p>
+      <p class="hint">{t.profileHint}</p>
+    </Section>
   );
 }

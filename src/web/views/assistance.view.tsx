@@ -5,7 +5,8 @@ import type { AuditEvent } from "../../audit/audit.service.js";
 import type { Account } from "../../directory/directory.types.js";
 import type { SessionRecord } from "../../identity/session-store.js";
 import { fr, frenchDateTime } from "../i18n/fr.js";
-import { NewPasswordForm, type NewPasswordFormModel } from "./account.view.js";
+import type { MailClientSettings } from "../mail-clients.js";
+import { MailClientSection, NewPasswordForm, type NewPasswordFormModel } from "./account.view.js";
 import {
   ChallengeField,
   CsrfInput,
@@ -286,6 +287,8 @@ export interface AccountPageViewModel {
   readonly emailValue?: string;
   readonly min: number;
   readonly max: number;
+  /** Where mail clients connect (« Configurer un logiciel de messagerie »). */
+  readonly mailClients: MailClientSettings;
 }
 
 function appName(e: AuditEvent): string {
@@ -474,6 +477,8 @@ export function AccountPage({ ctx, vm }: { ctx: PageContext; vm: AccountPageView
           ))}
         </Table>
       </Section>
+
+      <MailClientSection settings={vm.mailClients} username={a.username} address={a.address} />
     </Layout>
   );
 }

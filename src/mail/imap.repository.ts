@@ -1,0 +1,264 @@
+/**
+ * The queries IMAP sessions make of the mail store (mailbox-access.service.ts): UIDs in order, the
+ * flag rows of a UID range (streamed by pages), changes and departures since a MODSEQ, the MIME
+ * structure cached on a body, and SEARCH compiled to one query (columns, and the webmail's full-text
+ * index for words).
+ */
+import { type RawBuilder, type SqlBool, sql } from "kysely";
+import type { DialectName } from "../storage/database.js";
+import type { Executor } from "./mail.repository.js";
+
+/** A message as IMAP sees it, without its body. */
+export interface ImapRow {
+  readonly id: number;
+  readonly uid: number;
+  readonly modseq: number;
+  readonly seen: number;
+  readonly answered: number;
+  readonly flagged: number;
+  readonly deleted: number;
+  readonly draft: number;
+  readonly keywords: string;
+  readonly size: number;
+  readonly received_at: string;
+  readonly blob_id: number;
+}
+
+const ROW_COLUMNS = [
+  "id",
+  "uid",
+  "modseq",
+  "seen",
+  "answered",
+  "flagged",
+  "deleted",
+  "draft",
+  "keywords",
+  "size",
+  "received_at",
+  "blob_id",
+] as const;
+
+/** The folder's UIDs in order (what message sequence numbers map to). */
+export async function uids(ex: Executor, folderId: number): Promise<Uint32Array> {
+  const rows = await ex
+    .selectFrom("mail_message")
+    .select("uid")
+    .where("folder_id", "=", folderId)
+    .orderBy("uid")
+    .execute();
+  const out = new Uint32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = Number(rows[i]?.uid ?? 0);
+  return out;
+}
+
+/** The rows of UIDs from..to (inclusive), in UID order, at most `limit`, changed after `changedSince`. */
+export function rowsInRange(
+  ex: Executor,
+  folderId: number,
+  from: number,
+  to: number,
+  limit: number,
+  changedSince?: number,
+): Promise<ImapRow[]> {
+  let q = ex
+    .selectFrom("mail_message")
+    .select(ROW_COLUMNS)
+    .where("folder_id", "=", folderId)
+    .where("uid", ">=", from)
+    .where("uid", "<=", to);
+  if (changedSince !== undefined) q = q.where("modseq", ">", changedSince);
+  return q.orderBy("uid").limit(limit).execute();
+}
+
+/** The rows of these UIDs (any number), in UID order. */
+export async function rowsOf(ex: Executor, folderId: number, wanted: readonly number[]): Promise<ImapRow[]> {
+  const out: ImapRow[] = [];
+  for (let i = 0; i < wanted.length; i += 500) {
+    const part = wanted.slice(i, i + 500);
+    out.push(
+      ...(await ex
+        .selectFrom("mail_message")
+        .select(ROW_COLUMNS)
+        .where("folder_id", "=", folderId)
+        .where("uid", "in", part)
+        .orderBy("uid")
+        .execute()),
+    );
+  }
+  return out.sort((a, b) => a.uid - b.uid);
+}
+
+/** UIDs that left the folder after `modseq`. */
+export async function vanishedSince(ex: Executor, folderId: number, modseq: number): Promise<number[]> {
+  const rows = await ex
+    .selectFrom("mail_vanished")
+    .select("uid")
+    .where("folder_id", "=", folderId)
+    .where("modseq", ">", modseq)
+    .orderBy("uid")
+    .execute();
+  return rows.map((r) => Number(r.uid));
+}
+
+/** The smallest MODSEQ the folder's departure log still covers (older: not known any more). */
+export async function vanishedFloor(ex: Executor, folderId: number): Promise<number> {
+  const row = await ex
+    .selectFrom("mail_vanished")
+    .select((eb) => eb.fn.min("modseq").as("low"))
+    .where("folder_id", "=", folderId)
+    .executeTakeFirst();
+  return Number(row?.low ?? 0);
+}
+
+export async function mimeTree(ex: Executor, blobId: number): Promise<string | null> {
+  const row = await ex.selectFrom("mail_blob").select("mime_tree").where("id", "=", blobId).executeTakeFirst();
+  return row?.mime_tree ?? null;
+}
+
+export async function saveMimeTree(ex: Executor, blobId: number, tree: string): Promise<void> {
+  await ex.updateTable("mail_blob").set({ mime_tree: tree }).where("id", "=", blobId).execute();
+}
+
+export async function setSubscribed(ex: Executor, folderId: number, subscribed: boolean): Promise<void> {
+  await ex
+    .updateTable("mail_folder")
+    .set({ subscribed: subscribed ? 1 : 0 })
+    .where("id", "=", folderId)
+    .execute();
+}
+
+/** The state of a folder a session checks after a signal: cheap, one row. */
+export async function folderState(
+  ex: Executor,
+  folderId: number,
+): Promise<{ uid_next: number; highest_modseq: number; message_count: number } | null> {
+  const row = await ex
+    .selectFrom("mail_folder")
+    .select(["uid_next", "highest_modseq", "message_count"])
+    .where("id", "=", folderId)
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+// SEARCH
+
+/** A SEARCH criterion (RFC 9051 §6.4.4) as the store can answer it; the session resolves the rest. */
+export type Criterion =
+  | { readonly kind: "all" }
+  | { readonly kind: "none" }
+  | { readonly kind: "and"; readonly of: readonly Criterion[] }
+  | { readonly kind: "or"; readonly of: readonly [Criterion, Criterion] }
+  | { readonly kind: "not"; readonly of: Criterion }
+  | {
+      readonly kind: "flag";
+      readonly flag: "seen" | "answered" | "flagged" | "deleted" | "draft";
+      readonly set: boolean;
+    }
+  | { readonly kind: "keyword"; readonly keyword: string; readonly set: boolean }
+  | { readonly kind: "uids"; readonly ranges: readonly (readonly [number, number])[] }
+  | { readonly kind: "size"; readonly op: "<" | ">"; readonly bytes: number }
+  /** Days as YYYY-MM-DD; `internal`: the arrival, `sent`: the Date header. */
+  | {
+      readonly kind: "date";
+      readonly field: "internal" | "sent";
+      readonly op: "before" | "on" | "since";
+      readonly day: string;
+    }
+  | { readonly kind: "modseq"; readonly min: number }
+  /** Words already folded as the index holds them; `field` null: anywhere. */
+  | {
+      readonly kind: "words";
+      readonly field: "sender" | "recipients" | "subject" | "body" | null;
+      readonly words: readonly string[];
+    }
+  | { readonly kind: "header"; readonly column: "message_id"; readonly value: string };
+
+const m = (c: string) => sql.ref(`m.${c}`);
+
+function compile(c: Criterion, dialect: DialectName, accountId: number): RawBuilder<SqlBool> {
+  switch (c.kind) {
+    case "all":
+      return sql<SqlBool>`1 = 1`;
+    case "none":
+      return sql<SqlBool>`1 = 0`;
+    case "and":
+      return c.of.length === 0
+        ? sql<SqlBool>`1 = 1`
+        : sql<SqlBool>`(${sql.join(
+            c.of.map((x) => compile(x, dialect, accountId)),
+            sql` and `,
+          )})`;
+    case "or":
+      return sql<SqlBool>`(${compile(c.of[0], dialect, accountId)} or ${compile(c.of[1], dialect, accountId)})`;
+    case "not":
+      return sql<SqlBool>`not (${compile(c.of, dialect, accountId)})`;
+    case "flag":
+      return sql<SqlBool>`${m(c.flag)} = ${c.set ? 1 : 0}`;
+    case "keyword": {
+      // Keywords are stored space-separated: match a whole one.
+      const has = sql<SqlBool>`(' ' || ${m("keywords")} || ' ') like ${`% ${c.keyword.replace(/[%_\\]/g, "\\$&")} %`} escape '\\'`;
+      return c.set ? has : sql<SqlBool>`not ${has}`;
+    }
+    case "uids":
+      return c.ranges.length === 0
+        ? sql<SqlBool>`1 = 0`
+        : sql<SqlBool>`(${sql.join(
+            c.ranges.map(([a, b]) => (a === b ? sql`${m("uid")} = ${a}` : sql`${m("uid")} between ${a} and ${b}`)),
+            sql` or `,
+          )})`;
+    case "size":
+      return c.op === "<" ? sql<SqlBool>`${m("size")} < ${c.bytes}` : sql<SqlBool>`${m("size")} > ${c.bytes}`;
+    case "date": {
+      const column = m(c.field === "internal" ? "received_at" : "sent_at");
+      const next = nextDay(c.day);
+      if (c.op === "before") return sql<SqlBool>`${column} < ${c.day}`;
+      if (c.op === "since") return sql<SqlBool>`${column} >= ${c.day}`;
+      return sql<SqlBool>`(${column} >= ${c.day} and ${column} < ${next})`;
+    }
+    case "modseq":
+      return sql<SqlBool>`${m("modseq")} >= ${c.min}`;
+    case "header":
+      return sql<SqlBool>`${m(c.column)} = ${c.value}`;
+    case "words":
+      return wordsMatch(c.field, c.words, dialect, accountId);
+  }
+}
+
+function nextDay(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Messages of the account whose indexed field holds every word (as prefixes, as the webmail does). */
+function wordsMatch(
+  field: "sender" | "recipients" | "subject" | "body" | null,
+  words: readonly string[],
+  dialect: DialectName,
+  accountId: number,
+): RawBuilder<SqlBool> {
+  if (words.length === 0) return sql<SqlBool>`1 = 1`;
+  if (dialect === "postgres") {
+    const weight = field === null ? "" : { subject: "A", sender: "B", recipients: "C", body: "D" }[field];
+    const q = words.map((w) => `${w}:*${weight}`).join(" & ");
+    return sql<SqlBool>`${m("id")} in (select s.message_id from mail_search s
+        where s.account_id = ${accountId} and s.document @@ to_tsquery('french', ${q}))`;
+  }
+  const scope = field === null ? "{sender recipients subject body}" : field;
+  const match = [`owner : "a${accountId}"`, ...words.map((w) => `${scope} : "${w}"*`)].join(" AND ");
+  return sql<SqlBool>`${m("id")} in (select rowid from mail_fts where mail_fts match ${match})`;
+}
+
+/** The UIDs of the folder's messages matching `criterion`, in order. */
+export async function search(
+  ex: Executor,
+  dialect: DialectName,
+  accountId: number,
+  folderId: number,
+  criterion: Criterion,
+): Promise<number[]> {
+  const r = await sql<{ uid: number }>`select m.uid from mail_message m
+      where m.folder_id = ${folderId} and ${compile(criterion, dialect, accountId)} order by m.uid`.execute(ex);
+  return r.rows.map((row) => Number(row.uid));
+}

@@ -1,0 +1,258 @@
+/**
+ * IMAP at the protocol level, where the exact response matters: every command the server announces
+ * with its RFC response codes (RFC 9051, 3501, 4315 UIDPLUS, 6851 MOVE, 7162 CONDSTORE/QRESYNC,
+ * 4731 ESEARCH, 9208 QUOTA, 6154 SPECIAL-USE, 7888 LITERAL+, 3516 BINARY), the cases Dovecot's
+ * imaptest scripts check (sequence sets, expunge numbering, flags, UIDNEXT, APPENDUID/COPYUID), and
+ * bad input: a tagged BAD/NO or a BYE, never a crash, never another session's data.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { ImapServer } from "../../src/imap/server.js";
+import type { Services } from "../../src/services.js";
+import { openTestServices, type TestContext } from "../helpers/env.js";
+import { IMAP_PASSWORD, imapAccount, RawImap, startImap } from "../helpers/imap.js";
+import { textMessage } from "../helpers/smtp.js";
+
+async function deliver(services: Services, address: string, subject: string, body = "Bonjour"): Promise<number> {
+  const raw = Buffer.from(textMessage({ to: address, subject, body }));
+  const recipient = await services.mail.checkRecipient(address, raw.length);
+  const id = (await services.mail.deliver(raw, [recipient])).messageIds[0];
+  if (id === undefined) throw new Error("not delivered");
+  return id;
+}
+
+const quoted = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+
+describe("IMAP protocol", () => {
+  let ctx: TestContext;
+  let server: ImapServer;
+
+  before(async () => {
+    ctx = await openTestServices("sqlite");
+    server = await startImap(ctx.services, { idleTimeoutMs: 1_500, maxLineBytes: 64 * 1024 });
+  });
+  after(async () => {
+    await server.close();
+    await ctx.close();
+  });
+
+  /** A logged-in raw session of a fresh account with `messages` messages in its INBOX. */
+  async function session(messages = 0) {
+    const account = await imapAccount(ctx.services);
+    for (let i = 1; i <= messages; i++)
+      await deliver(ctx.services, account.address, `Message ${i}`, `corps numéro ${i}`);
+    const { client } = await RawImap.connect(server.port);
+    const login = await client.command(`LOGIN ${account.username} ${quoted(IMAP_PASSWORD)}`);
+    assert.match(login.tagged, /OK/);
+    return { client, account };
+  }
+
+  it("greets with its capabilities, and announces before login only what works then", async () => {
+    const { client, greeting } = await RawImap.connect(server.port);
+    assert.match(greeting, /^\* OK \[CAPABILITY IMAP4rev1 IMAP4rev2 .*AUTH=PLAIN/);
+    assert.doesNotMatch(greeting, /STARTTLS|LOGINDISABLED/); // no certificate; loopback may log in
+    const caps = await client.command("CAPABILITY");
+    assert.match(caps.lines[0] ?? "", /^\* CAPABILITY /);
+    assert.match(caps.tagged, /^A1 OK/);
+    const early = await client.command("SELECT INBOX");
+    assert.match(early.tagged, /^A2 BAD/);
+    client.close();
+  });
+
+  it("after login: the full list, ENABLE, ID, NAMESPACE, LIST with SPECIAL-USE and STATUS", async () => {
+    const { client } = await session(2);
+    const caps = await client.command("CAPABILITY");
+    for (const c of [
+      "IDLE",
+      "UIDPLUS",
+      "MOVE",
+      "SPECIAL-USE",
+      "NAMESPACE",
+      "ID",
+      "ENABLE",
+      "LITERAL+",
+      "CONDSTORE",
+      "QRESYNC",
+      "ESEARCH",
+      "QUOTA",
+      "APPENDLIMIT=",
+      "UTF8=ACCEPT",
+    ]) {
+      assert.ok(caps.lines[0]?.includes(c), `${c} announced`);
+    }
+    const enable = await client.command("ENABLE CONDSTORE UTF8=ACCEPT");
+    assert.equal(enable.lines[0], "* ENABLED CONDSTORE UTF8=ACCEPT");
+    const id = await client.command('ID ("name" "test")');
+    assert.match(id.lines[0] ?? "", /^\* ID \(/);
+    const ns = await client.command("NAMESPACE");
+    assert.equal(ns.lines[0], '* NAMESPACE (("" "/")) NIL NIL');
+    const list = await client.command('LIST "" "*"');
+    // UTF8=ACCEPT is on: the name in UTF-8, quoted (it cannot be an atom).
+    assert.ok(list.lines.includes('* LIST (\\HasNoChildren \\Sent) "/" "Envoyés"'));
+    assert.ok(list.lines.includes('* LIST (\\HasNoChildren) "/" INBOX'));
+    const special = await client.command('LIST (SPECIAL-USE) "" "*"');
+    assert.equal(special.lines.length, 4);
+    const status = await client.command("STATUS INBOX (MESSAGES UNSEEN UIDNEXT UIDVALIDITY HIGHESTMODSEQ SIZE)");
+    assert.match(
+      status.lines[0] ?? "",
+      /^\* STATUS INBOX \(MESSAGES 2 UNSEEN 2 UIDNEXT 3 UIDVALIDITY \d+ HIGHESTMODSEQ \d+ SIZE \d+\)$/,
+    );
+    client.close();
+  });
+
+  it("SELECT, FETCH, STORE with UNCHANGEDSINCE, SEARCH and ESEARCH, COPYUID, MOVE and EXPUNGE numbering", async () => {
+    const { client } = await session(5);
+    const select = await client.command("SELECT INBOX (CONDSTORE)");
+    assert.ok(select.lines.includes("* 5 EXISTS"));
+    assert.ok(select.lines.some((l) => /^\* OK \[UIDVALIDITY \d+\]/.test(l)));
+    assert.ok(select.lines.includes("* OK [UIDNEXT 6] Predicted next UID"));
+    assert.match(select.tagged, /OK \[READ-WRITE\]/);
+    const modseq = Number(/HIGHESTMODSEQ (\d+)/.exec(select.lines.join(" "))?.[1]);
+
+    const fetch = await client.command("FETCH 1:2 (UID FLAGS RFC822.SIZE)");
+    assert.match(fetch.lines[0] ?? "", /^\* 1 FETCH \(UID 1 FLAGS \(\) RFC822\.SIZE \d+ MODSEQ \(\d+\)\)$/);
+    const store = await client.command("STORE 2 +FLAGS (\\Seen \\Deleted)");
+    assert.match(store.lines[0] ?? "", /^\* 2 FETCH \(FLAGS \(\\Seen \\Deleted\) MODSEQ \(\d+\)\)$/);
+    const conditional = await client.command(`UID STORE 1:2 (UNCHANGEDSINCE ${modseq}) +FLAGS (\\Flagged)`);
+    assert.match(conditional.tagged, /^A\d+ OK \[MODIFIED 2\]/);
+
+    const search = await client.command("SEARCH DELETED");
+    assert.ok(search.lines.includes("* SEARCH 2") || search.lines.some((l) => l.startsWith("* SEARCH 2")));
+    const esearch = await client.command("UID SEARCH RETURN (MIN MAX COUNT) ALL");
+    assert.match(esearch.lines[0] ?? "", /^\* ESEARCH \(TAG "A\d+"\) UID MIN 1 MAX 5 COUNT 5$/);
+    const text = await client.command("UID SEARCH TEXT numéro");
+    assert.match(text.tagged, /OK/);
+    const body = await client.command('UID SEARCH BODY "numéro" UID 3:4');
+    assert.ok(body.lines.some((l) => l === "* SEARCH 3 4"));
+
+    const copy = await client.command("UID COPY 1 Corbeille");
+    assert.match(copy.tagged, /OK \[COPYUID \d+ 1 1\]/);
+    const move = await client.command("MOVE 3 Corbeille");
+    assert.ok(move.lines.some((l) => /^\* OK \[COPYUID \d+ 3 2\]/.test(l)));
+    assert.ok(move.lines.includes("* 3 EXPUNGE"));
+
+    // 2 is \Deleted: EXPUNGE removes it, its number is 2; 4 and 5 became 3 and 4.
+    const expunge = await client.command("EXPUNGE");
+    assert.deepEqual(
+      expunge.lines.filter((l) => l.endsWith("EXPUNGE")),
+      ["* 2 EXPUNGE"],
+    );
+    const after = await client.command("FETCH 1:* (UID)");
+    assert.deepEqual(after.lines, ["* 1 FETCH (UID 1)", "* 2 FETCH (UID 4)", "* 3 FETCH (UID 5)"]);
+    client.close();
+  });
+
+  it("APPEND with a literal, LITERAL+ and APPENDUID; GETQUOTAROOT; EXAMINE is read-only", async () => {
+    const { client } = await session(0);
+    const message = "From: a@example.org\r\nSubject: Brouillon\r\n\r\nTexte\r\n";
+    client.write(`A1 APPEND Brouillons (\\Draft) {${Buffer.byteLength(message)}}\r\n`);
+    assert.match(await client.line(), /^\+ /);
+    client.write(`${message}\r\n`);
+    const first = await client.until("A1");
+    assert.match(first.tagged, /^A1 OK \[APPENDUID \d+ 1\]/);
+    client.write(`A2 APPEND Brouillons {${Buffer.byteLength(message)}+}\r\n${message}\r\n`);
+    const second = await client.until("A2");
+    assert.match(second.tagged, /^A2 OK \[APPENDUID \d+ 2\]/);
+    const quota = await client.command("GETQUOTAROOT INBOX");
+    assert.equal(quota.lines[0], '* QUOTAROOT INBOX ""');
+    assert.match(quota.lines[1] ?? "", /^\* QUOTA "" \(STORAGE \d+ 1048576\)$/);
+    await client.command("EXAMINE Brouillons");
+    const store = await client.command("STORE 1 +FLAGS (\\Seen)");
+    assert.match(store.tagged, /NO \[READ-ONLY\]/);
+    client.close();
+  });
+
+  it("BODY[] is the stored message byte for byte; sections, partials and BINARY", async () => {
+    const { client, account } = await session(0);
+    const id = await deliver(ctx.services, account.address, "Sections", "Ligne un\r\nLigne deux");
+    const raw = await ctx.services.mail.raw(account.id, id);
+    await client.command("SELECT INBOX");
+    client.write("A9 FETCH 1 BODY.PEEK[]\r\n");
+    const head = await client.line();
+    const size = Number(/\{(\d+)\}$/.exec(head)?.[1]);
+    assert.equal(size, raw.length);
+    assert.deepEqual(await client.bytes(size), raw);
+    await client.until("A9");
+    const partial = await client.command("FETCH 1 BODY.PEEK[]<0.4>");
+    assert.match(partial.lines[0] ?? "", /BODY\[\]<0> /);
+    const header = await client.command("FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+    assert.match(header.lines[0] ?? "", /BODY\[HEADER\.FIELDS \(SUBJECT\)\] \{\d+\}$/);
+    assert.equal(header.lines[1], "Subject: Sections");
+    client.close();
+  });
+
+  it("IDLE: a delivery reaches the idling client; DONE ends it; an IDLE never ended is closed with BYE", async () => {
+    const { client, account } = await session(1);
+    await client.command("SELECT INBOX");
+    client.write("A5 IDLE\r\n");
+    assert.match(await client.line(), /^\+ /);
+    await deliver(ctx.services, account.address, "Pendant IDLE");
+    assert.equal(await client.line(1_000), "* 2 EXISTS");
+    client.write("DONE\r\n");
+    assert.match((await client.until("A5")).tagged, /^A5 OK/);
+    client.write("A6 IDLE\r\n");
+    await client.line();
+    assert.match(await client.line(5_000), /^\* BYE /);
+  });
+
+  it("bad input: a tagged BAD or NO, or a BYE, never a crash", async () => {
+    const { client } = await session(2);
+    await client.command("SELECT INBOX");
+    assert.match((await client.command("FETCH 0 FLAGS")).tagged, /BAD/);
+    assert.match((await client.command("FETCH 4294967296 FLAGS")).tagged, /BAD/);
+    assert.match((await client.command("FETCH 1 (NOPE)")).tagged, /BAD/);
+    assert.match((await client.command("SELECT &Jjo")).tagged, /BAD|NO/);
+    assert.match((await client.command("SELECT Nulle-part")).tagged, /NO \[NONEXISTENT\]/);
+    // A failed SELECT leaves no mailbox selected (RFC 9051 §6.3.2).
+    assert.match((await client.command("FETCH 1 FLAGS")).tagged, /BAD/);
+    await client.command("SELECT INBOX");
+    assert.match((await client.command("STORE 1 +FLAGS (\\Recent)")).tagged, /BAD/);
+    assert.match((await client.command("SEARCH CHARSET KOI8-R ALL")).tagged, /NO \[BADCHARSET/);
+    assert.match((await client.command(`SEARCH ${"(".repeat(1000)}ALL${")".repeat(1000)}`)).tagged, /BAD/);
+    assert.match((await client.command("FROBNICATE")).tagged, /BAD/);
+    client.write("A50 APPEND INBOX {999999999}\r\n");
+    assert.match((await client.until("A50")).tagged, /^A50 (NO|BAD)/);
+    // 1,000 pipelined commands: each answered, in order.
+    client.write(Array.from({ length: 1000 }, (_, i) => `P${i} NOOP\r\n`).join(""));
+    const last = await client.until("P999");
+    assert.match(last.tagged, /^P999 OK/);
+    assert.ok(!client.closed);
+    // A line past 64 KB: a BYE and the end of the connection.
+    client.write(`A60 NOOP ${"x".repeat(70_000)}`);
+    const lines: string[] = [];
+    for (;;) {
+      try {
+        lines.push(await client.line(5_000));
+      } catch {
+        break;
+      }
+    }
+    assert.ok(lines.some((l) => /BAD|BYE/.test(l)));
+    // The server is still there for others.
+    const again = await RawImap.connect(server.port);
+    assert.match(again.greeting, /^\* OK/);
+    again.client.close();
+  });
+
+  it("an empty mailbox: * is an error for message numbers, an empty answer for UIDs", async () => {
+    const { client } = await session(0);
+    await client.command("SELECT INBOX");
+    assert.match((await client.command("FETCH 1:* FLAGS")).tagged, /BAD/);
+    const uid = await client.command("UID FETCH 1:* FLAGS");
+    assert.deepEqual(uid.lines, []);
+    assert.match(uid.tagged, /OK/);
+    client.close();
+  });
+
+  it("one session never sees another account's mailbox", async () => {
+    const a = await session(1);
+    const b = await imapAccount(ctx.services);
+    await deliver(ctx.services, b.address, "Secret de B");
+    const list = await a.client.command('LIST "" "*"');
+    assert.ok(!list.lines.some((l) => l.includes("Secret")));
+    await a.client.command("SELECT INBOX");
+    const all = await a.client.command("UID SEARCH SUBJECT secret");
+    assert.ok(all.lines.every((l) => l === "* SEARCH"));
+    a.client.close();
+  });
+});
