@@ -608,26 +608,15 @@ export class ImapSession {
         (u) => !qresync?.known || inRanges(qresync.known, u),
       );
       if (vanished.length > 0) this.#write(`* VANISHED (EARLIER) ${formatSet(vanished)}\r\n`);
-      await this.#streamRows(
-        folder.id,
-        [[1, MAX_UID]],
-        async (row) => {
-          const seq = seqOf(selected.uids, row.uid);
-          if (seq > 0) {
-            await this.#send(
-              this.#fetchLine(seq, [
-                { atom: "UID" },
-                row.uid,
-                { atom: "FLAGS" },
-                flagsOf(row),
-                { atom: "MODSEQ" },
-                [row.modseq],
-              ]),
-            );
-          }
-        },
-        qresync.modseq,
-      );
+      await this.#streamChanged(folder.id, qresync.modseq, (row) => {
+        const seq = seqOf(selected.uids, row.uid);
+        if (seq > 0) {
+          this.#queue(
+            this.#fetchLine(seq, [{ atom: "UID" }, row.uid, { atom: "FLAGS" }, flagsOf(row), { atom: "MODSEQ" }, [row.modseq]]),
+          );
+        }
+      });
+      await this.#flush();
     }
     this.#listen();
     this.#ok(tag, `${name} completed`, readOnly ? "READ-ONLY" : "READ-WRITE");
@@ -891,11 +880,14 @@ export class ImapSession {
     return Buffer.concat([Buffer.from(`* ${seq} FETCH `), this.#out(attributes), Buffer.from("\r\n")]);
   }
 
-  /** Calls `each` for the rows of these UID ranges, a page at a time (never the whole folder in memory). */
+  /**
+   * Calls `each` for the rows of these UID ranges, a page at a time (never the whole folder in
+   * memory); what `each` queued is written after each page, waiting for the client to read.
+   */
   async #streamRows(
     folderId: number,
     ranges: UidRanges,
-    each: (row: ImapRow) => Promise<void>,
+    each: (row: ImapRow) => void | Promise<void>,
     changedSince?: number,
   ): Promise<void> {
     for (const [from, to] of ranges) {
@@ -903,10 +895,40 @@ export class ImapSession {
       while (next <= to) {
         const rows = await this.#deps.mailbox.rowsInRange(folderId, next, to, PAGE, changedSince);
         for (const row of rows) await each(row);
+        await this.#flush();
         if (rows.length < PAGE) break;
         next = (rows.at(-1)?.uid ?? to) + 1;
       }
     }
+  }
+
+  /** Calls `each` for the rows changed after `modseq`, a page at a time, in MODSEQ order. */
+  async #streamChanged(folderId: number, modseq: number, each: (row: ImapRow) => void): Promise<void> {
+    let after: [number, number] | null = null;
+    for (;;) {
+      const rows = await this.#deps.mailbox.rowsChangedSince(folderId, modseq, after, PAGE);
+      for (const row of rows) each(row);
+      const last = rows.at(-1);
+      if (rows.length < PAGE || !last) return;
+      after = [last.modseq, last.uid];
+    }
+  }
+
+  /** Output gathered for one write (FETCH lines of a page), sent by #flush. */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+
+  #queue(data: Buffer): void {
+    this.#pending.push(data);
+    this.#pendingBytes += data.length;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#pending.length === 0) return;
+    const data = this.#pending.length === 1 ? (this.#pending[0] as Buffer) : Buffer.concat(this.#pending);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    await this.#send(data);
   }
 
   async #treeOf(row: ImapRow, raw: Buffer): Promise<MimeTree> {
@@ -954,7 +976,8 @@ export class ImapSession {
         if (shown !== row && !plan.items.some((i) => i.kind === "flags")) {
           attributes.push({ atom: "FLAGS" }, flagsOf(shown));
         }
-        await this.#send(this.#fetchLine(seq, attributes));
+        this.#queue(this.#fetchLine(seq, attributes));
+        if (this.#pendingBytes > 256 * 1024) await this.#flush();
       },
       plan.changedSince ?? undefined,
     );
@@ -1178,21 +1201,20 @@ export class ImapSession {
         if (gone.length > 0) await this.#reportExpunged(selected, gone);
         const last = selected.uids.at(-1) ?? 0;
         const fresh: number[] = [];
-        const changed: ImapRow[] = [];
-        await this.#streamRows(
-          selected.folder.id,
-          [[1, MAX_UID]],
-          async (row) => {
-            if (row.uid > last) fresh.push(row.uid);
-            else if (seqOf(selected.uids, row.uid) > 0) changed.push(row);
-          },
-          selected.modseq,
-        );
-        for (const row of changed) {
+        const condstore = this.#enabled.has("CONDSTORE");
+        await this.#streamChanged(selected.folder.id, selected.modseq, (row) => {
+          if (row.uid > last) {
+            fresh.push(row.uid);
+            return;
+          }
+          const seq = seqOf(selected.uids, row.uid);
+          if (seq === 0) return;
           const attrs: ImapOut[] = [{ atom: "UID" }, row.uid, { atom: "FLAGS" }, flagsOf(row)];
-          if (this.#enabled.has("CONDSTORE")) attrs.push({ atom: "MODSEQ" }, [row.modseq]);
-          await this.#send(this.#fetchLine(seqOf(selected.uids, row.uid), attrs));
-        }
+          if (condstore) attrs.push({ atom: "MODSEQ" }, [row.modseq]);
+          this.#queue(this.#fetchLine(seq, attrs));
+          if (this.#pendingBytes > 256 * 1024) void this.#flush();
+        });
+        await this.#flush();
         if (fresh.length > 0) {
           selected.uids.push(...fresh.sort((a, b) => a - b));
           await this.#send(`* ${selected.uids.length} EXISTS\r\n`);

@@ -71,6 +71,28 @@ export function rowsInRange(
   return q.orderBy("uid").limit(limit).execute();
 }
 
+/**
+ * The rows changed after `modseq` (flags, keywords, arrivals), in (MODSEQ, UID) order, a page at a
+ * time: `after` is the last row of the previous page. Uses the (folder_id, modseq) index, so a
+ * session's look at what changed costs what changed, not the folder's size.
+ */
+export function rowsChangedSince(
+  ex: Executor,
+  folderId: number,
+  modseq: number,
+  after: readonly [modseq: number, uid: number] | null,
+  limit: number,
+): Promise<ImapRow[]> {
+  let q = ex.selectFrom("mail_message").select(ROW_COLUMNS).where("folder_id", "=", folderId);
+  if (after) {
+    const [m, u] = after;
+    q = q.where((eb) => eb.or([eb("modseq", ">", m), eb.and([eb("modseq", "=", m), eb("uid", ">", u)])]));
+  } else {
+    q = q.where("modseq", ">", modseq);
+  }
+  return q.orderBy("modseq").orderBy("uid").limit(limit).execute();
+}
+
 /** The rows of these UIDs (any number), in UID order. */
 export async function rowsOf(ex: Executor, folderId: number, wanted: readonly number[]): Promise<ImapRow[]> {
   const out: ImapRow[] = [];

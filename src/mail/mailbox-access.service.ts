@@ -150,6 +150,15 @@ export class MailboxAccess {
     return imapRepo.rowsInRange(this.#deps.db, folderId, from, to, limit, changedSince);
   }
 
+  rowsChangedSince(
+    folderId: number,
+    modseq: number,
+    after: readonly [number, number] | null,
+    limit: number,
+  ): Promise<ImapRow[]> {
+    return imapRepo.rowsChangedSince(this.#deps.db, folderId, modseq, after, limit);
+  }
+
   rowsOf(folderId: number, uids: readonly number[]): Promise<ImapRow[]> {
     return imapRepo.rowsOf(this.#deps.db, folderId, uids);
   }
