@@ -34,13 +34,14 @@ export interface ImapServerDeps {
 export async function startImapServer(deps: ImapServerDeps, host = deps.config.smtpHost): Promise<ImapServer> {
   const { config } = deps;
   const log = deps.logger?.child({ component: "imap" });
-  const secureContext = config.smtpTls
-    ? tls.createSecureContext({
+  const tlsOptions = config.smtpTls
+    ? {
         key: readFileSync(config.smtpTls.keyFile),
         cert: readFileSync(config.smtpTls.certFile),
-        minVersion: "TLSv1.2",
-      })
+        minVersion: "TLSv1.2" as const,
+      }
     : null;
+  const secureContext = tlsOptions ? tls.createSecureContext(tlsOptions) : null;
   const limits: SessionLimits = {
     idleTimeoutMs: 30 * 60_000,
     inactivityMs: 30 * 60_000,
@@ -116,8 +117,8 @@ export async function startImapServer(deps: ImapServerDeps, host = deps.config.s
   const port = await listen(plain, config.imapPort);
   let secure: tls.Server | null = null;
   let tlsPort: number | null = null;
-  if (secureContext) {
-    secure = tls.createServer({ secureContext }, (socket) => accept(socket, true));
+  if (tlsOptions) {
+    secure = tls.createServer(tlsOptions, (socket) => accept(socket, true));
     secure.on("tlsClientError", () => {});
     try {
       tlsPort = await listen(secure, config.imapsPort);

@@ -612,7 +612,14 @@ export class ImapSession {
         const seq = seqOf(selected.uids, row.uid);
         if (seq > 0) {
           this.#queue(
-            this.#fetchLine(seq, [{ atom: "UID" }, row.uid, { atom: "FLAGS" }, flagsOf(row), { atom: "MODSEQ" }, [row.modseq]]),
+            this.#fetchLine(seq, [
+              { atom: "UID" },
+              row.uid,
+              { atom: "FLAGS" },
+              flagsOf(row),
+              { atom: "MODSEQ" },
+              [row.modseq],
+            ]),
           );
         }
       });

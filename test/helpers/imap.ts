@@ -4,6 +4,7 @@
  * exact bytes matter.
  */
 import net from "node:net";
+import tls from "node:tls";
 import { ImapFlow } from "imapflow";
 import type { Account } from "../../src/directory/directory.types.js";
 import { type ImapServer, startImapServer } from "../../src/imap/server.js";
@@ -13,11 +14,12 @@ import { accountOf, seedStaff, uniqueStaff } from "./web.js";
 
 export const IMAP_PASSWORD = "Quatre chevaux galopent sous la pluie d'automne";
 
-export function startImap(services: Services, limits: Partial<SessionLimits> = {}): Promise<ImapServer> {
-  return startImapServer(
-    { login: services.login, mailbox: services.mailbox, config: services.config, limits },
-    "127.0.0.1",
-  );
+export function startImap(
+  services: Services,
+  limits: Partial<SessionLimits> = {},
+  host = "127.0.0.1",
+): Promise<ImapServer> {
+  return startImapServer({ login: services.login, mailbox: services.mailbox, config: services.config, limits }, host);
 }
 
 /** A staff member whose account has a personal password (IMAP_PASSWORD). */
@@ -46,7 +48,7 @@ export async function imapflow(port: number, user: string, pass = IMAP_PASSWORD)
 
 /** A raw IMAP conversation: lines as the server sends them. */
 export class RawImap {
-  readonly #socket: net.Socket;
+  #socket: net.Socket;
   #buffer = Buffer.alloc(0);
   #waiters: (() => void)[] = [];
   #tag = 0;
@@ -65,10 +67,14 @@ export class RawImap {
     socket.on("error", () => {});
   }
 
-  static async connect(port: number): Promise<{ client: RawImap; greeting: string }> {
-    const socket = net.connect({ port, host: "127.0.0.1" });
+  static async connect(
+    port: number,
+    options: { host?: string; tls?: boolean } = {},
+  ): Promise<{ client: RawImap; greeting: string }> {
+    const host = options.host ?? "127.0.0.1";
+    const socket = options.tls ? tls.connect({ port, host, rejectUnauthorized: false }) : net.connect({ port, host });
     await new Promise<void>((resolve, reject) => {
-      socket.once("connect", () => resolve());
+      socket.once(options.tls ? "secureConnect" : "connect", () => resolve());
       socket.once("error", reject);
     });
     const client = new RawImap(socket);
@@ -78,6 +84,31 @@ export class RawImap {
 
   get socket(): net.Socket {
     return this.#socket;
+  }
+
+  /** STARTTLS: after the server's OK, the same connection continues over TLS. */
+  async startTls(): Promise<string> {
+    const answer = await this.command("STARTTLS");
+    if (!/ OK /.test(answer.tagged)) return answer.tagged;
+    const plain = this.#socket;
+    plain.removeAllListeners("data");
+    const secure = tls.connect({ socket: plain, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once("secureConnect", () => resolve());
+      secure.once("error", reject);
+    });
+    this.#socket = secure;
+    this.#buffer = Buffer.alloc(0);
+    secure.on("data", (chunk: Buffer) => {
+      this.#buffer = Buffer.concat([this.#buffer, chunk]);
+      for (const w of this.#waiters.splice(0)) w();
+    });
+    secure.on("close", () => {
+      this.closed = true;
+      for (const w of this.#waiters.splice(0)) w();
+    });
+    secure.on("error", () => {});
+    return answer.tagged;
   }
 
   async #wait(timeoutMs: number): Promise<void> {
