@@ -22,6 +22,7 @@ import type { ImapCommand, ImapOut, ImapToken } from "./protocol/types.js";
 import { serialize } from "./protocol/writer.js";
 import { type ImapReply, MUST_CHANGE_PASSWORD, replyFor, SERVER_BUG } from "./replies.js";
 import { imapDay, parseSearch, SearchSyntaxError, type UidRanges } from "./search.js";
+import { ccMailbox, parseSortCriteria, sortRows } from "./sort.js";
 
 export interface SessionDeps {
   readonly login: Pick<LoginService, "authenticate">;
@@ -306,6 +307,7 @@ export class ImapSession {
       "UTF8=ACCEPT",
       "BINARY",
       "STATUS=SIZE",
+      "SORT",
     );
     return caps;
   }
@@ -871,6 +873,8 @@ export class ImapSession {
         return this.#expunge(tag, selected, uidCommand ? this.#ranges(args[0], true, selected) : null);
       case "SEARCH":
         return this.#search(tag, args, selected, uidCommand);
+      case "SORT":
+        return this.#sort(tag, args, selected, uidCommand);
       case "FETCH":
         return this.#fetch(tag, args, selected, uidCommand);
       case "STORE":
@@ -1181,6 +1185,32 @@ export class ImapSession {
     this.#ok(tag, `${uidCommand ? "UID " : ""}SEARCH completed`);
   }
 
+  async #sort(tag: string, args: readonly ImapToken[], selected: Selected, uidCommand: boolean): Promise<void> {
+    const criteria = parseSortCriteria(args[0]);
+    if (typeof criteria === "string") throw bad(criteria);
+    const charset = atomValue(args[1]).toUpperCase();
+    if (charset !== "UTF-8" && charset !== "US-ASCII") throw no("Only UTF-8 is supported", "BADCHARSET (UTF-8)");
+    const parsed = parseSearch(args.slice(2), { resolve: (set, uid) => this.#resolve(set, uid, selected) });
+    if (parsed.returns) throw bad("RETURN is not supported with SORT");
+    const box = this.#deps.mailbox;
+    const found = (await box.search(this.#accountId(), selected.folder.id, parsed.criterion)).filter(
+      (u) => seqOf(selected.uids, u) > 0,
+    );
+    const rows = (await box.sortRows(selected.folder.id, found)).sort((a, b) => a.uid - b.uid);
+    const cc = new Map<number, string>();
+    if (criteria.some((c) => c.key === "CC")) {
+      for (const r of rows) {
+        const raw = await box.raw(r.blob_id);
+        const end = raw.indexOf("\r\n\r\n");
+        cc.set(r.uid, ccMailbox(raw.subarray(0, end < 0 ? raw.length : end).toString("utf8")));
+      }
+    }
+    const ordered = sortRows(rows, criteria, cc).map((r) => (uidCommand ? r.uid : seqOf(selected.uids, r.uid)));
+    await this.#send(`* SORT${ordered.map((n) => ` ${n}`).join("")}\r\n`);
+    if (uidCommand) await this.#sync();
+    this.#ok(tag, `${uidCommand ? "UID " : ""}SORT completed`);
+  }
+
   // Updates
 
   /**
@@ -1268,6 +1298,8 @@ const SELECTED_COMMANDS = new Set([
   "STORE",
   "COPY",
   "MOVE",
+  "SORT",
+  "UID SORT",
   "UID SEARCH",
   "UID FETCH",
   "UID STORE",

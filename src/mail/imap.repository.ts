@@ -111,6 +111,33 @@ export async function rowsOf(ex: Executor, folderId: number, wanted: readonly nu
   return out.sort((a, b) => a.uid - b.uid);
 }
 
+/** What SORT orders by (RFC 5256), for these UIDs. */
+export interface SortRow {
+  readonly uid: number;
+  readonly sent_at: string;
+  readonly received_at: string;
+  readonly size: number;
+  readonly subject: string;
+  readonly from_address: string;
+  readonly to_text: string;
+  readonly blob_id: number;
+}
+
+export async function sortRows(ex: Executor, folderId: number, wanted: readonly number[]): Promise<SortRow[]> {
+  const out: SortRow[] = [];
+  for (let i = 0; i < wanted.length; i += 500) {
+    out.push(
+      ...(await ex
+        .selectFrom("mail_message")
+        .select(["uid", "sent_at", "received_at", "size", "subject", "from_address", "to_text", "blob_id"])
+        .where("folder_id", "=", folderId)
+        .where("uid", "in", wanted.slice(i, i + 500))
+        .execute()),
+    );
+  }
+  return out;
+}
+
 /** UIDs that left the folder after `modseq`. */
 export async function vanishedSince(ex: Executor, folderId: number, modseq: number): Promise<number[]> {
   const rows = await ex

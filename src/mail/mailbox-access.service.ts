@@ -8,7 +8,7 @@ import type { Kysely } from "kysely";
 import { DomainError } from "../shared/errors.js";
 import type { DialectName } from "../storage/database.js";
 import type { Schema } from "../storage/schema.js";
-import type { Criterion, ImapRow } from "./imap.repository.js";
+import type { Criterion, ImapRow, SortRow } from "./imap.repository.js";
 import * as imapRepo from "./imap.repository.js";
 import type { FolderRow } from "./mail.repository.js";
 import * as repo from "./mail.repository.js";
@@ -16,7 +16,7 @@ import { type MailService, searchWords } from "./mail.service.js";
 import type { FolderRole } from "./mail.types.js";
 import type { MailEvents } from "./mail-events.js";
 
-export type { Criterion, ImapRow };
+export type { Criterion, ImapRow, SortRow };
 export { searchWords };
 
 /** IMAP's hierarchy delimiter. Folder names cannot contain it (mail.service.ts). */
@@ -183,6 +183,10 @@ export class MailboxAccess {
 
   saveMimeTree(blobId: number, tree: string): Promise<void> {
     return imapRepo.saveMimeTree(this.#deps.db, blobId, tree);
+  }
+
+  sortRows(folderId: number, uids: readonly number[]): Promise<SortRow[]> {
+    return imapRepo.sortRows(this.#deps.db, folderId, uids);
   }
 
   search(accountId: number, folderId: number, criterion: Criterion): Promise<number[]> {

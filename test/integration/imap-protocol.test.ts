@@ -234,6 +234,32 @@ describe("IMAP protocol", () => {
     again.client.close();
   });
 
+  it("SORT by date, arrival, size and subject, REVERSE, over a SEARCH (RFC 5256)", async () => {
+    const { client, account } = await session(0);
+    const dated = (subject: string, date: string, body = "x") =>
+      Buffer.from(
+        `From: a@example.org\r\nTo: ${account.address}\r\nSubject: ${subject}\r\nDate: ${date}\r\nMessage-ID: <${Math.random()}@example.org>\r\n\r\n${body}\r\n`,
+      );
+    for (const [subject, date, body] of [
+      ["Re: Bravo", "Wed, 02 Dec 2026 10:00:00 +0000", "court"],
+      ["alpha", "Thu, 03 Dec 2026 10:00:00 +0000", "un corps nettement plus long que les autres"],
+      ["Charlie", "Tue, 01 Dec 2026 10:00:00 +0000", "moyen corps"],
+    ] as const) {
+      const raw = dated(subject, date, body);
+      const recipient = await ctx.services.mail.checkRecipient(account.address, raw.length);
+      await ctx.services.mail.deliver(raw, [recipient]);
+    }
+    await client.command("SELECT INBOX");
+    assert.equal((await client.command("SORT (DATE) UTF-8 ALL")).lines[0], "* SORT 3 1 2");
+    assert.equal((await client.command("SORT (REVERSE DATE) UTF-8 ALL")).lines[0], "* SORT 2 1 3");
+    assert.equal((await client.command("SORT (ARRIVAL) UTF-8 ALL")).lines[0], "* SORT 1 2 3");
+    assert.equal((await client.command("SORT (SUBJECT) UTF-8 ALL")).lines[0], "* SORT 2 1 3");
+    assert.equal((await client.command("UID SORT (REVERSE SIZE) UTF-8 UID 1:2")).lines[0], "* SORT 2 1");
+    assert.match((await client.command("SORT (COLOUR) UTF-8 ALL")).tagged, /BAD/);
+    assert.match((await client.command("SORT (DATE) KOI8-R ALL")).tagged, /NO \[BADCHARSET/);
+    client.close();
+  });
+
   it("an empty mailbox: * is an error for message numbers, an empty answer for UIDs", async () => {
     const { client } = await session(0);
     await client.command("SELECT INBOX");
