@@ -440,8 +440,16 @@ export class ImapSession {
 
   #mailboxName(token: ImapToken | undefined): string {
     if (!token) throw bad("Missing mailbox name");
+    if (this.#enabled.has("UTF8=ACCEPT")) {
+      if (token.type === "list") throw bad("Expected a mailbox name");
+      try {
+        const bytes = token.type === "atom" ? Buffer.from(token.value, "utf8") : token.value;
+        return STRICT_UTF8.decode(bytes).normalize("NFC");
+      } catch {
+        throw bad("Invalid mailbox name (not UTF-8)");
+      }
+    }
     const raw = astring(token);
-    if (this.#enabled.has("UTF8=ACCEPT")) return raw.normalize("NFC");
     const decoded = decodeMailboxName(raw);
     if (!decoded.ok) throw bad("Invalid mailbox name (modified UTF-7)");
     return decoded.value.normalize("NFC");
@@ -1266,6 +1274,7 @@ export class ImapSession {
 }
 
 const SYSTEM_FLAGS = ["seen", "answered", "flagged", "deleted", "draft"] as const;
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 type SystemFlag = (typeof SYSTEM_FLAGS)[number];
 
 const AUTHENTICATED_COMMANDS = new Set([

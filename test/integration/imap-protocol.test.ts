@@ -202,6 +202,9 @@ describe("IMAP protocol", () => {
     assert.match((await client.command("FETCH 4294967296 FLAGS")).tagged, /BAD/);
     assert.match((await client.command("FETCH 1 (NOPE)")).tagged, /BAD/);
     assert.match((await client.command("SELECT &Jjo")).tagged, /BAD|NO/);
+    await client.command("ENABLE UTF8=ACCEPT");
+    client.write(Buffer.concat([Buffer.from('U1 SELECT "'), Buffer.from([0xc3, 0x28]), Buffer.from('"\r\n')]));
+    assert.match((await client.until("U1")).tagged, /^U1 BAD/);
     assert.match((await client.command("SELECT Nulle-part")).tagged, /NO \[NONEXISTENT\]/);
     // A failed SELECT leaves no mailbox selected (RFC 9051 §6.3.2).
     assert.match((await client.command("FETCH 1 FLAGS")).tagged, /BAD/);
@@ -257,6 +260,52 @@ describe("IMAP protocol", () => {
     assert.equal((await client.command("UID SORT (REVERSE SIZE) UTF-8 UID 1:2")).lines[0], "* SORT 2 1");
     assert.match((await client.command("SORT (COLOUR) UTF-8 ALL")).tagged, /BAD/);
     assert.match((await client.command("SORT (DATE) KOI8-R ALL")).tagged, /NO \[BADCHARSET/);
+    client.close();
+  });
+
+  it("QRESYNC: a SELECT with what the client knew gets what vanished and what changed since; UID FETCH CHANGEDSINCE VANISHED", async () => {
+    const { client, account } = await session(4);
+    await client.command("ENABLE QRESYNC");
+    const first = await client.command("SELECT INBOX");
+    const validity = Number(/UIDVALIDITY (\d+)/.exec(first.lines.join(" "))?.[1]);
+    const modseq = Number(/HIGHESTMODSEQ (\d+)/.exec(first.lines.join(" "))?.[1]);
+    await client.command("STORE 2 +FLAGS (\\Flagged)");
+    await client.command("MOVE 3 Corbeille");
+    await client.command("UNSELECT");
+    // Another session's change while this client was away.
+    const folder = await ctx.services.mail.folderByRole(account.id, "inbox");
+    const ids = (await ctx.services.mail.list(account.id, folder.id, null)).items.map((m) => m.id);
+    await ctx.services.mail.setFlags(account.id, [Math.min(...ids)], { seen: true });
+    const again = await client.command(`SELECT INBOX (QRESYNC (${validity} ${modseq} 1:4))`);
+    assert.ok(again.lines.includes("* VANISHED (EARLIER) 3"), again.lines.join("|"));
+    assert.ok(again.lines.some((l) => /^\* 1 FETCH \(UID 1 FLAGS \(\\Seen\) MODSEQ \(\d+\)\)$/.test(l)));
+    assert.ok(again.lines.some((l) => /^\* 2 FETCH \(UID 2 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/.test(l)));
+    assert.ok(!again.lines.some((l) => /UID 4 /.test(l)));
+    const changed = await client.command(`UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${modseq} VANISHED)`);
+    assert.equal(changed.lines[0], "* VANISHED (EARLIER) 3");
+    assert.equal(changed.lines.length, 3);
+    // Wrong UIDVALIDITY: a plain SELECT (the client must resynchronise everything).
+    const stale = await client.command(`SELECT INBOX (QRESYNC (1 ${modseq}))`);
+    assert.ok(!stale.lines.some((l) => l.includes("VANISHED")));
+    client.close();
+  });
+
+  it("a client that reads nothing: the server waits for it, it does not buffer the answer", async () => {
+    const { client, account } = await session(0);
+    const big = Buffer.from(`Subject: gros\r\n\r\n${"0123456789abcdef".repeat(65_536)}\r\n`); // 1 MB
+    for (let i = 0; i < 30; i++) {
+      const recipient = await ctx.services.mail.checkRecipient(account.address, big.length);
+      await ctx.services.mail.deliver(big, [recipient]);
+    }
+    await client.command("SELECT INBOX");
+    global.gc?.();
+    const before = process.memoryUsage().arrayBuffers;
+    client.socket.pause();
+    client.write("B1 FETCH 1:* BODY.PEEK[]\r\n");
+    await new Promise((r) => setTimeout(r, 1_500));
+    const growth = process.memoryUsage().arrayBuffers - before;
+    // 30 MB asked; what the kernel's socket buffers and one page hold is far less.
+    assert.ok(growth < 20 * 1024 * 1024, `${Math.round(growth / 1024 / 1024)} MB held`);
     client.close();
   });
 

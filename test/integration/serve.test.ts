@@ -5,11 +5,12 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { openServices } from "../../src/services.js";
 import { TEST_SECRET, tempDir, testConfig } from "../helpers/env.js";
+import { RawImap } from "../helpers/imap.js";
 
 const BIN = path.resolve("bin/sesame.js");
 
 describe("sesame serve", () => {
-  it("starts on the configured port, answers, and stops cleanly on SIGTERM", async () => {
+  it("starts on the configured port, answers, and stops cleanly on SIGTERM (IMAP clients get BYE)", async () => {
     const tmp = tempDir();
     const child = spawn(process.execPath, [BIN, "serve"], {
       env: {
@@ -46,7 +47,13 @@ describe("sesame serve", () => {
       // serve adds no data: no demo académie announced…
       assert.doesNotMatch(output, /demo/i);
 
+      // An IMAP client connected at the stop is told BYE.
+      const imapPort = Number(/IMAP \(mail clients\) listening on [^:]+:(\d+)/.exec(output)?.[1]);
+      const { client: imap, greeting } = await RawImap.connect(imapPort);
+      assert.match(greeting, /^\* OK /);
+
       child.kill("SIGTERM");
+      assert.match(await imap.line(10_000), /^\* BYE /);
       const [code] = (await once(child, "exit")) as [number | null];
       assert.equal(code, 0, output);
 
