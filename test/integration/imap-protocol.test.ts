@@ -237,6 +237,31 @@ describe("IMAP protocol", () => {
     again.client.close();
   });
 
+  it("SEARCH with sets once numbers and UIDs differ (the cases of imaptest's search-sets)", async () => {
+    const { client } = await session(6);
+    await client.command("SELECT INBOX");
+    await client.command("STORE 2 +FLAGS (\\Deleted)");
+    assert.ok((await client.command("EXPUNGE")).lines.includes("* 2 EXPUNGE"));
+    const search = async (q: string) => (await client.command(q)).lines.find((l) => l.startsWith("* SEARCH")) ?? "";
+    assert.equal(await search("SEARCH ALL"), "* SEARCH 1 2 3 4 5");
+    assert.equal(await search("UID SEARCH ALL"), "* SEARCH 1 3 4 5 6");
+    assert.equal(await search("SEARCH 1:3,5"), "* SEARCH 1 2 3 5");
+    assert.equal(await search("SEARCH 4:2"), "* SEARCH 2 3 4");
+    assert.equal(await search("SEARCH UID 1:3,5"), "* SEARCH 1 2 4");
+    assert.equal(await search("SEARCH UID 4:2"), "* SEARCH 2 3");
+    assert.equal(await search("SEARCH 1:3 NOT UID 3"), "* SEARCH 1 3");
+    assert.equal(await search("SEARCH NOT 2,4"), "* SEARCH 1 3 5");
+    assert.equal(await search("SEARCH OR 1 UID 3"), "* SEARCH 1 2");
+    assert.equal(await search("SEARCH *"), "* SEARCH 5");
+    assert.equal(await search("SEARCH UID *"), "* SEARCH 5");
+    assert.equal(await search("SEARCH 6:*"), "* SEARCH 5");
+    assert.equal(await search("SEARCH *:6"), "* SEARCH 5");
+    assert.equal(await search("SEARCH UID 7:*"), "* SEARCH 5");
+    assert.equal(await search("SEARCH *:3"), "* SEARCH 3 4 5");
+    assert.equal(await search("SEARCH 1,4,*"), "* SEARCH 1 4 5");
+    client.close();
+  });
+
   it("SORT by date, arrival, size and subject, REVERSE, over a SEARCH (RFC 5256)", async () => {
     const { client, account } = await session(0);
     const dated = (subject: string, date: string, body = "x") =>
