@@ -43,6 +43,9 @@ import { createChangeBus } from "./storage/change-bus.js";
 import { type Database, type DatabaseOptions, openDatabase, ping, sqliteFilesOf } from "./storage/database.js";
 import { migrateToLatest } from "./storage/migrate.js";
 
+/** Days the UIDs that left a folder are remembered for QRESYNC clients. */
+const VANISHED_KEPT_DAYS = 30;
+
 export interface Services {
   readonly config: Config;
   readonly database: Database;
@@ -273,6 +276,15 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     onError: (error) => logger.warn({ err: error }, "the change channel between instances failed"),
   });
   const events = createMailEvents(bus);
+  const mailbox = (mail: MailService) =>
+    new MailboxAccess({
+      db,
+      dialect: database.dialect,
+      mail,
+      events,
+      quotaBytes: config.mailQuotaBytes,
+      maxMessageBytes: config.mailMaxBytes,
+    });
   const mail = new MailService({
     events,
     db,
@@ -287,6 +299,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     protectedDomains: config.protectedDomains,
   });
   mailRef = mail;
+  const imapView = mailbox(mail);
   outbound.useLocalStore({
     deliver: async (address, raw, envelopeFrom) => {
       const recipient = await mail.checkRecipient(address, raw.length);
@@ -358,14 +371,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     outbound,
     recovery,
     mail,
-    mailbox: new MailboxAccess({
-      db,
-      dialect: database.dialect,
-      mail,
-      events,
-      quotaBytes: config.mailQuotaBytes,
-      maxMessageBytes: config.mailMaxBytes,
-    }),
+    mailbox: imapView,
     contacts: new ContactsService({
       db,
       clock,
@@ -393,6 +399,8 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       await sessions.purgeExpired();
       await limits.purgeExpired(now);
       await outboundQueue.purgeDone(config.outboundRetentionDays);
+      // What left IMAP folders more than 30 days ago (a client away longer resynchronises by difference).
+      await imapView.pruneVanished(VANISHED_KEPT_DAYS);
       // Reset requests an instance left when it stopped.
       await recovery.processResetRequests();
     },

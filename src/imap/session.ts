@@ -614,10 +614,8 @@ export class ImapSession {
     }
     for (const l of lines) this.#write(l);
     if (qresync && qresync.validity === folder.uidValidity) {
-      const vanished = (await box.vanishedSince(folder.id, qresync.modseq)).filter(
-        (u) => !qresync?.known || inRanges(qresync.known, u),
-      );
-      if (vanished.length > 0) this.#write(`* VANISHED (EARLIER) ${formatSet(vanished)}\r\n`);
+      const vanished = await this.#vanishedSince(selected, qresync.modseq, qresync.known ?? [[1, MAX_UID]]);
+      if (vanished !== "") this.#write(`* VANISHED (EARLIER) ${vanished}\r\n`);
       await this.#streamChanged(folder.id, qresync.modseq, (row) => {
         const seq = seqOf(selected.uids, row.uid);
         if (seq > 0) {
@@ -637,6 +635,21 @@ export class ImapSession {
     }
     this.#listen();
     this.#ok(tag, `${name} completed`, readOnly ? "READ-ONLY" : "READ-WRITE");
+  }
+
+  /**
+   * The UIDs within `within` that left the folder after `modseq`, as a set. When the departures log
+   * no longer goes back that far (pruned after 30 days), every UID in `within` below UIDNEXT that is
+   * not in the folder now (RFC 7162 §3.2.5.2 allows that larger answer).
+   */
+  async #vanishedSince(selected: Selected, modseq: number, within: UidRanges): Promise<string> {
+    const box = this.#deps.mailbox;
+    if (modseq >= (await box.vanishedFloor(selected.folder.id))) {
+      return formatSet((await box.vanishedSince(selected.folder.id, modseq)).filter((u) => inRanges(within, u)));
+    }
+    const state = await box.state(selected.folder.id);
+    const top = Number(state?.uid_next ?? selected.folder.uidNext) - 1;
+    return absentWithin(within, selected.uids, top);
   }
 
   #unselect(): void {
@@ -973,8 +986,8 @@ export class ImapSession {
     if (plan.changedSince !== null) this.#enabled.add("CONDSTORE");
     const box = this.#deps.mailbox;
     if (plan.vanished && plan.changedSince !== null) {
-      const gone = (await box.vanishedSince(selected.folder.id, plan.changedSince)).filter((u) => inRanges(ranges, u));
-      if (gone.length > 0) await this.#send(`* VANISHED (EARLIER) ${formatSet(gone)}\r\n`);
+      const gone = await this.#vanishedSince(selected, plan.changedSince, ranges);
+      if (gone !== "") await this.#send(`* VANISHED (EARLIER) ${gone}\r\n`);
     }
     const toMarkSeen: number[] = [];
     const markSeen = plan.setsSeen && !selected.readOnly;
@@ -1363,6 +1376,28 @@ function seqOf(uids: readonly number[], uid: number): number {
     else hi = mid - 1;
   }
   return 0;
+}
+
+/** The numbers of `ranges` (capped at `top`) not in `present` (sorted), as a set, without expanding ranges. */
+function absentWithin(ranges: UidRanges, present: readonly number[], top: number): string {
+  const out: string[] = [];
+  let k = 0;
+  for (const [a, b0] of ranges) {
+    const b = Math.min(b0, top);
+    let from = a;
+    while (k < present.length && (present[k] ?? 0) < a) k++;
+    while (from <= b) {
+      const next = present[k];
+      if (next === undefined || next > b) {
+        out.push(from === b ? `${from}` : `${from}:${b}`);
+        break;
+      }
+      if (next > from) out.push(next - 1 === from ? `${from}` : `${from}:${next - 1}`);
+      from = next + 1;
+      k++;
+    }
+  }
+  return out.join(",");
 }
 
 function inRanges(ranges: UidRanges, n: number): boolean {

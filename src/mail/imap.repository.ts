@@ -150,14 +150,31 @@ export async function vanishedSince(ex: Executor, folderId: number, modseq: numb
   return rows.map((r) => Number(r.uid));
 }
 
-/** The smallest MODSEQ the folder's departure log still covers (older: not known any more). */
+/** The MODSEQ below which the folder's departures log was pruned (0: it is whole). */
 export async function vanishedFloor(ex: Executor, folderId: number): Promise<number> {
-  const row = await ex
+  const row = await ex.selectFrom("mail_folder").select("vanished_floor").where("id", "=", folderId).executeTakeFirst();
+  return Number(row?.vanished_floor ?? 0);
+}
+
+/** Forgets the departures recorded before `before` (ISO time), raising each folder's floor. Gives how many. */
+export async function pruneVanished(ex: Executor, before: string): Promise<number> {
+  const floors = await ex
     .selectFrom("mail_vanished")
-    .select((eb) => eb.fn.min("modseq").as("low"))
-    .where("folder_id", "=", folderId)
-    .executeTakeFirst();
-  return Number(row?.low ?? 0);
+    .select(["folder_id", (eb) => eb.fn.max("modseq").as("top")])
+    .where("at", "<", before)
+    .groupBy("folder_id")
+    .execute();
+  for (const f of floors) {
+    await ex
+      .updateTable("mail_folder")
+      .set({
+        vanished_floor: sql`case when vanished_floor > ${Number(f.top)} then vanished_floor else ${Number(f.top)} end`,
+      })
+      .where("id", "=", f.folder_id)
+      .execute();
+  }
+  const result = await ex.deleteFrom("mail_vanished").where("at", "<", before).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 export async function mimeTree(ex: Executor, blobId: number): Promise<string | null> {

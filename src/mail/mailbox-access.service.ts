@@ -167,6 +167,12 @@ export class MailboxAccess {
     return imapRepo.vanishedSince(this.#deps.db, folderId, modseq);
   }
 
+  /** Forgets the UIDs that left their folders more than `days` days ago (QRESYNC clients older than that resynchronise by difference). */
+  async pruneVanished(days: number): Promise<number> {
+    const before = new Date(Date.now() - days * 86_400_000).toISOString();
+    return repo.transaction(this.#deps.db, (trx) => imapRepo.pruneVanished(trx, before));
+  }
+
   vanishedFloor(folderId: number): Promise<number> {
     return imapRepo.vanishedFloor(this.#deps.db, folderId);
   }

@@ -143,6 +143,7 @@ export interface MailFolderTable {
   uid_next: Generated<number>;
   highest_modseq: Generated<number>;
   subscribed: Generated<number>;
+  vanished_floor: Generated<number>;
 }
 
 export interface MailBlobTable {

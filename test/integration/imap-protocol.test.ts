@@ -309,6 +309,12 @@ describe("IMAP protocol", () => {
     const changed = await client.command(`UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${modseq} VANISHED)`);
     assert.equal(changed.lines[0], "* VANISHED (EARLIER) 3");
     assert.equal(changed.lines.length, 3);
+    // Once the departures log is pruned, the answer is what is absent among what the client knew.
+    await ctx.services.mailbox.pruneVanished(-1);
+    const pruned = await client.command(`SELECT INBOX (QRESYNC (${validity} ${modseq} 1:4))`);
+    assert.ok(pruned.lines.includes("* VANISHED (EARLIER) 3"), pruned.lines.join("|"));
+    const prunedAll = await client.command(`SELECT INBOX (QRESYNC (${validity} ${modseq}))`);
+    assert.ok(prunedAll.lines.includes("* VANISHED (EARLIER) 3"), prunedAll.lines.join("|"));
     // Wrong UIDVALIDITY: a plain SELECT (the client must resynchronise everything).
     const stale = await client.command(`SELECT INBOX (QRESYNC (1 ${modseq}))`);
     assert.ok(!stale.lines.some((l) => l.includes("VANISHED")));

@@ -9,7 +9,7 @@ import { type AnyDb, columnTypes, createIndexes } from "./schema-kit.js";
  *   its last change, its keywords ($Forwarded, $Junk…, space-separated) and its MIME structure, computed
  *   once at the first FETCH that needs it (JSON, on the body shared by every copy);
  * - per folder the UIDs that left it, with the MODSEQ of their going (QRESYNC's VANISHED, and what an
- *   IDLE client is told), pruned by age.
+ *   IDLE client is told), pruned by age (`vanished_floor`: the MODSEQ below which the log is gone).
  * Existing messages get UIDs in their id order, so that the webmail's order and the UIDs agree.
  */
 export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
@@ -31,6 +31,11 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
   await db.schema
     .alterTable("mail_folder")
     .addColumn("subscribed", "integer", (c) => c.notNull().defaultTo(1))
+    .execute();
+  // Below this MODSEQ the departures log was pruned: a client that knew less must be told by difference.
+  await db.schema
+    .alterTable("mail_folder")
+    .addColumn("vanished_floor", big, (c) => c.notNull().defaultTo(0))
     .execute();
 
   await db.schema
