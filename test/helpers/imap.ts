@@ -10,6 +10,7 @@ import type { Account } from "../../src/directory/directory.types.js";
 import { type ImapServer, startImapServer } from "../../src/imap/server.js";
 import type { SessionLimits } from "../../src/imap/session.js";
 import type { Services } from "../../src/services.js";
+import { textMessage } from "./smtp.js";
 import { accountOf, seedStaff, uniqueStaff } from "./web.js";
 
 export const IMAP_PASSWORD = "Quatre chevaux galopent sous la pluie d'automne";
@@ -30,6 +31,26 @@ export async function imapAccount(services: Services): Promise<Account> {
   await services.directory.setPasswordHash(account.id, await services.hasher.hash(IMAP_PASSWORD), "personal", null);
   return account;
 }
+
+/** Delivers a message to a local address through the store (as the SMTP reception does); its id. */
+export async function deliverTo(
+  services: Services,
+  address: string,
+  message: Buffer | { subject: string; body?: string },
+): Promise<number> {
+  const raw = Buffer.isBuffer(message)
+    ? message
+    : Buffer.from(
+        textMessage({ to: address, subject: message.subject, ...(message.body ? { body: message.body } : {}) }),
+      );
+  const recipient = await services.mail.checkRecipient(address, raw.length);
+  const id = (await services.mail.deliver(raw, [recipient])).messageIds[0];
+  if (id === undefined) throw new Error("not delivered");
+  return id;
+}
+
+/** An IMAP quoted string. */
+export const quoted = (s: string): string => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 
 /** imapflow, connected and logged in (plain text on loopback). */
 export async function imapflow(port: number, user: string, pass = IMAP_PASSWORD): Promise<ImapFlow> {

@@ -12,19 +12,11 @@ import { promisify } from "node:util";
 import type { ImapServer } from "../../src/imap/server.js";
 import type { Services } from "../../src/services.js";
 import { DIALECTS, openTestServices, type TestContext, tempDir } from "../helpers/env.js";
-import { IMAP_PASSWORD, imapAccount, startImap } from "../helpers/imap.js";
+import { deliverTo, IMAP_PASSWORD, imapAccount, startImap } from "../helpers/imap.js";
 import { textMessage } from "../helpers/smtp.js";
 
 const run = promisify(execFile);
 const MBSYNC = process.env.SESAME_MBSYNC_BIN ?? "/usr/bin/mbsync";
-
-async function deliver(services: Services, address: string, subject: string): Promise<number> {
-  const raw = Buffer.from(textMessage({ to: address, subject }));
-  const recipient = await services.mail.checkRecipient(address, raw.length);
-  const id = (await services.mail.deliver(raw, [recipient])).messageIds[0];
-  if (id === undefined) throw new Error("not delivered");
-  return id;
-}
 
 const PYTHON_CLIENT = String.raw`
 import imaplib, json, sys
@@ -69,7 +61,7 @@ for (const dialect of DIALECTS) {
 
     it("imaplib logs in, lists, searches, fetches, stores and appends", async () => {
       const account = await imapAccount(ctx.services);
-      await deliver(ctx.services, account.address, "Menu de la cantine");
+      await deliverTo(ctx.services, account.address, { subject: "Menu de la cantine" });
       const { stdout } = await run("python3", [
         "-c",
         PYTHON_CLIENT,
@@ -97,7 +89,7 @@ for (const dialect of DIALECTS) {
     it("mbsync syncs to a Maildir and back: a local flag reaches the webmail, a webmail move reaches the Maildir", async () => {
       assert.ok(existsSync(MBSYNC), `${MBSYNC} is missing: install Debian's isync (scripts/test.sh does)`);
       const account = await imapAccount(ctx.services);
-      const id = await deliver(ctx.services, account.address, "Réunion parents-professeurs");
+      const id = await deliverTo(ctx.services, account.address, { subject: "Réunion parents-professeurs" });
       const tmp = tempDir("sesame-mbsync-");
       try {
         const maildir = path.join(tmp.dir, "mail");

@@ -10,19 +10,9 @@ import { after, before, describe, it } from "node:test";
 import type { ImapServer } from "../../src/imap/server.js";
 import type { Services } from "../../src/services.js";
 import { openTestServices, REDIS_URL, type TestContext } from "../helpers/env.js";
-import { IMAP_PASSWORD, imapAccount, RawImap, startImap } from "../helpers/imap.js";
+import { deliverTo, IMAP_PASSWORD, imapAccount, quoted, RawImap, startImap } from "../helpers/imap.js";
 import { selfSigned, textMessage } from "../helpers/smtp.js";
 import { openTwinServices } from "../helpers/web.js";
-
-async function deliver(services: Services, address: string, subject: string): Promise<number> {
-  const raw = Buffer.from(textMessage({ to: address, subject }));
-  const recipient = await services.mail.checkRecipient(address, raw.length);
-  const id = (await services.mail.deliver(raw, [recipient])).messageIds[0];
-  if (id === undefined) throw new Error("not delivered");
-  return id;
-}
-
-const quoted = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 
 /** An address of this machine that is not loopback; the tests that need one fail without it. */
 function externalAddress(): string {
@@ -55,7 +45,7 @@ for (const bus of ["postgres", "redis"] as const) {
 
     it("a delivery, a move and a flag made through the other instance reach the idling client within a second", async () => {
       const account = await imapAccount(ctx.services);
-      const first = await deliver(twin.services, account.address, "Premier");
+      const first = await deliverTo(twin.services, account.address, { subject: "Premier" });
       const { client } = await RawImap.connect(server.port);
       await client.command(`LOGIN ${account.username} ${quoted(IMAP_PASSWORD)}`);
       await client.command("SELECT INBOX");
@@ -63,7 +53,7 @@ for (const bus of ["postgres", "redis"] as const) {
       assert.match(await client.line(), /^\+ /);
 
       let t = Date.now();
-      await deliver(twin.services, account.address, "Deuxième");
+      await deliverTo(twin.services, account.address, { subject: "Deuxième" });
       assert.equal(await client.line(1_000), "* 2 EXISTS");
       assert.ok(Date.now() - t < 1_000);
 

@@ -10,18 +10,8 @@ import { after, before, describe, it } from "node:test";
 import type { ImapServer } from "../../src/imap/server.js";
 import type { Services } from "../../src/services.js";
 import { openTestServices, type TestContext } from "../helpers/env.js";
-import { IMAP_PASSWORD, imapAccount, RawImap, startImap } from "../helpers/imap.js";
+import { deliverTo, IMAP_PASSWORD, imapAccount, quoted, RawImap, startImap } from "../helpers/imap.js";
 import { textMessage } from "../helpers/smtp.js";
-
-async function deliver(services: Services, address: string, subject: string, body = "Bonjour"): Promise<number> {
-  const raw = Buffer.from(textMessage({ to: address, subject, body }));
-  const recipient = await services.mail.checkRecipient(address, raw.length);
-  const id = (await services.mail.deliver(raw, [recipient])).messageIds[0];
-  if (id === undefined) throw new Error("not delivered");
-  return id;
-}
-
-const quoted = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 
 describe("IMAP protocol", () => {
   let ctx: TestContext;
@@ -40,7 +30,7 @@ describe("IMAP protocol", () => {
   async function session(messages = 0) {
     const account = await imapAccount(ctx.services);
     for (let i = 1; i <= messages; i++)
-      await deliver(ctx.services, account.address, `Message ${i}`, `corps numéro ${i}`);
+      await deliverTo(ctx.services, account.address, { subject: `Message ${i}`, body: `corps numéro ${i}` });
     const { client } = await RawImap.connect(server.port);
     const login = await client.command(`LOGIN ${account.username} ${quoted(IMAP_PASSWORD)}`);
     assert.match(login.tagged, /OK/);
@@ -164,7 +154,7 @@ describe("IMAP protocol", () => {
 
   it("BODY[] is the stored message byte for byte; sections, partials and BINARY", async () => {
     const { client, account } = await session(0);
-    const id = await deliver(ctx.services, account.address, "Sections", "Ligne un\r\nLigne deux");
+    const id = await deliverTo(ctx.services, account.address, { subject: "Sections", body: "Ligne un\r\nLigne deux" });
     const raw = await ctx.services.mail.raw(account.id, id);
     await client.command("SELECT INBOX");
     client.write("A9 FETCH 1 BODY.PEEK[]\r\n");
@@ -186,7 +176,7 @@ describe("IMAP protocol", () => {
     await client.command("SELECT INBOX");
     client.write("A5 IDLE\r\n");
     assert.match(await client.line(), /^\+ /);
-    await deliver(ctx.services, account.address, "Pendant IDLE");
+    await deliverTo(ctx.services, account.address, { subject: "Pendant IDLE" });
     assert.equal(await client.line(1_000), "* 2 EXISTS");
     client.write("DONE\r\n");
     assert.match((await client.until("A5")).tagged, /^A5 OK/);
@@ -353,7 +343,7 @@ describe("IMAP protocol", () => {
   it("one session never sees another account's mailbox", async () => {
     const a = await session(1);
     const b = await imapAccount(ctx.services);
-    await deliver(ctx.services, b.address, "Secret de B");
+    await deliverTo(ctx.services, b.address, { subject: "Secret de B" });
     const list = await a.client.command('LIST "" "*"');
     assert.ok(!list.lines.some((l) => l.includes("Secret")));
     await a.client.command("SELECT INBOX");

@@ -9,17 +9,9 @@ import type { ImapFlow } from "imapflow";
 import type { ImapServer } from "../../src/imap/server.js";
 import type { Services } from "../../src/services.js";
 import { DIALECTS, openTestServices, type TestContext } from "../helpers/env.js";
-import { IMAP_PASSWORD, imapAccount, imapflow, RawImap, startImap } from "../helpers/imap.js";
+import { deliverTo, IMAP_PASSWORD, imapAccount, imapflow, RawImap, startImap } from "../helpers/imap.js";
 import { textMessage } from "../helpers/smtp.js";
 import { accountOf, seedStaff, uniqueStaff } from "../helpers/web.js";
-
-async function deliver(services: Services, address: string, raw: Buffer): Promise<number> {
-  const recipient = await services.mail.checkRecipient(address, raw.length);
-  const { messageIds } = await services.mail.deliver(raw, [recipient]);
-  const id = messageIds[0];
-  if (id === undefined) throw new Error("not delivered");
-  return id;
-}
 
 function multipart(to: string, subject: string): Buffer {
   return Buffer.from(
@@ -84,7 +76,7 @@ for (const dialect of DIALECTS) {
     it("lists the special folders with their SPECIAL-USE and reads a delivered message byte for byte", async () => {
       const account = await imapAccount(ctx.services);
       const raw = multipart(account.address, "Compte rendu du conseil");
-      await deliver(ctx.services, account.address, raw);
+      await deliverTo(ctx.services, account.address, raw);
       const client = await connect(account.username);
 
       const list = await client.list();
@@ -122,7 +114,7 @@ for (const dialect of DIALECTS) {
 
     it("flags set by the client are what the webmail shows, and the webmail's flags reach the client", async () => {
       const account = await imapAccount(ctx.services);
-      const id = await deliver(
+      const id = await deliverTo(
         ctx.services,
         account.address,
         Buffer.from(textMessage({ to: account.address, subject: "Drapeaux" })),
@@ -145,7 +137,7 @@ for (const dialect of DIALECTS) {
 
     it("a move, an append to Envoyés and folders made by the client are what the webmail shows", async () => {
       const account = await imapAccount(ctx.services);
-      await deliver(
+      await deliverTo(
         ctx.services,
         account.address,
         Buffer.from(textMessage({ to: account.address, subject: "À déplacer" })),
@@ -186,14 +178,14 @@ for (const dialect of DIALECTS) {
 
     it("searches words through the full-text index, and dates, flags and UIDs through the columns", async () => {
       const account = await imapAccount(ctx.services);
-      await deliver(
+      await deliverTo(
         ctx.services,
         account.address,
         Buffer.from(
           textMessage({ to: account.address, subject: "Sortie au musée", body: "Rendez-vous devant le planétarium" }),
         ),
       );
-      await deliver(
+      await deliverTo(
         ctx.services,
         account.address,
         Buffer.from(textMessage({ to: account.address, subject: "Conseil de classe", body: "Ordre du jour" })),
@@ -209,7 +201,7 @@ for (const dialect of DIALECTS) {
 
     it("an idling client hears a delivery, a move in the webmail and a flag from another session within a second", async () => {
       const account = await imapAccount(ctx.services);
-      const first = await deliver(
+      const first = await deliverTo(
         ctx.services,
         account.address,
         Buffer.from(textMessage({ to: account.address, subject: "Un" })),
@@ -225,7 +217,11 @@ for (const dialect of DIALECTS) {
       await eventually(() => watcher.idling === true);
 
       let t = Date.now();
-      await deliver(ctx.services, account.address, Buffer.from(textMessage({ to: account.address, subject: "Deux" })));
+      await deliverTo(
+        ctx.services,
+        account.address,
+        Buffer.from(textMessage({ to: account.address, subject: "Deux" })),
+      );
       await eventually(() => events.includes("exists 2"), 1_000);
       const deliveryMs = Date.now() - t;
 
