@@ -6,6 +6,7 @@
 import type { ImapRow } from "../mail/mailbox-access.service.js";
 import {
   binarySection,
+  binarySize,
   bodyStructure,
   envelope,
   type MimeTree,
@@ -163,13 +164,15 @@ export function parseFetch(args: readonly ImapToken[], uidCommand: boolean): Fet
     if (changedSince !== null && !items.some((i) => i.kind === "modseq")) items.push({ kind: "modseq" });
   }
   if (uidCommand && !items.some((i) => i.kind === "uid")) items.unshift({ kind: "uid" });
+  // The stored structure holds the envelope too: ENVELOPE reads the body only the first time.
   const needsTree = items.some(
     (i) =>
       i.kind === "structure" ||
+      i.kind === "envelope" ||
       i.kind === "binarysize" ||
       (i.kind === "section" && (i.binary || i.spec.part.length > 0)),
   );
-  const needsRaw = needsTree || items.some((i) => i.kind === "envelope" || i.kind === "section");
+  const needsRaw = items.some((i) => i.kind === "section" || i.kind === "binarysize");
   return {
     items,
     needsRaw,
@@ -231,7 +234,7 @@ export function fetchAttributes(plan: FetchPlan, m: MessageData, options: { cond
         out.push({ atom: "MODSEQ" }, [row.modseq]);
         break;
       case "envelope":
-        out.push({ atom: "ENVELOPE" }, envelope(raw ?? Buffer.alloc(0)));
+        out.push({ atom: "ENVELOPE" }, envelope(tree ?? raw ?? Buffer.alloc(0)));
         break;
       case "structure":
         if (tree) out.push({ atom: it.extended ? "BODYSTRUCTURE" : "BODY" }, bodyStructure(tree, it.extended));
@@ -251,9 +254,9 @@ export function fetchAttributes(plan: FetchPlan, m: MessageData, options: { cond
         break;
       }
       case "binarysize": {
-        const decoded = raw && tree ? binarySection(raw, tree, it.spec) : null;
-        if (decoded === "unknown-cte") throw new UnknownCteError();
-        out.push({ atom: it.label }, decoded === null ? 0 : decoded.length);
+        const size = raw && tree ? binarySize(raw, tree, it.spec) : null;
+        if (size === "unknown-cte") throw new UnknownCteError();
+        out.push({ atom: it.label }, size ?? 0);
         break;
       }
     }

@@ -963,7 +963,7 @@ export class ImapSession {
     await this.#send(data);
   }
 
-  async #treeOf(row: ImapRow, raw: Buffer): Promise<MimeTree> {
+  async #treeOf(row: ImapRow, raw: () => Promise<Buffer>): Promise<MimeTree> {
     const box = this.#deps.mailbox;
     const cached = await box.mimeTree(row.blob_id);
     if (cached) {
@@ -974,7 +974,7 @@ export class ImapSession {
         // recomputed below
       }
     }
-    const tree = await parseStructure(raw);
+    const tree = await parseStructure(await raw());
     await box.saveMimeTree(row.blob_id, JSON.stringify(tree));
     return tree;
   }
@@ -997,8 +997,13 @@ export class ImapSession {
       async (row) => {
         const seq = seqOf(selected.uids, row.uid);
         if (seq === 0) return; // arrived after the client was told: not its yet
-        const raw = plan.needsRaw ? await box.raw(row.blob_id) : null;
-        const tree = plan.needsTree && raw ? await this.#treeOf(row, raw) : null;
+        let raw: Buffer | null = null;
+        const body = async () => {
+          raw ??= await box.raw(row.blob_id);
+          return raw;
+        };
+        const tree = plan.needsTree ? await this.#treeOf(row, body) : null;
+        if (plan.needsRaw) await body();
         let shown = row;
         if (markSeen && !row.seen) {
           toMarkSeen.push(row.id);

@@ -49,6 +49,8 @@ export interface ImapCommand {
  * - a Buffer → always a literal;
  * - `{ atom }` → written as is (`\Seen`, `BODY[1.2]`, `UIDNEXT`…);
  * - `{ literal8 }` → a `~{n}` literal (BINARY);
+ * - `{ adjacent }` → its items one after the other, without spaces (`1*body` of a multipart
+ *   BODYSTRUCTURE, `1*address` of an ENVELOPE: RFC 9051 §9);
  * - an array → a parenthesised list.
  */
 export type ImapOut =
@@ -59,4 +61,5 @@ export type ImapOut =
   | Buffer
   | { readonly atom: string }
   | { readonly literal8: Buffer }
+  | { readonly adjacent: readonly ImapOut[] }
   | readonly ImapOut[];
