@@ -36,7 +36,7 @@ export interface BenchServer {
  * On SQLite by default; with BENCH_DATABASE_URL=postgres://…, in a schema of its own on that
  * database, dropped at the end.
  */
-export async function startBenchServer(): Promise<BenchServer> {
+export async function startBenchServer(extraEnv: Record<string, string> = {}): Promise<BenchServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "sesame-bench-"));
   const postgres = process.env.BENCH_DATABASE_URL;
   const schema = postgres ? `bench_${randomBytes(6).toString("hex")}` : undefined;
@@ -62,6 +62,7 @@ export async function startBenchServer(): Promise<BenchServer> {
       SESAME_HTTP_HOST: "127.0.0.1",
       SESAME_LOG_LEVEL: "silent",
       ...(postgres ? { SESAME_DATABASE_URL: postgres } : {}),
+      ...extraEnv,
     });
     await onPostgres(`create schema ${schema}`);
     const services = await openServices(config, schema ? { database: { searchPath: schema } } : {});

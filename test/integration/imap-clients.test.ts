@@ -10,10 +10,8 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import type { ImapServer } from "../../src/imap/server.js";
-import type { Services } from "../../src/services.js";
 import { DIALECTS, openTestServices, type TestContext, tempDir } from "../helpers/env.js";
 import { deliverTo, IMAP_PASSWORD, imapAccount, startImap } from "../helpers/imap.js";
-import { textMessage } from "../helpers/smtp.js";
 
 const run = promisify(execFile);
 const MBSYNC = process.env.SESAME_MBSYNC_BIN ?? "/usr/bin/mbsync";

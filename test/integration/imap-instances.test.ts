@@ -11,7 +11,7 @@ import type { ImapServer } from "../../src/imap/server.js";
 import type { Services } from "../../src/services.js";
 import { openTestServices, REDIS_URL, type TestContext } from "../helpers/env.js";
 import { deliverTo, IMAP_PASSWORD, imapAccount, quoted, RawImap, startImap } from "../helpers/imap.js";
-import { selfSigned, textMessage } from "../helpers/smtp.js";
+import { selfSigned } from "../helpers/smtp.js";
 import { openTwinServices } from "../helpers/web.js";
 
 /** An address of this machine that is not loopback; the tests that need one fail without it. */

@@ -8,10 +8,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ImapServer } from "../../src/imap/server.js";
-import type { Services } from "../../src/services.js";
 import { openTestServices, type TestContext } from "../helpers/env.js";
 import { deliverTo, IMAP_PASSWORD, imapAccount, quoted, RawImap, startImap } from "../helpers/imap.js";
-import { textMessage } from "../helpers/smtp.js";
 
 describe("IMAP protocol", () => {
   let ctx: TestContext;
