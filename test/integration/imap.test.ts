@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ImapFlow } from "imapflow";
 import type { ImapServer } from "../../src/imap/server.js";
-import type { Services } from "../../src/services.js";
 import { DIALECTS, openTestServices, type TestContext } from "../helpers/env.js";
 import { deliverTo, IMAP_PASSWORD, imapAccount, imapflow, RawImap, startImap } from "../helpers/imap.js";
 import { textMessage } from "../helpers/smtp.js";
