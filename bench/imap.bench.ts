@@ -57,6 +57,8 @@ async function serverChild(): Promise<void> {
     SESAME_ARGON2_MEMORY_KIB: "1024",
     SESAME_ARGON2_TIME_COST: "1",
     SESAME_HASH_QUEUE: "100000",
+    // 100,000 messages of 20 KB are 2 GB: above the default quota.
+    SESAME_MAIL_QUOTA_MB: "1048576",
   });
   const { services } = bench;
   const account = async (n: number) => {

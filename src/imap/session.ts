@@ -592,7 +592,7 @@ export class ImapSession {
     }
     const box = this.#deps.mailbox;
     const state = await box.state(folder.id);
-    const uids = Array.from(await box.uids(folder.id));
+    const uids = await box.uids(folder.id);
     const modseq = Number(state?.highest_modseq ?? folder.highestModseq);
     const readOnly = name === "EXAMINE";
     const selected: Selected = { folder, readOnly, uids, modseq };

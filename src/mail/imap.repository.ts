@@ -39,17 +39,29 @@ const ROW_COLUMNS = [
   "blob_id",
 ] as const;
 
-/** The folder's UIDs in order (what message sequence numbers map to). */
-export async function uids(ex: Executor, folderId: number): Promise<Uint32Array> {
-  const rows = await ex
-    .selectFrom("mail_message")
-    .select("uid")
-    .where("folder_id", "=", folderId)
-    .orderBy("uid")
-    .execute();
-  const out = new Uint32Array(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = Number(rows[i]?.uid ?? 0);
+/**
+ * The UIDs a query selects (its one column `uid`), in order, as numbers. The database joins them into
+ * one text (group_concat / string_agg) rather than sending one row each: a 100,000-message folder is
+ * one value to parse, not 100,000 row objects.
+ */
+async function uidList(ex: Executor, dialect: DialectName, query: RawBuilder<unknown>): Promise<number[]> {
+  const joined =
+    dialect === "postgres"
+      ? sql<{ list: string | null }>`select string_agg(q.uid::text, ',' order by q.uid) as list from (${query}) q`
+      : sql<{ list: string | null }>`select group_concat(q.uid) as list from (${query} order by 1) q`;
+  const list = (await joined.execute(ex)).rows[0]?.list ?? null;
+  if (!list) return [];
+  const out = list.split(",").map(Number);
+  // SQLite's group_concat follows the subquery's order in practice, not by contract: make sure.
+  for (let i = 1; i < out.length; i++) {
+    if ((out[i] as number) < (out[i - 1] as number)) return out.sort((a, b) => a - b);
+  }
   return out;
+}
+
+/** The folder's UIDs in order (what message sequence numbers map to). */
+export function uids(ex: Executor, dialect: DialectName, folderId: number): Promise<number[]> {
+  return uidList(ex, dialect, sql`select uid from mail_message where folder_id = ${folderId}`);
 }
 
 /** The rows of UIDs from..to (inclusive), in UID order, at most `limit`, changed after `changedSince`. */
@@ -317,14 +329,16 @@ function wordsMatch(
 }
 
 /** The UIDs of the folder's messages matching `criterion`, in order. */
-export async function search(
+export function search(
   ex: Executor,
   dialect: DialectName,
   accountId: number,
   folderId: number,
   criterion: Criterion,
 ): Promise<number[]> {
-  const r = await sql<{ uid: number }>`select m.uid from mail_message m
-      where m.folder_id = ${folderId} and ${compile(criterion, dialect, accountId)} order by m.uid`.execute(ex);
-  return r.rows.map((row) => Number(row.uid));
+  return uidList(
+    ex,
+    dialect,
+    sql`select m.uid as uid from mail_message m where m.folder_id = ${folderId} and ${compile(criterion, dialect, accountId)}`,
+  );
 }

@@ -142,8 +142,8 @@ export class MailboxAccess {
     return imapRepo.folderState(this.#deps.db, folderId);
   }
 
-  uids(folderId: number): Promise<Uint32Array> {
-    return imapRepo.uids(this.#deps.db, folderId);
+  uids(folderId: number): Promise<number[]> {
+    return imapRepo.uids(this.#deps.db, this.#deps.dialect, folderId);
   }
 
   rowsInRange(folderId: number, from: number, to: number, limit: number, changedSince?: number): Promise<ImapRow[]> {
