@@ -14,9 +14,11 @@
  * for any address of the mail domain, with no lookup, so they never tell whether an account exists.
  */
 import mobileconfig from "@zone-eu/mobileconfig";
+import type { FastifyReply } from "fastify";
 import type { Config } from "../config/config.js";
 import type { Account } from "../directory/directory.types.js";
 import { parseEmail } from "../directory/identifiers.js";
+import { fr } from "./i18n/fr.js";
 
 /** How a client secures a connection: implicit TLS, STARTTLS, or none (loopback only). */
 export type MailSecurity = "ssl" | "starttls" | "none";
@@ -309,4 +311,24 @@ export function appleProfile(settings: MailClientSettings, account: Account, tex
       username: account.username,
     },
   });
+}
+
+/** The profile of an account as a download (the Assistance's « Mon compte » and the webmail's Paramètres). */
+export function sendAppleProfile(
+  reply: FastifyReply,
+  config: Pick<Config, "academieName" | "mailDomain">,
+  settings: MailClientSettings,
+  account: Account,
+): FastifyReply {
+  const profile = appleProfile(settings, account, {
+    organization: config.academieName,
+    displayName: fr.mailClients.providerName(config.academieName),
+    displayDescription: fr.mailClients.profileDescription(account.address),
+    accountDescription: fr.mailClients.profileAccount(account.address),
+  });
+  return reply
+    .header("Content-Disposition", `attachment; filename="messagerie-${config.mailDomain}.mobileconfig"`)
+    .header("Cache-Control", "no-store")
+    .type("application/x-apple-aspen-config")
+    .send(profile);
 }

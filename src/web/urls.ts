@@ -59,4 +59,6 @@ export const MAIL_CLIENT_PATHS = {
   autoconfig: ["/.well-known/autoconfig/mail/config-v1.1.xml", "/mail/config-v1.1.xml"],
   autodiscover: ["/autodiscover/autodiscover.xml", "/Autodiscover/Autodiscover.xml"],
   appleProfile: "/assistance/mon-compte/messagerie.mobileconfig",
+  /** The same profile from the webmail's Paramètres (the webmail's session). */
+  webmailAppleProfile: "/mail/parametres/messagerie.mobileconfig",
 } as const;

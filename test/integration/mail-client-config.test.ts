@@ -417,6 +417,27 @@ describe("mail client configuration without a certificate (plain text, loopback 
     assert.ok(text.includes("sans chiffrement"), "the missing certificate is said");
     assert.deepEqual(linksTo(page.body, "Télécharger le profil de configuration (iPhone, iPad, Mac)"), [PROFILE_URL]);
   });
+
+  it("the webmail's Paramètres show the same section, with the profile on the webmail's session", async () => {
+    const account = await staffWithPassword(t.ctx.services);
+    const c = new WebClient(t.app, nextMailboxIp());
+    assert.equal((await c.login(account.username, MAILBOX_PASSWORD)).headers.location, "/mail");
+    const page = await c.get("/mail/parametres");
+    assert.equal(page.statusCode, 200);
+    assert.equal(textOfId(page.body, "titre-messagerie"), "Configurer un logiciel de messagerie");
+    const section = /<section aria-labelledby="titre-messagerie">([\s\S]*?)<\/section>/.exec(page.body)?.[1] ?? "";
+    assert.ok(textOf(section).includes(`Nom d'utilisateur ${account.username} ${account.username}`));
+    const webmailProfile = "/mail/parametres/messagerie.mobileconfig";
+    assert.deepEqual(linksTo(page.body, "Télécharger le profil de configuration (iPhone, iPad, Mac)"), [
+      webmailProfile,
+    ]);
+    const res = await c.get(webmailProfile);
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers["content-type"], "application/x-apple-aspen-config");
+    assert.equal(plistValue(res.body, "IncomingMailServerUsername"), `<string>${account.username}`);
+    const anonymous = await new WebClient(t.app, nextMailboxIp()).get(webmailProfile);
+    assert.notEqual(anonymous.statusCode, 200);
+  });
 });
 
 describe("mail client configuration with a certificate (SSL/TLS and STARTTLS)", () => {

@@ -18,7 +18,7 @@ import {
 } from "../errors.js";
 import { parseId } from "../forms.js";
 import { fr, frenchTime } from "../i18n/fr.js";
-import { appleProfile, mailClientSettings } from "../mail-clients.js";
+import { mailClientSettings, sendAppleProfile } from "../mail-clients.js";
 import { challengeFor, pageContext, sendPage } from "../page.js";
 import * as schemas from "../schemas/assistance.schemas.js";
 import { MAIL_CLIENT_PATHS } from "../urls.js";
@@ -391,18 +391,7 @@ export const assistanceRoutes: FastifyPluginAsyncTypebox<AssistanceRouteOptions>
   app.get(MAIL_CLIENT_PATHS.appleProfile, async (req, reply) => {
     const session = accountSession(req, reply);
     if (!session) return reply;
-    const account = await services.directory.getAccountById(session.accountId);
-    const profile = appleProfile(mailClients, account, {
-      organization: config.academieName,
-      displayName: fr.mailClients.providerName(config.academieName),
-      displayDescription: fr.mailClients.profileDescription(account.address),
-      accountDescription: fr.mailClients.profileAccount(account.address),
-    });
-    return reply
-      .header("Content-Disposition", `attachment; filename="messagerie-${config.mailDomain}.mobileconfig"`)
-      .header("Cache-Control", "no-store")
-      .type("application/x-apple-aspen-config")
-      .send(profile);
+    return sendAppleProfile(reply, config, mailClients, await services.directory.getAccountById(session.accountId));
   });
   app.post("/assistance/mon-compte/mot-de-passe", { schema: schemas.ChangePassword }, async (req, reply) => {
     const session = accountSession(req, reply);

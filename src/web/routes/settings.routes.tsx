@@ -10,8 +10,10 @@ import type { DomainError } from "../../shared/errors.js";
 import type { ClientAssets } from "../assets.js";
 import { ERROR_ANSWERS, type FormErrors, formFailure } from "../errors.js";
 import { settingsFr as t } from "../i18n/settings.fr.js";
+import { mailClientSettings, sendAppleProfile } from "../mail-clients.js";
 import { sendPage } from "../page.js";
 import * as schemas from "../schemas/settings.schemas.js";
+import { MAIL_CLIENT_PATHS } from "../urls.js";
 import type { MailShell } from "../views/mail.view.js";
 import { type SettingsForm, SettingsPage } from "../views/settings.view.js";
 import { mailShell, webmailAccount } from "./mailbox.js";
@@ -80,6 +82,12 @@ const SETTINGS_ERRORS: FormErrors = {
 
 export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteOptions> = async (app, { services, assets }) => {
   const { settings } = services;
+  const mailClients = mailClientSettings(services.config);
+  /** The signed-in account's « Configurer un logiciel de messagerie ». */
+  const clientsOf = async (accountId: number) => {
+    const account = await services.directory.getAccountById(accountId);
+    return { settings: mailClients, username: account.username, address: account.address };
+  };
 
   const accountOf = webmailAccount;
 
@@ -91,7 +99,21 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteOptions> = a
     if (accountId === null) return reply;
     const saved = req.query.enregistre !== undefined;
     const shell = await shellOf(req, accountId, saved ? { kind: "success", text: t.saved } : undefined);
-    return sendPage(reply, <SettingsPage shell={shell} form={formOf(await settings.get(accountId))} />);
+    return sendPage(
+      reply,
+      <SettingsPage
+        shell={shell}
+        form={formOf(await settings.get(accountId))}
+        mailClients={await clientsOf(accountId)}
+      />,
+    );
+  });
+
+  // The Apple profile, from the webmail (the Assistance's « Mon compte » has the same one).
+  app.get(MAIL_CLIENT_PATHS.webmailAppleProfile, async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    return sendAppleProfile(reply, services.config, mailClients, await services.directory.getAccountById(accountId));
   });
 
   app.post("/mail/parametres", { schema: schemas.SaveSettings }, async (req, reply) => {

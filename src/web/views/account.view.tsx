@@ -121,10 +121,13 @@ export function MailClientSection({
   settings,
   username,
   address,
+  profileHref = MAIL_CLIENT_PATHS.appleProfile,
 }: {
   settings: MailClientSettings;
   username: string;
   address: string;
+  /** Where the profile downloads (the session of the page showing it). */
+  profileHref?: string;
 }) {
   const t = fr.mailClients;
   const [imap, ...otherImap] = settings.imap;
@@ -171,7 +174,7 @@ export function MailClientSection({
       {imap.security === "none" || smtp.security === "none" ? <Notice kind="warning">{t.noEncryption}</Notice> : null}
       <h3>{t.appleTitle}</h3>
       <p>
-        <a href={MAIL_CLIENT_PATHS.appleProfile}>{t.profileLink}</a>
+        <a href={profileHref}>{t.profileLink}</a>
       </p>
       <p class="hint">{t.profileHint}</p>
     </Section>

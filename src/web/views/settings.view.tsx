@@ -1,4 +1,7 @@
 import { settingsFr as t } from "../i18n/settings.fr.js";
+import type { MailClientSettings } from "../mail-clients.js";
+import { MAIL_CLIENT_PATHS } from "../urls.js";
+import { MailClientSection } from "./account.view.js";
 import {
   CurrentPasswordField,
   ErrorSummary,
@@ -51,10 +54,13 @@ export function SettingsPage({
   shell,
   form,
   errors = {},
+  mailClients,
 }: {
   shell: MailShell;
   form: SettingsForm;
   errors?: FieldErrors;
+  /** « Configurer un logiciel de messagerie », for the signed-in account. */
+  mailClients?: { settings: MailClientSettings; username: string; address: string };
 }) {
   const hasErrors = Object.values(errors).some((list) => list.length > 0);
   const bound = (name: TextName) => fieldOf(name, LABELS, form, errors);
@@ -89,6 +95,7 @@ export function SettingsPage({
           {t.save}
         </button>
       </PostForm>
+      {mailClients ? <MailClientSection {...mailClients} profileHref={MAIL_CLIENT_PATHS.webmailAppleProfile} /> : null}
     </MailLayout>
   );
 }
