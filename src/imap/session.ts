@@ -296,8 +296,6 @@ export class ImapSession {
       "UIDPLUS",
       "MOVE",
       "SPECIAL-USE",
-      "LIST-EXTENDED",
-      "LIST-STATUS",
       "CONDSTORE",
       "QRESYNC",
       "ESEARCH",
