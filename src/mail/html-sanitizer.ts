@@ -10,7 +10,7 @@
  *    are replaced with the message's own inline parts as `data:` URLs.
  * 2. `frameDocument` wraps the fragment in the document served inside the reading iframe.
  * 3. `frameContentSecurityPolicy` and `FRAME_SANDBOX` are the second and third walls: the frame runs no
- *    script, has an opaque origin, and may fetch nothing but `data:` images (plus http(s) images once
+ *    script (its origin is kept only so that the page can size it), and may fetch nothing but `data:` images (plus http(s) images once
  *    the reader clicked "Afficher les images distantes").
  *
  * Links: a link whose visible text shows another web address or domain than where it goes gets a
@@ -39,8 +39,13 @@ const NESTING_LIMIT = 100;
  */
 const MAX_PARSE_DEPTH = 512;
 
-/** The iframe's `sandbox` attribute: no scripts, no same-origin, links may open a normal new tab. */
-export const FRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox";
+/**
+ * The iframe's `sandbox` attribute: no scripts, no forms, links may open a normal new tab. The
+ * frame keeps the webmail's origin so that the page's own script can read its height and show the
+ * whole message without an inner scroll bar; that is safe only because `allow-scripts` is never
+ * given (with both, a frame could lift its own sandbox) and the frame's CSP runs no script either.
+ */
+export const FRAME_SANDBOX = "allow-same-origin allow-popups allow-popups-to-escape-sandbox";
 
 /**
  * The same for a message whose links go through the interstitial page (`guardLink`): a click, never

@@ -411,6 +411,66 @@ export async function page(
   return q.orderBy("id", "desc").limit(limit).execute();
 }
 
+/** A folder's conversation as the grouped list shows it: its newest message there, and its counts there. */
+export type ConversationRow = MessageRow & { readonly thread_count: number; readonly thread_unread: number };
+
+/**
+ * A folder's conversations, one row each, newest first: the conversation's newest message in the
+ * folder, with how many of its messages are in the folder and how many of those are unread.
+ * Keyset on that newest id (`before`: conversations whose newest message here is older).
+ *
+ * The folder is walked newest first on (folder_id, id), keeping the messages that no newer message
+ * of their conversation follows in the folder; that test and the counts are index-only seeks on
+ * (folder_id, thread_id, id, seen) (migration 015). A page reads the folder's messages down to its
+ * last line (the older messages of conversations already shown are skipped one seek each) and counts
+ * its conversations: about a millisecond for 50 lines of ordinary mail, whatever the folder's size;
+ * one conversation of tens of thousands of messages in a folder makes its first page slower.
+ */
+export async function conversationPage(
+  ex: Executor,
+  folderId: number,
+  before: number | null,
+  limit: number,
+): Promise<ConversationRow[]> {
+  let q = ex
+    .selectFrom("mail_message as m")
+    .select(SUMMARY_COLUMNS.map((c) => `m.${c}` as const))
+    .select((eb) => [
+      eb
+        .selectFrom("mail_message as c")
+        .select(eb.fn.countAll<number>().as("n"))
+        .where("c.folder_id", "=", folderId)
+        .whereRef("c.thread_id", "=", "m.thread_id")
+        .as("thread_count"),
+      eb
+        .selectFrom("mail_message as u")
+        .select(eb.fn.countAll<number>().as("n"))
+        .where("u.folder_id", "=", folderId)
+        .whereRef("u.thread_id", "=", "m.thread_id")
+        .where("u.seen", "=", 0)
+        .as("thread_unread"),
+    ])
+    .where("m.folder_id", "=", folderId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("mail_message as n")
+            .select("n.id")
+            .where("n.folder_id", "=", folderId)
+            .whereRef("n.thread_id", "=", "m.thread_id")
+            .whereRef("n.id", ">", "m.id"),
+        ),
+      ),
+    );
+  if (before !== null) q = q.where("m.id", "<", before);
+  const rows = await q.orderBy("m.id", "desc").limit(limit).execute();
+  return rows.map((r) => ({
+    ...r,
+    thread_count: Number(r.thread_count ?? 0),
+    thread_unread: Number(r.thread_unread ?? 0),
+  }));
+}
+
 export async function message(ex: Executor, accountId: number, id: number): Promise<MessageRecord | null> {
   const row = await accountMessages(ex, accountId).selectAll().where("id", "=", id).executeTakeFirst();
   return row ?? null;

@@ -20,6 +20,8 @@ import type { FolderRow, MessageRow, SearchTerms } from "./mail.repository.js";
 import * as repo from "./mail.repository.js";
 import {
   type AttachmentContent,
+  type ConversationPage,
+  type ConversationSummary,
   type DeliveryMeta,
   type DeliveryPlan,
   type DeliveryResult,
@@ -778,14 +780,37 @@ export class MailService implements MailApi {
   // Lists and reading
 
   async list(accountId: number, folderId: number, cursor: number | null, limit = PAGE_SIZE): Promise<MessagePage> {
+    const size = await this.#folderPage(accountId, folderId, cursor, limit);
+    const rows = await repo.page(this.#deps.db, folderId, cursor, size + 1);
+    return this.#pageOf(rows, size);
+  }
+
+  async listConversations(
+    accountId: number,
+    folderId: number,
+    cursor: number | null,
+    limit = PAGE_SIZE,
+  ): Promise<ConversationPage> {
+    const size = await this.#folderPage(accountId, folderId, cursor, limit);
+    const rows = await repo.conversationPage(this.#deps.db, folderId, cursor, size + 1);
+    const items: ConversationSummary[] = rows.slice(0, size).map((row) => ({
+      ...summaryOf(row, this.#academie),
+      threadCount: row.thread_count,
+      threadUnread: row.thread_unread,
+    }));
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > size && last ? last.id : null };
+  }
+
+  /** A page of one of the account's folders: checks the cursor and the folder; the page's size. */
+  async #folderPage(accountId: number, folderId: number, cursor: number | null, limit: number): Promise<number> {
     const size = Math.min(Math.max(1, limit), MAX_PAGE_SIZE);
     if (cursor !== null && (!Number.isSafeInteger(cursor) || cursor <= 0)) {
       throw new DomainError("VALIDATION_FAILED", "invalid cursor");
     }
     const folder = await repo.folder(this.#deps.db, accountId, folderId);
     if (!folder) throw new DomainError("NOT_FOUND", `no folder #${folderId}`);
-    const rows = await repo.page(this.#deps.db, folderId, cursor, size + 1);
-    return this.#pageOf(rows, size);
+    return size;
   }
 
   #pageOf(rows: MessageRow[], size: number): MessagePage {
@@ -869,6 +894,22 @@ export class MailService implements MailApi {
     const found = Number.isSafeInteger(index) ? parsed.attachments[index] : undefined;
     if (!found) throw new DomainError("NOT_FOUND", `no attachment #${index}`);
     return { filename: found.filename, contentType: found.contentType, content: found.content };
+  }
+
+  /**
+   * The attachments the reading view lists (not the images shown inside the HTML body), in their
+   * order, with the message's subject to name the archive: « Télécharger tout ». NOT_FOUND for a
+   * message without any, as for another account's.
+   */
+  async attachmentsOf(accountId: number, messageId: number): Promise<MessageAttachments> {
+    const row = await this.#record(accountId, messageId);
+    const parsed = await readForDisplay(await this.#rawOf(row.blob_id));
+    const listed = parsed.attachments.filter((a) => !a.inline);
+    if (listed.length === 0) throw new DomainError("NOT_FOUND", `message #${messageId} has no attachment`);
+    return {
+      subject: row.subject,
+      attachments: listed.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
+    };
   }
 
   async raw(accountId: number, messageId: number): Promise<Buffer> {
@@ -1126,6 +1167,13 @@ export class MailService implements MailApi {
   mailboxCounts(messageIds: readonly string[]): Promise<Map<string, number>> {
     return repo.mailboxCounts(this.#deps.db, messageIds);
   }
+}
+
+/** The listed attachments of one message and its subject (`attachmentsOf`). */
+export interface MessageAttachments {
+  readonly subject: string;
+  /** At least one, in the order the reading view lists them. */
+  readonly attachments: readonly AttachmentContent[];
 }
 
 /** A message of an account, as a report reads it (report.service.ts). */

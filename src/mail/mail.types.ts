@@ -100,6 +100,21 @@ export interface MessagePage {
   readonly nextCursor: number | null;
 }
 
+/**
+ * A folder's conversation in the list grouped by conversation: its newest message in the folder,
+ * with how many of the conversation's messages are in that folder and how many of those are unread.
+ */
+export interface ConversationSummary extends MessageSummary {
+  readonly threadCount: number;
+  readonly threadUnread: number;
+}
+
+export interface ConversationPage {
+  readonly items: readonly ConversationSummary[];
+  /** Keyset cursor of the next (older) page: the last item's id, when there is a next page. */
+  readonly nextCursor: number | null;
+}
+
 export interface Attachment {
   /** Position among the message's attachments (stable: parsing is deterministic). */
   readonly index: number;
@@ -276,6 +291,16 @@ export interface MailApi {
   // Lists and reading
   /** Newest first, `limit` (default 50) per page, `cursor` from the previous page. */
   list(accountId: number, folderId: number, cursor: number | null, limit?: number): Promise<MessagePage>;
+  /**
+   * One line per conversation with a message in the folder (its newest there, with the counts),
+   * by that message's id, newest first; `cursor` from the previous page.
+   */
+  listConversations(
+    accountId: number,
+    folderId: number,
+    cursor: number | null,
+    limit?: number,
+  ): Promise<ConversationPage>;
   /** Opens a message (marking it seen unless `markSeen` is false). */
   open(accountId: number, messageId: number, options?: { markSeen?: boolean }): Promise<MessageView>;
   /**

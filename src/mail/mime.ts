@@ -73,7 +73,13 @@ const UNSAFE_CHARS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b-\u200f\u202
 
 /** One line of header text, safe to show: no control or bidi characters, bounded. */
 export function cleanHeaderText(value: string, max = MAX_HEADER_TEXT): string {
-  return value.replace(UNSAFE_CHARS, "").replace(/\s+/g, " ").trim().slice(0, max);
+  // A line break is a space between words (a preview must not read "Bonjour,M. Leroux").
+  return value
+    .replace(/[\r\n]+/g, " ")
+    .replace(UNSAFE_CHARS, "")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, max);
 }
 
 /**

@@ -49,6 +49,47 @@ export async function saveSettings(ex: Executor, accountId: number, v: MailSetti
     .execute();
 }
 
+/** How an account's mailbox is shown, as stored (migration 015); null when the account has no settings row. */
+export interface DisplayRow {
+  readonly reading_pane: string;
+  readonly group_by_conversation: number;
+  readonly list_density: string;
+  readonly show_size: number;
+}
+
+export interface DisplayValues {
+  readonly readingPane: string;
+  readonly groupByConversation: boolean;
+  readonly density: string;
+  readonly showSize: boolean;
+}
+
+/** One read by primary key, of the display columns only (every mailbox page asks). */
+export async function displayOf(ex: Executor, accountId: number): Promise<DisplayRow | null> {
+  const row = await ex
+    .selectFrom("mail_settings")
+    .select(["reading_pane", "group_by_conversation", "list_density", "show_size"])
+    .where("account_id", "=", accountId)
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+/** Saves the display columns only; a new row gets the other settings' defaults. */
+export async function saveDisplay(ex: Executor, accountId: number, v: DisplayValues, now: string): Promise<void> {
+  const values = {
+    reading_pane: v.readingPane,
+    group_by_conversation: v.groupByConversation ? 1 : 0,
+    list_density: v.density,
+    show_size: v.showSize ? 1 : 0,
+    updated_at: now,
+  };
+  await ex
+    .insertInto("mail_settings")
+    .values({ account_id: accountId, ...values })
+    .onConflict((oc) => oc.column("account_id").doUpdateSet(values))
+    .execute();
+}
+
 /**
  * Turns an account's forwarding off; returns what it was (null when it was off). Run in a
  * transaction: the row is read, then written.

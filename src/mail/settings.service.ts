@@ -1,6 +1,6 @@
 /**
- * The webmail's settings of an account (signature, away message and forwarding),
- * and what they do to a local delivery (the `DeliveryRules` the mail store calls):
+ * The webmail's settings of an account (signature, away message and forwarding; and its display
+ * preferences, `display`/`updateDisplay`, which send nothing anywhere), and what they do to a local delivery (the `DeliveryRules` the mail store calls):
  * - forwarding: a resent copy (the original untouched, RFC 5322 Resent-* fields above it) goes to
  *   the address — delivered in the same transaction when it is local, queued in it when external;
  *   without "keep a copy" the inbox does not keep the message, decided in that same transaction
@@ -34,7 +34,10 @@ import type { OutboundQueue, QueuedMessage } from "./outbound-queue.js";
 import {
   claimAutoReply,
   clearForwarding,
+  type DisplayRow,
+  displayOf,
   type MailSettingsRow,
+  saveDisplay,
   saveSettings,
   settingsOf,
   settingsOfMany,
@@ -119,6 +122,67 @@ export interface MailSettingsDeps {
   readonly logger?: WarnLogger;
 }
 
+/** Where an opened message is shown: beside the list, or on a page of its own. */
+export const READING_PANES = ["right", "off"] as const;
+/** How much room each line of the list takes. */
+export const LIST_DENSITIES = ["comfortable", "compact"] as const;
+
+/** How an account's mailbox is shown (« Affichage » in Paramètres). */
+export interface DisplayPreferences {
+  readonly readingPane: "right" | "off";
+  readonly groupByConversation: boolean;
+  readonly density: "comfortable" | "compact";
+  readonly showSize: boolean;
+}
+
+/** The display preferences as received (a form's values): checked by `updateDisplay`. */
+export interface DisplayInput {
+  readonly readingPane: string;
+  readonly groupByConversation: boolean;
+  readonly density: string;
+  readonly showSize: boolean;
+}
+
+/** The field of a refused display preference (VALIDATION_FAILED's `field`). */
+export type DisplayField = keyof DisplayPreferences;
+
+/** What an account that never chose gets. */
+export const DEFAULT_DISPLAY: DisplayPreferences = {
+  readingPane: "right",
+  groupByConversation: false,
+  density: "comfortable",
+  showSize: false,
+};
+
+function isOneOf<T extends string>(choices: readonly T[], value: unknown): value is T {
+  return typeof value === "string" && (choices as readonly string[]).includes(value);
+}
+
+function displayFrom(row: DisplayRow | null): DisplayPreferences {
+  if (!row) return DEFAULT_DISPLAY;
+  return {
+    readingPane: isOneOf(READING_PANES, row.reading_pane) ? row.reading_pane : DEFAULT_DISPLAY.readingPane,
+    groupByConversation: row.group_by_conversation === 1,
+    density: isOneOf(LIST_DENSITIES, row.list_density) ? row.list_density : DEFAULT_DISPLAY.density,
+    showSize: row.show_size === 1,
+  };
+}
+
+/** The display preferences checked: a value outside its choices is refused, naming its field. */
+export function checkDisplay(input: DisplayInput): DisplayPreferences {
+  const refuse = (field: DisplayField) => new DomainError("VALIDATION_FAILED", `unknown ${field}`, { field });
+  if (!isOneOf(READING_PANES, input.readingPane)) throw refuse("readingPane");
+  if (!isOneOf(LIST_DENSITIES, input.density)) throw refuse("density");
+  if (typeof input.groupByConversation !== "boolean") throw refuse("groupByConversation");
+  if (typeof input.showSize !== "boolean") throw refuse("showSize");
+  return {
+    readingPane: input.readingPane,
+    groupByConversation: input.groupByConversation,
+    density: input.density,
+    showSize: input.showSize,
+  };
+}
+
 const DEFAULTS: MailSettings = {
   signature: "",
   away: { enabled: false, start: null, end: null, subject: "", text: "" },
@@ -186,6 +250,22 @@ export class MailSettingsService implements DeliveryRules {
 
   async get(accountId: number): Promise<MailSettings> {
     return settingsFrom(await settingsOf(this.#deps.db, accountId));
+  }
+
+  /** How the account's mailbox is shown (one read by primary key: every mailbox page asks). */
+  async display(accountId: number): Promise<DisplayPreferences> {
+    return displayFrom(await displayOf(this.#deps.db, accountId));
+  }
+
+  /**
+   * Checks, then saves how the mailbox is shown (the other settings untouched). VALIDATION_FAILED
+   * with `details.field` for a value outside its choices. A display choice sends nothing anywhere:
+   * neither audited nor told to the holder (unlike `update`).
+   */
+  async updateDisplay(accountId: number, input: DisplayInput): Promise<DisplayPreferences> {
+    const display = checkDisplay(input);
+    await saveDisplay(this.#deps.db, accountId, display, this.#deps.clock.now().toISOString());
+    return display;
   }
 
   /**

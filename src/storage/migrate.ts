@@ -14,6 +14,7 @@ import * as m011 from "./migrations/011-sender-warnings.js";
 import * as m012 from "./migrations/012-phishing-reports.js";
 import * as m013 from "./migrations/013-spam-score.js";
 import * as m014 from "./migrations/014-imap-store.js";
+import * as m015 from "./migrations/015-display-preferences.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -33,6 +34,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["012-phishing-reports", m012],
   ["013-spam-score", m013],
   ["014-imap-store", m014],
+  ["015-display-preferences", m015],
 ];
 
 class StaticProvider implements MigrationProvider {

@@ -223,6 +223,12 @@ export interface MailSettingsTable {
   forward_address: string | null;
   forward_keep_copy: Generated<number>;
   updated_at: string;
+  /** How the mailbox is shown (migration 015): `right` or `off`. */
+  reading_pane: Generated<string>;
+  group_by_conversation: Generated<number>;
+  /** `comfortable` or `compact`. */
+  list_density: Generated<string>;
+  show_size: Generated<number>;
 }
 
 /** The auto-replies sent (migration 007): one row per account and sender, the latest reply. */

@@ -28,6 +28,13 @@ export function withParams(target: string, params: Record<string, string>): stri
   return `${url.pathname}${url.search}`;
 }
 
+/** `target` without the query parameter `name`. */
+export function withoutParam(target: string, name: string): string {
+  const url = new URL(target, "http://sesame.invalid");
+  url.searchParams.delete(name);
+  return `${url.pathname}${url.search}`;
+}
+
 /** The notices a page shows after a redirect: not carried over to the next one. */
 const NOTICE_PARAMS = ["fait", "n", "erreur", "mot-de-passe-modifie"];
 

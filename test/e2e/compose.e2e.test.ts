@@ -90,7 +90,7 @@ describe("writing mail (Chromium)", () => {
     const problemsB = watchConsole(b);
     await signInWebmail(b, jean);
     await b.getByRole("link", { name: /Compte rendu du conseil/ }).click();
-    await b.getByRole("heading", { name: "Compte rendu du conseil", level: 1 }).waitFor();
+    await b.getByRole("heading", { name: "Compte rendu du conseil", level: 2 }).waitFor();
     await b.getByRole("link", { name: "Répondre à tous" }).waitFor();
     await expectAccessible(b, "reading view with the reply buttons", { sandboxedFrame: true });
     const [download] = await Promise.all([
@@ -112,8 +112,8 @@ describe("writing mail (Chromium)", () => {
     // A sees the answer, in the same conversation as the message sent.
     await a.getByRole("link", { name: "Boîte de réception", exact: false }).first().click();
     await a.getByRole("link", { name: /RE: Compte rendu du conseil/ }).click();
-    await a.getByRole("heading", { name: "RE: Compte rendu du conseil", level: 1 }).waitFor();
-    await a.getByText("Merci Lucie.").waitFor();
+    await a.getByRole("heading", { name: "RE: Compte rendu du conseil", level: 2 }).waitFor();
+    await a.locator(".reading").getByText("Merci Lucie.").waitFor();
     await a.getByRole("heading", { name: /Conversation/ }).waitFor();
     await a.getByRole("link", { name: "Compte rendu du conseil", exact: true }).waitFor();
 

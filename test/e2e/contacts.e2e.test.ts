@@ -11,6 +11,7 @@ import {
   expectAccessible,
   field,
   openBrowserEnv,
+  openMessageMenu,
   signInWebmail,
   watchConsole,
 } from "../helpers/browser.js";
@@ -44,7 +45,8 @@ describe("contacts (Chromium)", () => {
     const problems = watchConsole(page);
     await signInWebmail(page, me);
     await page.getByRole("link", { name: /Sortie au musée/ }).click();
-    await page.getByRole("heading", { name: "Sortie au musée", level: 1 }).waitFor();
+    await page.getByRole("heading", { name: "Sortie au musée", level: 2 }).waitFor();
+    await openMessageMenu(page);
     await page.getByRole("button", { name: "Ajouter l'expéditeur aux contacts" }).click();
     await page.getByText("L'expéditeur a été ajouté à vos contacts.").waitFor();
 

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type BrowserEnv, openBrowserEnv, openWebmail } from "../helpers/browser.js";
+import { type BrowserEnv, openBrowserEnv, openMessageMenu, openWebmail } from "../helpers/browser.js";
 import { deliverRaw, inbound } from "../helpers/sender-messages.js";
 import { staffWithPassword } from "../helpers/web.js";
 
@@ -81,6 +81,7 @@ describe("links of a flagged message (Chromium)", () => {
 
       // « Afficher la source »: the headers as received.
       await page.getByRole("link", { name: "Revenir au message" }).click();
+      await openMessageMenu(page);
       await page.getByRole("link", { name: "Afficher la source" }).click();
       await page.getByRole("heading", { name: "Source du message", level: 1 }).waitFor();
       await page.getByText(/^Subject: Lien du document$/m).waitFor();

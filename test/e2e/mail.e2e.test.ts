@@ -83,13 +83,14 @@ describe("reading mail (Chromium)", () => {
     const link = page.getByRole("link", { name: /Résultats du radium/ });
     await link.waitFor();
     await page.getByRole("link", { name: "Boîte de réception, 1 non lu" }).waitFor();
-    await page.getByText("Non lu", { exact: true }).waitFor();
+    // Unread: bold with a dot, and « non lu » said to screen readers.
+    await page.locator("li.message--unread").filter({ hasText: "Résultats du radium" }).waitFor();
     await page.getByText(/utilisés sur 1 Go/).waitFor();
     await expectAccessible(page, "inbox with a message");
 
-    // Open: headers, the HTML body in its frame, remote images held back until asked for.
+    // Open (in the reading pane): headers, the HTML body in its frame, remote images held back until asked for.
     await link.click();
-    await page.getByRole("heading", { name: "Résultats du radium", level: 1 }).waitFor();
+    await page.getByRole("heading", { name: "Résultats du radium", level: 2 }).waitFor();
     await page.getByText("Marie Curie <marie.curie@exemple.fr>").waitFor();
     const frame = page.frameLocator('iframe[title="Contenu du message"]');
     await frame.getByText("les résultats").waitFor();
@@ -111,7 +112,6 @@ describe("reading mail (Chromium)", () => {
     assert.equal(download.suggestedFilename(), "mesures été.csv");
 
     // Read now: the inbox no longer counts it.
-    await page.getByRole("link", { name: "Revenir au dossier Boîte de réception" }).click();
     await page.getByRole("link", { name: "Boîte de réception", exact: true }).waitFor();
 
     // A folder of one's own.
@@ -144,15 +144,17 @@ describe("reading mail (Chromium)", () => {
     // Moved with the list's form.
     await page.goto("/mail");
     await page.getByLabel("Sélectionner le message « Résultats du radium » de Marie Curie").check();
-    await page.getByLabel("Déplacer vers").selectOption({ label: "Laboratoire" });
-    await page.getByRole("button", { name: "Déplacer", exact: true }).click();
+    await page.locator(".list-toolbar .move-menu > summary").click();
+    await page.locator(".list-toolbar .move-menu").getByRole("button", { name: "Laboratoire" }).click();
     await page.getByText("1 message déplacé.").waitFor();
     await page.getByText("Aucun message dans ce dossier.").waitFor();
     await page.getByRole("link", { name: "Laboratoire", exact: true }).first().click();
     await page.getByRole("heading", { name: "Laboratoire", level: 1 }).waitFor();
     await page.getByRole("link", { name: /Résultats du radium/ }).click();
+    await page.getByRole("heading", { name: "Résultats du radium", level: 2 }).waitFor();
 
-    // Deleted from the reading view: to the Corbeille, then the Corbeille emptied after confirming.
+    // Deleted while open (the list's toolbar acts on it, nothing being checked): to the Corbeille,
+    // then the Corbeille emptied after confirming.
     await page.getByRole("button", { name: "Supprimer", exact: true }).click();
     await page.getByText("1 message supprimé.").waitFor();
     await page.getByRole("link", { name: "Corbeille", exact: true }).click();
@@ -252,12 +254,22 @@ describe("reading mail (Chromium)", () => {
     await row(second).and(page.locator(".is-current")).waitFor();
     assert.equal(await folderOf(services, account, third), "Corbeille");
 
-    // Entrée opens the current message; in the reading view f and r press the page's buttons.
+    // Entrée opens the current message in the reading pane; f still acts on it in place.
     await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Microbes", level: 2 }).waitFor();
+    await page.keyboard.press("f");
+    await row(second).locator("[data-flag-mark]").waitFor();
+    await page.keyboard.press("f");
+    await row(second).locator("[data-flag-mark]").waitFor({ state: "hidden" });
+
+    // On a message's own page, f and r press the page's buttons.
+    await page.goto(`/mail/messages/${second}`);
     await page.getByRole("heading", { name: "Microbes", level: 1 }).waitFor();
     await page.keyboard.press("f");
     await page.getByText("1 message suivi.").waitFor();
+    await page.getByText("Plus", { exact: true }).click();
     await page.getByRole("button", { name: "Ne plus suivre" }).waitFor();
+    await page.keyboard.press("Escape");
     await page.keyboard.press("r");
     await page.getByText("1 message marqué comme non lu.").waitFor();
     await page.getByRole("heading", { name: "Boîte de réception", level: 1 }).waitFor();
@@ -307,17 +319,20 @@ describe("reading mail (Chromium)", () => {
     await expectDarkScheme(page, "the inbox");
 
     await page.getByRole("link", { name: /Ordre du jour du conseil/ }).click();
-    await page.getByRole("heading", { name: /Ordre du jour du conseil/, level: 1 }).waitFor();
-    await page.getByText("voici l'ordre du jour", { exact: false }).waitFor();
+    await page.getByRole("heading", { name: /Ordre du jour du conseil/, level: 2 }).waitFor();
+    await page.locator(".reading").getByText("voici l'ordre du jour", { exact: false }).waitFor();
     await noOverflow("the reading view");
     await expectDarkScheme(page, "the reading view");
 
-    // Mark unread from the open message, then move it with the list's form.
+    // Mark unread from the open message (its « Plus » menu), then move it with the list's form.
+    await page.locator(".reading-more > summary").click();
     await page.getByRole("button", { name: "Marquer comme non lu" }).click();
     await page.getByText("1 message marqué comme non lu.").waitFor();
+    // Back to the list (opening it again would read it again).
+    assert.equal(await page.locator(".reading").count(), 0);
     await page.getByLabel(/^Sélectionner le message « Ordre du jour/).check();
-    await page.getByLabel("Déplacer vers").selectOption({ label: "Indésirables" });
-    await page.getByRole("button", { name: "Déplacer", exact: true }).click();
+    await page.locator(".list-toolbar .move-menu > summary").click();
+    await page.locator(".list-toolbar .move-menu").getByRole("button", { name: "Indésirables" }).click();
     await page.getByText("1 message déplacé.").waitFor();
 
     // The shortcuts' help is there without JavaScript too.
@@ -377,7 +392,7 @@ describe("reading mail (Chromium)", () => {
     await expectDarkScheme(page, "inbox (scripts on)");
     await check("inbox (320 px, dark)");
     await page.getByRole("link", { name: /Diffraction des rayons X/ }).click();
-    await page.getByRole("heading", { name: /Diffraction des rayons X/, level: 1 }).waitFor();
+    await page.getByRole("heading", { name: /Diffraction des rayons X/, level: 2 }).waitFor();
     await page.frameLocator('iframe[title="Contenu du message"]').getByText("Cliché 51").waitFor();
     await check("reading view (320 px, dark)", true);
     await page.goto("/mail/recherche?q=clich%C3%A9&du=32%2F01%2F2025");

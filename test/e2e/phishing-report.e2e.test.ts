@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type BrowserEnv, openBrowserEnv, openWebmail } from "../helpers/browser.js";
+import { type BrowserEnv, openBrowserEnv, openMessageMenu, openWebmail } from "../helpers/browser.js";
 import { deliverRaw } from "../helpers/sender-messages.js";
 import { staffWithPassword } from "../helpers/web.js";
 
@@ -40,8 +40,9 @@ describe("phishing report (Chromium)", () => {
       const { context, page, problems, accessible } = await openWebmail(env, account, { javaScriptEnabled });
 
       await page.getByRole("link", { name: new RegExp(subject) }).click();
-      await page.getByRole("heading", { name: subject, level: 1 }).waitFor();
+      await page.getByRole("heading", { name: subject, level: 2 }).waitFor();
       await accessible("reading the message to report");
+      await openMessageMenu(page);
       await page.getByRole("button", { name: "Signaler un filoutage" }).click();
       await page.getByText("Merci, le message a été signalé.", { exact: true }).waitFor();
       await accessible("the inbox after a report");
@@ -52,7 +53,8 @@ describe("phishing report (Chromium)", () => {
         .first()
         .click();
       await page.getByRole("link", { name: new RegExp(subject) }).click();
-      await page.getByRole("heading", { name: subject, level: 1 }).waitFor();
+      await page.getByRole("heading", { name: subject, level: 2 }).waitFor();
+      await openMessageMenu(page);
       await page.getByRole("button", { name: "Ce message n'est pas indésirable" }).click();
       await page.getByText("Le message a été remis dans la boîte de réception.", { exact: true }).waitFor();
       await accessible("Indésirables after « pas indésirable »");

@@ -59,7 +59,7 @@ describe("sender display (Chromium)", () => {
 
       // The reading view: the full address, and the warning.
       await page.getByRole("link", { name: /Mise à jour de votre messagerie/ }).click();
-      await page.getByRole("heading", { name: "Mise à jour de votre messagerie", level: 1 }).waitFor();
+      await page.getByRole("heading", { name: "Mise à jour de votre messagerie", level: 2 }).waitFor();
       await page.getByText(`dsi@${domain} <attacker@evil.example>`, { exact: true }).waitFor();
       await page.getByText(/le nom affiché de l'expéditeur contient une adresse électronique/).waitFor();
       await accessible("reading a disguised sender");

@@ -207,6 +207,15 @@ export async function deleteRedisKeys(redis: Redis, prefix: string): Promise<voi
   } while (cursor !== "0");
 }
 
+/**
+ * A page with its CSRF tokens replaced by a placeholder, for the tests that check that two answers
+ * are the same page: the token is masked afresh for every page (BREACH defence), always at the same
+ * length, so only its characters differ.
+ */
+export function withoutCsrfTokens(html: string): string {
+  return html.replace(/(name="_csrf" value="|data-csrf=")[A-Za-z0-9_-]{86}"/g, '$1(jeton)"');
+}
+
 /** The `<input>` tag a `<label>` starting with `label` points to (its `for`), or null. */
 export function labelledInput(html: string, label: string): string | null {
   for (const m of html.matchAll(/<label\b[^>]*\bfor="([^"]+)"[^>]*>([\s\S]*?)<\/label>/g)) {

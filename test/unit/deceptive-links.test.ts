@@ -136,13 +136,12 @@ describe("deceptive links", () => {
     assert.equal(guarded.guardedLinks, true);
     assert.equal(sanitizeMailHtml("<p>x</p>", { allowRemote: false }).guardedLinks, undefined);
     assert.equal(GUARDED_FRAME_SANDBOX, `${FRAME_SANDBOX} allow-top-navigation-by-user-activation`);
-    assert.doesNotMatch(
-      GUARDED_FRAME_SANDBOX,
-      /allow-scripts|allow-same-origin|allow-top-navigation(?!-by)|allow-forms/,
-    );
+    // The frame keeps its origin (the page sizes it) only because it never runs a script.
+    assert.doesNotMatch(GUARDED_FRAME_SANDBOX, /allow-scripts|allow-top-navigation(?!-by)|allow-forms/);
+    assert.match(frameContentSecurityPolicy(false, true), /default-src 'none'/);
     assert.match(
       frameContentSecurityPolicy(false, true),
-      /; sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation$/,
+      /; sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation$/,
     );
     assert.doesNotMatch(frameContentSecurityPolicy(false), /allow-top-navigation/);
   });

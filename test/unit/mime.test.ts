@@ -225,6 +225,8 @@ describe("cleanHeaderText", () => {
     assert.equal(cleanHeaderText("\u0000a\tb\u200b\u202ec\u2066d\u2069\ufeffe\u007f\u0085f  \u00a0 g "), "a bcdef g");
     assert.equal(cleanHeaderText("  Réunion   de\trentrée  "), "Réunion de rentrée");
     assert.equal(cleanHeaderText(""), "");
+    // A line break separates words, as in the list's preview of a message.
+    assert.equal(cleanHeaderText("Bonjour,\r\nM. Leroux\nvoici\rle"), "Bonjour, M. Leroux voici le");
     assert.equal(cleanHeaderText("\u202e\u200b"), "");
   });
 

@@ -182,10 +182,10 @@ function messageList(): void {
       // Links and buttons already answer Entrée; from a row's checkbox (or nowhere), open the row.
       if (active instanceof HTMLAnchorElement || active instanceof HTMLButtonElement) return;
       if (active instanceof HTMLInputElement && !row.contains(active)) return;
-      const href = row.querySelector<HTMLAnchorElement>("[data-message-link]")?.href;
-      if (href) {
+      const link = row.querySelector<HTMLAnchorElement>("[data-message-link]");
+      if (link) {
         e.preventDefault();
-        window.location.assign(href);
+        link.click();
       }
     } else if (e.key === "r") {
       e.preventDefault();
@@ -202,12 +202,10 @@ function messageList(): void {
   dragAndDrop(form, list);
 }
 
-/** Messages dragged onto a folder of the list: the "Déplacer vers" form, posted as if chosen. */
+/** Messages dragged onto a folder of the list: the « Déplacer vers » menu's button of that folder, pressed. */
 function dragAndDrop(form: HTMLFormElement, list: HTMLElement): void {
-  const select = form.querySelector<HTMLSelectElement>("[data-move-select]");
-  const button = form.querySelector<HTMLButtonElement>("[data-move-button]");
-  if (!select || !button) return;
-  const destinations = new Set([...select.options].map((o) => o.value).filter((v) => v !== ""));
+  const destinationOf = (id: string) =>
+    form.querySelector<HTMLButtonElement>(`[data-move-menu] button[name="vers"][value="${CSS.escape(id)}"]`);
   let dragged: HTMLLIElement | null = null;
   for (const row of list.querySelectorAll<HTMLLIElement>("li[data-message-id]")) row.draggable = true;
   list.addEventListener("dragstart", (e) => {
@@ -223,7 +221,7 @@ function dragAndDrop(form: HTMLFormElement, list: HTMLElement): void {
   });
   for (const link of document.querySelectorAll<HTMLAnchorElement>(".mail-nav a[data-folder-id]")) {
     const id = link.dataset.folderId ?? "";
-    if (!destinations.has(id)) continue;
+    if (!destinationOf(id)) continue;
     link.addEventListener("dragover", (e) => {
       if (!dragged) return;
       e.preventDefault();
@@ -233,7 +231,8 @@ function dragAndDrop(form: HTMLFormElement, list: HTMLElement): void {
     link.addEventListener("dragleave", () => link.classList.remove("is-drop-target"));
     link.addEventListener("drop", (e) => {
       link.classList.remove("is-drop-target");
-      if (!dragged) return;
+      const button = destinationOf(id);
+      if (!dragged || !button) return;
       e.preventDefault();
       const box = dragged.querySelector<HTMLInputElement>('input[name="ids"]');
       // The dragged message, with the other checked ones when it is checked itself.
@@ -241,25 +240,227 @@ function dragAndDrop(form: HTMLFormElement, list: HTMLElement): void {
         for (const other of list.querySelectorAll<HTMLInputElement>('input[name="ids"]')) other.checked = false;
         box.checked = true;
       }
-      select.value = id;
       form.requestSubmit(button);
     });
   }
 }
 
-/** The open message: r, f and Suppr press the page's own buttons. */
+/** A message on a page of its own (no list): r, f and Suppr press the page's own buttons. */
 function readingView(): void {
-  const form = document.querySelector<HTMLFormElement>("[data-reading-form]");
-  if (!form) return;
+  if (document.querySelector("[data-message-list]")) return;
   document.addEventListener("keydown", (e) => {
     if (!shortcutsEnabled() || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
     const key = e.key === "Delete" ? "Delete" : e.key;
     if (key !== "r" && key !== "f" && key !== "Delete") return;
-    const button = form.querySelector<HTMLButtonElement>(`button[data-shortcut="${key}"]`);
-    if (!button) return;
+    const form = document.querySelector<HTMLFormElement>("[data-reading-form]");
+    const button = form?.querySelector<HTMLButtonElement>(`button[data-shortcut="${key}"]`);
+    if (!form || !button) return;
     e.preventDefault();
     form.requestSubmit(button);
   });
+}
+
+/**
+ * The HTML body's frame takes its content's height (no inner scroll bar): its document is of this
+ * origin (sandboxed, without scripts), so its height can be read here.
+ */
+function fitFrames(root: ParentNode): void {
+  for (const frame of root.querySelectorAll<HTMLIFrameElement>("iframe[data-fit-frame]")) {
+    const fit = () => {
+      let doc: Document | null = null;
+      try {
+        doc = frame.contentDocument;
+      } catch {
+        return;
+      }
+      if (!doc?.documentElement) return;
+      frame.style.height = "0px";
+      const height = Math.max(doc.documentElement.scrollHeight, doc.body?.scrollHeight ?? 0);
+      frame.style.height = `${Math.ceil(height) + 2}px`;
+      frame.classList.add("is-fitted");
+    };
+    frame.addEventListener("load", () => {
+      fit();
+      // Images arriving late, a narrower window: sized again.
+      const body = frame.contentDocument?.body;
+      if (body && "ResizeObserver" in window) new ResizeObserver(() => fit()).observe(body);
+    });
+    if (frame.contentDocument?.readyState === "complete" && frame.contentDocument.body?.childNodes.length) fit();
+  }
+}
+
+/** An open menu (« Déplacer vers », « Plus ») closes on Échap or a click elsewhere. */
+function menus(): void {
+  const open = () => [...document.querySelectorAll<HTMLDetailsElement>("details.menu[open]")];
+  document.addEventListener("click", (e) => {
+    for (const menu of open()) if (!menu.contains(e.target as Node)) menu.open = false;
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    for (const menu of open()) {
+      menu.open = false;
+      menu.querySelector<HTMLElement>("summary")?.focus();
+    }
+  });
+}
+
+/** « Dossiers » on a phone: the folders over the page, closed by « Fermer », Échap or a folder. */
+function folderMenu(): void {
+  const toggle = document.querySelector<HTMLAnchorElement>("[data-nav-toggle]");
+  const nav = document.getElementById("menu-dossiers");
+  if (!toggle || !nav) return;
+  toggle.setAttribute("aria-expanded", "false");
+  const set = (open: boolean) => {
+    nav.classList.toggle("is-open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) nav.querySelector<HTMLElement>("[data-nav-close]")?.focus();
+    else toggle.focus();
+  };
+  toggle.addEventListener("click", (e) => {
+    e.preventDefault();
+    set(!nav.classList.contains("is-open"));
+  });
+  nav.querySelector("[data-nav-close]")?.addEventListener("click", (e) => {
+    e.preventDefault();
+    set(false);
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && nav.classList.contains("is-open")) set(false);
+  });
+}
+
+/**
+ * The reading pane: a message chosen in the list opens beside it without reloading the page (the
+ * URL becomes the list's with `?lire=`, so Back and a reload work); on narrow screens it takes the
+ * list's place and Back returns to the list where it was.
+ */
+function readingPane(): void {
+  const box = document.querySelector<HTMLElement>("[data-list-and-pane].has-pane");
+  const pane = box?.querySelector<HTMLElement>("[data-reading-pane]");
+  const list = box?.querySelector<HTMLElement>("[data-message-list]");
+  if (!box || !pane || !list) return;
+  const listUrl = box.dataset.listUrl ?? "/mail";
+  const emptyPane = () => {
+    const p = document.createElement("p");
+    p.className = "pane-empty";
+    p.textContent = pane.dataset.empty ?? "";
+    return p;
+  };
+  let listScroll = window.scrollY;
+  let seq = 0;
+
+  const idOf = (href: string) => new URL(href, window.location.href).searchParams.get("lire");
+
+  /** The list's toolbar acts on the open message when nothing is checked, and comes back to it. */
+  const form = document.querySelector<HTMLFormElement>("[data-message-form]");
+  const toolbarOpen = (id: string | null) => {
+    if (!form) return;
+    let field = form.querySelector<HTMLInputElement>('input[type="hidden"][name="message"]');
+    if (id && !field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "message";
+      form.prepend(field);
+    }
+    if (field) {
+      if (id) field.value = id;
+      else field.remove();
+    }
+    const back = form.querySelector<HTMLInputElement>('input[name="retour"]');
+    if (back) {
+      const url = new URL(back.value, window.location.href);
+      if (id) url.searchParams.set("lire", id);
+      else url.searchParams.delete("lire");
+      back.value = `${url.pathname}${url.search}`;
+    }
+  };
+
+  const markOpen = (id: string | null) => {
+    toolbarOpen(id);
+    for (const row of list.querySelectorAll<HTMLLIElement>("li.is-open")) row.classList.remove("is-open");
+    for (const link of list.querySelectorAll("[data-message-link][aria-current]")) link.removeAttribute("aria-current");
+    const row = id ? list.querySelector<HTMLLIElement>(`li[data-message-id="${CSS.escape(id)}"]`) : null;
+    if (!row) return;
+    row.classList.add("is-open");
+    row.querySelector("[data-message-link]")?.setAttribute("aria-current", "true");
+    // Opened, so read.
+    if (row.dataset.seen !== "true") {
+      row.dataset.seen = "true";
+      row.classList.remove("message--unread");
+      const tag = row.querySelector<HTMLElement>("[data-unread-tag]");
+      if (tag) tag.hidden = true;
+      adjustUnread(row.dataset.folderId, -1);
+    }
+  };
+
+  const close = () => {
+    seq++;
+    box.classList.remove("is-reading");
+    pane.replaceChildren(emptyPane());
+    markOpen(null);
+    window.scrollTo(0, listScroll);
+  };
+
+  const open = async (id: string, push: string | null) => {
+    const mine = ++seq;
+    if (!box.classList.contains("is-reading")) listScroll = window.scrollY;
+    const url = `/mail/messages/${encodeURIComponent(id)}/volet?retour=${encodeURIComponent(listUrl)}`;
+    let html: string;
+    try {
+      const res = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (!res.ok || res.redirected) throw new Error(String(res.status));
+      html = await res.text();
+    } catch {
+      // The page itself, server-rendered, does the same.
+      if (push) window.location.assign(push);
+      return;
+    }
+    if (mine !== seq) return;
+    if (push) window.history.pushState({ lire: id }, "", push);
+    pane.innerHTML = html;
+    box.classList.add("is-reading");
+    markOpen(id);
+    fitFrames(pane);
+    const title = pane.querySelector<HTMLElement>(".message-title");
+    const narrow = window.getComputedStyle(list).display === "none" || list.offsetParent === null;
+    if (narrow) window.scrollTo(0, 0);
+    else pane.scrollTop = 0;
+    title?.focus({ preventScroll: !narrow });
+    announce(liveText("opened"));
+  };
+
+  list.addEventListener("click", (e) => {
+    const link = (e.target as HTMLElement).closest<HTMLAnchorElement>("a[data-message-link]");
+    if (!link || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+    const id = idOf(link.href);
+    if (!id) return;
+    e.preventDefault();
+    void open(id, link.href);
+  });
+  pane.addEventListener("click", (e) => {
+    const back = (e.target as HTMLElement).closest<HTMLAnchorElement>("a[data-pane-close]");
+    if (back) {
+      e.preventDefault();
+      window.history.pushState({}, "", listUrl);
+      close();
+      return;
+    }
+    // A message of the conversation opens in the pane too.
+    const other = (e.target as HTMLElement).closest<HTMLAnchorElement>(".thread a[href]");
+    const id = other ? idOf(other.href) : null;
+    if (other && id) {
+      e.preventDefault();
+      void open(id, other.href);
+    }
+  });
+  window.addEventListener("popstate", () => {
+    const id = idOf(window.location.href);
+    if (id) void open(id, null);
+    else close();
+  });
+  // A page served with the pane open (`?lire=`): Back from it returns to the list in place.
+  const initial = idOf(window.location.href);
+  if (initial) window.history.replaceState({ lire: initial }, "", window.location.href);
 }
 
 /** "?" opens (or closes) the help, which also exists without JavaScript; the on/off switch. */
@@ -290,4 +491,8 @@ export function initMail(): void {
   shortcutsHelp();
   messageList();
   readingView();
+  readingPane();
+  fitFrames(document);
+  menus();
+  folderMenu();
 }

@@ -39,9 +39,21 @@ export function frenchSize(bytes: number): string {
   return `${DECIMAL.format(bytes / (1024 * 1024 * 1024))} Go`;
 }
 
-/** A message list's date: the time today, the day this year, the full date before. */
+const WEEKDAY = new Intl.DateTimeFormat("fr-FR", { weekday: "long", timeZone: PARIS });
+const DAY_MS = 86_400_000;
+
+/**
+ * A message list's date: the time today, « hier », the weekday within the last six days, the day
+ * this year, the full date before (days counted in the académie's time zone).
+ */
 export function frenchShortDate(date: Date, now: Date): string {
-  if (SHORT_DAY.format(date) === SHORT_DAY.format(now)) return frenchTime(date);
+  const day = SHORT_DAY.format(date);
+  if (day === SHORT_DAY.format(now)) return frenchTime(date);
+  if (date.getTime() < now.getTime()) {
+    if (day === SHORT_DAY.format(new Date(now.getTime() - DAY_MS))) return "hier";
+    // Within the week before today (and not earlier: the weekday would then be ambiguous).
+    if (now.getTime() - date.getTime() < 6 * DAY_MS) return WEEKDAY.format(date);
+  }
   return (YEAR.format(date) === YEAR.format(now) ? DAY_MONTH : DAY_MONTH_YEAR).format(date);
 }
 
@@ -556,7 +568,54 @@ export const fr = {
     ] as ReadonlyArray<readonly [string, string]>,
     shortcutKey: "Touche",
     shortcutAction: "Action",
+    // The mailbox's layout: top bar, menu, list, reading pane.
+    accountMenu: "Votre compte",
+    openMenu: "Dossiers",
+    closeMenu: "Fermer le menu des dossiers",
+    /** Said before an unread message's sender (the list shows a dot and bold text). */
+    unreadWords: "non lu",
+    answered: "Répondu",
+    conversationCount: (n: number) => (n === 1 ? "1 message" : `${n} messages`),
+    conversationLabel: (n: number, unread: number) =>
+      `Conversation de ${n} messages${unread > 0 ? `, dont ${unread === 1 ? "1 non lu" : `${unread} non lus`}` : ""}`,
+    sizeLabel: "Taille",
+    /** The list's toolbar: the words shown beside each icon end its accessible name (WCAG 2.5.3). */
+    tools: {
+      markRead: ["Marquer comme ", "lu"],
+      markUnread: ["Marquer comme ", "non lu"],
+      flag: ["", "Suivre"],
+      unflag: ["", "Ne plus suivre"],
+      remove: ["", "Supprimer"],
+      removeForGood: ["", "Supprimer définitivement"],
+      report: ["", "Signaler un filoutage"],
+      notJunk: ["Ces messages ne sont ", "pas indésirables"],
+    } as const,
+    moreActions: "Plus",
+    moreListActions: "Plus d'actions",
+    moveMenu: "Déplacer vers",
+    readingPane: "Volet de lecture",
+    paneEmpty: "Sélectionnez un message dans la liste pour le lire ici.",
+    backToList: (name: string) => `Revenir à la liste : ${name}`,
+    recipientsMore: (n: number) => (n === 1 ? "et 1 autre" : `et ${n} autres`),
+    recipientsAll: "Afficher tous les destinataires",
+    downloadAll: "Télécharger tout",
+    downloadAllLabel: (n: number) => `Télécharger les ${n} pièces jointes (fichier ZIP)`,
+    attachmentKinds: {
+      image: "Image",
+      pdf: "PDF",
+      text: "Texte",
+      sheet: "Tableur",
+      slides: "Présentation",
+      doc: "Document",
+      archive: "Archive",
+      audio: "Son",
+      video: "Vidéo",
+      calendar: "Invitation",
+      other: "Fichier",
+    },
+    openConversation: "Ouvrir la conversation",
     live: {
+      opened: "Message ouvert dans le volet de lecture.",
       read: "Message marqué comme lu.",
       unread: "Message marqué comme non lu.",
       flagged: "Message suivi.",

@@ -1,8 +1,8 @@
-/** The French texts of the settings page (Paramètres) and of the automatic reply. */
+/** The French texts of the settings page (Paramètres: settings, display preferences) and of the automatic reply. */
 
 export const settingsFr = {
   title: "Paramètres",
-  intro: "Votre signature, votre message d'absence et le transfert de vos messages.",
+  intro: "Votre signature, votre message d'absence, le transfert de vos messages et l'affichage de votre boîte.",
   saved: "Vos paramètres ont été enregistrés.",
   save: "Enregistrer les paramètres",
   signatureTitle: "Signature",
@@ -28,7 +28,25 @@ export const settingsFr = {
   currentPassword: "Mot de passe actuel",
   currentPasswordHint:
     "Demandé pour transférer vos messages vers une adresse extérieure à l'académie : par sécurité, saisissez votre mot de passe (il reste valable 5 minutes).",
+  displayTitle: "Affichage",
+  displayIntro: "La présentation de votre boîte aux lettres. Ces choix ne changent rien aux messages eux-mêmes.",
+  displaySaved: "Vos préférences d'affichage sont enregistrées.",
+  saveDisplay: "Enregistrer l'affichage",
+  readingPane: "Volet de lecture",
+  readingPaneHint:
+    "À droite : le message choisi s'affiche à côté de la liste. Désactivé : il s'affiche seul, sur sa propre page.",
+  readingPaneRight: "À droite",
+  readingPaneOff: "Désactivé",
+  groupByConversation: "Regrouper par conversation",
+  groupByConversationHint: "Une seule ligne par conversation, avec le nombre de ses messages dans le dossier.",
+  density: "Densité de la liste",
+  densityComfortable: "Confortable",
+  densityCompact: "Compacte",
+  showSize: "Afficher la taille des messages",
   errors: {
+    readingPane: "Choisissez où s'affiche le message : « À droite » ou « Désactivé ».",
+    density: "Choisissez la densité de la liste : « Confortable » ou « Compacte ».",
+    displayChoice: "Ce choix n'est pas possible : cochez ou décochez la case.",
     tooLong: (max: number) => `Ce texte est trop long : ${max} caractères au plus.`,
     date: "Saisissez une date valide au format JJ/MM/AAAA, par exemple 20/07/2026.",
     endBeforeStart: "La date de fin doit être égale ou postérieure à la date de début.",

@@ -2,22 +2,27 @@
  * Cookies, the server-side session of each request, and CSRF defence on every state-changing request:
  * a token tied to a random per-browser cookie and to the session of the form's area (HMAC with the
  * server secret), renewed at sign-in and sign-out, plus an Origin / Sec-Fetch-Site check (`Origin:
- * null` refused). Also the body parsers: urlencoded forms only, parsed strictly.
+ * null` refused). The token is masked afresh for every page (BREACH: pages are compressed). Also the
+ * body parsers: urlencoded forms only, parsed strictly.
  */
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import cookie from "@fastify/cookie";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Session } from "../../identity/session.service.js";
 import type { Services } from "../../services.js";
-import { keyedHash, randomToken, safeEqual, sha256Hex } from "../../shared/crypto.js";
+import { keyedHash, randomToken, sha256Hex } from "../../shared/crypto.js";
 import { parseUrlencoded } from "../forms.js";
 
 declare module "fastify" {
   interface FastifyRequest {
     session: Session | null;
     sessionToken: string | undefined;
-    /** The token to put in this page's forms. */
-    csrfToken: string;
+    /**
+     * The token to put in this page's forms: masked with a fresh random pad at each read (read it
+     * once per page), "" when the request has none (static files).
+     */
+    readonly csrfToken: string;
     /** The Assistance's own session (recovery or account page), separate from the webmail's. */
     assistanceSession: Session | null;
     assistanceToken: string | undefined;
@@ -68,6 +73,38 @@ function csrfField(body: unknown): string | undefined {
   return typeof body._csrf === "string" ? body._csrf : undefined;
 }
 
+/** Bytes of the token before masking (an HMAC-SHA-256). */
+const TOKEN_BYTES = 32;
+/** Length of a masked token: base64url of pad and masked token, without padding. */
+const MASKED_LENGTH = Math.ceil((2 * TOKEN_BYTES * 4) / 3);
+
+/**
+ * BREACH defence: a compressed page must not carry the same secret bytes from one response to the
+ * next, or a page that also reflects text an attacker chooses (a subject, a search) lets them guess
+ * the token from the compressed sizes. So the page gets `pad || (pad XOR token)` with a fresh random
+ * pad, in base64url (as Django and Rails do); `unmaskToken` gives the token back.
+ */
+export function maskToken(token: Buffer): string {
+  const pad = randomBytes(token.length);
+  const masked = Buffer.allocUnsafe(token.length * 2);
+  pad.copy(masked, 0);
+  for (let i = 0; i < token.length; i++) masked[token.length + i] = (pad[i] as number) ^ (token[i] as number);
+  return masked.toString("base64url");
+}
+
+/** The token a masked one carries; null for anything that is not a masked token (an unmasked one included). */
+export function unmaskToken(given: string): Buffer | null {
+  if (given.length !== MASKED_LENGTH) return null;
+  const masked = Buffer.from(given, "base64url");
+  // Only the canonical spelling: no other alphabet, padding or trailing bits.
+  if (masked.length !== 2 * TOKEN_BYTES || masked.toString("base64url") !== given) return null;
+  const token = Buffer.allocUnsafe(TOKEN_BYTES);
+  for (let i = 0; i < TOKEN_BYTES; i++) {
+    token[i] = (masked[i] as number) ^ (masked[TOKEN_BYTES + i] as number);
+  }
+  return token;
+}
+
 /** Methods that change nothing, so carry no CSRF token; every other one is checked. */
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -92,10 +129,15 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
   // disappears without a sign-in or sign-out (the browser dropping it at its max-age) makes the
   // open forms expire, like the session itself. A token without a session is computed as before the
   // binding existed, so the login forms open during an upgrade still work.
-  const tokenFor = (csrfCookie: string, sessionCookie: string | undefined) =>
-    sessionCookie
-      ? keyedHash(config.secret, `csrf:${sha256Hex(sessionCookie)}:${csrfCookie}`)
-      : keyedHash(config.secret, `csrf:${csrfCookie}`);
+  const tokenFor = (csrfCookie: string, sessionCookie: string | undefined): Buffer =>
+    Buffer.from(
+      sessionCookie
+        ? keyedHash(config.secret, `csrf:${sha256Hex(sessionCookie)}:${csrfCookie}`)
+        : keyedHash(config.secret, `csrf:${csrfCookie}`),
+      "hex",
+    );
+  /** The unmasked token of each request's forms; `req.csrfToken` masks it at each read. */
+  const tokens = new WeakMap<FastifyRequest, Buffer>();
   const held = new WeakMap<FastifyRequest, HeldSessions>();
   const heldOf = (req: FastifyRequest): HeldSessions => {
     let sessions = held.get(req);
@@ -112,14 +154,17 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
    * The token sent must be the one of this browser's CSRF cookie and of the session cookie it sends
    * (as sent: a session that expired after the form was made is the route's to report). A session
    * cookie that opens no session (expired, or planted before a sign-in) is worth no more than none,
-   * so the token made without one is accepted then too.
+   * so the token made without one is accepted then too. Only a masked token is accepted, compared
+   * in constant time once unmasked.
    */
   const csrfAccepted = (req: FastifyRequest, csrfCookie: string, given: string): boolean => {
+    const token = unmaskToken(given);
+    if (!token) return false;
     const assistance = inAssistance(req.url);
     const sessionCookie = req.cookies[assistance ? names.assistance : names.session];
-    if (safeEqual(given, tokenFor(csrfCookie, sessionCookie))) return true;
+    if (timingSafeEqual(token, tokenFor(csrfCookie, sessionCookie))) return true;
     const live = assistance ? req.assistanceSession : req.session;
-    return Boolean(sessionCookie) && !live && safeEqual(given, tokenFor(csrfCookie, undefined));
+    return Boolean(sessionCookie) && !live && timingSafeEqual(token, tokenFor(csrfCookie, undefined));
   };
 
   // Bodies: urlencoded forms only, the one format the pages (and the page script) send. Fastify's
@@ -138,14 +183,19 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
   await app.register(cookie);
   app.decorateRequest("session", null);
   app.decorateRequest("sessionToken", undefined);
-  app.decorateRequest("csrfToken", "");
+  app.decorateRequest("csrfToken", {
+    getter(this: FastifyRequest): string {
+      const token = tokens.get(this);
+      return token ? maskToken(token) : "";
+    },
+  });
   app.decorateRequest("assistanceSession", null);
   app.decorateRequest("assistanceToken", undefined);
 
   const renewCsrf = (reply: FastifyReply) => {
     const value = randomToken(32);
     reply.setCookie(names.csrf, value, base);
-    reply.request.csrfToken = tokenFor(value, boundCookie(reply.request, heldOf(reply.request)));
+    tokens.set(reply.request, tokenFor(value, boundCookie(reply.request, heldOf(reply.request))));
   };
   // Each session (the webmail's, the Assistance's) is started and ended the same way: its cookie,
   // what the browser will send from now on, and a fresh CSRF token.
@@ -186,7 +236,7 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
       }
     }
     const csrfCookie = req.cookies[names.csrf];
-    if (csrfCookie && csrfCookie.length <= 128) req.csrfToken = tokenFor(csrfCookie, boundCookie(req, sessions));
+    if (csrfCookie && csrfCookie.length <= 128) tokens.set(req, tokenFor(csrfCookie, boundCookie(req, sessions)));
     else if (req.method === "GET" || req.method === "HEAD") renewCsrf(reply);
   });
 

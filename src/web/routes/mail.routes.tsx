@@ -14,31 +14,34 @@ import {
   frameDocument,
   GUARDED_FRAME_SANDBOX,
 } from "../../mail/html-sanitizer.js";
-import type { Folder, MessagePage, SearchQuery } from "../../mail/mail.types.js";
+import type { ConversationPage, Folder, MessagePage, SearchQuery } from "../../mail/mail.types.js";
 import type { Services } from "../../services.js";
 import { isDomainError } from "../../shared/errors.js";
 import type { ClientAssets } from "../assets.js";
 import { type FormErrors, formFailure, found, NotFoundError } from "../errors.js";
-import { parseId, type WithQuery } from "../forms.js";
+import { BadInputError, parseId, type WithQuery } from "../forms.js";
 import { fr } from "../i18n/fr.js";
 import { sendPage } from "../page.js";
 import * as schemas from "../schemas/mail.schemas.js";
-import { folderUrl, messageUrl, ROLE_PATHS, safeBack, withParams } from "../urls.js";
+import { folderUrl, messageUrl, ROLE_PATHS, safeBack, withoutParam, withParams } from "../urls.js";
 import type { FieldErrors } from "../views/components.js";
 import {
   DeleteFolderPage,
   EmptyTrashPage,
   FolderPage,
+  folderLabel,
   leaveUrl,
   type MailShell,
   ManageFoldersPage,
   type MessageListModel,
+  MessageReading,
+  type ReadingModel,
   ReadingPage,
   RenameFolderPage,
   type SearchForm,
   SearchPage,
 } from "../views/mail.view.js";
-import { mailShell, webmailAccount } from "./mailbox.js";
+import { mailShell, sendFragment, webmailAccount } from "./mailbox.js";
 
 export interface MailRouteOptions {
   readonly services: Services;
@@ -187,24 +190,75 @@ export const mailRoutes: FastifyPluginAsyncTypebox<MailRouteOptions> = async (ap
   };
 
   const listModel = (
-    folders: readonly Folder[],
+    shell: MailShell,
     folder: Folder | null,
-    page: MessagePage,
+    page: MessagePage | ConversationPage,
     base: string,
     cursor: number | null,
     emptyText: string,
+    openId: number | null,
   ): MessageListModel => ({
     items: page.items,
-    folders,
+    folders: shell.folders,
     folder,
     back: cursor === null ? base : withParams(base, { avant: String(cursor) }),
     olderHref: page.nextCursor === null ? null : withParams(base, { avant: String(page.nextCursor) }),
     newestHref: cursor === null ? null : base,
     emptyText,
     now: services.clock.now(),
+    pane: shell.display?.readingPane !== "off",
+    openId,
+    showSize: shell.display?.showSize === true,
   });
 
-  /** A folder's page: its messages, newest first, 50 at a time. */
+  /**
+   * An open message as the reading view shows it (and marked read): in the pane beside a list
+   * (`?lire=`), on its own page, or as the pane's fragment for the page's script.
+   */
+  const readingOf = async (
+    accountId: number,
+    id: number,
+    folders: readonly Folder[],
+    allowRemote: boolean,
+    threadExpanded: boolean,
+  ): Promise<ReadingModel> => {
+    const message = await found(mail.open(accountId, id));
+    return {
+      message,
+      folder: folders.find((f) => f.id === message.folderId) ?? null,
+      // Whether remote content was held back decides the "Afficher les images distantes" notice.
+      ...(message.hasHtml
+        ? {
+            html: {
+              frameSrc: `${messageUrl(id)}/contenu${allowRemote ? "?images=1" : ""}`,
+              blocked: !allowRemote && message.remoteContentBlocked,
+              allowed: allowRemote,
+            },
+          }
+        : {}),
+      sandbox: isFlagged(message.warnings) ? GUARDED_FRAME_SANDBOX : FRAME_SANDBOX,
+      now: services.clock.now(),
+      threadExpanded,
+    };
+  };
+
+  /** The message of `?lire=` for a list page with the pane on (a 404 when it is not the account's). */
+  const paneReading = async (
+    shell: MailShell,
+    accountId: number,
+    query: { readonly lire: string; readonly images?: unknown },
+  ): Promise<ReadingModel | null> => {
+    if (query.lire === "" || shell.display?.readingPane === "off") return null;
+    return readingOf(
+      accountId,
+      Number(query.lire),
+      shell.folders,
+      query.images === "1",
+      shell.display?.groupByConversation === true,
+    );
+  };
+
+  /** A folder's page: its messages (or conversations), newest first, 50 at a time; the pane. */
   const folderPage = async (
     req: WithQuery<typeof schemas.ListQuery>,
     reply: FastifyReply,
@@ -215,10 +269,16 @@ export const mailRoutes: FastifyPluginAsyncTypebox<MailRouteOptions> = async (ap
     const probe = await shellOf(req, accountId);
     const folder = pick(probe.folders);
     if (!folder) throw new NotFoundError("no such folder");
-    const page = await found(mail.list(accountId, folder.id, cursor));
-    const shell = { ...probe, currentFolderId: folder.id };
-    const list = listModel(shell.folders, folder, page, folderUrl(folder), cursor, t.empty);
-    return sendPage(reply, <FolderPage shell={shell} vm={{ folder, list }} />);
+    const reading = await paneReading(probe, accountId, req.query);
+    const grouped = probe.display?.groupByConversation === true;
+    const page = await found(
+      grouped ? mail.listConversations(accountId, folder.id, cursor) : mail.list(accountId, folder.id, cursor),
+    );
+    // Opening the message marked it read: the frame's counts are read again after it.
+    const shell = { ...(reading ? await shellOf(req, accountId) : probe), currentFolderId: folder.id };
+    const current = shell.folders.find((f) => f.id === folder.id) ?? folder;
+    const list = listModel(shell, current, page, folderUrl(folder), cursor, t.empty, reading?.message.id ?? null);
+    return sendPage(reply, <FolderPage shell={shell} vm={{ folder: current, list, reading }} />);
   };
 
   app.get("/mail", { schema: schemas.Folder }, async (req, reply) => {
@@ -248,10 +308,15 @@ export const mailRoutes: FastifyPluginAsyncTypebox<MailRouteOptions> = async (ap
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     const body = req.body;
-    const action = body.action;
-    const ids = idList(body.ids);
-    const back = safeBack(body.retour);
+    // A folder chosen in a « Déplacer vers » menu is a move there.
+    const to = parseId(body.vers);
+    const action = to !== null ? "deplacer" : body.action;
+    if (action === undefined) throw new BadInputError("no action chosen");
     const fromMessage = parseId(body.message);
+    // Nothing checked in the list while a message is open in the pane: the open message.
+    const checked = idList(body.ids);
+    const ids = checked.length === 0 && fromMessage !== null ? [fromMessage] : checked;
+    const back = safeBack(body.retour);
     const fromScript = req.headers["x-csrf-token"] !== undefined;
     const refuse = (erreur: keyof typeof ERRORS) =>
       fromScript ? reply.code(400).send({ error: ERRORS[erreur] }) : reply.redirect(withParams(back, { erreur }), 303);
@@ -262,7 +327,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<MailRouteOptions> = async (ap
     } else if (action === "suivre" || action === "ne-plus-suivre") {
       changed = await mail.setFlags(accountId, ids, { flagged: action === "suivre" });
     } else if (action === "deplacer") {
-      const destination = parseId(body.destination);
+      const destination = to ?? parseId(body.destination);
       if (destination === null) return refuse("destination");
       changed = await found(mail.move(accountId, ids, destination));
     } else if (action === "signaler" || action === "pas-indesirable") {
@@ -277,9 +342,14 @@ export const mailRoutes: FastifyPluginAsyncTypebox<MailRouteOptions> = async (ap
       changed = await mail.remove(accountId, ids);
     }
     if (fromScript) return reply.header("Cache-Control", "no-store").send({ changed });
-    // Following or reading a message keeps it open; the rest goes back to the list.
-    const stay = fromMessage !== null && (action === "suivre" || action === "ne-plus-suivre" || action === "lu");
-    const target = stay ? messageUrl(fromMessage) : back;
+    // Following or reading a message keeps it open (on its page, or in the pane: `lire` in `retour`);
+    // a message that left the folder closes the pane.
+    // (Marked unread, it closes too: opening it again would read it again.)
+    const open = new URL(back, "http://sesame.invalid").searchParams.get("lire");
+    const staysOpen = action === "suivre" || action === "ne-plus-suivre" || action === "lu";
+    let target = back;
+    if (open !== null && !staysOpen && ids.includes(Number(open))) target = withoutParam(back, "lire");
+    else if (open === null && fromMessage !== null && staysOpen) target = messageUrl(fromMessage);
     return reply.redirect(withParams(target, { fait: DONE_OF[action], n: String(changed) }), 303);
   });
 
@@ -422,29 +492,45 @@ export const mailRoutes: FastifyPluginAsyncTypebox<MailRouteOptions> = async (ap
     return reply.redirect("/mail/dossiers?fait=dossier-supprime", 303);
   });
 
-  // Reading.
+  // Reading: on a page of its own (the pane off, or a link from elsewhere).
   app.get("/mail/messages/:id", { schema: schemas.ReadMessage }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
     const id = idParam(req);
-    const allowRemote = req.query.images === "1";
-    const message = await found(mail.open(accountId, id));
-    // Whether remote content was held back decides the "Afficher les images distantes" notice.
-    const blocked = !allowRemote && message.remoteContentBlocked;
-    const shell = await shellOf(req, accountId, message.folderId);
-    const folder = shell.folders.find((f) => f.id === message.folderId) ?? null;
-    const frameSrc = `${messageUrl(id)}/contenu${allowRemote ? "?images=1" : ""}`;
-    return sendPage(
+    const probe = await shellOf(req, accountId);
+    const reading = await readingOf(accountId, id, probe.folders, req.query.images === "1", false);
+    // Opened, so read: the frame's counts are read after it.
+    const shell = await shellOf(req, accountId, reading.message.folderId);
+    return sendPage(reply, <ReadingPage shell={shell} vm={reading} />);
+  });
+
+  /**
+   * The reading pane's content alone, for the page's script (the list stays, the URL changes to the
+   * list's with `?lire=`): the same view as the server-rendered pane.
+   */
+  app.get("/mail/messages/:id/volet", { schema: schemas.PaneFragment }, async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const id = idParam(req);
+    const shell = await shellOf(req, accountId);
+    const reading = await readingOf(
+      accountId,
+      id,
+      shell.folders,
+      req.query.images === "1",
+      shell.display?.groupByConversation === true,
+    );
+    const back = safeBack(req.query.retour, reading.folder ? folderUrl(reading.folder) : "/mail");
+    const listFolder = shell.folders.find((f) => folderUrl(f) === new URL(back, "http://sesame.invalid").pathname);
+    return sendFragment(
       reply,
-      <ReadingPage
+      <MessageReading
         shell={shell}
-        vm={{
-          message,
-          folder,
-          ...(message.hasHtml ? { html: { frameSrc, blocked, allowed: allowRemote } } : {}),
-          sandbox: isFlagged(message.warnings) ? GUARDED_FRAME_SANDBOX : FRAME_SANDBOX,
-          now: services.clock.now(),
-        }}
+        vm={reading}
+        level={2}
+        back={back}
+        backName={listFolder ? folderLabel(listFolder) : t.resultsTitle}
+        self={withParams(back, { lire: String(id) })}
       />,
     );
   });
@@ -527,6 +613,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<MailRouteOptions> = async (ap
     };
     const asked = Object.keys(query).some((k) => k !== "folderId");
     if (!asked) return sendPage(reply, <SearchPage shell={shell} vm={{ form }} />);
+    const reading = await paneReading(shell, accountId, q);
     const page = await mail.search(accountId, query, cursor);
     const params = new URLSearchParams();
     for (const [name, value] of Object.entries(form)) {
@@ -534,7 +621,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<MailRouteOptions> = async (ap
       else if (typeof value === "string" && value !== "") params.set(name, value);
     }
     const base = `/mail/recherche?${params.toString()}`;
-    const results = listModel(shell.folders, null, page, base, cursor, "");
-    return sendPage(reply, <SearchPage shell={shell} vm={{ form, results }} />);
+    const results = listModel(shell, null, page, base, cursor, "", reading?.message.id ?? null);
+    return sendPage(reply, <SearchPage shell={shell} vm={{ form, results, reading }} />);
   });
 };

@@ -3,6 +3,8 @@
  * person gets without one) and the frame around the page (account, folders, quota, notice).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { VNode } from "preact";
+import { renderToString } from "preact-render-to-string";
 import type { Services } from "../../services.js";
 import type { ClientAssets } from "../assets.js";
 import { pageContext } from "../page.js";
@@ -27,12 +29,14 @@ export async function mailShell(
   accountId: number,
   options: { currentFolderId?: number | null; notice?: MailShell["notice"] } = {},
 ): Promise<MailShell> {
-  const [{ owner, folders, quota }, settings] = await Promise.all([
+  const [{ owner, folders, quota }, settings, display] = await Promise.all([
     services.mail.overview(accountId),
     services.settings.get(accountId),
+    services.settings.display(accountId),
   ]);
   return {
     forwardingTo: settings.forward.address,
+    display,
     ctx: pageContext(services.config, req, assets),
     account: owner,
     folders,
@@ -40,4 +44,9 @@ export async function mailShell(
     currentFolderId: options.currentFolderId ?? null,
     ...(options.notice ? { notice: options.notice } : {}),
   };
+}
+
+/** A part of a page (the reading pane's content), for the page's own script to put in place. */
+export function sendFragment(reply: FastifyReply, node: VNode): FastifyReply {
+  return reply.header("Cache-Control", "no-store").type("text/html; charset=utf-8").send(renderToString(node));
 }

@@ -8,11 +8,14 @@
  *   page, so the page can never send anyone elsewhere (no open redirect).
  * - `/mail/messages/:id/source`: the message as received, headers included, as text; and
  *   `/mail/messages/:id/message.eml`, the same bytes to download.
+ * - `/mail/messages/:id/pieces-jointes/tout`: « Télécharger tout », the attachments the reading view
+ *   lists as one ZIP file named after the subject (a message without any is a 404 too).
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { destinationParts, normalizeLink, unicodeDomain } from "../../mail/deceptive-links.js";
 import type { Services } from "../../services.js";
 import type { ClientAssets } from "../assets.js";
+import { archiveName, attachmentsZip } from "../attachments-zip.js";
 import { found, NotFoundError } from "../errors.js";
 import { parseId } from "../forms.js";
 import { frenchSize } from "../i18n/fr.js";
@@ -20,6 +23,7 @@ import { sendPage } from "../page.js";
 import * as schemas from "../schemas/message-extras.schemas.js";
 import { messageUrl } from "../urls.js";
 import { LeavePage, LeaveRefusedPage, SourcePage } from "../views/message-extras.view.js";
+import { contentDisposition } from "./mail.routes.js";
 import { mailShell, webmailAccount } from "./mailbox.js";
 
 export interface MessageExtrasRouteOptions {
@@ -110,6 +114,21 @@ export const messageExtrasRoutes: FastifyPluginAsyncTypebox<MessageExtrasRouteOp
       .header("Content-Security-Policy", "default-src 'none'; sandbox; frame-ancestors 'none'")
       .header("Cache-Control", "private, no-store")
       .send(raw);
+  });
+
+  /** « Télécharger tout »: every listed attachment in one ZIP file, streamed (attachments-zip.ts). */
+  app.get("/mail/messages/:id/pieces-jointes/tout", { schema: schemas.AllAttachments }, async (req, reply) => {
+    const accountId = webmailAccount(req, reply);
+    if (accountId === null) return reply;
+    const id = idParam(req);
+    const { subject, attachments } = await found(mail.attachmentsOf(accountId, id));
+    return reply
+      .header("Content-Type", "application/zip")
+      .header("Content-Disposition", contentDisposition(archiveName(subject)))
+      .header("X-Content-Type-Options", "nosniff")
+      .header("Content-Security-Policy", "default-src 'none'; sandbox; frame-ancestors 'none'")
+      .header("Cache-Control", "private, no-store")
+      .send(attachmentsZip(attachments));
   });
 };
 

@@ -1,10 +1,18 @@
 /**
- * `/mail/parametres`: the webmail's settings (signature, away message and forwarding). Thin:
- * parse the form, call the settings service, render (errors at their field, with the values typed).
+ * `/mail/parametres`: the webmail's settings (signature, away message and forwarding), and the
+ * display preferences (« Affichage », a form of its own posted to `/mail/parametres/affichage`).
+ * Thin: parse the form, call the settings service, render (errors at their field, with the values
+ * typed).
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
-import type { MailSettings, MailSettingsInput, SettingsField } from "../../mail/settings.service.js";
+import type {
+  DisplayField,
+  DisplayPreferences,
+  MailSettings,
+  MailSettingsInput,
+  SettingsField,
+} from "../../mail/settings.service.js";
 import type { Services } from "../../services.js";
 import type { DomainError } from "../../shared/errors.js";
 import type { ClientAssets } from "../assets.js";
@@ -15,7 +23,7 @@ import { sendPage } from "../page.js";
 import * as schemas from "../schemas/settings.schemas.js";
 import { MAIL_CLIENT_PATHS } from "../urls.js";
 import type { MailShell } from "../views/mail.view.js";
-import { type SettingsForm, SettingsPage } from "../views/settings.view.js";
+import { type DisplayForm, type SettingsForm, SettingsPage } from "../views/settings.view.js";
 import { mailShell, webmailAccount } from "./mailbox.js";
 
 export interface SettingsRouteOptions {
@@ -32,6 +40,30 @@ const FORM_FIELD: Readonly<Record<SettingsField, keyof SettingsForm>> = {
   awayText: "message",
   forwardAddress: "transfert",
   currentPassword: "motDePasse",
+};
+
+/** The « Affichage » form's field of each display preference. */
+const DISPLAY_FIELD: Readonly<Record<DisplayField, keyof DisplayForm>> = {
+  readingPane: "volet",
+  density: "densite",
+  groupByConversation: "conversations",
+  showSize: "taille",
+};
+
+function displayFormOf(d: DisplayPreferences): DisplayForm {
+  return { volet: d.readingPane, densite: d.density, conversations: d.groupByConversation, taille: d.showSize };
+}
+
+/** A refused display preference, at its field (its text by field). */
+const DISPLAY_ERRORS: FormErrors = {
+  VALIDATION_FAILED: {
+    field: ({ field }) => {
+      const names: Readonly<Partial<Record<string, keyof DisplayForm>>> = DISPLAY_FIELD;
+      return field !== undefined && Object.hasOwn(names, field) ? names[field] : undefined;
+    },
+    text: ({ field }) =>
+      field === "readingPane" ? t.errors.readingPane : field === "density" ? t.errors.density : t.errors.displayChoice,
+  },
 };
 
 /** YYYY-MM-DD shown as JJ/MM/AAAA. */
@@ -97,13 +129,15 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteOptions> = a
   app.get("/mail/parametres", { schema: schemas.ShowSettings }, async (req, reply) => {
     const accountId = accountOf(req, reply);
     if (accountId === null) return reply;
-    const saved = req.query.enregistre !== undefined;
-    const shell = await shellOf(req, accountId, saved ? { kind: "success", text: t.saved } : undefined);
+    const saved =
+      req.query.affichage !== undefined ? t.displaySaved : req.query.enregistre !== undefined ? t.saved : undefined;
+    const shell = await shellOf(req, accountId, saved ? { kind: "success", text: saved } : undefined);
     return sendPage(
       reply,
       <SettingsPage
         shell={shell}
         form={formOf(await settings.get(accountId))}
+        display={displayFormOf(await settings.display(accountId))}
         mailClients={await clientsOf(accountId)}
       />,
     );
@@ -153,10 +187,49 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteOptions> = a
       const { status, errors } = failure;
       return sendPage(
         reply,
-        <SettingsPage shell={await shellOf(req, accountId)} form={form} errors={errors} />,
+        <SettingsPage
+          shell={await shellOf(req, accountId)}
+          form={form}
+          display={displayFormOf(await settings.display(accountId))}
+          errors={errors}
+        />,
         status,
       );
     }
     return reply.redirect("/mail/parametres?enregistre", 303);
+  });
+
+  app.post("/mail/parametres/affichage", { schema: schemas.SaveDisplay }, async (req, reply) => {
+    const accountId = accountOf(req, reply);
+    if (accountId === null) return reply;
+    const body = req.body;
+    const display: DisplayForm = {
+      volet: body.volet,
+      densite: body.densite,
+      conversations: body.conversations !== "",
+      taille: body.taille !== "",
+    };
+    try {
+      await settings.updateDisplay(accountId, {
+        readingPane: display.volet,
+        density: display.densite,
+        groupByConversation: display.conversations,
+        showSize: display.taille,
+      });
+    } catch (error) {
+      const failure = formFailure(error, DISPLAY_ERRORS);
+      if (!failure) throw error;
+      return sendPage(
+        reply,
+        <SettingsPage
+          shell={await shellOf(req, accountId)}
+          form={formOf(await settings.get(accountId))}
+          display={display}
+          errors={failure.errors}
+        />,
+        failure.status,
+      );
+    }
+    return reply.redirect("/mail/parametres?affichage", 303);
   });
 };

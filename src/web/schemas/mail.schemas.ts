@@ -21,8 +21,11 @@ export type Action = (typeof ACTIONS)[number];
 /** The notice a page shows after a redirect (`?fait=…&n=…`, `?erreur=…`): known values only are shown. */
 const notices = { fait: Loose(), n: Loose(), erreur: Loose(), "mot-de-passe-modifie": Loose() };
 export const NoticeQuery = Fields(notices);
-/** A list page: the notices and the keyset cursor (`?avant=`). */
-export const ListQuery = Fields({ ...notices, avant: OptionalId() });
+/**
+ * A list page: the notices, the keyset cursor (`?avant=`), the message open in the reading pane
+ * (`?lire=`) and its remote images (`?images=1`).
+ */
+export const ListQuery = Fields({ ...notices, avant: OptionalId(), lire: OptionalId(), images: Loose() });
 
 const IdParams = Type.Object({ id: Type.String() });
 
@@ -36,11 +39,13 @@ export const FolderPage = { params: IdParams, querystring: NoticeQuery };
 /** One action on the checked messages (`ids`: one value or several, a few pages' worth at most). */
 export const Actions = {
   body: Fields({
-    action: Type.Union(ACTIONS.map((a) => Type.Literal(a))),
+    // Absent when a folder of the « Déplacer vers » menu was chosen (its button is `vers`).
+    action: Type.Optional(Type.Union(ACTIONS.map((a) => Type.Literal(a)))),
     ids: Type.Optional(Type.Union([Id(), Type.Array(Id(), { maxItems: 500 })])),
     retour: Text(),
     message: Text(20),
     destination: Text(20),
+    vers: Text(20),
   }),
 };
 
@@ -49,6 +54,8 @@ export const RenameFolder = { params: IdParams, querystring: NoticeQuery, body: 
 
 /** `?images=1`: the remote images of this message shown, once. */
 export const ReadMessage = { params: IdParams, querystring: Fields({ ...notices, images: Loose() }) };
+/** The reading pane's content for the page's script: `retour`, the list it is read from. */
+export const PaneFragment = { params: IdParams, querystring: Fields({ ...notices, images: Loose(), retour: Text() }) };
 export const MessageFrame = { params: IdParams, querystring: Fields({ images: Loose() }) };
 export const Attachment = { params: Type.Object({ id: Type.String(), index: Type.String() }) };
 
@@ -64,5 +71,7 @@ export const Search = {
     pj: Text(200),
     dossier: Text(200),
     avant: OptionalId(),
+    lire: OptionalId(),
+    images: Loose(),
   }),
 };

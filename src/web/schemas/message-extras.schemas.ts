@@ -1,6 +1,6 @@
 /**
  * What the pages around one message accept (`routes/message-extras.routes.tsx`): « Vous allez
- * quitter la messagerie » (`?url=`, a link of the message) and its source. Ids in a URL are any
+ * quitter la messagerie » (`?url=`, a link of the message), its source and « Télécharger tout ». Ids in a URL are any
  * text here: the route answers 404 for anything but an id.
  */
 import { Type } from "@sinclair/typebox";
@@ -14,3 +14,4 @@ const IdParams = Type.Object({ id: Type.String() });
 /** `?url=`: the link to follow; the route checks that it is one of the message's own. */
 export const LeavePage = { params: IdParams, querystring: Fields({ url: Text(MAX_URL_LENGTH) }) };
 export const MessageSource = { params: IdParams };
+export const AllAttachments = { params: IdParams };

@@ -1,8 +1,8 @@
 /** What the webmail's settings page accepts (`routes/settings.routes.tsx`), route by route. */
 import { Fields, Loose, Text } from "../forms.js";
 
-/** `?enregistre` after a save: looked at for its presence only. */
-export const ShowSettings = { querystring: Fields({ enregistre: Loose() }) };
+/** `?enregistre` (settings) or `?affichage` (display) after a save: looked at for their presence only. */
+export const ShowSettings = { querystring: Fields({ enregistre: Loose(), affichage: Loose() }) };
 
 /** Signature, away message and forwarding; the password asked again before forwarding changes. */
 export const SaveSettings = {
@@ -16,5 +16,15 @@ export const SaveSettings = {
     transfert: Text(320),
     copie: Text(5),
     motDePasse: Text(),
+  }),
+};
+
+/** « Affichage »: the reading pane and the list's density (radio values), two checkboxes. */
+export const SaveDisplay = {
+  body: Fields({
+    volet: Text(20),
+    densite: Text(20),
+    conversations: Text(5),
+    taille: Text(5),
   }),
 };

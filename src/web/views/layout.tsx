@@ -22,10 +22,14 @@ export interface PageProps {
   readonly hasErrors?: boolean;
   /** The page carries an ALTCHA challenge: load the widget. */
   readonly withChallenge?: boolean;
+  /** More of the top bar after the brand (the webmail's menu button, search and account). */
+  readonly header?: ComponentChildren;
+  /** A class on `<body>` (the webmail's pages use the full width). */
+  readonly bodyClass?: string;
   readonly children: ComponentChildren;
 }
 
-export function Layout({ title, ctx, hasErrors, withChallenge, children }: PageProps) {
+export function Layout({ title, ctx, hasErrors, withChallenge, header, bodyClass, children }: PageProps) {
   return (
     <html lang="fr">
       <head>
@@ -44,6 +48,7 @@ export function Layout({ title, ctx, hasErrors, withChallenge, children }: PageP
         ) : null}
       </head>
       <body
+        class={bodyClass}
         data-csrf={ctx.csrfToken}
         data-session-remaining={ctx.sessionRemainingMs !== undefined ? String(ctx.sessionRemainingMs) : undefined}
       >
@@ -58,6 +63,7 @@ export function Layout({ title, ctx, hasErrors, withChallenge, children }: PageP
             <span class="brand-domain">{ctx.mailDomain}</span>
             <span class="brand-name"> — {ctx.academie}</span>
           </p>
+          {header}
         </header>
         <main id="contenu" tabIndex={-1}>
           {children}
