@@ -87,9 +87,12 @@ export function securityHeaders(https: boolean): Record<string, string> {
  * escape the body limit). Pages compressed with their CSRF token are defended against BREACH by
  * masking the token afresh in every page (plugins/security.ts).
  */
+/** Smaller answers are sent as they are (compressing them would gain nothing). */
+const MIN_COMPRESSED_BYTES = 1024;
+
 const COMPRESSION = {
   encodings: ["br", "gzip"],
-  threshold: 1024,
+  threshold: MIN_COMPRESSED_BYTES,
   customTypes:
     /^(?:text\/(?:html|css|javascript|plain|xml)|application\/(?:javascript|json|xml)|application\/[\w.-]+\+(?:json|xml))(?:;|$)/,
   brotliOptions: {

@@ -414,14 +414,16 @@ describe("the reading frame", () => {
     assert.equal(
       frameContentSecurityPolicy(false),
       "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; form-action 'none'; " +
-        "base-uri 'none'; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox",
+        "base-uri 'none'; frame-ancestors 'self'; sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox",
     );
     assert.match(frameContentSecurityPolicy(true), /; img-src data: https: http:; /);
   });
 
-  it("is sandboxed without scripts and without its origin", () => {
-    assert.equal(FRAME_SANDBOX, "allow-popups allow-popups-to-escape-sandbox");
-    assert.doesNotMatch(FRAME_SANDBOX, /allow-scripts|allow-same-origin|allow-top-navigation|allow-forms/);
+  it("is sandboxed without scripts or forms; its origin kept only for the page to size it", () => {
+    assert.equal(FRAME_SANDBOX, "allow-same-origin allow-popups allow-popups-to-escape-sandbox");
+    // Never scripts with the origin (the frame could lift its own sandbox), never forms or navigation.
+    assert.doesNotMatch(FRAME_SANDBOX, /allow-scripts|allow-top-navigation|allow-forms/);
+    assert.match(frameContentSecurityPolicy(false), /^default-src 'none';/);
   });
 });
 
