@@ -191,6 +191,7 @@ describe("the mailbox's layout (Chromium)", () => {
       ".list-toolbar .tool:visible",
       ".message-select label",
       "[data-message-link]",
+      ".pagination a",
     ]) {
       for (const box of await page.locator(selector).evaluateAll((els) =>
         els.map((el) => {
@@ -205,6 +206,13 @@ describe("the mailbox's layout (Chromium)", () => {
     await page.getByRole("link", { name: "Dossiers" }).click();
     await page.locator("#menu-dossiers").waitFor({ state: "visible" });
     await expectAccessible(page, "the phone's folder menu");
+    const menuTargets = await page.locator("#menu-dossiers a:visible").evaluateAll((els) =>
+      els.map((el) => el.getBoundingClientRect().height),
+    );
+    assert.ok(
+      menuTargets.every((h) => h >= 44),
+      `the menu's links are 44 px tall: ${menuTargets}`,
+    );
     await page.getByRole("link", { name: "Sorties scolaires" }).click();
     await page.getByRole("heading", { level: 1, name: "Sorties scolaires" }).waitFor();
     assert.equal(await page.locator("#menu-dossiers").isVisible(), false);
