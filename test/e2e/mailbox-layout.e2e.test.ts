@@ -206,9 +206,9 @@ describe("the mailbox's layout (Chromium)", () => {
     await page.getByRole("link", { name: "Dossiers" }).click();
     await page.locator("#menu-dossiers").waitFor({ state: "visible" });
     await expectAccessible(page, "the phone's folder menu");
-    const menuTargets = await page.locator("#menu-dossiers a:visible").evaluateAll((els) =>
-      els.map((el) => el.getBoundingClientRect().height),
-    );
+    const menuTargets = await page
+      .locator("#menu-dossiers a:visible")
+      .evaluateAll((els) => els.map((el) => el.getBoundingClientRect().height));
     assert.ok(
       menuTargets.every((h) => h >= 44),
       `the menu's links are 44 px tall: ${menuTargets}`,
