@@ -18,6 +18,7 @@ const RANKS = {
   mail: 5,
   demo: 6,
   imap: 6,
+  console: 6,
   "services.ts": 7,
   web: 8,
   "main.ts": 9,

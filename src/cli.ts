@@ -50,6 +50,10 @@ Commands:
   mail quarantine --message-id ID [--dry-run]
                                        Move every local copy of that message (all mailboxes)
                                        to Indésirables; never deletes
+  role grant|revoke USERNAME ROLE      Grant or revoke a console role (assistance, admin,
+                                       securite) to an academic account; the first admin is made
+                                       here. Revoking ends the account's console sessions
+  role list [--json]                   List who holds which console role
 `;
 
 class UsageError extends Error {}
@@ -481,6 +485,29 @@ async function run(argv: string[]): Promise<number> {
       );
       if (dryRun) out("Dry run: nothing was moved.");
       return 0;
+    }
+    case "role": {
+      const { values, positionals } = parse(rest, { json: { type: "boolean" } });
+      const [sub, username, role] = positionals;
+      if (sub === "list" && positionals.length === 1) {
+        const holders = await withServices(config, (s) => s.console.listRoles());
+        if (values.json === true) out(JSON.stringify(holders, null, 2));
+        else if (holders.length === 0) out("No console role is held.");
+        else for (const h of holders) out(`${h.username}\t${h.role}\tgranted ${h.grantedAt} by ${h.grantedBy}`);
+        return 0;
+      }
+      if ((sub === "grant" || sub === "revoke") && username && role && positionals.length === 3) {
+        const result = await withServices(config, (s) =>
+          sub === "grant" ? s.console.grant(username, role, actor) : s.console.revoke(username, role, actor),
+        );
+        const name = result.account.username;
+        if (sub === "grant")
+          out(result.changed ? `${name} now holds the role ${role}.` : `${name} already held the role ${role}.`);
+        else
+          out(result.changed ? `${name} no longer holds the role ${role}.` : `${name} did not hold the role ${role}.`);
+        return 0;
+      }
+      throw new UsageError("expected: sesame role grant|revoke USERNAME ROLE, or sesame role list [--json]");
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

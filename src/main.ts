@@ -37,7 +37,14 @@ export async function startServer(config: Config, services?: Services): Promise<
   let imap: ImapServer;
   try {
     await app.listen({ port: config.httpPort, host: config.httpHost });
-    smtp = await startSmtpReception({ mail: svc.mail, config, logger, harvest: svc.harvest, spam: svc.spam });
+    smtp = await startSmtpReception({
+      mail: svc.mail,
+      config,
+      logger,
+      harvest: svc.harvest,
+      spam: svc.spam,
+      stats: svc.consoleStats,
+    });
     try {
       submission = await startSmtpSubmission(
         { login: svc.login, send: svc.send, config, logger },

@@ -4,6 +4,8 @@
  */
 import { AuditService } from "./audit/audit.service.js";
 import { type Config, secretFile } from "./config/config.js";
+import { ConsoleService } from "./console/console.service.js";
+import { ConsoleStatsService } from "./console/stats.service.js";
 import { DemoService } from "./demo/demo.service.js";
 import { academieDomains } from "./directory/academie-domains.js";
 import { DirectoryService } from "./directory/directory.service.js";
@@ -46,6 +48,10 @@ import { migrateToLatest } from "./storage/migrate.js";
 /** Days the UIDs that left a folder are remembered for QRESYNC clients. */
 const VANISHED_KEPT_DAYS = 30;
 
+/** The console's sessions end after 15 minutes without a request, and after 8 hours in any case. */
+const CONSOLE_IDLE_MS = 15 * 60_000;
+const CONSOLE_MAX_MS = 8 * 3_600_000;
+
 export interface Services {
   readonly config: Config;
   readonly database: Database;
@@ -57,6 +63,10 @@ export interface Services {
   readonly hasher: PasswordHasher;
   readonly redis: Redis | null;
   readonly sessions: SessionService;
+  /** The console's sessions: the same store, 15 minutes idle (issue 16). */
+  readonly consoleSessions: SessionService;
+  /** The console's roles and second factor. */
+  readonly console: ConsoleService;
   readonly challenge: ChallengeService;
   readonly login: LoginService;
   readonly passwords: PasswordService;
@@ -81,6 +91,8 @@ export interface Services {
   readonly reports: ReportService;
   /** spamd's scoring at reception (SESAME_SPAMD_URL; does nothing without it), with its counts. */
   readonly spam: SpamCheck;
+  /** The administration dashboard's figures; the SMTP reception's counters (a StatsRecorder). */
+  readonly consoleStats: ConsoleStatsService;
   /**
    * Forgets what has expired from the database: sessions, throttling counters, used challenges, and
    * outbound deliveries that ended more than SESAME_OUTBOUND_RETENTION_DAYS ago.
@@ -173,7 +185,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   const db = database.db;
   const audit = new AuditService(db, clock);
   const base = { db, secret: config.secret, mailDomain: config.mailDomain, clock, audit };
-  const directory = new DirectoryService(base);
+  const directory = new DirectoryService({ ...base, dialect: database.dialect });
   const staffImport = new StaffImportService(base);
   const hasher = new PasswordHasher(config.argon2, { queue: config.hashQueue });
   // The demo fills the mailboxes through the SMTP reception, which needs the mail service below.
@@ -202,6 +214,14 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     createSessionStore({ db, redis, idleMs: timeouts.idleMs, redisPrefix }),
     clock,
     timeouts,
+    (accountId) => directory.isAccountUsable(accountId),
+  );
+  // The console: 15 minutes idle, 8 hours at most, in the same store (its own cookie).
+  const consoleTimeouts = { idleMs: CONSOLE_IDLE_MS, absoluteMs: CONSOLE_MAX_MS };
+  const consoleSessions = new SessionService(
+    createSessionStore({ db, redis, idleMs: consoleTimeouts.idleMs, redisPrefix }),
+    clock,
+    consoleTimeouts,
     (accountId) => directory.isAccountUsable(accountId),
   );
   const challenge = new ChallengeService({
@@ -354,6 +374,16 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   });
   settingsRef = settings;
   mail.useRules(settings);
+  const consoleStats = new ConsoleStatsService({
+    db,
+    dialect: database.dialect,
+    clock,
+    logger,
+    queueDepth: async () => {
+      const counts = await outboundQueue.counts();
+      return counts.queued + counts.sending;
+    },
+  });
   return {
     config,
     database,
@@ -365,6 +395,18 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     hasher,
     redis,
     sessions,
+    consoleSessions,
+    console: new ConsoleService({
+      db,
+      audit,
+      clock,
+      secret: config.secret,
+      issuer: `Sésame (${config.academieName})`,
+      login,
+      directory,
+      sessions: consoleSessions,
+      throttle: limits.backoff("console-second-factor"),
+    }),
     challenge,
     login,
     passwords,
@@ -394,6 +436,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       abuseAddress: config.abuseAddress,
     }),
     spam: createSpamCheck({ spamd: config.spamd, logger: logger.child({ component: "smtp" }) }),
+    consoleStats,
     purgeExpired: async () => {
       const now = clock.now();
       await sessions.purgeExpired();
@@ -403,6 +446,8 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       await imapView.pruneVanished(VANISHED_KEPT_DAYS);
       // Reset requests an instance left when it stopped.
       await recovery.processResetRequests();
+      // The dashboard: the audit hours that closed rolled up, the outbound queue's depth sampled.
+      await consoleStats.maintain();
     },
     checkHealth: () => ping(database),
     close: async () => {
@@ -411,6 +456,8 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       await outbound.close();
       await bus.close();
       if (redis) await closeRedis(redis);
+      // The last counts of the dashboard written (the SMTP reception stops before this).
+      await consoleStats.settled();
       await database.close();
     },
   };

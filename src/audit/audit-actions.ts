@@ -52,6 +52,17 @@ export const AUDIT_ACTIONS = [
   "mail.quarantined",
   "contacts.suggestions_throttled",
   "smtp.harvesting_blocked",
+  // The console: roles, its second factor.
+  "console.role_granted",
+  "console.role_revoked",
+  "console.totp_enrolled",
+  "console.second_factor_succeeded",
+  "console.second_factor_failed",
+  "console.second_factor_throttled",
+  "console.recovery_code_used",
+  "console.reauthenticated",
+  "console.audit_exported",
+  "console.people_searched",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

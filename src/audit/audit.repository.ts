@@ -1,4 +1,5 @@
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
+import { likePrefix } from "../storage/like.js";
 import type { AuditEventTable, Schema } from "../storage/schema.js";
 
 export type Executor = Kysely<Schema>;
@@ -19,13 +20,37 @@ export async function insertAuditRows(ex: Executor, rows: readonly AuditRow[]): 
   }
 }
 
-export async function selectAuditRows(
-  ex: Executor,
-  filter: { since?: string; limit: number; action?: string },
-): Promise<StoredAuditRow[]> {
+export interface AuditRowFilter {
+  readonly since?: string;
+  /** Before this time (exclusive). */
+  readonly until?: string;
+  readonly limit: number;
+  readonly action?: string;
+  /** Actors starting with this (`web:console`, `cli:`…). */
+  readonly actorPrefix?: string;
+  /** Events about this record (e.g. `account` and its id). */
+  readonly entity?: { readonly kind: string; readonly id: string };
+  /** Events whose details name this client address (`"ip":"…"`). */
+  readonly ip?: string;
+}
+
+export async function selectAuditRows(ex: Executor, filter: AuditRowFilter): Promise<StoredAuditRow[]> {
   let q = ex.selectFrom("audit_event").selectAll();
   if (filter.since) q = q.where("at", ">=", filter.since);
+  if (filter.until) q = q.where("at", "<", filter.until);
   if (filter.action) q = q.where("action", "=", filter.action);
+  if (filter.actorPrefix) {
+    const pattern = likePrefix(filter.actorPrefix);
+    q = q.where(sql<boolean>`actor like ${pattern} escape '\\'`);
+  }
+  if (filter.entity) q = q.where("entity", "=", filter.entity.kind).where("entity_id", "=", filter.entity.id);
+  if (filter.ip) {
+    // The details are JSON text: the address as JSON writes it, wildcards escaped.
+    const needle = `%${JSON.stringify({ ip: filter.ip })
+      .slice(1, -1)
+      .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where(sql<boolean>`details like ${needle} escape '\\'`);
+  }
   return q.orderBy("at", "desc").orderBy("id", "desc").limit(filter.limit).execute();
 }
 

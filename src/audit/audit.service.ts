@@ -23,6 +23,17 @@ export interface AuditEventInput {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+/** What the trail can be filtered on (`sesame audit`, the console's « Journal d'audit »). */
+export interface AuditFilter {
+  readonly since?: Date;
+  readonly until?: Date;
+  readonly limit?: number;
+  readonly action?: AuditAction;
+  readonly actorPrefix?: string;
+  readonly accountId?: number;
+  readonly ip?: string;
+}
+
 export interface AuditEvent {
   readonly id: number;
   readonly at: string;
@@ -82,10 +93,14 @@ export class AuditService {
     return rows.map(toEvent);
   }
 
-  async list(filter: { since?: Date; limit?: number; action?: AuditAction } = {}): Promise<AuditEvent[]> {
+  async list(filter: AuditFilter = {}): Promise<AuditEvent[]> {
     const rows = await selectAuditRows(this.db, {
       ...(filter.since ? { since: filter.since.toISOString() } : {}),
+      ...(filter.until ? { until: filter.until.toISOString() } : {}),
       ...(filter.action ? { action: filter.action } : {}),
+      ...(filter.actorPrefix ? { actorPrefix: filter.actorPrefix } : {}),
+      ...(filter.accountId !== undefined ? { entity: { kind: "account", id: String(filter.accountId) } } : {}),
+      ...(filter.ip ? { ip: filter.ip } : {}),
       limit: filter.limit ?? 1000,
     });
     return rows.map(toEvent);

@@ -2,7 +2,9 @@
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from "kysely";
 import { likePrefix } from "../storage/like.js";
 import type { AccountTable, PersonTable, Schema } from "../storage/schema.js";
+import { type PersonSearchKeys, personSearchKeys } from "../storage/search-text.js";
 import type { Account, Person, PersonStatus, StaffRecord, StoredCredentials } from "./directory.types.js";
+import { insertSearchTerms, replaceSearchTerms } from "./people-search.repository.js";
 
 export type Executor = Kysely<Schema>;
 type PersonRow = Selectable<PersonTable>;
@@ -129,14 +131,14 @@ function bulkInsert<T extends BulkTable, Item>(spec: BulkInsert<T, Item>) {
   };
 }
 
-/** Inserts people (active); their new ids by NUMEN hash. */
-export const insertPersons = bulkInsert<"person", StaffRecord>({
+const insertPersonRows = bulkInsert<"person", { record: StaffRecord; keys: PersonSearchKeys }>({
   table: "person",
   columns: [
     "numen_hash",
     "civilite",
     "nom",
     "prenom",
+    "search_name",
     "birth_date",
     "categorie",
     "uai",
@@ -144,25 +146,58 @@ export const insertPersons = bulkInsert<"person", StaffRecord>({
     "created_at",
     "updated_at",
   ],
-  values: (r, now) => [r.numenHash, r.civilite, r.nom, r.prenom, r.birthDate, r.categorie, r.uai, "active", now, now],
+  values: ({ record: r, keys }, now) => [
+    r.numenHash,
+    r.civilite,
+    r.nom,
+    r.prenom,
+    keys.name,
+    r.birthDate,
+    r.categorie,
+    r.uai,
+    "active",
+    now,
+    now,
+  ],
   key: "numen_hash",
 });
 
-export async function updatePerson(ex: Executor, id: number, record: StaffRecord, now: string): Promise<void> {
+/** Inserts people (active) with their search terms; their new ids by NUMEN hash. */
+export async function insertPersons(
+  ex: Executor,
+  records: readonly StaffRecord[],
+  now: string,
+): Promise<Map<string, number>> {
+  const items = records.map((record) => ({ record, keys: personSearchKeys(record.nom, record.prenom) }));
+  const ids = await insertPersonRows(ex, items, now);
+  await insertSearchTerms(
+    ex,
+    items.map(({ record, keys }) => ({ personId: ids.get(record.numenHash) as number, keys })),
+  );
+  return ids;
+}
+
+/** Updates a person from HR (`current` as stored); their search terms follow their names. */
+export async function updatePerson(ex: Executor, current: Person, record: StaffRecord, now: string): Promise<void> {
+  const keys = personSearchKeys(record.nom, record.prenom);
   await ex
     .updateTable("person")
     .set({
       civilite: record.civilite,
       nom: record.nom,
       prenom: record.prenom,
+      search_name: keys.name,
       birth_date: record.birthDate,
       categorie: record.categorie,
       uai: record.uai,
       status: "active",
       updated_at: now,
     })
-    .where("id", "=", id)
+    .where("id", "=", current.id)
     .execute();
+  if (current.nom !== record.nom || current.prenom !== record.prenom) {
+    await replaceSearchTerms(ex, { personId: current.id, keys });
+  }
 }
 
 export async function listActivePersonIdsWithHash(ex: Executor): Promise<Array<{ id: number; numenHash: string }>> {
@@ -368,6 +403,13 @@ export async function suggestAccounts(ex: Executor, prefix: string, limit: numbe
 
 export async function findAccountsOfPerson(ex: Executor, personId: number): Promise<Account[]> {
   const rows = await accountWithHolder(ex).where("account.person_id", "=", personId).orderBy("account.id").execute();
+  return rows.map(toAccount);
+}
+
+/** The accounts held by these people, oldest first. */
+export async function findAccountsOfPersons(ex: Executor, personIds: readonly number[]): Promise<Account[]> {
+  if (personIds.length === 0) return [];
+  const rows = await accountWithHolder(ex).where("account.person_id", "in", personIds).orderBy("account.id").execute();
   return rows.map(toAccount);
 }
 

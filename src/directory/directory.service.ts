@@ -8,6 +8,7 @@ import type { AuditAction } from "../audit/audit-actions.js";
 import type { Clock } from "../shared/clock.js";
 import { keyedHash, safeEqual } from "../shared/crypto.js";
 import { DomainError } from "../shared/errors.js";
+import type { DialectName } from "../storage/database.js";
 import type { Schema } from "../storage/schema.js";
 import { isAcademieAddress } from "./academie-domains.js";
 import { openCsv } from "./csv-source.js";
@@ -37,6 +38,8 @@ import {
 import type { Account, ImportReport, RejectedRow, StoredCredentials } from "./directory.types.js";
 import { normalizeNumen, parseEmail, parseUai } from "./identifiers.js";
 import { addressLocalBase, firstFree, firstFreeAddress, usernameBase } from "./naming.js";
+import type { PersonHit } from "./people-search.js";
+import { PeopleSearch } from "./people-search.service.js";
 import { MAX_REJECTED_SHARE } from "./staff-import.service.js";
 
 export const ESTABLISHMENT_COLUMNS = ["uai", "libelle", "numen_chef"] as const;
@@ -48,6 +51,8 @@ export async function checkEstablishmentsFile(file: string): Promise<void> {
 
 export interface DirectoryDeps {
   readonly db: Executor;
+  /** The database's dialect (the person search's trigram index differs). */
+  readonly dialect: DialectName;
   readonly secret: string;
   readonly mailDomain: string;
   readonly clock: Clock;
@@ -70,7 +75,20 @@ export function isUsable(account: Account): boolean {
 }
 
 export class DirectoryService {
-  constructor(private readonly deps: DirectoryDeps) {}
+  private readonly people: PeopleSearch;
+
+  constructor(private readonly deps: DirectoryDeps) {
+    this.people = new PeopleSearch({ db: deps.db, dialect: deps.dialect, numenHash: (numen) => this.numenHash(numen) });
+  }
+
+  /**
+   * The helpdesk's person search: a name (folded, partial, any order, misspelt), a username, an
+   * address, a UAI or a NUMEN (by its keyed hash); see people-search.ts. Never a NUMEN nor a date of
+   * birth in the hits. VALIDATION_FAILED (`too_long`) past SEARCH_MAX_LENGTH characters.
+   */
+  searchPeople(query: string, limit = 20): Promise<PersonHit[]> {
+    return this.people.search(query, limit);
+  }
 
   numenHash(numen: string): string {
     return keyedHash(this.deps.secret, numen);

@@ -2,30 +2,10 @@
  * How usernames and addresses are made from names (the seed: "1ère lettre du prénom suivie du nom
  * de famille"). Pure functions; collision handling takes the set of names already issued.
  */
+import { foldToAscii } from "../shared/fold.js";
 
-const SPECIAL_FOLDS: Readonly<Record<string, string>> = {
-  ß: "ss",
-  æ: "ae",
-  œ: "oe",
-  ø: "o",
-  ł: "l",
-  đ: "d",
-  ð: "d",
-  þ: "th",
-  ı: "i",
-};
-
-/**
- * Lowercase ASCII: diacritics stripped, ligatures and a few letters spelled out. NFKD (not NFD) so
- * that compatibility characters fold too: ﬁ → fi, ĳ → ij, fullwidth letters → ASCII.
- */
-export function foldToAscii(value: string): string {
-  return value
-    .toLowerCase()
-    .replace(/[ßæœøłđðþı]/g, (ch) => SPECIAL_FOLDS[ch] ?? ch)
-    .normalize("NFKD")
-    .replace(/\p{M}/gu, "");
-}
+/** Folding lives in shared/ (the people search folds names the same way); re-exported for the callers here. */
+export { foldToAscii };
 
 /** The first given name: "Marie Claire" → "Marie"; "Jean-Pierre" stays whole. */
 export function firstGivenName(prenom: string): string {

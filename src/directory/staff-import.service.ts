@@ -198,7 +198,7 @@ export class StaffWriter {
         this.unchanged++;
         continue;
       }
-      await updatePerson(this.trx, current.id, record, now);
+      await updatePerson(this.trx, current, record, now);
       if (returning) await reenableAccountsAfterReturn(this.trx, current.id, now);
       this.updated++;
       events.push({

@@ -104,6 +104,13 @@ export const LIMITS = {
     ...ACCOUNT_BACKOFF,
     past: "THROTTLED (429, Retry-After), even for the right password",
   },
+  "console-second-factor": {
+    kind: "backoff",
+    counts: "wrong second-factor codes (TOTP or recovery code) per console account",
+    key: "console:2fa:<account id>",
+    ...ACCOUNT_BACKOFF,
+    past: "THROTTLED (429, Retry-After), even for the right code",
+  },
   "login-ip": {
     kind: "window-count",
     counts: "sign-in failures per client address",

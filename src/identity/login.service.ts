@@ -42,8 +42,8 @@ export interface AuthenticateInput {
   readonly identifier: string;
   readonly password: string;
   readonly ip: string;
-  /** The door asking: recorded as the audit actor ("smtp:submission", "imap"). */
-  readonly channel: "smtp" | "imap";
+  /** The door asking: recorded as the audit actor ("smtp:submission", "imap", "web:console"). */
+  readonly channel: "smtp" | "imap" | "console";
 }
 
 export interface Authenticated {
@@ -131,7 +131,8 @@ export class LoginService {
    * Success is returned even when the password must still be changed: the caller decides.
    */
   async authenticate(input: AuthenticateInput): Promise<Authenticated> {
-    const record = this.#recorder(input.channel === "smtp" ? "smtp:submission" : "imap", {
+    const actor = { smtp: "smtp:submission", imap: "imap", console: "web:console" } as const;
+    const record = this.#recorder(actor[input.channel], {
       username: normalizeIdentifier(input.identifier).slice(0, 256),
       ip: input.ip,
       channel: input.channel,

@@ -4,7 +4,15 @@
  */
 import type { Redis } from "ioredis";
 
-export type SessionKind = "webmail" | "password_change" | "recovery" | "recovery_pending" | "account";
+export type SessionKind =
+  | "webmail"
+  | "password_change"
+  | "recovery"
+  | "recovery_pending"
+  | "account"
+  /** The console, between the password and the second factor. */
+  | "console_pending"
+  | "console";
 
 export interface SessionRecord {
   readonly idHash: string;

@@ -52,6 +52,7 @@ import {
   smtpError,
 } from "./smtp-replies.js";
 import { createSpamCheck, type SpamCheck } from "./spam-check.js";
+import type { StatsRecorder } from "./stats-recorder.js";
 
 export type SmtpReception = SmtpListener;
 
@@ -80,6 +81,8 @@ export interface SmtpReceptionDeps {
   readonly spam?: SpamCheck;
   /** The early-talker wait before the greeting (smtp-data.ts); without it, one of this reception's own. */
   readonly greeting?: GreetingGate;
+  /** The dashboard's counts of messages received and refused (services.consoleStats); none without it. */
+  readonly stats?: StatsRecorder;
 }
 
 /** A value written into a trace header: printable ASCII only, bounded. */
@@ -181,6 +184,17 @@ export async function startSmtpReception(
     );
   };
 
+  /** Counts a final answer to DATA: 2xx received, 5xx refused (a 4xx is retried, and counted when final). */
+  const countAnswer = (error: Error | null) => {
+    const code = error ? Number((error as { responseCode?: unknown }).responseCode) : 250;
+    const series = code < 300 ? "mail.received" : code >= 500 ? "mail.refused" : null;
+    try {
+      if (series) deps.stats?.count(series);
+    } catch (failure) {
+      log?.warn({ err: failure }, "smtp: the dashboard's count failed");
+    }
+  };
+
   const greeting = deps.greeting ?? createGreetingGate();
   const shared = sharedServerOptions(config, "Sesame mail reception", maxBytes, greeting);
   const serverOptions: SMTPServerOptions = {
@@ -240,7 +254,10 @@ export async function startSmtpReception(
 
     onData(stream: SMTPServerDataStream, session, callback) {
       // readData settles once, and each path below answers once.
-      const answer = (error: Error | null, message?: string) => (error ? callback(error) : callback(null, message));
+      const answer = (error: Error | null, message?: string) => {
+        countAnswer(error);
+        return error ? callback(error) : callback(null, message);
+      };
       readData(stream, maxBytes).then(
         ({ chunks, kept, oversized }) => {
           if (oversized) {

@@ -15,6 +15,9 @@ import * as m012 from "./migrations/012-phishing-reports.js";
 import * as m013 from "./migrations/013-spam-score.js";
 import * as m014 from "./migrations/014-imap-store.js";
 import * as m015 from "./migrations/015-display-preferences.js";
+import * as m016 from "./migrations/016-people-search.js";
+import * as m017 from "./migrations/017-console-stats.js";
+import * as m018 from "./migrations/018-console.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -35,6 +38,9 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["013-spam-score", m013],
   ["014-imap-store", m014],
   ["015-display-preferences", m015],
+  ["016-people-search", m016],
+  ["017-console-stats", m017],
+  ["018-console", m018],
 ];
 
 class StaticProvider implements MigrationProvider {

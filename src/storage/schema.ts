@@ -11,12 +11,27 @@ export interface PersonTable {
   civilite: string;
   nom: string;
   prenom: string;
+  /** Folded « nom / prénoms » for the person search's order (migration 016; storage/search-text.ts). */
+  search_name: string;
   birth_date: string;
   categorie: string;
   uai: string;
   status: "active" | "departed";
   created_at: string;
   updated_at: string;
+}
+
+/** One folded word of a person's names (migration 016): the person search's exact and prefix matches. */
+export interface PersonSearchTermTable {
+  term: string;
+  person_id: number;
+  /** 1: a term of the nom, 0: of the prénoms. */
+  in_nom: number;
+}
+
+/** Each search term once, with a trigram index for misspelt names (migration 016). */
+export interface PersonSearchWordTable {
+  term: string;
 }
 
 export interface EstablishmentTable {
@@ -240,7 +255,12 @@ export interface MailAutoReplyTable {
 }
 
 export interface Schema {
+  console_role: ConsoleRoleTable;
+  console_totp: ConsoleTotpTable;
+  console_recovery_code: ConsoleRecoveryCodeTable;
   person: PersonTable;
+  person_search_term: PersonSearchTermTable;
+  person_search_word: PersonSearchWordTable;
   establishment: EstablishmentTable;
   account: AccountTable;
   audit_event: AuditEventTable;
@@ -264,6 +284,10 @@ export interface Schema {
   reset_request: ResetRequestTable;
   phishing_report: PhishingReportTable;
   mail_vanished: MailVanishedTable;
+  /** The dashboard's figures per UTC hour and series (migration 017): counters, samples, rolled-up audit. */
+  stats_hourly: { hour: string; series: string; value: number };
+  /** How far the audit trail is rolled up into stats_hourly (`until`: the first hour not rolled up). */
+  stats_rollup: { name: string; until: string };
 }
 
 /** A message a user reported as phishing (migration 012): no content, the Message-ID and sender's domain. */
@@ -340,4 +364,35 @@ export interface MailVanishedTable {
   uid: number;
   modseq: number;
   at: string;
+}
+
+/** A console role held by an academic account (migration 018). */
+export interface ConsoleRoleTable {
+  account_id: number;
+  /** `assistance`, `admin` or `securite`. */
+  role: string;
+  granted_at: string;
+  /** Who granted it: `cli`, or the console's actor (`console:<username>`). */
+  granted_by: string;
+}
+
+/** A console user's TOTP second factor (migration 018). */
+export interface ConsoleTotpTable {
+  account_id: number;
+  /** The base32 secret, sealed (AES-256-GCM) with a key derived from the server's secret. */
+  secret_sealed: string;
+  created_at: string;
+  /** Null while the enrolment is not finished. */
+  confirmed_at: string | null;
+  /** The last time step accepted: a code of that step or an earlier one is refused. */
+  last_step: Generated<number>;
+}
+
+/** A single-use recovery code of a console user, hashed (migration 018). */
+export interface ConsoleRecoveryCodeTable {
+  id: Generated<number>;
+  account_id: number;
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
 }

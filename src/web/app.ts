@@ -19,6 +19,7 @@ import { input } from "./plugins/input.js";
 import { security } from "./plugins/security.js";
 import { assistanceRoutes } from "./routes/assistance.routes.js";
 import { composeRoutes } from "./routes/compose.routes.js";
+import { consoleRoutes } from "./routes/console.routes.js";
 import { contactsRoutes } from "./routes/contacts.routes.js";
 import { mailRoutes } from "./routes/mail.routes.js";
 import { mailClientsRoutes } from "./routes/mail-clients.routes.js";
@@ -191,6 +192,7 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
   await app.register(contactsRoutes, { services, assets });
   await app.register(settingsRoutes, { services, assets });
   await app.register(assistanceRoutes, { services, assets });
+  await app.register(consoleRoutes, { services, assets });
   await app.register(mailClientsRoutes, { services });
   return app;
 }

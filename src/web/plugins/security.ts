@@ -26,6 +26,9 @@ declare module "fastify" {
     /** The Assistance's own session (recovery or account page), separate from the webmail's. */
     assistanceSession: Session | null;
     assistanceToken: string | undefined;
+    /** The console's own session (`/console`), separate from both. */
+    consoleSession: Session | null;
+    consoleToken: string | undefined;
   }
   interface FastifyReply {
     /** Sets the session cookie (after sign-in) and renews the CSRF cookie. */
@@ -34,6 +37,8 @@ declare module "fastify" {
     endSession(): void;
     startAssistanceSession(token: string, maxAgeMs: number): void;
     endAssistanceSession(): void;
+    startConsoleSession(token: string, maxAgeMs: number): void;
+    endConsoleSession(): void;
   }
   interface FastifyContextConfig {
     /**
@@ -52,6 +57,7 @@ export class CsrfError extends Error {
 export interface CookieNames {
   readonly session: string;
   readonly assistance: string;
+  readonly console: string;
   readonly csrf: string;
 }
 
@@ -59,8 +65,13 @@ export function cookieNames(https: boolean): CookieNames {
   // `__Host-` cookies must be Secure, which browsers refuse over plain http: the prefix is used
   // whenever the public URL is https (every real deployment).
   return https
-    ? { session: "__Host-sesame", assistance: "__Host-sesame-assistance", csrf: "__Host-sesame-csrf" }
-    : { session: "sesame", assistance: "sesame-assistance", csrf: "sesame-csrf" };
+    ? {
+        session: "__Host-sesame",
+        assistance: "__Host-sesame-assistance",
+        console: "__Host-sesame-console",
+        csrf: "__Host-sesame-csrf",
+      }
+    : { session: "sesame", assistance: "sesame-assistance", console: "sesame-console", csrf: "sesame-csrf" };
 }
 
 /**
@@ -108,14 +119,16 @@ export function unmaskToken(given: string): Buffer | null {
 /** Methods that change nothing, so carry no CSRF token; every other one is checked. */
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** The Assistance has its own session cookie; every other URL belongs to the webmail's. */
-const inAssistance = (url: string) => url.startsWith("/assistance");
+/** The Assistance and the console have their own session cookies; every other URL is the webmail's. */
+type Area = "session" | "assistance" | "console";
+function areaOf(url: string): Area {
+  if (url.startsWith("/assistance")) return "assistance";
+  if (url === "/console" || url.startsWith("/console/") || url.startsWith("/console?")) return "console";
+  return "session";
+}
 
 /** The session cookies a browser will send after this response (as sent, then as set or cleared). */
-interface HeldSessions {
-  session: string | undefined;
-  assistance: string | undefined;
-}
+type HeldSessions = Record<Area, string | undefined>;
 
 async function securityPlugin(app: FastifyInstance, { services }: { services: Services }) {
   const { config } = services;
@@ -142,14 +155,17 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
   const heldOf = (req: FastifyRequest): HeldSessions => {
     let sessions = held.get(req);
     if (!sessions) {
-      sessions = { session: req.cookies[names.session], assistance: req.cookies[names.assistance] };
+      sessions = {
+        session: req.cookies[names.session],
+        assistance: req.cookies[names.assistance],
+        console: req.cookies[names.console],
+      };
       held.set(req, sessions);
     }
     return sessions;
   };
   /** The session cookie the token of this request's forms is bound to. */
-  const boundCookie = (req: FastifyRequest, sessions: HeldSessions) =>
-    inAssistance(req.url) ? sessions.assistance : sessions.session;
+  const boundCookie = (req: FastifyRequest, sessions: HeldSessions) => sessions[areaOf(req.url)];
   /**
    * The token sent must be the one of this browser's CSRF cookie and of the session cookie it sends
    * (as sent: a session that expired after the form was made is the route's to report). A session
@@ -160,10 +176,10 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
   const csrfAccepted = (req: FastifyRequest, csrfCookie: string, given: string): boolean => {
     const token = unmaskToken(given);
     if (!token) return false;
-    const assistance = inAssistance(req.url);
-    const sessionCookie = req.cookies[assistance ? names.assistance : names.session];
+    const area = areaOf(req.url);
+    const sessionCookie = req.cookies[names[area]];
     if (timingSafeEqual(token, tokenFor(csrfCookie, sessionCookie))) return true;
-    const live = assistance ? req.assistanceSession : req.session;
+    const live = { session: req.session, assistance: req.assistanceSession, console: req.consoleSession }[area];
     return Boolean(sessionCookie) && !live && timingSafeEqual(token, tokenFor(csrfCookie, undefined));
   };
 
@@ -191,6 +207,8 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
   });
   app.decorateRequest("assistanceSession", null);
   app.decorateRequest("assistanceToken", undefined);
+  app.decorateRequest("consoleSession", null);
+  app.decorateRequest("consoleToken", undefined);
 
   const renewCsrf = (reply: FastifyReply) => {
     const value = randomToken(32);
@@ -202,6 +220,7 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
   const SESSION_DECORATORS = [
     ["session", "startSession", "endSession"],
     ["assistance", "startAssistanceSession", "endAssistanceSession"],
+    ["console", "startConsoleSession", "endConsoleSession"],
   ] as const;
   for (const [kind, start, end] of SESSION_DECORATORS) {
     app.decorateReply(start, function (this: FastifyReply, token: string, maxAgeMs: number) {
@@ -226,7 +245,16 @@ async function securityPlugin(app: FastifyInstance, { services }: { services: Se
       reply.clearCookie(names.session, base);
       sessions.session = undefined;
     }
-    if (inAssistance(req.url)) {
+    if (areaOf(req.url) === "console") {
+      const held = req.cookies[names.console];
+      req.consoleToken = held;
+      req.consoleSession = held ? await services.consoleSessions.resolve(held) : null;
+      if (held && !req.consoleSession) {
+        reply.clearCookie(names.console, base);
+        sessions.console = undefined;
+      }
+    }
+    if (areaOf(req.url) === "assistance") {
       const assistance = req.cookies[names.assistance];
       req.assistanceToken = assistance;
       req.assistanceSession = assistance ? await services.sessions.resolve(assistance) : null;

@@ -1,0 +1,330 @@
+/**
+ * The console's access rules: who holds which role (academic accounts only), the sign-in in two
+ * steps (the password through LoginService, then the second factor) and the TOTP second factor:
+ * enrolment with a secret sealed in the database and 10 single-use recovery codes (hashed), codes
+ * never accepted twice (the last time step is kept), wrong codes throttled like passwords
+ * (LIMITS["console-second-factor"]). Every step is audited.
+ */
+import { randomInt } from "node:crypto";
+import type { Kysely } from "kysely";
+import { generateSecret, generateURI, verify } from "otplib";
+import type { AuditService } from "../audit/audit.service.js";
+import type { DirectoryService } from "../directory/directory.service.js";
+import type { Account } from "../directory/directory.types.js";
+import { type PersonHit, parseSearchQuery } from "../directory/people-search.js";
+import type { LoginService } from "../identity/login.service.js";
+import type { Session, SessionService } from "../identity/session.service.js";
+import type { BackoffThrottle } from "../identity/throttle.js";
+import type { Clock } from "../shared/clock.js";
+import { keyedHash, seal, unseal } from "../shared/crypto.js";
+import { DomainError } from "../shared/errors.js";
+import type { Schema } from "../storage/schema.js";
+import * as repo from "./console.repository.js";
+import { type ConsoleRole, isConsoleRole, type RoleHolder, type TotpEnrolment } from "./console.types.js";
+
+export interface ConsoleDeps {
+  readonly db: Kysely<Schema>;
+  readonly audit: AuditService;
+  readonly clock: Clock;
+  readonly secret: string;
+  readonly issuer: string;
+  readonly login: Pick<LoginService, "authenticate">;
+  readonly directory: Pick<DirectoryService, "findAccount" | "searchPeople">;
+  /** The console's own sessions (15 minutes idle). */
+  readonly sessions: SessionService;
+  readonly throttle: BackoffThrottle;
+}
+
+/** Seconds a TOTP code stays acceptable after its 30 s step (one step each side, RFC 6238 §5.2). */
+const TOTP_TOLERANCE_S = 30;
+const RECOVERY_CODES = 10;
+/** Recovery codes: 10 groups of characters a person reads without ambiguity (no 0/O, 1/l/I). */
+const RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
+const SEAL_PURPOSE = "console-totp";
+
+/** A recovery code as typed (spaces, dashes and case ignored). */
+function normalizeRecoveryCode(code: string): string {
+  return code.toLowerCase().replace(/[\s-]/g, "");
+}
+
+function newRecoveryCode(): string {
+  const chars = Array.from({ length: 10 }, () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)]);
+  return `${chars.slice(0, 5).join("")}-${chars.slice(5).join("")}`;
+}
+
+export interface ConsoleSignIn {
+  readonly token: string;
+  readonly session: Session;
+  /** Whether the account has a confirmed second factor (else: the enrolment first). */
+  readonly enrolled: boolean;
+}
+
+export class ConsoleService {
+  constructor(private readonly deps: ConsoleDeps) {}
+
+  // ----------------------------------------------------------------------------------------------
+  // Roles
+
+  async rolesOf(accountId: number): Promise<ConsoleRole[]> {
+    return (await repo.rolesOf(this.deps.db, accountId)).filter(isConsoleRole);
+  }
+
+  /** The account a role is granted to, by username or address: academic accounts only. */
+  async #academic(identifier: string): Promise<Account> {
+    const account = await this.deps.directory.findAccount(identifier);
+    if (!account) throw new DomainError("NOT_FOUND", `no account ${identifier}`);
+    if (account.kind !== "academique") {
+      throw new DomainError("VALIDATION_FAILED", `roles are held by academic accounts only (${account.username})`);
+    }
+    return account;
+  }
+
+  #role(role: string): ConsoleRole {
+    if (!isConsoleRole(role)) {
+      throw new DomainError("VALIDATION_FAILED", `unknown role ${role} (assistance, admin or securite)`, {
+        field: "role",
+      });
+    }
+    return role;
+  }
+
+  /** Grants a role; false when it was held already. */
+  async grant(identifier: string, roleName: string, by: string): Promise<{ account: Account; changed: boolean }> {
+    const role = this.#role(roleName);
+    const account = await this.#academic(identifier);
+    const changed = await this.deps.db.transaction().execute(async (trx) => {
+      const done = await repo.grantRole(trx, account.id, role, by, this.deps.clock.now().toISOString());
+      if (done) {
+        await this.deps.audit.record(
+          { actor: by, action: "console.role_granted", entity: "account", entityId: account.id, details: { role } },
+          trx,
+        );
+      }
+      return done;
+    });
+    return { account, changed };
+  }
+
+  /** Revokes a role (and ends the account's console sessions); false when it was not held. */
+  async revoke(identifier: string, roleName: string, by: string): Promise<{ account: Account; changed: boolean }> {
+    const role = this.#role(roleName);
+    const account = await this.deps.directory.findAccount(identifier);
+    if (!account) throw new DomainError("NOT_FOUND", `no account ${identifier}`);
+    const changed = await this.deps.db.transaction().execute(async (trx) => {
+      const done = await repo.revokeRole(trx, account.id, role);
+      if (done) {
+        await this.deps.audit.record(
+          { actor: by, action: "console.role_revoked", entity: "account", entityId: account.id, details: { role } },
+          trx,
+        );
+      }
+      return done;
+    });
+    if (changed) {
+      for (const open of await this.deps.sessions.listForAccount(account.id)) {
+        if (open.kind === "console" || open.kind === "console_pending") {
+          await this.deps.sessions.endOne(account.id, open.idHash);
+        }
+      }
+    }
+    return { account, changed };
+  }
+
+  async listRoles(): Promise<RoleHolder[]> {
+    return (await repo.listRoles(this.deps.db)).flatMap((r) => (isConsoleRole(r.role) ? [{ ...r, role: r.role }] : []));
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Sign-in
+
+  /**
+   * The password step: the same check as every door (argon2, throttles, audit actor `web:console`);
+   * an account without a role is refused exactly like a wrong password. A session waiting for the
+   * second factor is started (`console_pending`).
+   */
+  async signIn(input: { identifier: string; password: string; ip: string; userAgent: string }): Promise<ConsoleSignIn> {
+    const { accountId, mustChangePassword } = await this.deps.login.authenticate({
+      identifier: input.identifier,
+      password: input.password,
+      ip: input.ip,
+      channel: "console",
+    });
+    if (mustChangePassword || (await this.rolesOf(accountId)).length === 0) {
+      throw new DomainError("INVALID_CREDENTIALS", "no console role (or a password to change first)");
+    }
+    const totp = await repo.totpOf(this.deps.db, accountId);
+    const { token, session } = await this.deps.sessions.start(accountId, "console_pending", input);
+    return { token, session, enrolled: Boolean(totp?.confirmed_at) };
+  }
+
+  /** Whether the account finished its enrolment. */
+  async enrolled(accountId: number): Promise<boolean> {
+    return Boolean((await repo.totpOf(this.deps.db, accountId))?.confirmed_at);
+  }
+
+  /**
+   * The enrolment's secret: a new one while none is confirmed (kept sealed until the first code
+   * proves the authenticator has it). Refused once enrolled (a new device is an administrator's
+   * reset, not a sign-in's).
+   */
+  async enrolment(accountId: number, label: string): Promise<TotpEnrolment> {
+    const row = await repo.totpOf(this.deps.db, accountId);
+    if (row?.confirmed_at) throw new DomainError("CONFLICT", "a second factor is already enrolled");
+    let secret: string;
+    if (row) secret = unseal(this.deps.secret, SEAL_PURPOSE, row.secret_sealed);
+    else {
+      secret = generateSecret();
+      const sealed = seal(this.deps.secret, SEAL_PURPOSE, secret);
+      await repo.startTotp(this.deps.db, accountId, sealed, this.deps.clock.now().toISOString());
+    }
+    return { secret, uri: generateURI({ issuer: this.deps.issuer, label, secret }) };
+  }
+
+  /** Checks a TOTP code (never twice the same step); the step accepted, or null. */
+  async #checkTotp(accountId: number, code: string, confirm: boolean): Promise<boolean> {
+    const row = await repo.totpOf(this.deps.db, accountId);
+    if (!row || (!confirm && !row.confirmed_at)) return false;
+    if (!/^\d{6}$/.test(code)) return false;
+    const secret = unseal(this.deps.secret, SEAL_PURPOSE, row.secret_sealed);
+    const result = await verify({
+      secret,
+      token: code,
+      epoch: Math.floor(this.deps.clock.now().getTime() / 1000),
+      epochTolerance: TOTP_TOLERANCE_S,
+      afterTimeStep: row.last_step,
+    });
+    if (!result.valid || !("timeStep" in result)) return false;
+    // The step is written only if still later than the last one: two requests racing with one code
+    // cannot both pass.
+    return repo.acceptStep(
+      this.deps.db,
+      accountId,
+      result.timeStep,
+      confirm ? this.deps.clock.now().toISOString() : null,
+    );
+  }
+
+  async #throttled(accountId: number): Promise<void> {
+    const decision = await this.deps.throttle.check(`console:2fa:${accountId}`);
+    if (!decision.allowed) {
+      await this.#record("console.second_factor_throttled", accountId, {});
+      throw new DomainError("THROTTLED", "too many wrong codes", { retryAt: decision.retryAt });
+    }
+  }
+
+  async #failed(accountId: number, kind: string): Promise<never> {
+    await this.deps.throttle.recordFailure(`console:2fa:${accountId}`);
+    await this.#record("console.second_factor_failed", accountId, { kind });
+    throw new DomainError("INVALID_CODE", "wrong second-factor code");
+  }
+
+  #record(
+    action: Parameters<AuditService["record"]>[0]["action"],
+    accountId: number,
+    details: Record<string, unknown>,
+  ) {
+    return this.deps.audit.record({ actor: "web:console", action, entity: "account", entityId: accountId, details });
+  }
+
+  /**
+   * The enrolment's first code: the second factor is confirmed, 10 recovery codes are made (shown
+   * once, kept hashed), and the session becomes a console session (a new token).
+   */
+  async confirmEnrolment(
+    pending: Session,
+    code: string,
+    meta: { ip: string; userAgent: string },
+  ): Promise<{ token: string; session: Session; recoveryCodes: string[] }> {
+    const accountId = pending.accountId;
+    await this.#throttled(accountId);
+    if (!(await this.#checkTotp(accountId, code.trim(), true))) return this.#failed(accountId, "enrolment");
+    await this.deps.throttle.recordSuccess(`console:2fa:${accountId}`);
+    const recoveryCodes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+    await repo.replaceRecoveryCodes(
+      this.deps.db,
+      accountId,
+      recoveryCodes.map((c) => this.#codeHash(accountId, c)),
+      this.deps.clock.now().toISOString(),
+    );
+    await this.#record("console.totp_enrolled", accountId, { ip: meta.ip });
+    return { ...(await this.#promote(pending, meta)), recoveryCodes };
+  }
+
+  #codeHash(accountId: number, code: string): string {
+    return keyedHash(this.deps.secret, `console-recovery:${accountId}:${normalizeRecoveryCode(code)}`);
+  }
+
+  /** The second step of the sign-in: a TOTP code or a recovery code (used once). */
+  async verifySecondFactor(
+    pending: Session,
+    code: string,
+    meta: { ip: string; userAgent: string },
+  ): Promise<{ token: string; session: Session; recoveryCodeUsed: boolean }> {
+    const accountId = pending.accountId;
+    await this.#throttled(accountId);
+    const typed = code.trim();
+    let recoveryCodeUsed = false;
+    if (!(await this.#checkTotp(accountId, typed, false))) {
+      const recovery = typed.length <= 32 && /^[a-z0-9 -]+$/i.test(typed);
+      if (
+        !recovery ||
+        !(await repo.useRecoveryCode(
+          this.deps.db,
+          accountId,
+          this.#codeHash(accountId, typed),
+          this.deps.clock.now().toISOString(),
+        ))
+      ) {
+        return this.#failed(accountId, "sign-in");
+      }
+      recoveryCodeUsed = true;
+      await this.#record("console.recovery_code_used", accountId, {
+        left: await repo.recoveryCodesLeft(this.deps.db, accountId),
+      });
+    }
+    await this.deps.throttle.recordSuccess(`console:2fa:${accountId}`);
+    await this.#record("console.second_factor_succeeded", accountId, { ip: meta.ip, recoveryCodeUsed });
+    return { ...(await this.#promote(pending, meta)), recoveryCodeUsed };
+  }
+
+  /** The second factor typed again for a sensitive action: valid 5 minutes in this session. */
+  async reauthenticate(session: Session, code: string): Promise<void> {
+    await this.#throttled(session.accountId);
+    if (!(await this.#checkTotp(session.accountId, code.trim(), false))) {
+      return this.#failed(session.accountId, "reauthentication");
+    }
+    await this.deps.throttle.recordSuccess(`console:2fa:${session.accountId}`);
+    await this.deps.sessions.markReauthenticated(session);
+    await this.#record("console.reauthenticated", session.accountId, {});
+  }
+
+  /** A new token for the signed-in console session (no session fixation from the pending one). */
+  async #promote(pending: Session, meta: { ip: string; userAgent: string }) {
+    await this.deps.sessions.endOne(pending.accountId, pending.idHash);
+    return this.deps.sessions.start(pending.accountId, "console", meta);
+  }
+
+  /**
+   * The helpdesk's search, audited under the agent: what kind of query, how many people found (the
+   * words typed, except a NUMEN, which is never written down).
+   */
+  async searchPeople(
+    agent: { readonly accountId: number; readonly username: string },
+    query: string,
+  ): Promise<PersonHit[]> {
+    const hits = await this.deps.directory.searchPeople(query);
+    const kind = parseSearchQuery(query).kind;
+    await this.deps.audit.record({
+      actor: `console:${agent.username}`,
+      action: "console.people_searched",
+      entity: "account",
+      entityId: agent.accountId,
+      details: { kind, ...(kind === "numen" ? {} : { query: query.trim().slice(0, 200) }), found: hits.length },
+    });
+    return hits;
+  }
+
+  recoveryCodesLeft(accountId: number): Promise<number> {
+    return repo.recoveryCodesLeft(this.deps.db, accountId);
+  }
+}

@@ -1,0 +1,141 @@
+/** The console's texts (`/console`): its sign-in, the second factor, the home page. */
+export const consoleFr = {
+  appName: "Console de l'assistance",
+  signInTitle: "Connexion à la console",
+  signInIntro:
+    "Cette console est réservée à l'assistance du rectorat, à la DSI et à l'équipe sécurité. Chaque action y est enregistrée.",
+  username: "Nom d'utilisateur",
+  password: "Mot de passe",
+  signIn: "Continuer",
+  usernameMissing: "Saisissez votre nom d'utilisateur.",
+  passwordMissing: "Saisissez votre mot de passe.",
+  invalid: "Nom d'utilisateur ou mot de passe incorrect, ou compte sans accès à la console.",
+  throttled: (time: string) => `Trop d'essais : réessayez après ${time}.`,
+  // Enrolment
+  enrolTitle: "Activer la double authentification",
+  enrolIntro:
+    "La console demande, en plus du mot de passe, un code à 6 chiffres donné par une application d'authentification sur votre téléphone (par exemple FreeOTP, Google Authenticator ou Microsoft Authenticator).",
+  enrolStep1: "Ouvrez l'application et ajoutez un compte en scannant ce code QR :",
+  qrAlt: "Code QR à scanner avec l'application d'authentification",
+  enrolManual: "Ou saisissez cette clé dans l'application :",
+  enrolStep2: "Saisissez le code à 6 chiffres que l'application affiche maintenant.",
+  code: "Code à 6 chiffres",
+  codeHint: "Le code change toutes les 30 secondes.",
+  codeMissing: "Saisissez le code affiché par l'application.",
+  codeWrong: "Ce code n'est pas le bon, ou il a déjà servi. Saisissez le code affiché maintenant.",
+  enrolSubmit: "Activer",
+  // Recovery codes
+  recoveryTitle: "Vos codes de secours",
+  recoveryIntro:
+    "La double authentification est activée. Si vous perdez votre téléphone, chacun de ces codes permet une connexion, une seule fois. Notez-les et rangez-les en lieu sûr : ils ne seront plus affichés.",
+  recoveryListLabel: "Codes de secours",
+  recoveryContinue: "J'ai noté mes codes : aller à la console",
+  // Second factor
+  secondTitle: "Code de double authentification",
+  secondIntro: "Saisissez le code à 6 chiffres affiché par votre application d'authentification.",
+  secondCode: "Code à 6 chiffres ou code de secours",
+  secondHint: "Sans votre téléphone, saisissez l'un de vos codes de secours.",
+  secondSubmit: "Se connecter",
+  recoveryUsed: (left: number) =>
+    left === 0
+      ? "Vous avez utilisé votre dernier code de secours : demandez à la DSI de réinitialiser votre double authentification."
+      : `Code de secours utilisé : il vous en reste ${left}.`,
+  // Home
+  homeTitle: "Console",
+  signedInAs: "Connecté à la console en tant que",
+  signOut: "Se déconnecter de la console",
+  signedOut: "Vous êtes déconnecté de la console.",
+  sessionNote: "Par sécurité, la session se ferme après 15 minutes sans activité.",
+  areasTitle: "Vos espaces",
+  roles: {
+    assistance: "Assistance aux personnels",
+    admin: "Administration",
+    securite: "Sécurité",
+  },
+  roleText: {
+    assistance: "Retrouver une personne, vérifier son identité, l'aider à retrouver l'accès à son compte.",
+    admin: "Tableau de bord, import des personnels, établissements, rôles, file d'envoi, configuration.",
+    securite: "Journal d'audit, messages signalés comme filoutage.",
+  },
+  // Re-authentication for sensitive actions
+  reauthLegend: "Confirmez avec votre code de double authentification",
+  reauthHint: "Demandé pour les actions sensibles, puis valable 5 minutes.",
+  // Administration: roles
+  adminTitle: "Administration",
+  rolesTitle: "Rôles de la console",
+  rolesIntro:
+    "Les rôles ne peuvent être attribués qu'à des comptes académiques. Retirer un rôle ferme les sessions de console de la personne.",
+  rolesTableCaption: "Personnes ayant un rôle dans la console",
+  rolesEmpty: "Aucun rôle n'est attribué.",
+  colUser: "Compte",
+  colRole: "Rôle",
+  colGranted: "Attribué le",
+  colBy: "Par",
+  colAction: "Action",
+  revoke: (role: string, username: string) => `Retirer le rôle ${role} à ${username}`,
+  revokeShort: "Retirer",
+  grantTitle: "Attribuer un rôle",
+  grantUser: "Nom d'utilisateur ou adresse du compte académique",
+  grantRole: "Rôle",
+  grantSubmit: "Attribuer le rôle",
+  granted: (username: string, role: string) => `Le rôle ${role} est attribué à ${username}.`,
+  alreadyGranted: (username: string, role: string) => `${username} avait déjà le rôle ${role}.`,
+  revoked: (username: string, role: string) =>
+    `Le rôle ${role} est retiré à ${username} ; ses sessions de console sont fermées.`,
+  notHeld: (username: string, role: string) => `${username} n'avait pas le rôle ${role}.`,
+  userMissing: "Saisissez le nom d'utilisateur ou l'adresse du compte.",
+  userUnknown: "Aucun compte ne correspond à ce nom d'utilisateur ou à cette adresse.",
+  notAcademic: "Les rôles sont réservés aux comptes académiques (pas aux comptes fonctionnels ni aux externes).",
+  roleUnknown: "Choisissez un rôle dans la liste.",
+  // Helpdesk: finding a person
+  assistanceTitle: "Assistance aux personnels",
+  searchTitle: "Retrouver une personne",
+  searchLabel: "Nom, nom d'utilisateur, adresse, UAI ou NUMEN",
+  searchHint: "Par exemple « dupont j », « jdupont », « 0691234A ». L'orthographe approximative d'un nom est acceptée.",
+  searchSubmit: "Rechercher",
+  searchTooLong: "Saisissez au plus 200 caractères.",
+  searchResults: (n: number) =>
+    n === 0
+      ? "Aucune personne ne correspond."
+      : n === 1
+        ? "1 personne correspond."
+        : `${n} personnes correspondent (les plus proches d'abord).`,
+  resultsCaption: "Personnes trouvées",
+  colPerson: "Personne",
+  colCategory: "Catégorie",
+  colEstablishment: "Établissement",
+  colAccounts: "Comptes",
+  departed: "partie",
+  approximate: "nom approchant",
+  accountStates: {
+    active: "actif",
+    initial: "mot de passe initial (NUMEN)",
+    disabled: "désactivé",
+    departed: "personne partie",
+  },
+  accountKinds: { academique: "académique", fonctionnel: "fonctionnel" },
+  // Security: the audit trail
+  securiteTitle: "Sécurité",
+  auditTitle: "Journal d'audit",
+  auditIntro: "Les 200 événements les plus récents qui correspondent aux filtres, du plus récent au plus ancien.",
+  auditFilters: "Filtres",
+  auditActor: "Acteur (commence par)",
+  auditAction: "Action",
+  auditAnyAction: "Toutes les actions",
+  auditAccount: "Compte (nom d'utilisateur ou adresse)",
+  auditAddress: "Adresse IP",
+  auditSince: "Du (JJ/MM/AAAA)",
+  auditUntil: "Au (JJ/MM/AAAA)",
+  auditFilter: "Filtrer",
+  auditExport: "Exporter en CSV",
+  auditCaption: "Événements du journal d'audit",
+  auditEmpty: "Aucun événement ne correspond à ces filtres.",
+  auditColAt: "Date",
+  auditColActor: "Acteur",
+  auditColAction: "Action",
+  auditColEntity: "Objet",
+  auditColDetails: "Détails",
+  actionUnknown: "Choisissez une action dans la liste.",
+  dateWrong: "Écrivez la date au format JJ/MM/AAAA, par exemple 01/09/2026.",
+  accountUnknown: "Aucun compte ne correspond.",
+} as const;
