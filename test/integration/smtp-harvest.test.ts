@@ -19,7 +19,7 @@ import {
 } from "../../src/mail/harvest-guard.js";
 import { type SmtpReception, startSmtpReception } from "../../src/mail/smtp-reception.js";
 import type { Services } from "../../src/services.js";
-import { systemClock } from "../../src/shared/clock.js";
+import type { Clock } from "../../src/shared/clock.js";
 import type { Logger } from "../../src/shared/logger.js";
 import { DIALECTS, openTestServices, REDIS_URL, type TestContext } from "../helpers/env.js";
 import { capturingLogger } from "../helpers/logger.js";
@@ -32,6 +32,17 @@ const TIMER_SLACK_MS = 2;
 /** Free 5, closed past 20, as in production; delays in tens of milliseconds. */
 function fastPolicy(baseDelayMs: number, maxDelayMs: number): HarvestPolicy {
   return { ...HARVEST_POLICY, baseDelayMs, maxDelayMs };
+}
+
+/**
+ * The real clock's pace, started in the middle of one of the policy's fixed windows: a test that
+ * happens to run across a window's end (every 10 minutes of wall-clock time) would see its counts
+ * start again.
+ */
+function midWindowClock(windowMs: number): Clock {
+  const started = Date.now();
+  const mid = Math.floor(started / windowMs) * windowMs + windowMs / 2;
+  return { now: () => new Date(mid + (Date.now() - started)) };
 }
 
 /** One RCPT TO and how long its answer took. */
@@ -77,7 +88,7 @@ for (const dialect of DIALECTS) {
       policy: HarvestPolicy,
       logger?: Logger,
     ): Promise<{ smtp: SmtpReception; guard: HarvestGuard }> {
-      const guard = createHarvestGuard({ clock: systemClock, policy, audit: ctx.services.audit });
+      const guard = createHarvestGuard({ clock: midWindowClock(policy.windowMs), policy, audit: ctx.services.audit });
       const smtp = await startSmtpReception(
         { mail: ctx.services.mail, config: ctx.config, harvest: guard, ...(logger ? { logger } : {}) },
         { port: 0, host: "127.0.0.1" },
@@ -306,9 +317,11 @@ describe("SMTP reception, address harvesting: two instances on one Redis", () =>
   it("past 20 unknown recipients across the two instances, both close the session; audited once", async () => {
     // Guards as the wiring builds them, with small delays and a prefix of their own (a fresh count).
     const own = `${prefix}close:`;
+    // Both instances in the same window, away from its end.
+    const clock = midWindowClock(HARVEST_POLICY.windowMs);
     const guard = (services: Services) =>
       createHarvestGuard({
-        clock: systemClock,
+        clock,
         redis: services.redis,
         redisPrefix: own,
         policy: fastPolicy(2, 4),
