@@ -69,10 +69,16 @@ export class ConsoleService {
     return (await repo.rolesOf(this.deps.db, accountId)).filter(isConsoleRole);
   }
 
-  /** The account a role is granted to, by username or address: academic accounts only. */
-  async #academic(identifier: string): Promise<Account> {
+  /** The account named by a username or address (NOT_FOUND when none). */
+  async #account(identifier: string): Promise<Account> {
     const account = await this.deps.directory.findAccount(identifier);
     if (!account) throw new DomainError("NOT_FOUND", `no account ${identifier}`);
+    return account;
+  }
+
+  /** The account a role is granted to: academic accounts only. */
+  async #academic(identifier: string): Promise<Account> {
+    const account = await this.#account(identifier);
     if (account.kind !== "academique") {
       throw new DomainError("VALIDATION_FAILED", `roles are held by academic accounts only (${account.username})`);
     }
@@ -108,8 +114,7 @@ export class ConsoleService {
   /** Revokes a role (and ends the account's console sessions); false when it was not held. */
   async revoke(identifier: string, roleName: string, by: string): Promise<{ account: Account; changed: boolean }> {
     const role = this.#role(roleName);
-    const account = await this.deps.directory.findAccount(identifier);
-    if (!account) throw new DomainError("NOT_FOUND", `no account ${identifier}`);
+    const account = await this.#account(identifier);
     const changed = await this.deps.db.transaction().execute(async (trx) => {
       const done = await repo.revokeRole(trx, account.id, role);
       if (done) {

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { VNode } from "preact";
+import { renderToString } from "preact-render-to-string";
 import type { Config } from "../config/config.js";
 import type { Session } from "../identity/session.service.js";
 import type { ClientAssets } from "./assets.js";
@@ -24,6 +25,11 @@ export function pageContext(
 
 export function sendPage(reply: FastifyReply, node: VNode, status = 200): FastifyReply {
   return reply.code(status).header("Cache-Control", "no-store").type("text/html; charset=utf-8").send(renderPage(node));
+}
+
+/** A part of a page (the reading pane's content), for the page's own script to put in place. */
+export function sendFragment(reply: FastifyReply, node: VNode): FastifyReply {
+  return reply.header("Cache-Control", "no-store").type("text/html; charset=utf-8").send(renderToString(node));
 }
 
 /** The ALTCHA challenge a form must carry (as the widget's JSON attribute), when `required`. */

@@ -22,7 +22,7 @@ import { parisMidnight, parseDay } from "../dates.js";
 import { type FormErrors, formFailure, found, NotFoundError } from "../errors.js";
 import { BadInputError, parseId, type WithQuery } from "../forms.js";
 import { fr } from "../i18n/fr.js";
-import { sendPage } from "../page.js";
+import { sendFragment, sendPage } from "../page.js";
 import * as schemas from "../schemas/mail.schemas.js";
 import { folderUrl, messageUrl, ROLE_PATHS, safeBack, withoutParam, withParams } from "../urls.js";
 import type { FieldErrors } from "../views/components.js";
@@ -42,7 +42,7 @@ import {
   type SearchForm,
   SearchPage,
 } from "../views/mail.view.js";
-import { mailShell, sendFragment, webmailAccount } from "./mailbox.js";
+import { mailShell, webmailAccount } from "./mailbox.js";
 
 export interface MailRouteOptions {
   readonly services: Services;

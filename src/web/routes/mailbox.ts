@@ -3,8 +3,6 @@
  * person gets without one) and the frame around the page (account, folders, quota, notice).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { VNode } from "preact";
-import { renderToString } from "preact-render-to-string";
 import type { Services } from "../../services.js";
 import type { ClientAssets } from "../assets.js";
 import { pageContext } from "../page.js";
@@ -44,9 +42,4 @@ export async function mailShell(
     currentFolderId: options.currentFolderId ?? null,
     ...(options.notice ? { notice: options.notice } : {}),
   };
-}
-
-/** A part of a page (the reading pane's content), for the page's own script to put in place. */
-export function sendFragment(reply: FastifyReply, node: VNode): FastifyReply {
-  return reply.header("Cache-Control", "no-store").type("text/html; charset=utf-8").send(renderToString(node));
 }

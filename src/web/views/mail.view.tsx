@@ -90,7 +90,6 @@ function folderOptionText(folder: Folder): string {
 const ICON_PATHS = {
   flag: "M5 21V3h13l-3 4.5L18 12H7v9z",
   clip: "M16.5 6.5l-8 8a2.5 2.5 0 0 0 3.5 3.5l8.5-8.5a4.5 4.5 0 0 0-6.4-6.4L5.6 11.6a6.5 6.5 0 0 0 9.2 9.2l6.2-6.2",
-  answered: "M10 8V4l-7 7 7 7v-4c5 0 8.5 1.6 11 5-1-5-4-10-11-11z",
   read: "M3 10l9-6 9 6v10H3zM3 10l9 6 9-6",
   unread: "M3 6h18v12H3zM3 6l9 7 9-7",
   unflag: "M5 21V3h13l-3 4.5L18 12H7M4 3l16 18",
@@ -509,7 +508,7 @@ function MessageRow({
       <span class="message-meta">
         {m.flags.answered ? (
           <span class="message-answered" title={t.answered}>
-            <Icon kind="answered" />
+            <Icon kind="reply" />
             <span class="visually-hidden">{t.answered}</span>
           </span>
         ) : null}
