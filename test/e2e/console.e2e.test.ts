@@ -33,21 +33,22 @@ async function signInConsole(page: Page, username: string): Promise<void> {
   await page.getByRole("button", { name: "Continuer" }).click();
 }
 
-/** The enrolment as a person does it: the key read on the page, the first code typed. */
-async function enrol(page: Page): Promise<string> {
+/** The enrolment as a person does it: the key read on the page, the first code typed (both returned). */
+async function enrol(page: Page): Promise<{ secret: string; typed: string }> {
   await page.getByRole("heading", { name: "Activer la double authentification", level: 1 }).waitFor();
   await page.getByRole("img", { name: "Code QR à scanner avec l'application d'authentification" }).waitFor();
   await expectAccessible(page, "enrolment");
   const secret = ((await page.locator("code.totp-secret").textContent()) ?? "").replace(/\s/g, "");
   assert.match(secret, /^[A-Z2-7]{16,}$/);
-  await field(page, "Code à 6 chiffres").fill(await code(secret));
+  const typed = await code(secret);
+  await field(page, "Code à 6 chiffres").fill(typed);
   await page.getByRole("button", { name: "Activer" }).click();
   await page.getByRole("heading", { name: "Vos codes de secours", level: 1 }).waitFor();
   assert.equal(await page.locator("ul.recovery-codes li").count(), 10);
   await expectAccessible(page, "recovery codes");
   await page.getByRole("link", { name: "J'ai noté mes codes : aller à la console" }).click();
   await page.getByRole("heading", { name: "Console", level: 1 }).waitFor();
-  return secret;
+  return { secret, typed };
 }
 
 describe("the console (Chromium)", () => {
@@ -72,7 +73,7 @@ describe("the console (Chromium)", () => {
     const problems = watchConsole(page);
     await signInConsole(page, dsi.username);
     await expectAccessible(page, "console sign-in → enrolment");
-    const dsiSecret = await enrol(page);
+    const { secret: dsiSecret } = await enrol(page);
     await expectAccessible(page, "console home");
     await page.getByRole("link", { name: "Administration" }).click();
     await page.getByRole("heading", { name: "Administration", level: 1 }).waitFor();
@@ -114,7 +115,7 @@ describe("the console (Chromium)", () => {
     const agentPage = await helpdesk.newPage();
     const agentProblems = watchConsole(agentPage);
     await signInConsole(agentPage, agent.username);
-    const secret = await enrol(agentPage);
+    const { secret, typed } = await enrol(agentPage);
     assert.equal(await agentPage.getByRole("link", { name: "Administration" }).count(), 0);
     const forbidden = await agentPage.goto("/console/admin");
     assert.equal(forbidden?.status(), 404);
@@ -125,7 +126,8 @@ describe("the console (Chromium)", () => {
     await signInConsole(agentPage, agent.username);
     await agentPage.getByRole("heading", { name: "Code de double authentification", level: 1 }).waitFor();
     await expectAccessible(agentPage, "second factor");
-    await field(agentPage, "Code à 6 chiffres ou code de secours").fill(await code(secret));
+    // The very code typed at the enrolment (computing it again could fall in the next 30 s step).
+    await field(agentPage, "Code à 6 chiffres ou code de secours").fill(typed);
     await agentPage.getByRole("button", { name: "Se connecter" }).click();
     await agentPage.getByText("Ce code n'est pas le bon, ou il a déjà servi.", { exact: false }).first().waitFor();
     await expectAccessible(agentPage, "second factor refused");
