@@ -12,38 +12,30 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import QRCode from "qrcode";
 import type { AuditFilter } from "../../audit/audit.service.js";
 import { isAuditAction } from "../../audit/audit-actions.js";
-import type { ConsoleRole } from "../../console/console.types.js";
 import { isConsoleRole } from "../../console/console.types.js";
 import { isStatsRange, type StatsRange } from "../../console/stats.types.js";
 import type { Session } from "../../identity/session.service.js";
-import type { Services } from "../../services.js";
 import { isDomainError } from "../../shared/errors.js";
-import type { ClientAssets } from "../assets.js";
 import { renderChart } from "../console-charts.js";
 import { parisMidnight, parseDay } from "../dates.js";
 import { ERROR_ANSWERS, type FormErrors, formFailure, NotFoundError, setRetryAfter } from "../errors.js";
 import { BadInputError } from "../forms.js";
 import { consoleFr } from "../i18n/console.fr.js";
 import { frenchTime } from "../i18n/fr.js";
-import { pageContext, sendPage } from "../page.js";
+import { sendPage } from "../page.js";
 import * as schemas from "../schemas/console.schemas.js";
 import {
   AdminPage,
   AssistancePage,
   ConsoleHomePage,
   ConsoleSignInPage,
-  type ConsoleUser,
   EnrolmentPage,
   RecoveryCodesPage,
   SecondFactorPage,
   SecuritePage,
 } from "../views/console.view.js";
 import { DashboardSection } from "../views/console-dashboard.view.js";
-
-export interface ConsoleRouteOptions {
-  readonly services: Services;
-  readonly assets?: ClientAssets;
-}
+import { CODE_ERRORS, type ConsoleRouteOptions, consoleAccess, consoleActor, type SignedIn } from "./console-access.js";
 
 const t = consoleFr;
 
@@ -58,17 +50,14 @@ const SIGN_IN_ERRORS: FormErrors = {
   INVALID_CREDENTIALS: { text: t.invalid },
   THROTTLED: { text: ({ retryAt }) => (retryAt ? t.throttled(frenchTime(retryAt)) : ERROR_ANSWERS.THROTTLED.text) },
 };
-const CODE_ERRORS: FormErrors = {
-  INVALID_CODE: { field: "code", text: t.codeWrong, status: 400 },
-  THROTTLED: { text: ({ retryAt }) => (retryAt ? t.throttled(frenchTime(retryAt)) : ERROR_ANSWERS.THROTTLED.text) },
-};
 
 function meta(req: FastifyRequest) {
   return { ip: req.ip, userAgent: String(req.headers["user-agent"] ?? "") };
 }
 
-export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOptions> = async (app, { services, assets }) => {
-  const ctx = (req: FastifyRequest) => pageContext(services.config, req, assets, req.consoleSession);
+export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOptions> = async (app, options) => {
+  const { services } = options;
+  const { ctx, userOf, reauthNeeded, reauthenticate } = consoleAccess(options);
 
   /** The session between the password and the second factor, or null after sending to the sign-in. */
   const pendingOf = (req: FastifyRequest, reply: FastifyReply): Session | null => {
@@ -76,30 +65,6 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOptions> = asy
     if (session?.kind === "console_pending") return session;
     reply.redirect("/console/connexion", 303);
     return null;
-  };
-
-  /**
-   * The signed-in console user (with `role` when the page belongs to one); a 404 for anyone else —
-   * but a browser that held a console session (its cookie sent) is sent back to the sign-in.
-   */
-  const userOf = async (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    role?: ConsoleRole,
-  ): Promise<{ session: Session; user: ConsoleUser } | null> => {
-    const session = req.consoleSession;
-    if (session?.kind !== "console") {
-      if (req.consoleToken) {
-        reply.redirect("/console/connexion", 303);
-        return null;
-      }
-      throw new NotFoundError("no console session");
-    }
-    const roles = await services.console.rolesOf(session.accountId);
-    if (roles.length === 0 || (role && !roles.includes(role))) throw new NotFoundError("no such console role");
-    const account = await services.directory.getAccountById(session.accountId);
-    const name = `${account.holder.prenom} ${account.holder.nom}`;
-    return { session, user: { name, username: account.username, roles } };
   };
 
   const signInPage = (
@@ -235,7 +200,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOptions> = asy
   const adminPage = async (
     req: FastifyRequest,
     reply: FastifyReply,
-    signedIn: { session: Session; user: ConsoleUser },
+    signedIn: SignedIn,
     extra: { form?: { username: string; role: string }; errors?: Record<string, string[]>; notice?: string } = {},
     status = 200,
   ) => {
@@ -251,7 +216,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOptions> = asy
         dashboard={<DashboardSection dashboard={dashboard} range={range} />}
         roles={{
           holders,
-          reauthNeeded: !services.consoleSessions.isRecentlyReauthenticated(signedIn.session),
+          reauthNeeded: reauthNeeded(signedIn),
           form: extra.form ?? { username: "", role: "assistance" },
           ...(extra.errors ? { errors: extra.errors } : {}),
           ...(extra.notice ? { notice: extra.notice } : {}),
@@ -312,13 +277,10 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOptions> = asy
     if (username.trim() === "")
       return adminPage(req, reply, signedIn, { form, errors: { username: [t.userMissing] } }, 400);
     try {
-      if (!services.consoleSessions.isRecentlyReauthenticated(signedIn.session)) {
-        if (code.trim() === "") {
-          return adminPage(req, reply, signedIn, { form, errors: { code: [t.codeMissing] } }, 400);
-        }
-        await services.console.reauthenticate(signedIn.session, code);
+      if (!(await reauthenticate(signedIn, code))) {
+        return adminPage(req, reply, signedIn, { form, errors: { code: [t.codeMissing] } }, 400);
       }
-      const by = `console:${signedIn.user.username}`;
+      const by = consoleActor(signedIn.user);
       const result =
         operation === "grant"
           ? await services.console.grant(username.trim(), role, by)
@@ -429,7 +391,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOptions> = asy
     if (Object.keys(errors).length > 0) throw new BadInputError("bad audit filters");
     const events = await services.audit.list({ ...filter, limit: AUDIT_EXPORT_MAX });
     await services.audit.record({
-      actor: `console:${signedIn.user.username}`,
+      actor: consoleActor(signedIn.user),
       action: "console.audit_exported",
       entity: "audit",
       entityId: null,
