@@ -36,9 +36,13 @@ export interface BenchServer {
  * On SQLite by default; with BENCH_DATABASE_URL=postgres://…, in a schema of its own on that
  * database, dropped at the end.
  */
-export async function startBenchServer(extraEnv: Record<string, string> = {}): Promise<BenchServer> {
+export async function startBenchServer(
+  extraEnv: Record<string, string> = {},
+  /** The PostgreSQL URL to run on (default BENCH_DATABASE_URL); null: SQLite whatever the environment. */
+  database: { readonly postgresUrl: string | null } = { postgresUrl: process.env.BENCH_DATABASE_URL ?? null },
+): Promise<BenchServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "sesame-bench-"));
-  const postgres = process.env.BENCH_DATABASE_URL;
+  const postgres = database.postgresUrl ?? undefined;
   const schema = postgres ? `bench_${randomBytes(6).toString("hex")}` : undefined;
   const onPostgres = async (statement: string) => {
     if (!postgres) return;

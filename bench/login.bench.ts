@@ -27,7 +27,13 @@
  *   npm run bench:login
  *   BENCH_SECONDS=20 BENCH_ROUNDS=10 BENCH_WARMUP_SECONDS=20 BENCH_LOGIN_CONCURRENCY=8 BENCH_ACCOUNTS=200 npm run bench:login
  *
- * Prints a readable summary, then as its last line one JSON object with the figures.
+ * SQLite first; with BENCH_DATABASE_URL=postgres://…, PostgreSQL next in the same run (a schema of its
+ * own, dropped at the end), then both figures side by side.
+ *
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:login
+ *
+ * Prints a readable summary per database, then as its last line one JSON object with the figures (of
+ * PostgreSQL when it was measured, `"database":"postgres"`, with the SQLite ones under `sqlite`).
  */
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -186,10 +192,15 @@ interface Round {
   readonly loginPerSec: number;
 }
 
-async function main(): Promise<void> {
+type LoadChild = Awaited<ReturnType<typeof forkLoadChild>>;
+
+/** The figures of one database's run (the JSON line's fields). */
+type Figures = Record<string, unknown> & { ratio: number; database: string };
+
+/** One whole measurement on one database (SQLite when `postgresUrl` is null): prints the summary. */
+async function measure(postgresUrl: string | null, child: LoadChild): Promise<{ ok: boolean; figures: Figures }> {
   const before = machineState();
-  const bench = await startBenchServer();
-  const child = await forkLoadChild(fileURLToPath(import.meta.url));
+  const bench = await startBenchServer({}, { postgresUrl });
   try {
     const { services } = bench;
     const setupStart = performance.now();
@@ -319,8 +330,9 @@ async function main(): Promise<void> {
     console.log(`  after the run: ${machineLine(after)}`);
     const ok = ratio >= TARGET_RATIO && others.length === 0 && errors === 0;
     console.log(`  verdict:       ${ok ? "meets the target" : "MISSES the target"}`);
-    console.log(
-      JSON.stringify({
+    return {
+      ok,
+      figures: {
         loginPerSec: round(loginPerSec, 1),
         argon2PerSec: round(argon2PerSec, 1),
         ratio: round(ratio, 3),
@@ -336,13 +348,55 @@ async function main(): Promise<void> {
         errors,
         cores: before.cores,
         loadAvg: before.loadAvg,
+        loadAvgAfter: after.loadAvg,
         freeMemMB: before.freeMemMB,
-      }),
-    );
-    if (!ok) process.exitCode = 1;
+      },
+    };
+  } finally {
+    await bench.close();
+  }
+}
+
+/**
+ * SQLite, then, with BENCH_DATABASE_URL, PostgreSQL in the same run (same machine, same minutes):
+ * the last line is the JSON of the last database measured, with the SQLite figures beside it.
+ */
+async function main(): Promise<void> {
+  const postgresUrl = process.env.BENCH_DATABASE_URL ?? null;
+  const child = await forkLoadChild(fileURLToPath(import.meta.url));
+  try {
+    const sqlite = await measure(null, child);
+    if (postgresUrl === null) {
+      console.log(JSON.stringify(sqlite.figures));
+      if (!sqlite.ok) process.exitCode = 1;
+      return;
+    }
+    console.log("");
+    const postgres = await measure(postgresUrl, child);
+    const pick = (f: Figures) => ({
+      ratio: f.ratio,
+      cpuRatio: f.cpuRatio,
+      loginPerSec: f.loginPerSec,
+      argon2PerSec: f.argon2PerSec,
+      loadAvg: f.loadAvg,
+    });
+    console.log("");
+    console.log("Both databases, this run:");
+    for (const [name, run] of [
+      ["SQLite    ", sqlite],
+      ["PostgreSQL", postgres],
+    ] as const) {
+      const f = run.figures;
+      console.log(
+        `  ${name}  ratio ${f.ratio} (CPU ${f.cpuRatio}), ${f.loginPerSec} logins/s for ${f.argon2PerSec} argon2/s, ` +
+          `load average ${(f.loadAvg as number[]).join(" / ")} → ${(f.loadAvgAfter as number[]).join(" / ")}: ` +
+          `${run.ok ? "meets" : "MISSES"} the target`,
+      );
+    }
+    console.log(JSON.stringify({ ...postgres.figures, sqlite: pick(sqlite.figures) }));
+    if (!sqlite.ok || !postgres.ok) process.exitCode = 1;
   } finally {
     child.close();
-    await bench.close();
   }
 }
 

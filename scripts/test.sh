@@ -13,6 +13,10 @@ npx depcruise src --config .dependency-cruiser.cjs --output-type err
 bash scripts/ensure-spamd.sh # the reception's spam scoring tests (integration, in both modes)
 # mbsync, one of the IMAP clients the IMAP tests use (imapflow and Python's imaplib are the others)
 bash scripts/ensure-debian-package.sh /usr/bin/mbsync isync "IMAP client tests (mbsync)" --required-in-ci-only --no-recommends
+# HAProxy in front of two instances (test/integration/haproxy.test.ts, configured from deploy/haproxy.cfg)
+bash scripts/ensure-debian-package.sh /usr/sbin/haproxy haproxy "several instances behind HAProxy" --required-in-ci-only --no-recommends
+# promtool checks the Prometheus alert rules (test/unit/alert-rules.test.ts, deploy/alerts.yml)
+bash scripts/ensure-debian-package.sh /usr/bin/promtool prometheus "Prometheus alert rules check (promtool)" --required-in-ci-only --no-recommends
 if [ "${1:-}" != "unit" ]; then
   bash scripts/ensure-chromium.sh
 fi

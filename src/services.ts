@@ -5,12 +5,14 @@
 import { AuditService } from "./audit/audit.service.js";
 import { type Config, secretFile } from "./config/config.js";
 import { ConsoleService } from "./console/console.service.js";
+import { HelpdeskService } from "./console/helpdesk.service.js";
 import { ConsoleStatsService } from "./console/stats.service.js";
 import { DemoService } from "./demo/demo.service.js";
 import { academieDomains } from "./directory/academie-domains.js";
 import { DirectoryService } from "./directory/directory.service.js";
 import { StaffImportService } from "./directory/staff-import.service.js";
 import { SPECIAL_FOLDER_NAMES } from "./i18n/folders.fr.js";
+import { compromisedNotice, temporaryPasswordNotice } from "./i18n/helpdesk-messages.fr.js";
 import {
   passwordChangedMessage,
   recoveryEmailChangedMessage,
@@ -67,6 +69,8 @@ export interface Services {
   readonly consoleSessions: SessionService;
   /** The console's roles and second factor. */
   readonly console: ConsoleService;
+  /** The helpdesk's person card and actions (console `assistance`). */
+  readonly helpdesk: HelpdeskService;
   readonly challenge: ChallengeService;
   readonly login: LoginService;
   readonly passwords: PasswordService;
@@ -406,6 +410,22 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       directory,
       sessions: consoleSessions,
       throttle: limits.backoff("console-second-factor"),
+    }),
+    helpdesk: new HelpdeskService({
+      db,
+      audit,
+      clock,
+      directory,
+      hasher,
+      sessions,
+      loginThrottle: limits.backoff("login-account"),
+      numenThrottle: limits.backoff("recovery-numen"),
+      verifyThrottle: limits.windowCount("helpdesk-verify"),
+      recovery,
+      messages: {
+        temporaryPassword: (p) => temporaryPasswordNotice(config, p),
+        compromised: (p) => compromisedNotice(config, p),
+      },
     }),
     challenge,
     login,

@@ -63,6 +63,21 @@ export const AUDIT_ACTIONS = [
   "console.reauthenticated",
   "console.audit_exported",
   "console.people_searched",
+  // The helpdesk's card and actions (console `assistance`): the agent is the actor, the reason in the details.
+  "helpdesk.card_viewed",
+  "helpdesk.numen_checked",
+  "helpdesk.birth_date_checked",
+  "helpdesk.verify_throttled",
+  "helpdesk.throttle_lifted",
+  "helpdesk.reset_link_sent",
+  "helpdesk.temporary_password_set",
+  "helpdesk.sessions_ended",
+  "helpdesk.account_disabled",
+  "helpdesk.account_enabled",
+  "helpdesk.account_compromised",
+  // The administration's outbound queue (console `admin`): the agent is the actor, the delivery the entity.
+  "outbound.retried",
+  "outbound.cancelled",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -3,6 +3,7 @@
  * events through this service, inside their own transaction when they pass one.
  */
 import type { Clock } from "../shared/clock.js";
+import { currentRequestId } from "../shared/request-context.js";
 import {
   type AuditRow,
   type Executor,
@@ -11,6 +12,8 @@ import {
   selectEntityRows,
 } from "./audit.repository.js";
 import type { AuditAction } from "./audit-actions.js";
+
+export type { AuditRow };
 
 export interface AuditEventInput {
   /** Who did it: `cli:import staff`, `web:login`, `user:<username>`, … */
@@ -57,6 +60,8 @@ function toEvent(r: AuditRow & { id: number }): AuditEvent {
 }
 
 export class AuditService {
+  readonly #observers: Array<(event: AuditEventInput) => void> = [];
+
   constructor(
     private readonly db: Executor,
     private readonly clock: Clock,
@@ -68,18 +73,37 @@ export class AuditService {
 
   async recordMany(events: readonly AuditEventInput[], ex: Executor = this.db): Promise<void> {
     if (events.length === 0) return;
-    const at = this.clock.now().toISOString();
+    const at = this.clock.now();
     await insertAuditRows(
       ex,
-      events.map((e) => ({
-        at,
-        actor: e.actor,
-        action: e.action,
-        entity: e.entity,
-        entity_id: e.entityId === undefined || e.entityId === null ? null : String(e.entityId),
-        details: JSON.stringify(e.details ?? {}),
-      })),
+      events.map((e) => this.rowOf(e, at)),
     );
+  }
+
+  /**
+   * The row an event is written as, for a repository of another module that writes it in the same
+   * statement as its own change (the session opened by a sign-in: session.repository.ts).
+   */
+  rowOf(e: AuditEventInput, at: Date = this.clock.now()): AuditRow {
+    for (const observer of this.#observers) observer(e);
+    // The web request that caused it (its id is in the request's log lines too).
+    const requestId = currentRequestId();
+    return {
+      at: at.toISOString(),
+      actor: e.actor,
+      action: e.action,
+      entity: e.entity,
+      entity_id: e.entityId === undefined || e.entityId === null ? null : String(e.entityId),
+      details: JSON.stringify(requestId === undefined ? (e.details ?? {}) : { ...e.details, requestId }),
+    };
+  }
+
+  /**
+   * Calls `observer` with every event as it is written (the monitoring counts sign-ins, Assistance
+   * journeys and throttles from them). An observer must return at once and never throw.
+   */
+  observe(observer: (event: AuditEventInput) => void): void {
+    this.#observers.push(observer);
   }
 
   /** The latest events of some kinds about one record (e.g. an account's sign-ins), newest first. */

@@ -113,6 +113,11 @@ export interface Config {
    * goes to Indésirables with its score; spamd down or slow: delivered unscored, logged and counted.
    */
   readonly spamd: { readonly host: string; readonly port: number; readonly timeoutMs: number } | null;
+  /**
+   * Prometheus metrics (`GET /metrics`) on their own port (SESAME_METRICS_PORT; unset: not served,
+   * 0: a free port), on loopback unless SESAME_METRICS_HOST says otherwise.
+   */
+  readonly metrics: { readonly port: number; readonly host: string } | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -501,6 +506,13 @@ export function loadConfig(env: Env = process.env): Config {
     arcTrustedSealers: Object.freeze([...new Set(arcTrustedSealers)]),
     abuseAddress: `${abuseLocal}@${abuseDomain}`,
     spamd: readSpamd(env),
+    metrics:
+      readText(env, "SESAME_METRICS_PORT", "") === ""
+        ? null
+        : Object.freeze({
+            port: readInt(env, "SESAME_METRICS_PORT", 0, 0, 65535),
+            host: readText(env, "SESAME_METRICS_HOST", "127.0.0.1"),
+          }),
   };
   return Object.freeze(config);
 }

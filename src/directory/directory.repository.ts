@@ -1,5 +1,6 @@
 /** The only place that writes SQL for people, establishments and accounts. */
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from "kysely";
+import { compiledOnce } from "../storage/compiled-query.js";
 import { likePrefix } from "../storage/like.js";
 import type { AccountTable, PersonTable, Schema } from "../storage/schema.js";
 import { type PersonSearchKeys, personSearchKeys } from "../storage/search-text.js";
@@ -368,8 +369,11 @@ function toAccount(r: AccountJoinRow): Account {
 }
 
 /** The condition on an account's username or address (compared in lower case, spaces around ignored). */
+/** Usernames and addresses are stored in lower case; what was typed is compared so. */
+const normalizeIdent = (ident: string): string => ident.trim().toLowerCase();
+
 function byUsernameOrAddress(ident: string) {
-  const value = ident.trim().toLowerCase();
+  const value = normalizeIdent(ident);
   return (eb: ExpressionBuilder<Schema, "account">) =>
     eb.or([eb("account.username", "=", value), eb("account.address", "=", value)]);
 }
@@ -497,12 +501,21 @@ function toCredentials(
     passwordHash: row.password_hash,
     numenHash: row.p_numen_hash,
     birthDate: row.p_birth_date,
+    passwordExpiresAt: row.password_expires_at,
+    compromisedAt: row.compromised_at,
   };
 }
 
+/** The sign-in's look-up, built and compiled once (it runs at every sign-in: bench:login). */
+const credentialsByIdent = compiledOnce(
+  (ex: Executor, a: { ident: string }) => accountWithCredentials(ex).where(byUsernameOrAddress(a.ident)),
+  ["ident"],
+);
+
 /** An account with what is needed to check a password, by username or address. */
 export async function findCredentials(ex: Executor, ident: string): Promise<StoredCredentials | null> {
-  const row = await accountWithCredentials(ex).where(byUsernameOrAddress(ident)).executeTakeFirst();
+  // The compiled query holds the comparison; the value is normalised here as byUsernameOrAddress would.
+  const row = (await credentialsByIdent(ex, { ident: normalizeIdent(ident) })).rows[0];
   return row ? toCredentials(row) : null;
 }
 
@@ -520,7 +533,14 @@ export async function updatePasswordHash(
 ): Promise<void> {
   await ex
     .updateTable("account")
-    .set({ password_hash: hash, password_state: state, updated_at: now })
+    // A new password ends a temporary one's expiry and the « compte compromis » state.
+    .set({
+      password_hash: hash,
+      password_state: state,
+      password_expires_at: null,
+      compromised_at: null,
+      updated_at: now,
+    })
     .where("id", "=", id)
     .execute();
 }

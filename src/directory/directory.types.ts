@@ -75,4 +75,8 @@ export interface StoredCredentials {
   /** The holder's keyed NUMEN hash (null for external accounts). */
   readonly numenHash: string | null;
   readonly birthDate: string | null;
+  /** A temporary password's end (helpdesk, 24 h), or null. */
+  readonly passwordExpiresAt: string | null;
+  /** When the helpdesk marked the account « compromis » (sign-in refused until a new password), or null. */
+  readonly compromisedAt: string | null;
 }

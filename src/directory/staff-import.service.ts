@@ -90,6 +90,8 @@ export interface StaffImportReport extends ImportReport {
   readonly departures?: DepartureCheck;
   /** Set when a rule stops the import (also on a dry run: what the real run would do). */
   readonly refused?: ImportRefusal;
+  /** With `full`: the first 100 people the import departs (or would, on a dry run), for the console's report. */
+  readonly departedIds?: readonly number[];
 }
 
 class Rollback extends Error {}
@@ -356,6 +358,7 @@ export class StaffImportService {
           rows,
           ...(departures ? { departures } : {}),
           ...(refused ? { refused } : {}),
+          ...(options.full ? { departedIds: gone.slice(0, 100) } : {}),
         };
         if (!applied) throw new Rollback();
         await writer.depart(gone);

@@ -23,7 +23,7 @@ export function autoReplySubject(original: string): string {
 }
 
 /** "15 janvier 2026 à 09 h 00", in the académie's time zone. */
-function parisDateTime(date: Date): string {
+export function parisDateTime(date: Date): string {
   const day = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "Europe/Paris" }).format(date);
   const time = new Intl.DateTimeFormat("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris" })
     .format(date)
@@ -40,7 +40,7 @@ function fromAddress(ip: string | null | undefined): string {
 }
 
 /** The closing lines of every message ("-- " is the signature separator mail clients recognise). */
-function signature(ctx: MessageContext): string {
+export function signature(ctx: MessageContext): string {
   return [
     "-- ",
     `Sésame — ${ctx.academieName}`,
@@ -54,7 +54,7 @@ function pageUrl(ctx: MessageContext, path: string): string {
   return `${ctx.publicUrl.replace(/\/+$/, "")}${path}`;
 }
 
-function assistanceUrl(ctx: MessageContext): string {
+export function assistanceUrl(ctx: MessageContext): string {
   return pageUrl(ctx, "/assistance");
 }
 

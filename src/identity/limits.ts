@@ -111,6 +111,14 @@ export const LIMITS = {
     ...ACCOUNT_BACKOFF,
     past: "THROTTLED (429, Retry-After), even for the right code",
   },
+  "helpdesk-verify": {
+    kind: "window-count",
+    counts: "« Vérifier le NUMEN » and « Vérifier la date de naissance » checks per person (console)",
+    key: "helpdesk:verify:<person id>",
+    windowMs: HOUR,
+    threshold: 10,
+    past: "THROTTLED (429, Retry-After); audited helpdesk.verify_throttled",
+  },
   "login-ip": {
     kind: "window-count",
     counts: "sign-in failures per client address",

@@ -6,10 +6,10 @@
  * client address (a proof-of-work challenge past a threshold). `authenticate` is the same check for
  * SMTP submission, without a session (past the per-address threshold it refuses: no challenge there).
  */
-import type { AuditService } from "../audit/audit.service.js";
+import type { AuditEventInput, AuditService } from "../audit/audit.service.js";
 import type { AuditAction } from "../audit/audit-actions.js";
 import type { DirectoryService } from "../directory/directory.service.js";
-import type { Account } from "../directory/directory.types.js";
+import type { Account, StoredCredentials } from "../directory/directory.types.js";
 import type { Clock } from "../shared/clock.js";
 import { sha256Hex } from "../shared/crypto.js";
 import { DomainError } from "../shared/errors.js";
@@ -104,22 +104,31 @@ export class LoginService {
 
   async login(input: LoginInput): Promise<LoginSuccess> {
     const application = input.application ?? "webmail";
-    const record = this.#recorder(`web:${application}`, {
+    const actor = `web:${application}`;
+    const meta = {
       username: normalizeIdentifier(input.identifier).slice(0, 256),
       ip: input.ip,
       userAgent: input.userAgent.slice(0, 256),
       application,
-    });
+    };
+    const record = this.#recorder(actor, meta);
     const { account, mustChangePassword } = await this.#verify(input, record, "challenge");
+    // The session and the audit entry of the sign-in are written together (one statement on PostgreSQL).
     const { token, session } = await this.deps.sessions.start(
       account.id,
       mustChangePassword ? "password_change" : application,
       { ip: input.ip, userAgent: input.userAgent },
-    );
-    await record(
-      mustChangePassword ? "login.succeeded_must_change" : "login.succeeded",
-      { accountId: account.id },
-      account.id,
+      undefined,
+      {
+        audit: this.deps.audit,
+        event: this.#event(
+          actor,
+          meta,
+          mustChangePassword ? "login.succeeded_must_change" : "login.succeeded",
+          { accountId: account.id },
+          account.id,
+        ),
+      },
     );
     return { token, session, account, mustChangePassword };
   }
@@ -149,14 +158,24 @@ export class LoginService {
   /** An audit writer for one attempt: failures under "login", successes under the account. */
   #recorder(actor: string, meta: Record<string, unknown>) {
     return (action: AuditAction, details: Record<string, unknown> = {}, accountId?: number) =>
-      this.deps.audit.record({
-        actor,
-        action,
-        // Successes are filed under the account, for its sign-in history.
-        entity: accountId === undefined ? "login" : "account",
-        entityId: accountId ?? null,
-        details: { ...meta, ...details },
-      });
+      this.deps.audit.record(this.#event(actor, meta, action, details, accountId));
+  }
+
+  #event(
+    actor: string,
+    meta: Record<string, unknown>,
+    action: AuditAction,
+    details: Record<string, unknown>,
+    accountId?: number,
+  ): AuditEventInput {
+    return {
+      actor,
+      action,
+      // Successes are filed under the account, for its sign-in history.
+      entity: accountId === undefined ? "login" : "account",
+      entityId: accountId ?? null,
+      details: { ...meta, ...details },
+    };
   }
 
   /**
@@ -171,7 +190,18 @@ export class LoginService {
     const { directory, hasher } = this.deps;
     const identifier = normalizeIdentifier(input.identifier);
 
-    if (await this.deps.ipFailures.isOver(ipKey(input.ip))) {
+    const credentials = await directory.credentials(identifier);
+    // Throttle by account when it exists (username and address share one counter), else by what
+    // was typed: the same policy either way, so the throttle tells nothing about existence.
+    const key = credentials ? `login:acct:${credentials.account.id}` : `login:name:${sha256Hex(identifier)}`;
+    // Both throttle reads (the account's and the client address's) in one query or round trip; the
+    // address's rule is still applied first.
+    const { decision, hasStreak, counterOver } = await this.deps.accountThrottle.checkWithCounter(
+      key,
+      this.deps.ipFailures,
+      ipKey(input.ip),
+    );
+    if (counterOver) {
       if (overIp === "refuse") {
         await record("login.throttled", { reason: "ip" });
         throw new DomainError("THROTTLED", "too many failed attempts from this address");
@@ -181,12 +211,6 @@ export class LoginService {
         throw new DomainError("CHALLENGE_REQUIRED", "a solved proof-of-work challenge is required");
       }
     }
-
-    const credentials = await directory.credentials(identifier);
-    // Throttle by account when it exists (username and address share one counter), else by what
-    // was typed: the same policy either way, so the throttle tells nothing about existence.
-    const key = credentials ? `login:acct:${credentials.account.id}` : `login:name:${sha256Hex(identifier)}`;
-    const { decision, hasStreak } = await this.deps.accountThrottle.checkWithStreak(key);
     if (!decision.allowed) {
       await record("login.throttled", { retryAt: decision.retryAt.toISOString(), reason: decision.reason });
       throw new DomainError("THROTTLED", "too many failed attempts for this account", { retryAt: decision.retryAt });
@@ -195,7 +219,8 @@ export class LoginService {
     const usable =
       credentials !== null &&
       !credentials.account.disabled &&
-      (credentials.account.holder.type === "external" || credentials.account.holder.status === "active");
+      (credentials.account.holder.type === "external" || credentials.account.holder.status === "active") &&
+      passwordInForce(credentials, this.deps.clock.now());
     let ok = false;
     if (usable && credentials.account.passwordState === "initial") {
       // The NUMEN, through its keyed hash; the dummy verification keeps the time of a real one.
@@ -211,7 +236,12 @@ export class LoginService {
       const next = await this.deps.accountThrottle.recordFailure(key);
       await this.deps.ipFailures.recordFailure(ipKey(input.ip));
       this.#challengeHints.delete(input.ip);
-      await record("login.failed", next.allowed ? {} : { throttledUntil: next.retryAt.toISOString() });
+      // Filed under the account when there is one (the helpdesk's card shows its last failures).
+      await record(
+        "login.failed",
+        next.allowed ? {} : { throttledUntil: next.retryAt.toISOString() },
+        credentials?.account.id,
+      );
       throw new DomainError("INVALID_CREDENTIALS", "invalid username or password");
     }
 
@@ -271,6 +301,15 @@ export class LoginService {
       });
     }
   }
+}
+
+/**
+ * The helpdesk's states, at every door (webmail, IMAP, submission, the console, the account page):
+ * an account marked « compromis » signs in with nothing until a new password is set (through the
+ * Assistance or a temporary password), and a temporary password is refused after its 24 hours.
+ */
+export function passwordInForce(c: Pick<StoredCredentials, "compromisedAt" | "passwordExpiresAt">, now: Date): boolean {
+  return c.compromisedAt === null && (c.passwordExpiresAt === null || c.passwordExpiresAt > now.toISOString());
 }
 
 function ipKey(ip: string): string {

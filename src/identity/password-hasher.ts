@@ -19,6 +19,7 @@ export class PasswordHasher {
   #running = 0;
   readonly #waiting: Array<() => void> = [];
   #dummy: Promise<string> | undefined;
+  #refused = 0;
   readonly limits: HasherLimits;
 
   constructor(
@@ -31,6 +32,7 @@ export class PasswordHasher {
   async #gate<T>(work: () => Promise<T>): Promise<T> {
     if (this.#running >= this.limits.concurrency) {
       if (this.#waiting.length >= this.limits.queue) {
+        this.#refused++;
         throw new DomainError("OVERLOADED", "too many password checks in progress");
       }
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
@@ -44,6 +46,11 @@ export class PasswordHasher {
       if (next) next();
       else this.#running--;
     }
+  }
+
+  /** For the monitoring: checks running, waiting for a core, and refused (OVERLOADED, a 503) since start. */
+  get load(): { running: number; waiting: number; refused: number } {
+    return { running: this.#running, waiting: this.#waiting.length, refused: this.#refused };
   }
 
   // Passwords are hashed and checked in Unicode NFC, so that "é" typed as one code point or as

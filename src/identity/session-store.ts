@@ -3,6 +3,7 @@
  * instances share them. Only hashes of session tokens are stored.
  */
 import type { Redis } from "ioredis";
+import type { AuditRow } from "../audit/audit.service.js";
 
 export type SessionKind =
   | "webmail"
@@ -29,6 +30,12 @@ export interface SessionRecord {
 
 export interface SessionStore {
   create(session: SessionRecord): Promise<void>;
+  /**
+   * The session and the audit entry of what opened it, written together (one statement on
+   * PostgreSQL, one transaction on SQLite). Absent on stores outside the database (Redis): the
+   * caller writes the entry after the session.
+   */
+  createWithAudit?(session: SessionRecord, audit: AuditRow): Promise<void>;
   get(idHash: string): Promise<SessionRecord | null>;
   touch(idHash: string, lastSeenAt: string): Promise<void>;
   /** Records that the password was typed again in this session. */

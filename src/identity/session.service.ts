@@ -3,6 +3,7 @@
  * absolute timeouts; a new token at every sign-in; every session of an account can be ended.
  */
 import type { Kysely } from "kysely";
+import type { AuditEventInput, AuditService } from "../audit/audit.service.js";
 import type { Clock } from "../shared/clock.js";
 import { randomToken, sha256Hex } from "../shared/crypto.js";
 import type { Redis } from "../shared/redis.js";
@@ -45,11 +46,16 @@ export class SessionService {
     private readonly accountUsable: (accountId: number) => Promise<boolean> = async () => true,
   ) {}
 
+  /**
+   * Opens a session. With `audited`, the event that opened it (a sign-in) is recorded with it: in
+   * the same statement or transaction when the sessions live in the database.
+   */
   async start(
     accountId: number,
     kind: SessionKind,
     meta: { ip: string; userAgent: string },
     absoluteMs = this.timeouts.absoluteMs,
+    audited?: { readonly audit: AuditService; readonly event: AuditEventInput },
   ): Promise<{ token: string; session: Session }> {
     const token = randomToken(32);
     const now = this.clock.now();
@@ -64,7 +70,14 @@ export class SessionService {
       userAgent: meta.userAgent.slice(0, 512),
       reauthAt: null,
     };
-    await this.store.create(record);
+    if (!audited) {
+      await this.store.create(record);
+    } else if (this.store.createWithAudit) {
+      await this.store.createWithAudit(record, audited.audit.rowOf(audited.event, now));
+    } else {
+      await this.store.create(record);
+      await audited.audit.record(audited.event);
+    }
     return { token, session: { ...record, remainingMs: Math.min(this.timeouts.idleMs, absoluteMs) } };
   }
 

@@ -66,7 +66,19 @@ export interface FailureStore extends EventCountStore {
   recordFailure(key: string, at: Date, windowMs: number): Promise<FailureState>;
   /** After a success: the streak restarts at 0; the history (window counts) is kept. */
   resetConsecutive(key: string): Promise<void>;
+  /** Forgets every failure of `key` and its streak (a throttle lifted by the helpdesk). */
+  forget(key: string): Promise<void>;
   read(key: string, now: Date, windowMs: number): Promise<FailureState>;
+  /**
+   * `read(key)` and `countEvents(events.key)` together, in one statement (SQL) or one round trip
+   * (Redis): a sign-in reads its account's state and its client address's count at once.
+   */
+  readWithEvents(
+    key: string,
+    now: Date,
+    windowMs: number,
+    events: { readonly key: string; readonly windowMs: number },
+  ): Promise<{ state: FailureState; events: WindowCount }>;
   /** Forgets everything older than the retention; returns how many entries went (0 on Redis: TTLs). */
   purgeExpired(now: Date): Promise<number>;
 }
@@ -149,6 +161,13 @@ export class SqlFailureStore implements FailureStore {
     await this.db.updateTable("throttle_key").set({ streak: 0 }).where("key", "=", key).execute();
   }
 
+  async forget(key: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("throttle_failure").where("key", "=", key).execute();
+      await trx.deleteFrom("throttle_key").where("key", "=", key).execute();
+    });
+  }
+
   async addEvents(key: string, at: Date, n: number): Promise<void> {
     checkEvents(n);
     const now = at.getTime();
@@ -186,6 +205,31 @@ export class SqlFailureStore implements FailureStore {
     return readState(this.db, key, now.getTime(), windowMs);
   }
 
+  async readWithEvents(
+    key: string,
+    now: Date,
+    windowMs: number,
+    events: { readonly key: string; readonly windowMs: number },
+  ): Promise<{ state: FailureState; events: WindowCount }> {
+    checkWindow(windowMs);
+    checkWindow(events.windowMs);
+    const at = now.getTime();
+    const { rows } = await sql<StateRow & { en: number | string; eoldest: number | string | null }>`
+      select f.n, f.oldest, k.streak, k.last_failure_at as last, e.n as en, e.oldest as eoldest
+      from (select count(*) as n, min("at") as oldest from throttle_failure where "key" = ${key} and "at" > ${at - windowMs}) f
+      cross join (select count(*) as n, min("at") as oldest from throttle_failure where "key" = ${events.key} and "at" > ${at - events.windowMs}) e
+      left join throttle_key k on k."key" = ${key}`.execute(this.db);
+    const row = rows[0];
+    const eoldest = row?.eoldest;
+    return {
+      state: stateOf(at, row),
+      events: {
+        count: Number(row?.en ?? 0),
+        oldestAt: eoldest === null || eoldest === undefined ? null : new Date(Number(eoldest)),
+      },
+    };
+  }
+
   async purgeExpired(now: Date): Promise<number> {
     const cutoff = now.getTime() - FAILURE_RETENTION_MS;
     const failures = await this.db.deleteFrom("throttle_failure").where("at", "<=", cutoff).executeTakeFirst();
@@ -201,15 +245,21 @@ export class SqlFailureStore implements FailureStore {
  */
 async function readState(ex: Executor, key: string, now: number, windowMs: number): Promise<FailureState> {
   const windowStart = now - windowMs;
-  const { rows } = await sql<{
-    n: number | string;
-    oldest: number | string | null;
-    streak: number | string | null;
-    last: number | string | null;
-  }>`select f.n, f.oldest, k.streak, k.last_failure_at as last
+  const { rows } = await sql<StateRow>`select f.n, f.oldest, k.streak, k.last_failure_at as last
      from (select count(*) as n, min("at") as oldest from throttle_failure where "key" = ${key} and "at" > ${windowStart}) f
      left join throttle_key k on k."key" = ${key}`.execute(ex);
-  const row = rows[0];
+  return stateOf(now, rows[0]);
+}
+
+/** A key's state as readState's statement returns it (numbers may come back as text). */
+interface StateRow {
+  n: number | string;
+  oldest: number | string | null;
+  streak: number | string | null;
+  last: number | string | null;
+}
+
+function stateOf(now: number, row: StateRow | undefined): FailureState {
   const present = (v: unknown) => v !== null && v !== undefined;
   return toState(
     now,
@@ -330,10 +380,14 @@ export class RedisFailureStore implements FailureStore {
   private readonly scripts: ThrottleScripts;
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly prefix = "sesame:",
   ) {
     this.scripts = defineScripts(redis);
+  }
+
+  async forget(key: string): Promise<void> {
+    await this.redis.del(...this.keys(key));
   }
 
   private keys(key: string): [string, string] {
@@ -386,6 +440,20 @@ export class RedisFailureStore implements FailureStore {
     const [zset, hash] = this.keys(key);
     const reply = await this.scripts.sesameThrottleRead(zset, hash, String(now.getTime() - windowMs));
     return parseReply(now.getTime(), reply);
+  }
+
+  /** Two scripts sent together: ioredis writes both before the first reply, one round trip. */
+  async readWithEvents(
+    key: string,
+    now: Date,
+    windowMs: number,
+    events: { readonly key: string; readonly windowMs: number },
+  ): Promise<{ state: FailureState; events: WindowCount }> {
+    const [state, counted] = await Promise.all([
+      this.read(key, now, windowMs),
+      this.countEvents(events.key, now, events.windowMs),
+    ]);
+    return { state, events: counted };
   }
 
   /** Nothing to do: every key carries a TTL of 24 h after its last failure. */

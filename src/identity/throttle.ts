@@ -119,6 +119,31 @@ export class BackoffThrottle {
     return { decision: decide(this.policy, state, now), hasStreak: state.consecutiveFailures > 0 };
   }
 
+  /**
+   * `checkWithStreak(key)` and `counter.isOver(counterKey)` read together (one statement, or one
+   * Redis round trip, when both use this throttle's store): a sign-in's two throttle reads.
+   */
+  async checkWithCounter(
+    key: string,
+    counter: WindowCounter,
+    counterKey: string,
+  ): Promise<{ decision: ThrottleDecision; hasStreak: boolean; counterOver: boolean }> {
+    if (!counter.countsIn(this.store)) {
+      const [checked, counterOver] = await Promise.all([this.checkWithStreak(key), counter.isOver(counterKey)]);
+      return { ...checked, counterOver };
+    }
+    const now = this.clock.now();
+    const { state, events } = await this.store.readWithEvents(key, now, this.policy.windowMs, {
+      key: counterKey,
+      windowMs: counter.windowMs,
+    });
+    return {
+      decision: decide(this.policy, state, now),
+      hasStreak: state.consecutiveFailures > 0,
+      counterOver: counter.isOverCount(events.count),
+    };
+  }
+
   /** Records a failed attempt; returns the decision for the NEXT attempt (to tell the user when). */
   async recordFailure(key: string): Promise<ThrottleDecision> {
     const now = this.clock.now();
@@ -128,6 +153,11 @@ export class BackoffThrottle {
   /** A successful attempt: the streak restarts; the rolling-window count stays. */
   async recordSuccess(key: string): Promise<void> {
     await this.store.resetConsecutive(key);
+  }
+
+  /** Lifts the throttle of `key` (the helpdesk): its failures and streak are forgotten. */
+  async lift(key: string): Promise<void> {
+    await this.store.forget(key);
   }
 }
 
@@ -148,10 +178,25 @@ export class WindowCounter {
     return this.policy.threshold;
   }
 
+  /** The rolling window, in milliseconds. */
+  get windowMs(): number {
+    return this.policy.windowMs;
+  }
+
   /** True once `threshold` events or more fall within the window ending now. */
   async isOver(key: string): Promise<boolean> {
     const { count } = await this.store.countEvents(key, this.clock.now(), this.policy.windowMs);
+    return this.isOverCount(count);
+  }
+
+  /** Whether `count` events within the window put a key over the threshold. */
+  isOverCount(count: number): boolean {
     return count >= this.policy.threshold;
+  }
+
+  /** Whether this counter keeps its events in `store` (BackoffThrottle.checkWithCounter reads both at once). */
+  countsIn(store: EventCountStore): boolean {
+    return this.store === store;
   }
 
   /**

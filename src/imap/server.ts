@@ -10,6 +10,7 @@ import type { Config } from "../config/config.js";
 import type { LoginService } from "../identity/login.service.js";
 import type { MailboxAccess } from "../mail/mailbox-access.service.js";
 import type { Logger } from "../shared/logger.js";
+import type { ProtocolMetrics } from "../shared/metrics.js";
 import { ImapSession, type SessionLimits } from "./session.js";
 
 export interface ImapServer {
@@ -29,6 +30,8 @@ export interface ImapServerDeps {
   readonly logger?: Logger;
   /** Shorter limits in tests. */
   readonly limits?: Partial<SessionLimits>;
+  /** The monitoring's counts (connections, commands); none without it. */
+  readonly metrics?: ProtocolMetrics;
 }
 
 export async function startImapServer(deps: ImapServerDeps, host = deps.config.smtpHost): Promise<ImapServer> {
@@ -69,6 +72,7 @@ export async function startImapServer(deps: ImapServerDeps, host = deps.config.s
       return;
     }
     perAddress.set(address, open + 1);
+    deps.metrics?.imapConnection(overTls);
     let account: number | null = null;
     const session = new ImapSession(
       socket,
@@ -78,6 +82,7 @@ export async function startImapServer(deps: ImapServerDeps, host = deps.config.s
         ...(log ? { logger: log } : {}),
         tls: secureContext,
         limits,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
         onLogin: (_s, accountId) => {
           const n = perAccount.get(accountId) ?? 0;
           if (n >= config.imapMaxPerAccount) return false;

@@ -13,6 +13,7 @@ import type { Authenticated, LoginService } from "../identity/login.service.js";
 import type { ImapFolder, ImapRow, MailboxAccess } from "../mail/mailbox-access.service.js";
 import { isLoopback } from "../mail/smtp-submission.js";
 import type { Logger } from "../shared/logger.js";
+import type { ProtocolMetrics } from "../shared/metrics.js";
 import { FetchSyntaxError, fetchAttributes, flagsOf, parseFetch, UnknownCteError } from "./fetch.js";
 import { type MimeTree, parseStructure, TREE_VERSION } from "./mime-structure.js";
 import { decodeMailboxName, encodeMailboxName } from "./protocol/mailbox-name.js";
@@ -33,6 +34,8 @@ export interface SessionDeps {
   /** Called when the account is known (per-account connection limit); false refuses the login. */
   readonly onLogin: (session: ImapSession, accountId: number) => boolean;
   readonly limits: SessionLimits;
+  /** The monitoring's count of commands (by name and answer); none without it. */
+  readonly metrics?: ProtocolMetrics;
 }
 
 export interface SessionLimits {
@@ -88,6 +91,10 @@ export class ImapSession {
   #selected: Selected | null = null;
   readonly #enabled = new Set<string>();
   #busy = false;
+  /** The BYE text of a shutdown asked for while a command ran. */
+  #shutdownAfterCommand: string | null = null;
+  /** The tag of the command running and its tagged answer so far (for the monitoring). */
+  #answer: { tag: string; status: "OK" | "NO" | "BAD" } | null = null;
   #idle: { tag: string; timer: NodeJS.Timeout } | null = null;
   #stopListening: (() => void) | null = null;
   #changed = false;
@@ -136,6 +143,16 @@ export class ImapSession {
   /** Ends the session from the server's side (shutdown): BYE, then close. */
   shutdown(text = "Server shutting down"): void {
     if (this.#closed || this.#closing) return;
+    // A command under way ends first (its tagged answer), then the BYE.
+    if (this.#busy) {
+      this.#shutdownAfterCommand = text;
+      // A command waiting on the client (a continuation line) does not hold the stop for long.
+      setTimeout(() => {
+        this.#busy = false;
+        this.shutdown(text);
+      }, 3_000).unref();
+      return;
+    }
     this.#closing = true;
     this.#write(`* BYE ${text}\r\n`);
     this.#socket.end();
@@ -190,6 +207,7 @@ export class ImapSession {
   }
 
   #tagged(tag: string, status: "OK" | "NO" | "BAD", text: string, code: string | null = null): string {
+    if (this.#answer?.tag === tag) this.#answer.status = status;
     return `${tag} ${status} ${code ? `[${code}] ` : ""}${text.replace(/[\r\n]+/g, " ")}\r\n`;
   }
 
@@ -240,10 +258,18 @@ export class ImapSession {
     this.#socket.pause();
     this.#touch();
     const { command } = event;
+    const answer = { tag: command.tag, status: "OK" as "OK" | "NO" | "BAD" };
+    this.#answer = answer;
     this.#execute(command)
       .catch((error: unknown) => this.#fail(command.tag, error))
       .finally(() => {
         this.#busy = false;
+        this.#answer = null;
+        this.#deps.metrics?.imapCommand(KNOWN_COMMANDS.has(command.name) ? command.name : "OTHER", answer.status);
+        if (this.#shutdownAfterCommand !== null && this.#state !== "logout") {
+          this.shutdown(this.#shutdownAfterCommand);
+          return;
+        }
         if (this.#state === "logout") {
           this.#socket.end();
           return;
@@ -1331,6 +1357,19 @@ const SELECTED_COMMANDS = new Set([
   "UID COPY",
   "UID MOVE",
   "UID EXPUNGE",
+]);
+
+/** Every command name the server knows (the monitoring counts the others as OTHER). */
+const KNOWN_COMMANDS: ReadonlySet<string> = new Set([
+  "CAPABILITY",
+  "NOOP",
+  "LOGOUT",
+  "ID",
+  "STARTTLS",
+  "LOGIN",
+  "AUTHENTICATE",
+  ...AUTHENTICATED_COMMANDS,
+  ...SELECTED_COMMANDS,
 ]);
 
 interface ParsedFlags {

@@ -221,6 +221,16 @@ export async function list(
 }
 
 /** Counts per state (for tests, benchmarks and the CLI summary). */
+/** When the oldest delivery still waiting (queued or being sent) was queued, or null when none waits. */
+export async function oldestWaiting(ex: QueueExecutor): Promise<string | null> {
+  const row = await ex
+    .selectFrom("outbound_delivery")
+    .select((eb) => eb.fn.min<string | null>("created_at").as("oldest"))
+    .where("state", "in", ["queued", "sending"])
+    .executeTakeFirst();
+  return row?.oldest ?? null;
+}
+
 export async function counts(ex: QueueExecutor): Promise<Record<DeliveryState, number>> {
   const rows = await ex
     .selectFrom("outbound_delivery")

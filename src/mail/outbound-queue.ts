@@ -153,6 +153,14 @@ export class OutboundQueue {
     return repo.counts(this.#opts.db);
   }
 
+  /** When the oldest delivery still waiting was queued (ISO-8601), or null (the monitoring's queue age). */
+  oldestWaitingAt(): Promise<string | null> {
+    return repo.oldestWaiting(this.#opts.db);
+  }
+
+  /** The deliveries this instance's worker ended since it started, by outcome (the monitoring). */
+  readonly delivered: QueueRunReport = { sent: 0, retried: 0, failed: 0 };
+
   /** Starts the worker (nothing happens without a relay). */
   start(): void {
     if (!this.#relay || this.#timer) return;
@@ -219,7 +227,9 @@ export class OutboundQueue {
             raws.set(row.messageId, raw);
           }
           const outcome = await this.#deliver(row, await raw);
-          report[outcome === "sent" ? "sent" : outcome === "retry" ? "retried" : "failed"]++;
+          const counted = outcome === "sent" ? "sent" : outcome === "retry" ? "retried" : "failed";
+          report[counted]++;
+          this.delivered[counted]++;
         }),
       );
       if (claimed.length < batch) return report;

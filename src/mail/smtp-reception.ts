@@ -27,6 +27,7 @@ import { academieDomains } from "../directory/academie-domains.js";
 import { systemClock } from "../shared/clock.js";
 import { isDomainError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
+import type { ProtocolMetrics } from "../shared/metrics.js";
 import { createHarvestGuard, type HarvestGuard, type HarvestSession, type HarvestVerdict } from "./harvest-guard.js";
 import { createInboundCheck, type InboundCheck } from "./inbound-check.js";
 import type { MailApi, Recipient } from "./mail.types.js";
@@ -83,6 +84,8 @@ export interface SmtpReceptionDeps {
   readonly greeting?: GreetingGate;
   /** The dashboard's counts of messages received and refused (services.consoleStats); none without it. */
   readonly stats?: StatsRecorder;
+  /** The monitoring's counts (sessions, answers to DATA by code); none without it. */
+  readonly metrics?: ProtocolMetrics;
 }
 
 /** A value written into a trace header: printable ASCII only, bounded. */
@@ -189,6 +192,7 @@ export async function startSmtpReception(
     const code = error ? Number((error as { responseCode?: unknown }).responseCode) : 250;
     const series = code < 300 ? "mail.received" : code >= 500 ? "mail.refused" : null;
     try {
+      deps.metrics?.smtpMessage("reception", code);
       if (series) deps.stats?.count(series);
     } catch (failure) {
       log?.warn({ err: failure }, "smtp: the dashboard's count failed");
@@ -203,6 +207,7 @@ export async function startSmtpReception(
     authOptional: true,
 
     onConnect(session, callback) {
+      deps.metrics?.smtpSession("reception");
       // The harvesting 421 carries its own enhanced code (4.7.0); the other replies keep smtp-server's.
       if (!ownEnhancedCodes(server.connections, session.id)) {
         log?.warn({ session: session.id }, "smtp: connection not found, default enhanced codes");

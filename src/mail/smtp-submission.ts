@@ -32,6 +32,7 @@ import {
 import type { Config } from "../config/config.js";
 import type { LoginService } from "../identity/login.service.js";
 import type { Logger } from "../shared/logger.js";
+import type { ProtocolMetrics } from "../shared/metrics.js";
 import type { SendApi } from "./send.types.js";
 import {
   createGreetingGate,
@@ -64,6 +65,8 @@ export interface SmtpSubmissionDeps {
   readonly logger?: Logger;
   /** The early-talker wait before the greeting (smtp-data.ts); without it, one of this server's own. */
   readonly greeting?: GreetingGate;
+  /** The monitoring's counts (sessions, answers to DATA by code); none without it. */
+  readonly metrics?: ProtocolMetrics;
 }
 
 /** A client on this machine: 127.0.0.0/8, ::1, or the IPv4-mapped form of a 127 address. */
@@ -144,6 +147,7 @@ export async function startSmtpSubmission(
     disabledCommands: tls ? [] : ["STARTTLS"],
 
     onConnect(session, callback) {
+      deps.metrics?.smtpSession("submission");
       if (!ownEnhancedCodes(server.connections, session.id)) {
         log?.warn({ session: session.id }, "submission: connection not found, default enhanced codes");
       }
@@ -200,7 +204,13 @@ export async function startSmtpSubmission(
 
     onData(stream: SMTPServerDataStream, session, callback) {
       // readData settles once, and each path below answers once.
-      const answer = (error: Error | null, message?: string) => (error ? callback(error) : callback(null, message));
+      const answer = (error: Error | null, message?: string) => {
+        deps.metrics?.smtpMessage(
+          "submission",
+          error ? Number((error as { responseCode?: unknown }).responseCode) : 250,
+        );
+        return error ? callback(error) : callback(null, message);
+      };
       readData(stream, maxBytes).then(
         ({ chunks, kept, oversized }) => {
           if (oversized) {

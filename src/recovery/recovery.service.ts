@@ -455,35 +455,42 @@ export class RecoveryService {
       userAgent: meta.userAgent,
       matched: targets.length > 0,
     });
-    for (const { account, to } of targets) {
-      const sendKey = `recovery:send:${account.id}`;
-      if (await this.deps.resetSends.isOver(sendKey)) {
-        await this.audit("recovery.link_throttled", { ip: meta.ip }, account.id);
-        continue;
-      }
-      await this.deps.resetSends.record(sendKey);
-      const token = randomToken(32);
-      const now = this.deps.clock.now();
-      await this.deps.db.transaction().execute(async (trx) => {
-        await cancelResetTokens(trx, account.id, now.toISOString());
-        await insertResetToken(trx, {
-          tokenHash: sha256Hex(token),
-          accountId: account.id,
-          createdAt: now.toISOString(),
-          expiresAt: new Date(now.getTime() + RESET_LINK_MS).toISOString(),
-        });
-      });
-      const link = `${this.deps.publicUrl}/assistance/reinitialiser/${token}`;
-      const message = this.deps.messages.resetLink({
-        username: account.username,
-        link,
-        minutes: RESET_LINK_MS / 60_000,
-        when: now,
-        ip: meta.ip,
-      });
-      await this.deps.mailer.send({ to, ...message });
-      await this.audit("recovery.link_sent", { ip: meta.ip }, account.id);
+    for (const { account, to } of targets) await this.sendResetLink(account, to, meta);
+  }
+
+  /**
+   * A single-use reset link sent to `to` (the address `resetLinkAddress` gives): at most 3 per
+   * account per hour (LIMITS["reset-links"]). The external path and the console's helpdesk use it.
+   */
+  async sendResetLink(account: Account, to: string, meta: { ip: string }): Promise<"sent" | "throttled"> {
+    const sendKey = `recovery:send:${account.id}`;
+    if (await this.deps.resetSends.isOver(sendKey)) {
+      await this.audit("recovery.link_throttled", { ip: meta.ip }, account.id);
+      return "throttled";
     }
+    await this.deps.resetSends.record(sendKey);
+    const token = randomToken(32);
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (trx) => {
+      await cancelResetTokens(trx, account.id, now.toISOString());
+      await insertResetToken(trx, {
+        tokenHash: sha256Hex(token),
+        accountId: account.id,
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + RESET_LINK_MS).toISOString(),
+      });
+    });
+    const link = `${this.deps.publicUrl}/assistance/reinitialiser/${token}`;
+    const message = this.deps.messages.resetLink({
+      username: account.username,
+      link,
+      minutes: RESET_LINK_MS / 60_000,
+      when: now,
+      ip: meta.ip,
+    });
+    await this.deps.mailer.send({ to, ...message });
+    await this.audit("recovery.link_sent", { ip: meta.ip }, account.id);
+    return "sent";
   }
 
   /** The account a reset link opens, or INVALID_LINK (unknown, altered, expired, used, cancelled). */

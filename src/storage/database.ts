@@ -1,6 +1,6 @@
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { createPrivateFile, makePrivateDir } from "../shared/private-files.js";
 import type { Schema } from "./schema.js";
@@ -12,6 +12,8 @@ export interface Database {
   readonly dialect: DialectName;
   /** PostgreSQL: the schema the tables live in (`public` unless given). */
   readonly schema?: string;
+  /** PostgreSQL: the connection pool's state, for the monitoring. */
+  readonly pool?: () => { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
 }
 
@@ -86,8 +88,61 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     max: options.poolSize ?? 10,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: "postgres", schema: options.searchPath ?? "public", close: () => db.destroy() };
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  return {
+    db,
+    dialect: "postgres",
+    schema: options.searchPath ?? "public",
+    pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max }),
+    close: () => db.destroy(),
+  };
+}
+
+/** Distinct statements prepared per pool; past it, new ones run unnamed (parsed and planned each time). */
+const MAX_PREPARED = 500;
+const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+
+/**
+ * The application runs a small, fixed set of statements: each one with parameters is sent as a
+ * named (prepared) statement, so that PostgreSQL parses and plans it once per connection instead of
+ * at every run (the sign-in's queries run hundreds of times a second: bench:login). A name stands for
+ * one text only, for the life of the pool.
+ */
+function preparingPool(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_PREPARED && PREPARABLE.test(text)) {
+      name = `sesame_${names.size + 1}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
+    // Kysely calls query(sql, parameters), or query(cursor) to stream.
+    query: ((textOrCursor: unknown, values?: readonly unknown[]) => {
+      if (typeof textOrCursor === "string" && values && values.length > 0) {
+        const name = nameOf(textOrCursor);
+        if (name !== undefined) return client.query({ name, text: textOrCursor, values: [...values] });
+      }
+      // biome-ignore lint/suspicious/noExplicitAny: passed through as Kysely gave it (text or cursor)
+      return client.query(textOrCursor as any, values as any);
+    }) as unknown as PostgresPoolClient["query"],
+    release: (destroy?: boolean) => client.release(destroy),
+  });
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let w = wrapped.get(client);
+      if (!w) {
+        w = wrap(client);
+        wrapped.set(client, w);
+      }
+      return w;
+    },
+    end: () => pool.end(),
+  };
 }
 
 /** Cheap liveness probe, used by the health route and start-up. */

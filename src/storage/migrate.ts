@@ -18,6 +18,7 @@ import * as m015 from "./migrations/015-display-preferences.js";
 import * as m016 from "./migrations/016-people-search.js";
 import * as m017 from "./migrations/017-console-stats.js";
 import * as m018 from "./migrations/018-console.js";
+import * as m019 from "./migrations/019-helpdesk.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -41,6 +42,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["016-people-search", m016],
   ["017-console-stats", m017],
   ["018-console", m018],
+  ["019-helpdesk", m019],
 ];
 
 class StaticProvider implements MigrationProvider {
@@ -54,6 +56,17 @@ class StaticProvider implements MigrationProvider {
 
 export interface MigrationReport {
   readonly applied: string[];
+}
+
+/** The migrations not applied yet to this database (the web's /readyz), in order. */
+export async function pendingMigrations(database: Database): Promise<string[]> {
+  const migrator = new Migrator({
+    db: database.db,
+    provider: new StaticProvider(database.dialect),
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
+  });
+  const all = await migrator.getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 
 /** Runs pending migrations; safe to call from several processes at once (Kysely locks). */

@@ -58,6 +58,10 @@ export interface AccountTable {
   disabled: number;
   /** Why the account is disabled: `departed` (HR import, undone when the person returns) or `admin`. */
   disabled_reason: "departed" | "admin" | null;
+  /** A temporary password's end (set by the helpdesk, 24 h); null for any other password. */
+  password_expires_at: string | null;
+  /** « Compte compromis »: sign-in refused at every door until a new password is set. */
+  compromised_at: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -16,11 +16,16 @@ import { ASSET_ENCODINGS, type AssetEncoding, type ClientAsset, clientAssets } f
 import { registerErrorPages } from "./error-pages.js";
 import { BadInputError } from "./forms.js";
 import { input } from "./plugins/input.js";
+import type { Metrics } from "./plugins/metrics.js";
+import { requestIdOf, requestLog } from "./plugins/request-log.js";
 import { security } from "./plugins/security.js";
 import { assistanceRoutes } from "./routes/assistance.routes.js";
 import { composeRoutes } from "./routes/compose.routes.js";
 import { consoleRoutes } from "./routes/console.routes.js";
+import { adminConsoleRoutes } from "./routes/console-admin.routes.js";
+import { helpdeskConsoleRoutes } from "./routes/console-helpdesk.routes.js";
 import { contactsRoutes } from "./routes/contacts.routes.js";
+import { createReadiness, healthRoutes, type Readiness } from "./routes/health.routes.js";
 import { mailRoutes } from "./routes/mail.routes.js";
 import { mailClientsRoutes } from "./routes/mail-clients.routes.js";
 import { messageExtrasRoutes } from "./routes/message-extras.routes.js";
@@ -119,9 +124,18 @@ function sendAsset(reply: FastifyReply, asset: ClientAsset, acceptEncoding: stri
 export interface AppOptions {
   readonly services: Services;
   readonly logger?: Logger | false;
+  /** Counts the requests for Prometheus (main.ts, when SESAME_METRICS_PORT is set). */
+  readonly metrics?: Metrics;
+  /** /readyz answers 503 once it drains (main.ts, on SIGTERM). */
+  readonly readiness?: Readiness;
 }
 
-export async function buildApp({ services, logger = false }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  services,
+  logger = false,
+  metrics,
+  readiness = createReadiness(),
+}: AppOptions): Promise<FastifyInstance> {
   const { config } = services;
   const https = config.publicUrl.startsWith("https:");
   const loggerInstance: FastifyBaseLogger | undefined = logger === false ? undefined : logger;
@@ -130,6 +144,8 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
     bodyLimit: 64 * 1024,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    // A proxy's sane X-Request-Id is kept, else a UUID (plugins/request-log.ts).
+    genReqId: requestIdOf,
     // A path that cannot be decoded (`/%FF`) would get Fastify's bare JSON answer, before any hook:
     // send it to a route that fails like any bad input (French 400 page, every security header).
     rewriteUrl: (req) => {
@@ -143,13 +159,15 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
       }
     },
     // One line per request at info level would cost more than the request; errors are logged.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
     // The routes' schemas (forms.ts): no type coercion (a field is a string or the request is
     // refused), and patterns without the `u` flag, so that a text's length limit counts UTF-16
     // units as JavaScript's `length` does.
     ajv: { customOptions: { coerceTypes: false, unicodeRegExp: false } },
   });
   const assets = await clientAssets();
+  requestLog(app, { trustProxy: config.trustProxy });
+  metrics?.instrument(app);
 
   // The security headers never change: computed once with helmet, set by one hook.
   const headers = securityHeaders(https);
@@ -181,10 +199,7 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
   app.all(BAD_URL_PATH, async () => {
     throw new BadInputError("the URL cannot be decoded");
   });
-  app.get("/healthz", async (_req, reply) => {
-    await services.checkHealth();
-    return reply.type("text/plain").send("ok");
-  });
+  await app.register(healthRoutes, { services, readiness });
   await app.register(portalRoutes, { services, assets });
   await app.register(mailRoutes, { services, assets });
   await app.register(messageExtrasRoutes, { services, assets });
@@ -193,6 +208,8 @@ export async function buildApp({ services, logger = false }: AppOptions): Promis
   await app.register(settingsRoutes, { services, assets });
   await app.register(assistanceRoutes, { services, assets });
   await app.register(consoleRoutes, { services, assets });
+  await app.register(helpdeskConsoleRoutes, { services, assets });
+  await app.register(adminConsoleRoutes, { services, assets });
   await app.register(mailClientsRoutes, { services });
   return app;
 }

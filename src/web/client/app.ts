@@ -5,6 +5,7 @@
  */
 
 import { initCompose } from "./compose.js";
+import { initImportProgress } from "./console-admin.js";
 import { initAddressSuggestions, initContacts } from "./contacts.js";
 import { initMail } from "./mail.js";
 
@@ -116,3 +117,4 @@ initMail();
 initCompose();
 initContacts();
 initAddressSuggestions();
+initImportProgress();

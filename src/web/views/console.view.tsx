@@ -9,6 +9,7 @@ import { AUDIT_ACTIONS } from "../../audit/audit-actions.js";
 import { CONSOLE_ROLES, type ConsoleRole, type RoleHolder } from "../../console/console.types.js";
 import type { PersonHit } from "../../directory/people-search.js";
 import { consoleFr } from "../i18n/console.fr.js";
+import { adminFr } from "../i18n/console-admin.fr.js";
 import { CsrfInput, ErrorSummary, Field, type FieldErrors, Notice, PostForm, SelectField } from "./components.js";
 import { Layout, type PageContext } from "./layout.js";
 
@@ -262,6 +263,22 @@ export function AdminPage({
   return (
     <ConsoleLayout ctx={ctx} title={t.adminTitle} user={user} hasErrors={Object.keys(errors).length > 0}>
       {roles.notice ? <Notice kind="success">{roles.notice}</Notice> : null}
+      <nav aria-label={adminFr.nav}>
+        <ul class="link-list">
+          <li>
+            <a href="/console/admin/import">{adminFr.navLinks.import}</a>
+          </li>
+          <li>
+            <a href="/console/admin/etablissements">{adminFr.navLinks.establishments}</a>
+          </li>
+          <li>
+            <a href="/console/admin/file-envoi">{adminFr.navLinks.queue}</a>
+          </li>
+          <li>
+            <a href="/console/admin/configuration">{adminFr.navLinks.config}</a>
+          </li>
+        </ul>
+      </nav>
       {dashboard}
       <section aria-labelledby="roles-titre">
         <h2 id="roles-titre">{t.rolesTitle}</h2>
@@ -484,7 +501,9 @@ export function AssistancePage({
                     {search.hits.map((h) => (
                       <tr key={h.personId}>
                         <th scope="row">
-                          {h.civilite} {h.prenom} {h.nom}
+                          <a href={`/console/assistance/personnes/${h.personId}`}>
+                            {h.civilite} {h.prenom} {h.nom}
+                          </a>
                           {h.status === "departed" ? <span class="tag"> {t.departed}</span> : null}
                           {h.match === "fuzzy" ? <span class="hint"> ({t.approximate})</span> : null}
                         </th>
