@@ -110,17 +110,28 @@ export interface QueueRow {
   readonly expiresAt: string;
 }
 
-/** Deliveries still waiting (queued, sending) and the latest given up (failed), waiting first. */
-export async function listQueue(db: Db, limit: number): Promise<QueueRow[]> {
-  const rows = await db
-    .selectFrom("outbound_delivery")
-    .select(["id", "recipient", "state", "attempts", "next_attempt_at", "last_error", "created_at", "expires_at"])
-    .where("state", "in", ["queued", "sending", "failed"])
-    .orderBy(sql`case when state = 'failed' then 1 else 0 end`)
-    .orderBy("id", "desc")
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({
+const QUEUE_COLUMNS = [
+  "id",
+  "recipient",
+  "state",
+  "attempts",
+  "next_attempt_at",
+  "last_error",
+  "created_at",
+  "expires_at",
+] as const;
+
+function toQueueRow(r: {
+  id: number | string;
+  recipient: string;
+  state: string;
+  attempts: number | string;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  expires_at: string;
+}): QueueRow {
+  return {
     id: Number(r.id),
     recipient: r.recipient,
     state: r.state,
@@ -129,27 +140,25 @@ export async function listQueue(db: Db, limit: number): Promise<QueueRow[]> {
     lastError: r.last_error,
     createdAt: r.created_at,
     expiresAt: r.expires_at,
-  }));
+  };
+}
+
+/** Deliveries still waiting (queued, sending) and the latest given up (failed), waiting first. */
+export async function listQueue(db: Db, limit: number): Promise<QueueRow[]> {
+  const rows = await db
+    .selectFrom("outbound_delivery")
+    .select(QUEUE_COLUMNS)
+    .where("state", "in", ["queued", "sending", "failed"])
+    .orderBy(sql`case when state = 'failed' then 1 else 0 end`)
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map(toQueueRow);
 }
 
 export async function queueDelivery(db: Db, id: number): Promise<QueueRow | null> {
-  const r = await db
-    .selectFrom("outbound_delivery")
-    .select(["id", "recipient", "state", "attempts", "next_attempt_at", "last_error", "created_at", "expires_at"])
-    .where("id", "=", id)
-    .executeTakeFirst();
-  return r
-    ? {
-        id: Number(r.id),
-        recipient: r.recipient,
-        state: r.state,
-        attempts: Number(r.attempts),
-        nextAttemptAt: r.next_attempt_at,
-        lastError: r.last_error,
-        createdAt: r.created_at,
-        expiresAt: r.expires_at,
-      }
-    : null;
+  const r = await db.selectFrom("outbound_delivery").select(QUEUE_COLUMNS).where("id", "=", id).executeTakeFirst();
+  return r ? toQueueRow(r) : null;
 }
 
 /** A queued delivery due now; false when it is no longer queued (sent, being sent, given up). */

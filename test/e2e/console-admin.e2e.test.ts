@@ -5,29 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { generate } from "otplib";
-import type { Page } from "playwright-core";
-import { type BrowserEnv, expectAccessible, field, openBrowserEnv, watchConsole } from "../helpers/browser.js";
+import { type BrowserEnv, expectAccessible, openBrowserEnv, watchConsole } from "../helpers/browser.js";
+import { enrolInConsole } from "../helpers/console-browser.js";
 import { staffCsv, staffRow } from "../helpers/staff.js";
-import { MAILBOX_PASSWORD, staffWithPassword } from "../helpers/web.js";
-
-function code(secret: string, offsetS = 0): Promise<string> {
-  return generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetS });
-}
-
-async function signInAdmin(page: Page, username: string): Promise<void> {
-  await page.goto("/console/connexion");
-  await page.getByRole("heading", { name: "Connexion à la console", level: 1 }).waitFor();
-  await field(page, "Nom d'utilisateur").fill(username);
-  await field(page, "Mot de passe").fill(MAILBOX_PASSWORD);
-  await page.getByRole("button", { name: "Continuer" }).click();
-  await page.getByRole("heading", { name: "Activer la double authentification", level: 1 }).waitFor();
-  const secret = ((await page.locator("code.totp-secret").textContent()) ?? "").replace(/\s/g, "");
-  await field(page, "Code à 6 chiffres").fill(await code(secret));
-  await page.getByRole("button", { name: "Activer" }).click();
-  await page.getByRole("link", { name: "J'ai noté mes codes : aller à la console" }).click();
-  await page.getByRole("heading", { name: "Console", level: 1 }).waitFor();
-}
+import { staffWithPassword } from "../helpers/web.js";
 
 describe("the console's administration (Chromium)", () => {
   let env: BrowserEnv;
@@ -45,7 +26,7 @@ describe("the console's administration (Chromium)", () => {
     const context = await env.newContext();
     const page = await context.newPage();
     const problems = watchConsole(page);
-    await signInAdmin(page, dsi.username);
+    await enrolInConsole(page, dsi.username);
     await page.goto("/console/admin");
     await page.getByRole("heading", { name: "Administration", level: 1 }).waitFor();
     await page.getByRole("link", { name: "Import RH (personnels et établissements)" }).click();
@@ -97,7 +78,7 @@ describe("the console's administration (Chromium)", () => {
     await services.console.grant(dsi.username, "admin", "cli:role grant");
     const context = await env.newContext();
     const page = await context.newPage();
-    await signInAdmin(page, dsi.username);
+    await enrolInConsole(page, dsi.username);
     await page.goto("/console/admin/import");
     const base = 8_000_000 + Math.floor(Math.random() * 100_000);
     const csv = staffCsv(Array.from({ length: 60_000 }, (_, i) => staffRow(base + i)));

@@ -6,35 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { generate } from "otplib";
-import type { Page } from "playwright-core";
 import { type BrowserEnv, expectAccessible, field, openBrowserEnv, watchConsole } from "../helpers/browser.js";
+import { browserTotp, enrolInConsole } from "../helpers/console-browser.js";
 import { messagesTo } from "../helpers/mail-to.js";
-import { MAILBOX_PASSWORD, nextMailboxIp, staffWithPassword } from "../helpers/web.js";
+import { nextMailboxIp, staffWithPassword } from "../helpers/web.js";
 
 const NEW_PASSWORD = "Les cerisiers de la Croix-Rousse en avril";
-
-/** The code an authenticator shows now (`offsetS` later: the next 30 s step). */
-function code(secret: string, offsetS = 0): Promise<string> {
-  return generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetS });
-}
-
-/** The console's sign-in and the second factor's enrolment, as the agent does them; the key returned. */
-async function enrolledAgent(page: Page, username: string): Promise<string> {
-  await page.goto("/console/connexion");
-  await page.getByRole("heading", { name: "Connexion à la console", level: 1 }).waitFor();
-  await field(page, "Nom d'utilisateur").fill(username);
-  await field(page, "Mot de passe").fill(MAILBOX_PASSWORD);
-  await page.getByRole("button", { name: "Continuer" }).click();
-  await page.getByRole("heading", { name: "Activer la double authentification", level: 1 }).waitFor();
-  const secret = ((await page.locator("code.totp-secret").textContent()) ?? "").replace(/\s/g, "");
-  await field(page, "Code à 6 chiffres").fill(await code(secret));
-  await page.getByRole("button", { name: "Activer" }).click();
-  await page.getByRole("heading", { name: "Vos codes de secours", level: 1 }).waitFor();
-  await page.getByRole("link", { name: "J'ai noté mes codes : aller à la console" }).click();
-  await page.getByRole("heading", { name: "Console", level: 1 }).waitFor();
-  return secret;
-}
 
 describe("the helpdesk's person card (Chromium)", () => {
   let env: BrowserEnv;
@@ -67,7 +44,7 @@ describe("the helpdesk's person card (Chromium)", () => {
     const context = await env.newContext();
     const page = await context.newPage();
     const problems = watchConsole(page);
-    const secret = await enrolledAgent(page, agent.username);
+    const secret = await enrolInConsole(page, agent.username);
     await page.getByRole("link", { name: "Assistance aux personnels" }).click();
     await page.getByRole("heading", { name: "Assistance aux personnels", level: 1 }).waitFor();
     await field(page, "Nom, nom d'utilisateur, adresse, UAI ou NUMEN").fill("dufresnois berangere");
@@ -81,7 +58,7 @@ describe("the helpdesk's person card (Chromium)", () => {
     // Lift the throttle: a reason and the second factor again (the next 30 s step).
     await page.getByLabel("Lever le blocage des connexions").check();
     await field(page, "Motif").fill("Appel de l'intéressée, identité vérifiée");
-    await field(page, "Code à 6 chiffres").fill(await code(secret, 30));
+    await field(page, "Code à 6 chiffres").fill(await browserTotp(secret, 30));
     await page.getByRole("button", { name: "Valider l'action" }).click();
     await page.getByText("Le blocage des connexions a été levé.").waitFor();
     assert.equal(await page.getByText("bloqué jusqu'au", { exact: false }).count(), 0);
