@@ -3,9 +3,11 @@
  * CLI all start from here, so that they share the same rules.
  */
 import { AuditService } from "./audit/audit.service.js";
+import { AuditRetention } from "./audit/audit-retention.js";
 import { type Config, secretFile } from "./config/config.js";
 import { ConsoleService } from "./console/console.service.js";
 import { HelpdeskService } from "./console/helpdesk.service.js";
+import { SecurityService } from "./console/security.service.js";
 import { ConsoleStatsService } from "./console/stats.service.js";
 import { DemoService } from "./demo/demo.service.js";
 import { academieDomains } from "./directory/academie-domains.js";
@@ -59,6 +61,8 @@ export interface Services {
   readonly database: Database;
   readonly clock: Clock;
   readonly audit: AuditService;
+  /** The audit trail's retention purge (SESAME_AUDIT_RETENTION_DAYS): daily here, `sesame audit purge`. */
+  readonly auditRetention: AuditRetention;
   readonly directory: DirectoryService;
   readonly staffImport: StaffImportService;
   readonly demo: DemoService;
@@ -93,6 +97,8 @@ export interface Services {
   readonly harvest: HarvestGuard;
   /** « Signaler un filoutage », « pas indésirable », and the security team's reports and quarantine. */
   readonly reports: ReportService;
+  /** The security team's console (`securite`): the reports, one report's message, the quarantine. */
+  readonly security: SecurityService;
   /** spamd's scoring at reception (SESAME_SPAMD_URL; does nothing without it), with its counts. */
   readonly spam: SpamCheck;
   /** The administration dashboard's figures; the SMTP reception's counters (a StatsRecorder). */
@@ -188,6 +194,13 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   const clock = options.clock ?? systemClock;
   const db = database.db;
   const audit = new AuditService(db, clock);
+  const auditRetention = new AuditRetention({
+    db,
+    dialect: database.dialect,
+    clock,
+    audit,
+    retentionDays: config.auditRetentionDays,
+  });
   const base = { db, secret: config.secret, mailDomain: config.mailDomain, clock, audit };
   const directory = new DirectoryService({ ...base, dialect: database.dialect });
   const staffImport = new StaffImportService(base);
@@ -378,6 +391,15 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   });
   settingsRef = settings;
   mail.useRules(settings);
+  const reports = new ReportService({
+    db,
+    mail,
+    mailer: outbound,
+    directory,
+    audit,
+    clock,
+    abuseAddress: config.abuseAddress,
+  });
   const consoleStats = new ConsoleStatsService({
     db,
     dialect: database.dialect,
@@ -410,6 +432,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       directory,
       sessions: consoleSessions,
       throttle: limits.backoff("console-second-factor"),
+      publicUrl: config.publicUrl,
     }),
     helpdesk: new HelpdeskService({
       db,
@@ -446,17 +469,11 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     outboundQueue,
     settings,
     harvest: new HarvestGuard({ limiter: limits.rate("smtp-harvest"), audit }),
-    reports: new ReportService({
-      db,
-      mail,
-      mailer: outbound,
-      directory,
-      audit,
-      clock,
-      abuseAddress: config.abuseAddress,
-    }),
+    reports,
+    security: new SecurityService({ reports, audit }),
     spam: createSpamCheck({ spamd: config.spamd, logger: logger.child({ component: "smtp" }) }),
     consoleStats,
+    auditRetention,
     purgeExpired: async () => {
       const now = clock.now();
       await sessions.purgeExpired();
@@ -468,6 +485,8 @@ export async function openServices(config: Config, options: ServicesOptions = {}
       await recovery.processResetRequests();
       // The dashboard: the audit hours that closed rolled up, the outbound queue's depth sampled.
       await consoleStats.maintain();
+      // The audit events older than SESAME_AUDIT_RETENTION_DAYS, once a day.
+      await auditRetention.purgeIfDue();
     },
     checkHealth: () => ping(database),
     close: async () => {

@@ -50,6 +50,7 @@ export const AUDIT_ACTIONS = [
   "mail.phishing_reported",
   "mail.not_junk",
   "mail.quarantined",
+  "mail.released",
   "contacts.suggestions_throttled",
   "smtp.harvesting_blocked",
   // The console: roles, its second factor.
@@ -61,8 +62,12 @@ export const AUDIT_ACTIONS = [
   "console.second_factor_throttled",
   "console.recovery_code_used",
   "console.reauthenticated",
+  "console.webauthn_registered",
+  "console.webauthn_removed",
+  "console.webauthn_counter_rejected",
   "console.audit_exported",
   "console.people_searched",
+  "console.report_viewed",
   // The helpdesk's card and actions (console `assistance`): the agent is the actor, the reason in the details.
   "helpdesk.card_viewed",
   "helpdesk.numen_checked",
@@ -78,6 +83,8 @@ export const AUDIT_ACTIONS = [
   // The administration's outbound queue (console `admin`): the agent is the actor, the delivery the entity.
   "outbound.retried",
   "outbound.cancelled",
+  // The trail's own retention purge (SESAME_AUDIT_RETENTION_DAYS): the cutoff and the count in the details.
+  "audit.purged",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

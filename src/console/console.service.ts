@@ -3,9 +3,22 @@
  * steps (the password through LoginService, then the second factor) and the TOTP second factor:
  * enrolment with a secret sealed in the database and 10 single-use recovery codes (hashed), codes
  * never accepted twice (the last time step is kept), wrong codes throttled like passwords
- * (LIMITS["console-second-factor"]). Every step is audited.
+ * (LIMITS["console-second-factor"]). WebAuthn security keys and passkeys are the alternative second
+ * factor (registered at the enrolment or from the console, used at the sign-in and to confirm a
+ * sensitive action): challenges single-use and bound to the console session, a signature counter
+ * that goes back refused, failures throttled with the TOTP codes'. Every step is audited.
  */
-import { randomInt } from "node:crypto";
+import { createHmac, randomInt } from "node:crypto";
+import {
+  type AuthenticatorTransportFuture,
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from "@simplewebauthn/server";
+import { isoBase64URL } from "@simplewebauthn/server/helpers";
 import type { Kysely } from "kysely";
 import { generateSecret, generateURI, verify } from "otplib";
 import type { AuditService } from "../audit/audit.service.js";
@@ -20,7 +33,16 @@ import { keyedHash, seal, unseal } from "../shared/crypto.js";
 import { DomainError } from "../shared/errors.js";
 import type { Schema } from "../storage/schema.js";
 import * as repo from "./console.repository.js";
-import { type ConsoleRole, isConsoleRole, type RoleHolder, type TotpEnrolment } from "./console.types.js";
+import {
+  type ConsoleRole,
+  isConsoleRole,
+  type RoleHolder,
+  type SecurityKey,
+  type SecurityKeyPurpose,
+  type TotpEnrolment,
+} from "./console.types.js";
+import { parseAuthenticationResponse, parseRegistrationResponse, type RelyingParty, relyingParty } from "./webauthn.js";
+import * as keys from "./webauthn.repository.js";
 
 export interface ConsoleDeps {
   readonly db: Kysely<Schema>;
@@ -33,7 +55,14 @@ export interface ConsoleDeps {
   /** The console's own sessions (15 minutes idle). */
   readonly sessions: SessionService;
   readonly throttle: BackoffThrottle;
+  /** The public URL: its host is the WebAuthn RP ID, its origin the one origin keys answer for. */
+  readonly publicUrl: string;
 }
+
+/** How long a WebAuthn challenge stays usable (the browser's own timeout is shorter). */
+const KEY_CHALLENGE_TTL_MS = 5 * 60_000;
+const KEY_TIMEOUT_MS = 120_000;
+const KEY_NAME_MAX = 60;
 
 /** Seconds a TOTP code stays acceptable after its 30 s step (one step each side, RFC 6238 §5.2). */
 const TOTP_TOLERANCE_S = 30;
@@ -60,7 +89,11 @@ export interface ConsoleSignIn {
 }
 
 export class ConsoleService {
-  constructor(private readonly deps: ConsoleDeps) {}
+  readonly #rp: RelyingParty;
+
+  constructor(private readonly deps: ConsoleDeps) {
+    this.#rp = relyingParty(deps.publicUrl, deps.issuer);
+  }
 
   // ----------------------------------------------------------------------------------------------
   // Roles
@@ -157,14 +190,15 @@ export class ConsoleService {
     if (mustChangePassword || (await this.rolesOf(accountId)).length === 0) {
       throw new DomainError("INVALID_CREDENTIALS", "no console role (or a password to change first)");
     }
-    const totp = await repo.totpOf(this.deps.db, accountId);
+    const enrolled = await this.enrolled(accountId);
     const { token, session } = await this.deps.sessions.start(accountId, "console_pending", input);
-    return { token, session, enrolled: Boolean(totp?.confirmed_at) };
+    return { token, session, enrolled };
   }
 
-  /** Whether the account finished its enrolment. */
+  /** Whether the account finished its enrolment: a confirmed TOTP, or a security key. */
   async enrolled(accountId: number): Promise<boolean> {
-    return Boolean((await repo.totpOf(this.deps.db, accountId))?.confirmed_at);
+    if ((await repo.totpOf(this.deps.db, accountId))?.confirmed_at) return true;
+    return (await keys.countCredentials(this.deps.db, accountId)) > 0;
   }
 
   /**
@@ -332,4 +366,301 @@ export class ConsoleService {
   recoveryCodesLeft(accountId: number): Promise<number> {
     return repo.recoveryCodesLeft(this.deps.db, accountId);
   }
+
+  // ----------------------------------------------------------------------------------------------
+  // Security keys (WebAuthn)
+
+  async securityKeys(accountId: number): Promise<SecurityKey[]> {
+    return (await keys.credentialsOf(this.deps.db, accountId)).map((r) => ({
+      id: r.id,
+      name: r.name,
+      createdAt: r.created_at,
+      lastUsedAt: r.last_used_at,
+    }));
+  }
+
+  async hasSecurityKeys(accountId: number): Promise<boolean> {
+    return (await keys.countCredentials(this.deps.db, accountId)) > 0;
+  }
+
+  /**
+   * Whether a session may ask for a challenge of this purpose: a key is registered from a console
+   * session, or from the sign-in's waiting session while nothing is enrolled; the sign-in's key from
+   * a waiting session of an account that has keys; a confirmation from a console session.
+   */
+  async #mayAsk(session: Session, purpose: SecurityKeyPurpose): Promise<boolean> {
+    if (purpose === "reauth") return session.kind === "console";
+    if (purpose === "register") {
+      return (
+        session.kind === "console" || (session.kind === "console_pending" && !(await this.enrolled(session.accountId)))
+      );
+    }
+    return session.kind === "console_pending" && (await this.hasSecurityKeys(session.accountId));
+  }
+
+  async #putChallenge(session: Session, purpose: SecurityKeyPurpose, challenge: string): Promise<void> {
+    const now = this.deps.clock.now();
+    await keys.putChallenge(this.deps.db, {
+      sessionHash: session.idHash,
+      purpose,
+      challenge,
+      accountId: session.accountId,
+      expiresAt: new Date(now.getTime() + KEY_CHALLENGE_TTL_MS).toISOString(),
+      now: now.toISOString(),
+    });
+  }
+
+  /** The options of `navigator.credentials.create()`; the challenge kept for this session. */
+  async registrationOptions(
+    session: Session,
+    user: { readonly username: string; readonly displayName: string },
+  ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    if (!(await this.#mayAsk(session, "register"))) throw new DomainError("NOT_FOUND", "no key registration here");
+    const existing = await keys.credentialsOf(this.deps.db, session.accountId);
+    const options = await generateRegistrationOptions({
+      rpName: this.#rp.name,
+      rpID: this.#rp.id,
+      userName: user.username,
+      userDisplayName: user.displayName,
+      // An opaque handle (never the account id nor a name): the same for every key of the account.
+      userID: createHmac("sha256", this.deps.secret).update(`console-webauthn-user:${session.accountId}`).digest(),
+      timeout: KEY_TIMEOUT_MS,
+      attestationType: "none",
+      excludeCredentials: existing.map((r) => ({ id: r.credential_id, transports: transportsOf(r.transports) })),
+      authenticatorSelection: { residentKey: "preferred", userVerification: "preferred" },
+    });
+    await this.#putChallenge(session, "register", options.challenge);
+    return options;
+  }
+
+  /** The options of `navigator.credentials.get()` for the sign-in or a confirmation. */
+  async authenticationOptions(
+    session: Session,
+    purpose: "sign-in" | "reauth",
+  ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    if (!(await this.#mayAsk(session, purpose))) throw new DomainError("NOT_FOUND", "no key to use here");
+    const existing = await keys.credentialsOf(this.deps.db, session.accountId);
+    if (existing.length === 0) throw new DomainError("NOT_FOUND", "no security key");
+    const options = await generateAuthenticationOptions({
+      rpID: this.#rp.id,
+      timeout: KEY_TIMEOUT_MS,
+      userVerification: "preferred",
+      allowCredentials: existing.map((r) => ({ id: r.credential_id, transports: transportsOf(r.transports) })),
+    });
+    await this.#putChallenge(session, purpose, options.challenge);
+    return options;
+  }
+
+  /** A refused key: counted with the wrong codes, audited, SECURITY_KEY_REFUSED. */
+  async #keyFailed(accountId: number, kind: string, reason: string): Promise<never> {
+    await this.deps.throttle.recordFailure(`console:2fa:${accountId}`);
+    await this.#record("console.second_factor_failed", accountId, { kind, method: "webauthn", reason });
+    throw new DomainError("SECURITY_KEY_REFUSED", `security key refused (${reason})`);
+  }
+
+  #keyName(name: string): string {
+    const trimmed = name.trim().replace(/\s+/g, " ");
+    if (trimmed === "" || trimmed.length > KEY_NAME_MAX || /\p{Cc}/u.test(trimmed)) {
+      throw new DomainError("VALIDATION_FAILED", "a key's name: 1 to 60 characters", { field: "name" });
+    }
+    return trimmed;
+  }
+
+  /** Verifies a registration against this session's challenge and stores the key; its id. */
+  async #register(session: Session, responseText: string, name: string, kind: string): Promise<SecurityKey> {
+    const accountId = session.accountId;
+    await this.#throttled(accountId);
+    const keyName = this.#keyName(name);
+    const response = parseRegistrationResponse(responseText);
+    if (!response) return this.#keyFailed(accountId, kind, "malformed");
+    const now = this.deps.clock.now().toISOString();
+    const challenge = await keys.takeChallenge(this.deps.db, session.idHash, "register", accountId, now);
+    if (!challenge) return this.#keyFailed(accountId, kind, "no-challenge");
+    let credential: {
+      id: string;
+      publicKey: Uint8Array<ArrayBuffer>;
+      counter: number;
+      transports?: string[] | undefined;
+    };
+    try {
+      const result = await verifyRegistrationResponse({
+        response,
+        expectedChallenge: challenge,
+        expectedOrigin: this.#rp.origin,
+        expectedRPID: this.#rp.id,
+        requireUserVerification: false,
+      });
+      if (!result.verified) return this.#keyFailed(accountId, kind, "not-verified");
+      credential = result.registrationInfo.credential;
+    } catch {
+      return this.#keyFailed(accountId, kind, "not-verified");
+    }
+    if (await keys.credentialIdTaken(this.deps.db, credential.id)) {
+      return this.#keyFailed(accountId, kind, "already-registered");
+    }
+    const transports = (response.response.transports ?? credential.transports ?? []).filter((t) =>
+      /^[a-z-]{1,20}$/.test(t),
+    );
+    const id = await this.deps.db.transaction().execute(async (trx) => {
+      const keyId = await keys.insertCredential(trx, {
+        accountId,
+        credentialId: credential.id,
+        publicKey: isoBase64URL.fromBuffer(credential.publicKey),
+        signCount: credential.counter,
+        transports: transports.join(","),
+        name: keyName,
+        now,
+      });
+      await this.deps.audit.record(
+        {
+          actor: "web:console",
+          action: "console.webauthn_registered",
+          entity: "account",
+          entityId: accountId,
+          details: { keyId, name: keyName, transports, at: kind },
+        },
+        trx,
+      );
+      return keyId;
+    });
+    await this.deps.throttle.recordSuccess(`console:2fa:${accountId}`);
+    return { id, name: keyName, createdAt: now, lastUsedAt: null };
+  }
+
+  /** A key added from the console (the route had the second factor typed again). */
+  async addSecurityKey(session: Session, responseText: string, name: string): Promise<SecurityKey> {
+    if (session.kind !== "console") throw new DomainError("NOT_FOUND", "not a console session");
+    return this.#register(session, responseText, name, "console");
+  }
+
+  /**
+   * The enrolment with a security key instead of TOTP: the key stored, 10 recovery codes made (as
+   * with TOTP), and the waiting session becomes a console session.
+   */
+  async enrolWithSecurityKey(
+    pending: Session,
+    responseText: string,
+    name: string,
+    meta: { ip: string; userAgent: string },
+  ): Promise<{ token: string; session: Session; recoveryCodes: string[] }> {
+    if (pending.kind !== "console_pending" || (await this.enrolled(pending.accountId))) {
+      throw new DomainError("CONFLICT", "a second factor is already enrolled");
+    }
+    await this.#register(pending, responseText, name, "enrolment");
+    const recoveryCodes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+    await repo.replaceRecoveryCodes(
+      this.deps.db,
+      pending.accountId,
+      recoveryCodes.map((c) => this.#codeHash(pending.accountId, c)),
+      this.deps.clock.now().toISOString(),
+    );
+    return { ...(await this.#promote(pending, meta)), recoveryCodes };
+  }
+
+  /**
+   * Verifies an assertion against this session's challenge: the key is the account's, the origin
+   * and RP ID are ours, the signature holds, and the counter moved forward (one that goes back is
+   * a cloned key: refused and audited as such). The key's id.
+   */
+  async #assert(session: Session, purpose: "sign-in" | "reauth", responseText: string): Promise<number> {
+    const accountId = session.accountId;
+    const kind = purpose === "sign-in" ? "sign-in" : "reauthentication";
+    await this.#throttled(accountId);
+    const response = parseAuthenticationResponse(responseText);
+    if (!response) return this.#keyFailed(accountId, kind, "malformed");
+    const now = this.deps.clock.now().toISOString();
+    const challenge = await keys.takeChallenge(this.deps.db, session.idHash, purpose, accountId, now);
+    if (!challenge) return this.#keyFailed(accountId, kind, "no-challenge");
+    const row = await keys.credentialByCredentialId(this.deps.db, accountId, response.id);
+    if (!row) return this.#keyFailed(accountId, kind, "unknown-key");
+    let received: number;
+    try {
+      const result = await verifyAuthenticationResponse({
+        response,
+        expectedChallenge: challenge,
+        expectedOrigin: this.#rp.origin,
+        expectedRPID: this.#rp.id,
+        // The counter is checked below, where a counter gone back is told apart.
+        credential: {
+          id: row.credential_id,
+          publicKey: isoBase64URL.toBuffer(row.public_key),
+          counter: 0,
+          transports: transportsOf(row.transports),
+        },
+        requireUserVerification: false,
+      });
+      if (!result.verified) return this.#keyFailed(accountId, kind, "not-verified");
+      received = result.authenticationInfo.newCounter;
+    } catch {
+      return this.#keyFailed(accountId, kind, "not-verified");
+    }
+    const stored = Number(row.sign_count);
+    if ((received > 0 || stored > 0) && received <= stored) {
+      await this.deps.throttle.recordFailure(`console:2fa:${accountId}`);
+      await this.#record("console.webauthn_counter_rejected", accountId, { keyId: row.id, stored, received, kind });
+      throw new DomainError("SECURITY_KEY_REFUSED", "the key's signature counter went back");
+    }
+    if (!(await keys.recordUse(this.deps.db, row.id, stored, received, now))) {
+      return this.#keyFailed(accountId, kind, "raced");
+    }
+    await this.deps.throttle.recordSuccess(`console:2fa:${accountId}`);
+    return row.id;
+  }
+
+  /** The sign-in's second step with a security key. */
+  async verifySecurityKey(
+    pending: Session,
+    responseText: string,
+    meta: { ip: string; userAgent: string },
+  ): Promise<{ token: string; session: Session }> {
+    if (pending.kind !== "console_pending") throw new DomainError("NOT_FOUND", "not a waiting session");
+    const keyId = await this.#assert(pending, "sign-in", responseText);
+    await this.#record("console.second_factor_succeeded", pending.accountId, {
+      ip: meta.ip,
+      method: "webauthn",
+      keyId,
+    });
+    return this.#promote(pending, meta);
+  }
+
+  /** A sensitive action confirmed with a security key: valid 5 minutes in this session. */
+  async reauthenticateWithKey(session: Session, responseText: string): Promise<void> {
+    if (session.kind !== "console") throw new DomainError("NOT_FOUND", "not a console session");
+    const keyId = await this.#assert(session, "reauth", responseText);
+    await this.deps.sessions.markReauthenticated(session);
+    await this.#record("console.reauthenticated", session.accountId, { method: "webauthn", keyId });
+  }
+
+  /**
+   * Removes one of the account's keys (the route had the second factor typed again); refused when
+   * it is the last second factor left (no confirmed TOTP, no other key).
+   */
+  async removeSecurityKey(session: Session, keyId: number, by: string): Promise<SecurityKey> {
+    const accountId = session.accountId;
+    return this.deps.db.transaction().execute(async (trx) => {
+      const all = await keys.credentialsOf(trx, accountId);
+      const key = all.find((r) => r.id === keyId);
+      if (!key) throw new DomainError("NOT_FOUND", `no key ${keyId}`);
+      const totp = await repo.totpOf(trx, accountId);
+      if (all.length === 1 && !totp?.confirmed_at) {
+        throw new DomainError("LAST_SECOND_FACTOR", "the account's last second factor");
+      }
+      if (!(await keys.deleteCredential(trx, accountId, keyId))) throw new DomainError("NOT_FOUND", `no key ${keyId}`);
+      await this.deps.audit.record(
+        {
+          actor: by,
+          action: "console.webauthn_removed",
+          entity: "account",
+          entityId: accountId,
+          details: { keyId, name: key.name },
+        },
+        trx,
+      );
+      return { id: key.id, name: key.name, createdAt: key.created_at, lastUsedAt: key.last_used_at };
+    });
+  }
+}
+
+function transportsOf(stored: string): AuthenticatorTransportFuture[] {
+  return stored === "" ? [] : (stored.split(",") as AuthenticatorTransportFuture[]);
 }

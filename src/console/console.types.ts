@@ -22,3 +22,17 @@ export interface TotpEnrolment {
   readonly secret: string;
   readonly uri: string;
 }
+
+/** A console user's WebAuthn credential (a security key or a passkey), as the person sees it. */
+export interface SecurityKey {
+  readonly id: number;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+}
+
+/**
+ * What a WebAuthn challenge is handed out for: a key registered (at the enrolment or from the
+ * console), the sign-in's second step, or a sensitive action's confirmation.
+ */
+export type SecurityKeyPurpose = "register" | "sign-in" | "reauth";

@@ -119,6 +119,22 @@ function newTemporaryPassword(): string {
   return `${group()}-${group()}-${group()}`;
 }
 
+/** A console action's reason, required (the security team's too): VALIDATION_FAILED (`reason`, required or too long). */
+export function checkReason(reason: string): string {
+  const value = reason.trim();
+  if (value === "") {
+    throw new DomainError("VALIDATION_FAILED", "a reason is required", { field: "reason", reason: "required" });
+  }
+  if (value.length > REASON_MAX) {
+    throw new DomainError("VALIDATION_FAILED", "the reason is too long", {
+      field: "reason",
+      reason: "too_long",
+      max: REASON_MAX,
+    });
+  }
+  return value;
+}
+
 export class HelpdeskService {
   constructor(private readonly deps: HelpdeskDeps) {}
 
@@ -128,18 +144,7 @@ export class HelpdeskService {
 
   /** A reason, required for every action: VALIDATION_FAILED (`reason`, required or too long). */
   checkReason(reason: string): string {
-    const value = reason.trim();
-    if (value === "") {
-      throw new DomainError("VALIDATION_FAILED", "a reason is required", { field: "reason", reason: "required" });
-    }
-    if (value.length > REASON_MAX) {
-      throw new DomainError("VALIDATION_FAILED", "the reason is too long", {
-        field: "reason",
-        reason: "too_long",
-        max: REASON_MAX,
-      });
-    }
-    return value;
+    return checkReason(reason);
   }
 
   async #person(personId: number): Promise<repo.PersonRow> {

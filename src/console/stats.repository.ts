@@ -95,6 +95,12 @@ export async function storeRollup(
   });
 }
 
+/** Deletes the hourly values of the hours before `before` (ISO); gives how many rows went. */
+export async function deleteHourlyBefore(ex: Executor, before: string): Promise<number> {
+  const result = await ex.deleteFrom("stats_hourly").where("hour", "<", before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** The stored values of the hours in [from, to). */
 export async function hourlyValues(ex: Executor, range: { from: string; to: string }): Promise<HourlyValue[]> {
   return ex

@@ -53,6 +53,8 @@ export const SETTLE_MS = 5 * 60_000;
 /** How far back the rollup starts on a database that has none (or an old one): the longest range and a margin. */
 const HORIZON_MS = 32 * DAY_MS;
 const ROLLUP = "audit";
+/** How long hourly values are kept: the longest range (30 days) and a margin; older ones are pruned by `maintain`. */
+export const KEEP_HOURLY_MS = 35 * DAY_MS;
 
 /** The sign-in door of an audit actor (login.service.ts: `web:<application>`, `imap`, `smtp:submission`, `web:console`). */
 const DOOR_OF_ACTOR: Readonly<Record<string, SignInDoor>> = {
@@ -215,10 +217,12 @@ export class ConsoleStatsService implements StatsRecorder {
 
   /**
    * The periodic task (with the purge of expired data): rolls up the audit hours that closed, and
-   * samples the outbound queue's depth into the current hour (which keeps its highest sample).
+   * samples the outbound queue's depth into the current hour (which keeps its highest sample), and
+   * deletes the hourly values older than KEEP_HOURLY_MS (the dashboard shows at most 30 days).
    */
   async maintain(now: Date = this.deps.clock.now()): Promise<void> {
     await this.rollUp(now);
+    await repo.deleteHourlyBefore(this.deps.db, iso(floorHour(now.getTime() - KEEP_HOURLY_MS)));
     const depth = await this.deps.queueDepth();
     await repo.keepHighest(this.deps.db, this.deps.dialect, {
       hour: iso(floorHour(now.getTime())),

@@ -315,6 +315,16 @@ export async function blob(ex: Executor, blobId: number): Promise<Buffer | null>
   return row ? Buffer.from(row.raw) : null;
 }
 
+/** The first `bytes` bytes of a stored message (its headers, for a list), without reading the rest. */
+export async function blobHead(ex: Executor, blobId: number, bytes: number): Promise<Buffer | null> {
+  const row = await ex
+    .selectFrom("mail_blob")
+    .select(sql<Uint8Array>`substr(raw, 1, ${bytes})`.as("head"))
+    .where("id", "=", blobId)
+    .executeTakeFirst();
+  return row ? Buffer.from(row.head) : null;
+}
+
 /** The account's message with this Message-ID that is not a draft (the oldest), or null. */
 export async function idByMessageId(ex: Executor, accountId: number, messageId: string): Promise<number | null> {
   const row = await accountMessages(ex, accountId)
@@ -733,6 +743,26 @@ export function copiesByMessageId(
     .where("draft", "=", 0)
     .orderBy("account_id")
     .orderBy("id")
+    .execute();
+}
+
+/**
+ * Every local copy of the messages from a sender address (case folded), across the mailboxes, the
+ * security team's quarantine by sender: drafts and the Sent folders left out (a local sender's own copies).
+ */
+export function copiesBySender(
+  ex: Executor,
+  address: string,
+): Promise<{ id: number; account_id: number; folder_id: number }[]> {
+  return ex
+    .selectFrom("mail_message as m")
+    .innerJoin("mail_folder as f", "f.id", "m.folder_id")
+    .select(["m.id", "m.account_id", "m.folder_id"])
+    .where((eb) => eb(eb.fn("lower", ["m.from_address"]), "=", address.toLowerCase()))
+    .where("m.draft", "=", 0)
+    .where((eb) => eb.or([eb("f.role", "is", null), eb("f.role", "not in", ["sent", "drafts"])]))
+    .orderBy("m.account_id")
+    .orderBy("m.id")
     .execute();
 }
 

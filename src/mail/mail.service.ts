@@ -164,6 +164,12 @@ function validFolderName(name: string): string {
   return cleaned;
 }
 
+/** A quarantine's or release's options: `dryRun` counts only; `within` runs in its transaction (the audit entry). */
+interface MoveCopiesOptions {
+  readonly dryRun?: boolean;
+  readonly within?: (trx: Transaction<Schema>, result: QuarantineResult) => Promise<void>;
+}
+
 export class MailService implements MailApi {
   readonly maxMessageBytes: number;
   readonly #deps: MailDeps;
@@ -1083,10 +1089,21 @@ export class MailService implements MailApi {
 
   // Reported messages (report.service.ts)
 
-  /** What a report needs of the account's message: its headers kept at delivery, folder and bytes. */
-  async reportable(accountId: number, messageId: number): Promise<ReportableMessage> {
+  /**
+   * What a report needs of the account's message: its headers kept at delivery, folder and bytes
+   * (`headBytes`: only that many first bytes).
+   */
+  async reportable(
+    accountId: number,
+    messageId: number,
+    options: { headBytes?: number } = {},
+  ): Promise<ReportableMessage> {
     const row = await this.#record(accountId, messageId);
     const folder = await repo.folder(this.#deps.db, accountId, row.folder_id);
+    const raw =
+      options.headBytes === undefined
+        ? await this.#rawOf(row.blob_id)
+        : ((await repo.blobHead(this.#deps.db, row.blob_id, options.headBytes)) ?? Buffer.alloc(0));
     return {
       id: row.id,
       messageId: row.message_id,
@@ -1095,7 +1112,7 @@ export class MailService implements MailApi {
       receivedAt: new Date(row.received_at),
       folderRole: (folder?.role as FolderRole | null | undefined) ?? null,
       draft: row.draft === 1,
-      raw: await this.#rawOf(row.blob_id),
+      raw,
     };
   }
 
@@ -1128,27 +1145,50 @@ export class MailService implements MailApi {
   /**
    * Every local copy of a message (by its Message-ID, drafts left out), in every mailbox, moved to
    * that mailbox's Indésirables in one transaction (never deleted); `within` writes the audit entry
-   * in it. `dryRun`: counts only.
+   * in it. `dryRun`: counts only. `{ sender }`: every message from that address instead (Sent and
+   * drafts left out).
    */
-  async quarantine(
-    messageId: string,
-    options: {
-      dryRun?: boolean;
-      within?: (trx: Transaction<Schema>, result: QuarantineResult) => Promise<void>;
-    } = {},
+  quarantine(target: string | CopiesOf, options: MoveCopiesOptions = {}): Promise<QuarantineResult> {
+    return this.#moveCopies(target, "junk", null, options);
+  }
+
+  /**
+   * The release of a quarantine: every local copy of a message that is in its mailbox's
+   * Indésirables goes back to that mailbox's inbox, in one transaction (`moved`: how many).
+   */
+  release(target: string | CopiesOf, options: MoveCopiesOptions = {}): Promise<QuarantineResult> {
+    return this.#moveCopies(target, "inbox", "junk", options);
+  }
+
+  /** Every local copy of a message (in the special folder `from`, when given) moved to its mailbox's `role`. */
+  async #moveCopies(
+    target: string | CopiesOf,
+    role: FolderRole,
+    from: FolderRole | null,
+    options: MoveCopiesOptions,
   ): Promise<QuarantineResult> {
-    const copies = await repo.copiesByMessageId(this.#deps.db, messageId);
+    const copies =
+      typeof target === "string" || "messageId" in target
+        ? await repo.copiesByMessageId(this.#deps.db, typeof target === "string" ? target : target.messageId)
+        : await repo.copiesBySender(this.#deps.db, target.sender);
     const accounts = [...new Set(copies.map((c) => c.account_id))];
-    const junk = new Map<number, number>();
-    for (const accountId of accounts) junk.set(accountId, await this.#folderId(accountId, "junk"));
-    const waiting = copies.filter((c) => c.folder_id !== junk.get(c.account_id));
+    const destination = new Map<number, number>();
+    const source = new Map<number, number>();
+    for (const accountId of accounts) {
+      destination.set(accountId, await this.#folderId(accountId, role));
+      if (from) source.set(accountId, await this.#folderId(accountId, from));
+    }
+    const waiting = copies.filter(
+      (c) =>
+        c.folder_id !== destination.get(c.account_id) && (from === null || c.folder_id === source.get(c.account_id)),
+    );
     const planned: QuarantineResult = { copies: copies.length, moved: waiting.length, mailboxes: accounts.length };
     if (options.dryRun) return planned;
     const done = await repo.transaction(this.#deps.db, async (trx) => {
       let moved = 0;
       for (const accountId of accounts) {
         const ids = waiting.filter((c) => c.account_id === accountId).map((c) => c.id);
-        if (ids.length > 0) moved += await this.#moveWithin(trx, accountId, ids, junk.get(accountId) ?? 0);
+        if (ids.length > 0) moved += await this.#moveWithin(trx, accountId, ids, destination.get(accountId) ?? 0);
       }
       const result = { ...planned, moved };
       if (options.within) await options.within(trx, result);
@@ -1161,6 +1201,19 @@ export class MailService implements MailApi {
   /** Tells the listeners (IMAP sessions) that these accounts' mail changed: after a commit only. */
   #changed(accountIds: readonly number[]): void {
     if (accountIds.length > 0) this.#deps.events?.changed(accountIds);
+  }
+
+  /**
+   * The account's copy of a message by its Message-ID, as a report reads it; null when it holds
+   * none. `headBytes`: only that many first bytes in `raw` (its headers, for a list of reports).
+   */
+  async copyOf(
+    accountId: number,
+    messageId: string,
+    options: { headBytes?: number } = {},
+  ): Promise<ReportableMessage | null> {
+    const id = await repo.idByMessageId(this.#deps.db, accountId, messageId);
+    return id === null ? null : this.reportable(accountId, id, options);
   }
 
   /** How many mailboxes hold a copy of each Message-ID (drafts left out). */
@@ -1190,10 +1243,13 @@ export interface ReportableMessage {
 }
 
 /** What `quarantine` found and moved. */
+/** Which copies a quarantine moves: those of one message (its Message-ID), or every message from a sender address. */
+export type CopiesOf = { readonly messageId: string } | { readonly sender: string };
+
 export interface QuarantineResult {
   /** Local copies of the message (drafts left out). */
   readonly copies: number;
-  /** Copies moved to Indésirables (would be, on a dry run): those not there already. */
+  /** Copies moved to Indésirables (would be, on a dry run): those not there already (release: back to the inbox). */
   readonly moved: number;
   /** Mailboxes holding a copy. */
   readonly mailboxes: number;

@@ -58,3 +58,88 @@ export async function reportGroups(ex: Executor, filter: { since?: string; limit
     lastAt: r.last_at,
   }));
 }
+
+/** Which reports the security team's list shows: `since`/`until` ISO times ([since, until)), the exact sender domain. */
+export interface ReportFilter {
+  readonly since?: string;
+  readonly until?: string;
+  readonly senderDomain?: string;
+}
+
+export interface ReportRow {
+  readonly id: number;
+  readonly accountId: number;
+  readonly messageId: string;
+  readonly senderDomain: string;
+  readonly reportedAt: string;
+}
+
+function filtered(ex: Executor, filter: ReportFilter) {
+  let q = ex.selectFrom("phishing_report");
+  if (filter.since !== undefined) q = q.where("reported_at", ">=", filter.since);
+  if (filter.until !== undefined) q = q.where("reported_at", "<", filter.until);
+  if (filter.senderDomain !== undefined) q = q.where("sender_domain", "=", filter.senderDomain);
+  return q;
+}
+
+/** One page of the reports, the latest first. */
+export async function reportPage(
+  ex: Executor,
+  filter: ReportFilter,
+  page: { offset: number; limit: number },
+): Promise<ReportRow[]> {
+  const rows = await filtered(ex, filter)
+    .select(["id", "account_id", "message_id", "sender_domain", "reported_at"])
+    .orderBy("reported_at", "desc")
+    .orderBy("id", "desc")
+    .offset(page.offset)
+    .limit(page.limit)
+    .execute();
+  return rows.map(toReportRow);
+}
+
+export async function countReports(ex: Executor, filter: ReportFilter): Promise<number> {
+  const row = await filtered(ex, filter)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export async function reportById(ex: Executor, id: number): Promise<ReportRow | null> {
+  const row = await ex
+    .selectFrom("phishing_report")
+    .select(["id", "account_id", "message_id", "sender_domain", "reported_at"])
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row ? toReportRow(row) : null;
+}
+
+/** How many accounts reported each of these Message-IDs. */
+export async function reporterCounts(ex: Executor, messageIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (messageIds.length === 0) return out;
+  const rows = await ex
+    .selectFrom("phishing_report")
+    .select((eb) => ["message_id", eb.fn.count<number>("account_id").distinct().as("n")])
+    .where("message_id", "in", [...new Set(messageIds)])
+    .groupBy("message_id")
+    .execute();
+  for (const r of rows) out.set(r.message_id, Number(r.n));
+  return out;
+}
+
+function toReportRow(r: {
+  id: number;
+  account_id: number;
+  message_id: string;
+  sender_domain: string;
+  reported_at: string;
+}): ReportRow {
+  return {
+    id: Number(r.id),
+    accountId: r.account_id,
+    messageId: r.message_id,
+    senderDomain: r.sender_domain,
+    reportedAt: r.reported_at,
+  };
+}

@@ -15,9 +15,18 @@ import { phishingReportMessage } from "../i18n/report.fr.js";
 import type { Clock } from "../shared/clock.js";
 import { DomainError } from "../shared/errors.js";
 import type { Schema } from "../storage/schema.js";
-import type { MailService, QuarantineResult } from "./mail.service.js";
+import type { CopiesOf, MailService, QuarantineResult } from "./mail.service.js";
 import type { OutboundMailer } from "./outbound.js";
-import { insertReport, reportGroups } from "./report.repository.js";
+import {
+  countReports,
+  insertReport,
+  type ReportFilter,
+  reportById,
+  reporterCounts,
+  reportGroups,
+  reportPage,
+} from "./report.repository.js";
+import { isPlausibleAddress } from "./smtp-submission.js";
 
 export interface ReportDeps {
   readonly db: Kysely<Schema>;
@@ -43,6 +52,32 @@ export interface ReportedMessage {
   readonly lastReportedAt: string;
 }
 
+/** One report (`page`, `get`): who reported which message, and the message as they handed it over. */
+export interface ReportDetail {
+  readonly id: number;
+  readonly reportedAt: string;
+  /** The reporter's address. */
+  readonly reporter: string;
+  /** The Message-ID header ("" when it had none). */
+  readonly messageId: string;
+  readonly senderDomain: string;
+  /** Accounts that reported the same message. */
+  readonly reporters: number;
+  /** Local mailboxes holding a copy now. */
+  readonly mailboxes: number;
+  /** The reporter's copy; null when they no longer hold it. */
+  readonly message: {
+    readonly fromAddress: string;
+    readonly subject: string;
+    readonly receivedAt: Date;
+    /** The bytes as received (`page`: only the first LIST_HEAD_BYTES, enough for the headers). */
+    readonly raw: Buffer;
+  } | null;
+}
+
+/** How much of each reported message a page of the list reads: its headers, never a whole large message. */
+export const LIST_HEAD_BYTES = 64 * 1024;
+
 /** At most this many messages reported in one action (each one is a message to the abuse address). */
 export const MAX_REPORTED_AT_ONCE = 50;
 
@@ -50,9 +85,23 @@ export const MAX_REPORTED_AT_ONCE = 50;
 function checkMessageId(value: string): string {
   const id = value.trim();
   if (!/^<[^\s<>]{1,995}>$/.test(id)) {
-    throw new DomainError("VALIDATION_FAILED", "a Message-ID is written <…@…>, without spaces");
+    throw new DomainError("VALIDATION_FAILED", "a Message-ID is written <…@…>, without spaces", {
+      field: "messageId",
+    });
   }
   return id;
+}
+
+/** A quarantine's target checked: a Message-ID, or a sender address (lower case); VALIDATION_FAILED (`field`) otherwise. */
+function checkTarget(target: string | CopiesOf): CopiesOf {
+  if (typeof target === "string" || "messageId" in target) {
+    return { messageId: checkMessageId(typeof target === "string" ? target : target.messageId) };
+  }
+  const sender = target.sender.trim().toLowerCase();
+  if (!isPlausibleAddress(sender)) {
+    throw new DomainError("VALIDATION_FAILED", "a sender is an address local@domain", { field: "sender" });
+  }
+  return { sender };
 }
 
 export class ReportService {
@@ -159,25 +208,117 @@ export class ReportService {
   }
 
   /**
-   * Moves every local copy of the message `messageId` (a Message-ID header) to its mailbox's
-   * Indésirables, never deleting; audited unless `dryRun` (which moves nothing).
+   * Moves every local copy of the message `messageId` (a Message-ID header; or `{ sender }`: every
+   * message from that address) to its mailbox's Indésirables, never deleting; audited unless
+   * `dryRun` (which moves nothing).
    */
-  async quarantine(messageId: string, options: { actor: string; dryRun?: boolean }): Promise<QuarantineResult> {
-    const id = checkMessageId(messageId);
-    return this.#deps.mail.quarantine(id, {
+  async quarantine(
+    messageId: string | CopiesOf,
+    options: { actor: string; dryRun?: boolean; reason?: string; ip?: string },
+  ): Promise<QuarantineResult> {
+    return this.#moveCopies("quarantine", messageId, options);
+  }
+
+  /**
+   * The quarantine undone: every local copy of the message that is in its mailbox's Indésirables
+   * goes back to its inbox; audited unless `dryRun`.
+   */
+  async release(
+    messageId: string | CopiesOf,
+    options: { actor: string; dryRun?: boolean; reason?: string; ip?: string },
+  ): Promise<QuarantineResult> {
+    return this.#moveCopies("release", messageId, options);
+  }
+
+  async #moveCopies(
+    how: "quarantine" | "release",
+    messageId: string | CopiesOf,
+    options: { actor: string; dryRun?: boolean; reason?: string; ip?: string },
+  ): Promise<QuarantineResult> {
+    const target = checkTarget(messageId);
+    const move = how === "quarantine" ? this.#deps.mail.quarantine : this.#deps.mail.release;
+    return move.call(this.#deps.mail, target, {
       dryRun: options.dryRun === true,
       within: async (trx, result) => {
         await this.#deps.audit.record(
           {
             actor: options.actor,
-            action: "mail.quarantined",
+            action: how === "quarantine" ? "mail.quarantined" : "mail.released",
             entity: "mail_message",
             entityId: null,
-            details: { messageId: id, moved: result.moved, mailboxes: result.mailboxes },
+            details: {
+              ...target,
+              moved: result.moved,
+              mailboxes: result.mailboxes,
+              ...(options.reason !== undefined ? { reason: options.reason } : {}),
+              ...(options.ip ? { ip: options.ip } : {}),
+            },
           },
           trx,
         );
       },
     });
+  }
+
+  /**
+   * One page of the reports, one row per report, the latest first, with each message's copy as
+   * its reporter handed it over (null when they no longer hold it), how many accounts reported it
+   * and how many local mailboxes hold a copy. `senderDomain`: exact (lower case), never a pattern.
+   */
+  async page(
+    filter: { since?: Date; until?: Date; senderDomain?: string },
+    page: { offset: number; limit: number },
+  ): Promise<{ total: number; reports: ReportDetail[] }> {
+    const f: ReportFilter = {
+      ...(filter.since ? { since: filter.since.toISOString() } : {}),
+      ...(filter.until ? { until: filter.until.toISOString() } : {}),
+      ...(filter.senderDomain !== undefined ? { senderDomain: filter.senderDomain.trim().toLowerCase() } : {}),
+    };
+    const [total, rows] = await Promise.all([
+      countReports(this.#deps.db, f),
+      reportPage(this.#deps.db, f, { offset: Math.max(0, page.offset), limit: page.limit }),
+    ]);
+    return { total, reports: await this.#details(rows, { headBytes: LIST_HEAD_BYTES }) };
+  }
+
+  /** One report with its message as the reporter handed it over; NOT_FOUND when there is no such report. */
+  async get(reportId: number): Promise<ReportDetail> {
+    const row = Number.isSafeInteger(reportId) && reportId > 0 ? await reportById(this.#deps.db, reportId) : null;
+    if (!row) throw new DomainError("NOT_FOUND", `no report #${reportId}`);
+    const [detail] = await this.#details([row]);
+    if (!detail) throw new DomainError("NOT_FOUND", `no report #${reportId}`);
+    return detail;
+  }
+
+  async #details(
+    rows: readonly { id: number; accountId: number; messageId: string; senderDomain: string; reportedAt: string }[],
+    options: { headBytes?: number } = {},
+  ): Promise<ReportDetail[]> {
+    const ids = rows.map((r) => r.messageId).filter((id) => id !== "");
+    const [mailboxes, reporters] = await Promise.all([
+      this.#deps.mail.mailboxCounts(ids),
+      reporterCounts(this.#deps.db, ids),
+    ]);
+    // Each row's reporter and copy read side by side (a page is at most a few dozen rows).
+    return Promise.all(
+      rows.map(async (r): Promise<ReportDetail> => {
+        const [account, copy] = await Promise.all([
+          this.#deps.directory.getAccountById(r.accountId),
+          r.messageId === "" ? null : this.#deps.mail.copyOf(r.accountId, r.messageId, options),
+        ]);
+        return {
+          id: r.id,
+          reportedAt: r.reportedAt,
+          reporter: account.address,
+          messageId: r.messageId,
+          senderDomain: r.senderDomain,
+          reporters: reporters.get(r.messageId) ?? 1,
+          mailboxes: r.messageId === "" ? 0 : (mailboxes.get(r.messageId) ?? 0),
+          message: copy
+            ? { fromAddress: copy.fromAddress, subject: copy.subject, receivedAt: copy.receivedAt, raw: copy.raw }
+            : null,
+        };
+      }),
+    );
   }
 }

@@ -46,6 +46,8 @@ export const ERROR_CODES = [
   "CONTACT_EXISTS",
   "VCARD_INVALID",
   "REAUTH_REQUIRED",
+  "SECURITY_KEY_REFUSED",
+  "LAST_SECOND_FACTOR",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -144,6 +146,10 @@ export type DomainErrorDetails = Check<{
   CONTACT_EXISTS: About;
   VCARD_INVALID: About;
   REAUTH_REQUIRED: About;
+  /** A WebAuthn response refused (no live challenge, wrong origin or signature, a counter gone back). */
+  SECURITY_KEY_REFUSED: None;
+  /** Removing this security key would leave the console account without a second factor. */
+  LAST_SECOND_FACTOR: None;
 }>;
 
 type Details = DomainErrorDetails[ErrorCode];

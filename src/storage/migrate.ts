@@ -19,6 +19,8 @@ import * as m016 from "./migrations/016-people-search.js";
 import * as m017 from "./migrations/017-console-stats.js";
 import * as m018 from "./migrations/018-console.js";
 import * as m019 from "./migrations/019-helpdesk.js";
+import * as m020 from "./migrations/020-webauthn.js";
+import * as m021 from "./migrations/021-audit-retention.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -43,6 +45,8 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["017-console-stats", m017],
   ["018-console", m018],
   ["019-helpdesk", m019],
+  ["020-webauthn", m020],
+  ["021-audit-retention", m021],
 ];
 
 class StaticProvider implements MigrationProvider {

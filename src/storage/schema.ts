@@ -262,6 +262,8 @@ export interface Schema {
   console_role: ConsoleRoleTable;
   console_totp: ConsoleTotpTable;
   console_recovery_code: ConsoleRecoveryCodeTable;
+  console_webauthn_credential: ConsoleWebauthnCredentialTable;
+  console_webauthn_challenge: ConsoleWebauthnChallengeTable;
   person: PersonTable;
   person_search_term: PersonSearchTermTable;
   person_search_word: PersonSearchWordTable;
@@ -399,4 +401,34 @@ export interface ConsoleRecoveryCodeTable {
   code_hash: string;
   created_at: string;
   used_at: string | null;
+}
+
+/** A console user's WebAuthn credential: a security key or a passkey (migration 020). */
+export interface ConsoleWebauthnCredentialTable {
+  id: Generated<number>;
+  account_id: number;
+  /** The credential's id, base64url. */
+  credential_id: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  /** The authenticator's signature counter last seen (0 when the authenticator keeps none). */
+  sign_count: Generated<number>;
+  /** The transports the browser reported, comma-separated (`usb,nfc`, `internal`…). */
+  transports: string;
+  /** The name the person gave the key. */
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** A WebAuthn challenge handed out to a console session, single-use (migration 020). */
+export interface ConsoleWebauthnChallengeTable {
+  /** The session's id hash. */
+  session_hash: string;
+  /** `register`, `sign-in` or `reauth`. */
+  purpose: string;
+  /** base64url, as sent to the browser. */
+  challenge: string;
+  account_id: number;
+  expires_at: string;
 }

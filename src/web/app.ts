@@ -24,6 +24,8 @@ import { composeRoutes } from "./routes/compose.routes.js";
 import { consoleRoutes } from "./routes/console.routes.js";
 import { adminConsoleRoutes } from "./routes/console-admin.routes.js";
 import { helpdeskConsoleRoutes } from "./routes/console-helpdesk.routes.js";
+import { keysConsoleRoutes } from "./routes/console-keys.routes.js";
+import { securityConsoleRoutes } from "./routes/console-security.routes.js";
 import { contactsRoutes } from "./routes/contacts.routes.js";
 import { createReadiness, healthRoutes, type Readiness } from "./routes/health.routes.js";
 import { mailRoutes } from "./routes/mail.routes.js";
@@ -210,6 +212,8 @@ export async function buildApp({
   await app.register(consoleRoutes, { services, assets });
   await app.register(helpdeskConsoleRoutes, { services, assets });
   await app.register(adminConsoleRoutes, { services, assets });
+  await app.register(securityConsoleRoutes, { services, assets });
+  await app.register(keysConsoleRoutes, { services, assets });
   await app.register(mailClientsRoutes, { services });
   return app;
 }

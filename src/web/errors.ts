@@ -70,6 +70,8 @@ const STATUSES = {
   CONTACT_EXISTS: 409,
   VCARD_INVALID: 400,
   REAUTH_REQUIRED: 400,
+  SECURITY_KEY_REFUSED: 400,
+  LAST_SECOND_FACTOR: 409,
 } as const satisfies Readonly<Record<ErrorCode, number>>;
 
 /** The codes that get a page of their own (see `pageTitle`): its title, and its text when not `fr.codes`'. */

@@ -42,7 +42,7 @@ async function enrol(page: Page): Promise<{ secret: string; typed: string }> {
   assert.match(secret, /^[A-Z2-7]{16,}$/);
   const typed = await code(secret);
   await field(page, "Code à 6 chiffres").fill(typed);
-  await page.getByRole("button", { name: "Activer" }).click();
+  await page.getByRole("button", { name: "Activer", exact: true }).click();
   await page.getByRole("heading", { name: "Vos codes de secours", level: 1 }).waitFor();
   assert.equal(await page.locator("ul.recovery-codes li").count(), 10);
   await expectAccessible(page, "recovery codes");
@@ -101,7 +101,7 @@ describe("the console (Chromium)", () => {
     await expectAccessible(page, "administration after a grant");
     // The security team's trail shows it.
     await page.goto("/console");
-    await page.getByRole("link", { name: "Sécurité" }).click();
+    await page.getByRole("link", { name: "Sécurité", exact: true }).click();
     await page.getByRole("heading", { name: "Sécurité", level: 1 }).waitFor();
     await field(page, "Compte (nom d'utilisateur ou adresse)").fill(agent.username);
     await page.getByRole("button", { name: "Filtrer" }).click();

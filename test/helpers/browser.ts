@@ -86,7 +86,15 @@ export async function openBrowserEnv(
  */
 export async function expectAccessible(page: Page, label: string, options: { sandboxedFrame?: boolean } = {}) {
   const builder = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa"]);
-  const results = await (options.sandboxedFrame ? builder.setLegacyMode() : builder).analyze();
+  // axe runs in the page: on a page without JavaScript it never answers. A failure, not a hang.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`axe-core did not finish on ${label} (JavaScript off?)`)), 90_000);
+  });
+  const results = await Promise.race([
+    (options.sandboxedFrame ? builder.setLegacyMode() : builder).analyze(),
+    timeout,
+  ]).finally(() => clearTimeout(timer));
   const violations = results.violations.map(
     (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
   );

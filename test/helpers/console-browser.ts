@@ -22,7 +22,7 @@ export async function enrolInConsole(page: Page, username: string): Promise<stri
   await page.getByRole("heading", { name: "Activer la double authentification", level: 1 }).waitFor();
   const secret = ((await page.locator("code.totp-secret").textContent()) ?? "").replace(/\s/g, "");
   await field(page, "Code à 6 chiffres").fill(await browserTotp(secret));
-  await page.getByRole("button", { name: "Activer" }).click();
+  await page.getByRole("button", { name: "Activer", exact: true }).click();
   await page.getByRole("heading", { name: "Vos codes de secours", level: 1 }).waitFor();
   await page.getByRole("link", { name: "J'ai noté mes codes : aller à la console" }).click();
   await page.getByRole("heading", { name: "Console", level: 1 }).waitFor();

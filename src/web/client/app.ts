@@ -8,6 +8,7 @@ import { initCompose } from "./compose.js";
 import { initImportProgress } from "./console-admin.js";
 import { initAddressSuggestions, initContacts } from "./contacts.js";
 import { initMail } from "./mail.js";
+import { initWebAuthn } from "./webauthn.js";
 
 const csrf = document.body.dataset.csrf ?? "";
 
@@ -118,3 +119,4 @@ initCompose();
 initContacts();
 initAddressSuggestions();
 initImportProgress();
+initWebAuthn();

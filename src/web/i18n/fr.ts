@@ -797,5 +797,7 @@ export const fr = {
     CONTACT_EXISTS: "Cette adresse est déjà dans vos contacts.",
     VCARD_INVALID: "Ce fichier n'est pas un fichier de contacts vCard (.vcf) lisible.",
     REAUTH_REQUIRED: "Pour cette modification, saisissez à nouveau votre mot de passe actuel.",
+    SECURITY_KEY_REFUSED: "La clé de sécurité n'a pas été reconnue, ou la demande a expiré. Réessayez.",
+    LAST_SECOND_FACTOR: "C'est votre seul moyen de double authentification : ajoutez-en un autre avant de la retirer.",
   } satisfies Record<ErrorCode, string>,
 } as const;

@@ -6,6 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ConsoleRole } from "../../console/console.types.js";
+import type { Agent } from "../../console/helpdesk.types.js";
 import type { Session } from "../../identity/session.service.js";
 import type { Services } from "../../services.js";
 import type { ClientAssets } from "../assets.js";
@@ -39,6 +40,11 @@ export function consoleActor(user: ConsoleUser): string {
   return `console:${user.username}`;
 }
 
+/** Who acts, for the audit of a helpdesk or security action: the console user, their account, their address. */
+export function agentOf(req: FastifyRequest, signedIn: SignedIn): Agent {
+  return { actor: consoleActor(signedIn.user), accountId: signedIn.session.accountId, ip: req.ip };
+}
+
 export function consoleAccess({ services, assets }: ConsoleRouteOptions) {
   const ctx = (req: FastifyRequest): PageContext => pageContext(services.config, req, assets, req.consoleSession);
 
@@ -59,7 +65,8 @@ export function consoleAccess({ services, assets }: ConsoleRouteOptions) {
     if (roles.length === 0 || (role && !roles.includes(role))) throw new NotFoundError("no such console role");
     const account = await services.directory.getAccountById(session.accountId);
     const name = `${account.holder.prenom} ${account.holder.nom}`;
-    return { session, user: { name, username: account.username, roles } };
+    const hasSecurityKeys = await services.console.hasSecurityKeys(session.accountId);
+    return { session, user: { name, username: account.username, roles, hasSecurityKeys } };
   };
 
   /** Whether a sensitive action's form must ask for the second factor again. */

@@ -25,7 +25,7 @@ import {
   TemporaryPasswordPage,
   type VerifyModel,
 } from "../views/console-helpdesk.view.js";
-import { CODE_ERRORS, type ConsoleRouteOptions, consoleAccess, consoleActor, type SignedIn } from "./console-access.js";
+import { agentOf, CODE_ERRORS, type ConsoleRouteOptions, consoleAccess, type SignedIn } from "./console-access.js";
 
 const t = helpdeskFr;
 
@@ -64,12 +64,6 @@ const VERIFY_ERRORS: FormErrors = {
 export const helpdeskConsoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOptions> = async (app, options) => {
   const { services } = options;
   const { ctx, userOf, reauthNeeded, reauthenticate } = consoleAccess(options);
-
-  const agentOf = (req: FastifyRequest, signedIn: SignedIn): Agent => ({
-    actor: consoleActor(signedIn.user),
-    accountId: signedIn.session.accountId,
-    ip: req.ip,
-  });
 
   const personIdOf = (raw: string): number => {
     const id = parseId(raw);

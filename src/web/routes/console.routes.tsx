@@ -21,9 +21,12 @@ import { parisMidnight, parseDay } from "../dates.js";
 import { ERROR_ANSWERS, type FormErrors, formFailure, NotFoundError, setRetryAfter } from "../errors.js";
 import { BadInputError } from "../forms.js";
 import { consoleFr } from "../i18n/console.fr.js";
+import { keysFr } from "../i18n/console-keys.fr.js";
 import { frenchTime } from "../i18n/fr.js";
 import { sendPage } from "../page.js";
 import * as schemas from "../schemas/console.schemas.js";
+import * as keySchemas from "../schemas/console-keys.schemas.js";
+import type { FieldErrors } from "../views/components.js";
 import {
   AdminPage,
   AssistancePage,
@@ -36,6 +39,7 @@ import {
 } from "../views/console.view.js";
 import { DashboardSection } from "../views/console-dashboard.view.js";
 import { CODE_ERRORS, type ConsoleRouteOptions, consoleAccess, consoleActor, type SignedIn } from "./console-access.js";
+import { KEY_ERRORS } from "./console-keys.routes.js";
 
 const t = consoleFr;
 
@@ -105,6 +109,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOptions> = asy
     session: Session,
     errors: Record<string, string[]> = {},
     status = 200,
+    keyName = "",
   ) => {
     const account = await services.directory.getAccountById(session.accountId);
     const { secret, uri } = await services.console.enrolment(session.accountId, account.username);
@@ -113,7 +118,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOptions> = asy
     const qrDataUrl = `data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}`;
     return sendPage(
       reply,
-      <EnrolmentPage ctx={ctx(req)} secret={secret} qrDataUrl={qrDataUrl} errors={errors} />,
+      <EnrolmentPage ctx={ctx(req)} secret={secret} qrDataUrl={qrDataUrl} errors={errors} keyName={keyName} />,
       status,
     );
   };
@@ -145,19 +150,79 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOptions> = asy
     }
   });
 
+  /** The enrolment with a security key instead of TOTP (the page script ran the key's ceremony). */
+  app.post("/console/enrolement/cle", { schema: keySchemas.Enrol }, async (req, reply) => {
+    const session = pendingOf(req, reply);
+    if (!session) return reply;
+    if (await services.console.enrolled(session.accountId)) return reply.redirect("/console/second-facteur", 303);
+    const { name, credential } = req.body;
+    if (name.trim() === "") return enrolmentPage(req, reply, session, { name: [keysFr.nameMissing] }, 400, name);
+    try {
+      const done = await services.console.enrolWithSecurityKey(session, credential, name, meta(req));
+      reply.startConsoleSession(done.token, COOKIE_MAX_AGE_MS);
+      return sendPage(reply, <RecoveryCodesPage ctx={ctx(req)} codes={done.recoveryCodes} />);
+    } catch (error) {
+      const failure = formFailure(error, KEY_ERRORS);
+      if (!failure) throw error;
+      if (isDomainError(error, "THROTTLED") && error.details.retryAt) {
+        setRetryAfter(reply, error.details.retryAt, services.clock.now());
+      }
+      const errors = failure.formError ? { credential: [failure.formError] } : { ...failure.errors };
+      return enrolmentPage(req, reply, session, errors as Record<string, string[]>, failure.status, name);
+    }
+  });
+
+  /** The second-factor page, with « Utiliser une clé de sécurité » when the account has keys. */
+  const secondFactorPage = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    session: Session,
+    failure: { errors?: FieldErrors; formError?: string } = {},
+    status = 200,
+  ) => {
+    const hasKeys = await services.console.hasSecurityKeys(session.accountId);
+    return sendPage(
+      reply,
+      <SecondFactorPage
+        ctx={ctx(req)}
+        hasKeys={hasKeys}
+        {...(failure.errors ? { errors: failure.errors } : {})}
+        {...(failure.formError ? { formError: failure.formError } : {})}
+      />,
+      status,
+    );
+  };
+
   app.get("/console/second-facteur", async (req, reply) => {
     const session = pendingOf(req, reply);
     if (!session) return reply;
     if (!(await services.console.enrolled(session.accountId))) return reply.redirect("/console/enrolement", 303);
-    return sendPage(reply, <SecondFactorPage ctx={ctx(req)} />);
+    return secondFactorPage(req, reply, session);
+  });
+
+  /** The sign-in's second step with a security key (the page script ran the key's ceremony). */
+  app.post("/console/second-facteur/cle", { schema: keySchemas.Assertion }, async (req, reply) => {
+    const session = pendingOf(req, reply);
+    if (!session) return reply;
+    try {
+      const done = await services.console.verifySecurityKey(session, req.body.credential, meta(req));
+      reply.startConsoleSession(done.token, COOKIE_MAX_AGE_MS);
+      return reply.redirect("/console", 303);
+    } catch (error) {
+      const failure = formFailure(error, KEY_ERRORS);
+      if (!failure) throw error;
+      if (isDomainError(error, "THROTTLED") && error.details.retryAt) {
+        setRetryAfter(reply, error.details.retryAt, services.clock.now());
+      }
+      return secondFactorPage(req, reply, session, failure, failure.status);
+    }
   });
 
   app.post("/console/second-facteur", { schema: schemas.Code }, async (req, reply) => {
     const session = pendingOf(req, reply);
     if (!session) return reply;
     const code = req.body.code.trim();
-    if (code === "")
-      return sendPage(reply, <SecondFactorPage ctx={ctx(req)} errors={{ code: [t.codeMissing] }} />, 400);
+    if (code === "") return secondFactorPage(req, reply, session, { errors: { code: [t.codeMissing] } }, 400);
     try {
       const done = await services.console.verifySecondFactor(session, code, meta(req));
       reply.startConsoleSession(done.token, COOKIE_MAX_AGE_MS);
@@ -170,15 +235,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOptions> = asy
       if (isDomainError(error, "THROTTLED") && error.details.retryAt) {
         setRetryAfter(reply, error.details.retryAt, services.clock.now());
       }
-      return sendPage(
-        reply,
-        <SecondFactorPage
-          ctx={ctx(req)}
-          errors={failure.errors}
-          {...(failure.formError ? { formError: failure.formError } : {})}
-        />,
-        failure.status,
-      );
+      return secondFactorPage(req, reply, session, failure, failure.status);
     }
   });
 

@@ -4,13 +4,17 @@
  * without JavaScript.
  */
 import type { ComponentChildren } from "preact";
+import { useContext } from "preact/hooks";
 import type { AuditEvent } from "../../audit/audit.service.js";
 import { AUDIT_ACTIONS } from "../../audit/audit-actions.js";
 import { CONSOLE_ROLES, type ConsoleRole, type RoleHolder } from "../../console/console.types.js";
 import type { PersonHit } from "../../directory/people-search.js";
 import { consoleFr } from "../i18n/console.fr.js";
 import { adminFr } from "../i18n/console-admin.fr.js";
+import { keysFr } from "../i18n/console-keys.fr.js";
+import { securityFr } from "../i18n/console-security.fr.js";
 import { CsrfInput, ErrorSummary, Field, type FieldErrors, Notice, PostForm, SelectField } from "./components.js";
+import { KeyForm, KeyReauth, NeedsJavaScript, SecurityKeysContext } from "./console-key-parts.view.js";
 import { Layout, type PageContext } from "./layout.js";
 
 const t = consoleFr;
@@ -20,6 +24,8 @@ export interface ConsoleUser {
   readonly name: string;
   readonly username: string;
   readonly roles: readonly ConsoleRole[];
+  /** Whether a security key can confirm a sensitive action (WebAuthn). */
+  readonly hasSecurityKeys?: boolean;
 }
 
 /** The frame of a console page: its name in the header, the person and « Se déconnecter » once signed in. */
@@ -62,7 +68,7 @@ export function ConsoleLayout({
       }
     >
       <h1>{title}</h1>
-      {children}
+      <SecurityKeysContext.Provider value={Boolean(user?.hasSecurityKeys)}>{children}</SecurityKeysContext.Provider>
     </Layout>
   );
 }
@@ -132,18 +138,21 @@ export function EnrolmentPage({
   secret,
   qrDataUrl,
   errors = {},
+  keyName = "",
 }: {
   ctx: PageContext;
   secret: string;
   qrDataUrl: string;
+  /** `code`: the TOTP form's; `name`, `credential`: the security key's. */
   errors?: FieldErrors;
+  keyName?: string;
 }) {
   // The key in groups of four, as authenticator apps show it.
   const grouped = secret.replace(/(.{4})/g, "$1 ").trim();
   return (
     <ConsoleLayout ctx={ctx} title={t.enrolTitle} hasErrors={Object.keys(errors).length > 0}>
       <p>{t.enrolIntro}</p>
-      <ErrorSummary errors={errors} labels={{ code: t.code }} />
+      <ErrorSummary errors={errors} labels={{ code: t.code, name: keysFr.name, credential: keysFr.enrolTitle }} />
       <ol class="enrol-steps">
         <li>
           <p>{t.enrolStep1}</p>
@@ -162,6 +171,21 @@ export function EnrolmentPage({
           </PostForm>
         </li>
       </ol>
+      <section aria-labelledby="cle-titre" id="champ-credential">
+        <h2 id="cle-titre">{keysFr.enrolTitle}</h2>
+        <p>{keysFr.enrolIntro}</p>
+        <KeyForm purpose="register" action="/console/enrolement/cle" token={ctx.csrfToken} submit={keysFr.enrolSubmit}>
+          <Field
+            name="name"
+            label={keysFr.name}
+            hint={keysFr.nameHint}
+            value={keyName}
+            errors={errors.name ?? errors.credential}
+            autocomplete="off"
+            required
+          />
+        </KeyForm>
+      </section>
     </ConsoleLayout>
   );
 }
@@ -190,10 +214,13 @@ export function SecondFactorPage({
   ctx,
   errors = {},
   formError,
+  hasKeys = false,
 }: {
   ctx: PageContext;
   errors?: FieldErrors;
   formError?: string;
+  /** The account has security keys: « Utiliser une clé de sécurité » beside the code. */
+  hasKeys?: boolean;
 }) {
   return (
     <ConsoleLayout ctx={ctx} title={t.secondTitle} hasErrors={Object.keys(errors).length > 0 || Boolean(formError)}>
@@ -206,6 +233,18 @@ export function SecondFactorPage({
           {t.secondSubmit}
         </button>
       </PostForm>
+      {hasKeys ? (
+        <section aria-labelledby="cle-titre">
+          <h2 id="cle-titre">{keysFr.title}</h2>
+          <p>{keysFr.signInOr}</p>
+          <KeyForm
+            purpose="sign-in"
+            action="/console/second-facteur/cle"
+            token={ctx.csrfToken}
+            submit={keysFr.useKey}
+          />
+        </section>
+      ) : null}
     </ConsoleLayout>
   );
 }
@@ -224,17 +263,28 @@ export function ConsoleHomePage({ ctx, user, notice }: { ctx: PageContext; user:
           </li>
         ))}
       </ul>
+      <h2>{keysFr.title}</h2>
+      <p>
+        <a href="/console/cles">{keysFr.homeLink}</a> — {keysFr.homeText}
+      </p>
     </ConsoleLayout>
   );
 }
 
 /** The second factor typed again, in a sensitive action's form (when not typed in the last 5 minutes). */
 export function ReauthField({ needed, errors }: { needed: boolean; errors?: readonly string[] }) {
+  const hasKeys = useContext(SecurityKeysContext);
   if (!needed) return null;
   return (
     <fieldset class="reauth">
       <legend>{t.reauthLegend}</legend>
       <CodeField label={t.code} hint={t.reauthHint} errors={errors} />
+      {hasKeys ? (
+        <>
+          <KeyReauth />
+          <NeedsJavaScript />
+        </>
+      ) : null}
     </fieldset>
   );
 }
@@ -375,11 +425,31 @@ export interface AuditModel {
   readonly exportHref: string;
 }
 
+/** The security team's pages (`/console/securite/…`), at the top of each. */
+export function SecurityNav() {
+  return (
+    <nav aria-label={securityFr.nav}>
+      <ul class="link-list">
+        <li>
+          <a href="/console/securite">{securityFr.navLinks.audit}</a>
+        </li>
+        <li>
+          <a href="/console/securite/signalements">{securityFr.navLinks.reports}</a>
+        </li>
+        <li>
+          <a href="/console/securite/quarantaine">{securityFr.navLinks.quarantine}</a>
+        </li>
+      </ul>
+    </nav>
+  );
+}
+
 export function SecuritePage({ ctx, user, audit }: { ctx: PageContext; user: ConsoleUser; audit: AuditModel }) {
   const f = audit.filters;
   const errors = audit.errors ?? {};
   return (
     <ConsoleLayout ctx={ctx} title={t.securiteTitle} user={user} hasErrors={Object.keys(errors).length > 0}>
+      <SecurityNav />
       <section aria-labelledby="audit-titre">
         <h2 id="audit-titre">{t.auditTitle}</h2>
         <p>{t.auditIntro}</p>
