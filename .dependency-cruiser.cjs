@@ -19,6 +19,7 @@ const RANKS = {
   demo: 6,
   imap: 6,
   console: 6,
+  operations: 6,
   "services.ts": 7,
   web: 8,
   "main.ts": 9,

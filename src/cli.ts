@@ -38,6 +38,18 @@ Commands:
   demo                                 Fill an empty directory with a generated académie
   audit [--since YYYY-MM-DD] [--action A] [--limit N] [--json]
                                        Print the audit trail, newest first
+  audit purge                          Delete the audit events older than
+                                       SESAME_AUDIT_RETENTION_DAYS (the service also does it
+                                       daily); prints how many were deleted
+  config check                         Print the effective configuration (secrets masked) and
+                                       check the database, Redis, the SMTP relay, the TLS and
+                                       DKIM files and the secret; exits 1 naming what fails
+  backup FILE                          Save a SQLite installation (database, message bodies and
+                                       secret) into one file while it serves; on PostgreSQL,
+                                       says how to use pg_dump
+  restore FILE [--force]               Put such a file back as the data folder's database and
+                                       secret (--force: replace an existing database; stop the
+                                       service first)
   outbox [--to ADDRESS] [--limit N] [--json]
                                        Print the messages kept in the local outbox (no SMTP relay
                                        configured), newest first: reset links, notifications;
@@ -358,6 +370,12 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case "audit": {
+      if (rest[0] === "purge") {
+        if (parse(rest.slice(1), {}).positionals.length > 0) throw new UsageError("expected: sesame audit purge");
+        const purged = await withServices(config, (s) => s.auditRetention.purge(actor));
+        out(`${purged.count} audit events before ${purged.cutoff} deleted.`);
+        return 0;
+      }
       const { values } = parse(rest, {
         since: { type: "string" },
         action: { type: "string" },
@@ -508,6 +526,61 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       throw new UsageError("expected: sesame role grant|revoke USERNAME ROLE, or sesame role list [--json]");
+    }
+    case "config": {
+      const { positionals } = parse(rest, {});
+      if (positionals[0] !== "check" || positionals.length > 1) throw new UsageError("expected: sesame config check");
+      const { checkConfiguration } = await import("./operations/config-check.js");
+      const report = await checkConfiguration(config);
+      out("Effective configuration (secrets masked):");
+      const width = Math.max(...report.settings.map((s) => s.key.length));
+      for (const { key, value } of report.settings) out(`  ${key.padEnd(width)}  ${value}`);
+      out("");
+      out("Checks:");
+      for (const check of report.checks) out(`  ${check.status.padEnd(4)}  ${check.name}: ${check.detail}`);
+      if (report.failed.length > 0) {
+        err(`sesame: the configuration does not work: ${report.failed.join(", ")} (see above)`);
+        return 1;
+      }
+      out("");
+      out("The configuration works.");
+      return 0;
+    }
+    case "backup":
+    case "restore": {
+      const { values, positionals } = parse(rest, { force: { type: "boolean" } });
+      const [file, ...extra] = positionals;
+      if (!file || extra.length > 0 || (command === "backup" && values.force)) {
+        throw new UsageError("expected: sesame backup FILE, or sesame restore FILE [--force]");
+      }
+      const [backup, { secretFile }] = await Promise.all([import("./storage/backup.js"), import("./config/config.js")]);
+      const dbFile = backup.sqliteFileOfUrl(config.databaseUrl);
+      const secretPath = config.secretFromEnv ? null : secretFile(config.dataDir);
+      if (dbFile === null) {
+        err(backup.postgresInstructions(command, config.databaseUrl, file, secretPath));
+        return 1;
+      }
+      if (command === "backup") {
+        const result = await backup.backupSqlite(dbFile, file, config.secretFromEnv ? null : config.secret);
+        out(`Backed up ${dbFile} to ${result.file} (${result.bytes} bytes, consistent as of its start).`);
+        out(
+          result.withSecret
+            ? "The file holds the server's secret: keep it as private as the data folder."
+            : "The secret comes from SESAME_SECRET and is not in the file: keep that value with the backup.",
+        );
+        return 0;
+      }
+      const result = backup.restoreSqlite(
+        file,
+        { dbFile, secretFile: secretFile(config.dataDir) },
+        {
+          force: values.force === true,
+        },
+      );
+      out(`Restored the backup of ${result.createdAt} into ${result.database}.`);
+      if (!result.withSecret)
+        out("The backup holds no secret: start the service with the SESAME_SECRET it was made with.");
+      return 0;
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

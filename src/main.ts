@@ -3,6 +3,8 @@
  * (+ the Prometheus metrics port when SESAME_METRICS_PORT is set).
  *
  * Stop (SIGTERM/SIGINT, `stop()`): /readyz answers 503 at once (a load balancer stops sending);
+ * on SIGTERM the listeners then stay open DRAIN_MS, still serving, so that the load balancer's
+ * health check sees the 503 and stops sending before any connection is refused; then
  * every listener stops accepting; HTTP requests in flight finish (idle keep-alive connections are
  * closed, a request arriving on a busy one gets 503 and `Connection: close`); SMTP sessions end their
  * command (deliveries under way get their 250) then get 421; IMAP sessions end their command then
@@ -26,6 +28,12 @@ const PURGE_EVERY_MS = 10 * 60_000;
 export const STOP_DEADLINE_MS = 25_000;
 /** Past this, the connections still open are cut (the rest of the stop then has the remaining time). */
 const CUT_CONNECTIONS_AFTER_MS = 15_000;
+/**
+ * On SIGTERM, how long /readyz answers 503 while everything is still served, before the listeners
+ * close: longer than a load balancer needs to take the instance out (deploy/haproxy.cfg: a check
+ * every second, out after two failed 500 ms apart). Counted in STOP_DEADLINE_MS.
+ */
+export const DRAIN_MS = 2_000;
 
 export interface RunningServer {
   readonly services: Services;
@@ -43,7 +51,8 @@ export interface RunningServer {
   /** /readyz's state: draining from the start of the stop. */
   readonly readiness: Readiness;
   readonly logger: Logger;
-  stop(): Promise<void>;
+  /** `drainMs`: how long /readyz answers 503 with the listeners still open before they close (default 0). */
+  stop(drainMs?: number): Promise<void>;
 }
 
 /**
@@ -142,11 +151,16 @@ export async function startServer(
   // External recipients: the outbound queue's worker (does nothing without SESAME_SMTP_RELAY_URL).
   svc.outboundQueue.start();
   let stopping: Promise<void> | undefined;
-  const stop = () => {
+  const stop = (drainMs = 0) => {
     stopping ??= (async () => {
       const started = Date.now();
       readiness.drain();
       clearInterval(purge);
+      if (drainMs > 0) {
+        // Still serving (new connections included) while the load balancer notices the 503.
+        logger.info({ drainMs }, "draining: /readyz answers 503, still serving");
+        await new Promise((resolve) => setTimeout(resolve, drainMs));
+      }
       // Connections that outlive the grace are cut: an idle keep-alive socket, a client that never reads.
       const cut = setTimeout(() => {
         logger.warn("stop: cutting the connections still open");
@@ -205,7 +219,8 @@ export function stopOnSignals(server: RunningServer): void {
       log.error({ deadlineMs: STOP_DEADLINE_MS }, "the stop did not end in time: exiting");
       process.exit(1);
     }, STOP_DEADLINE_MS).unref();
-    server.stop().then(
+    // SIGTERM (a supervisor, a load balancer's rolling restart) drains first; Ctrl-C stops at once.
+    server.stop(signal === "SIGTERM" ? DRAIN_MS : 0).then(
       () => exitSoon(0),
       (error: unknown) => {
         log.error({ err: error }, "error while stopping");

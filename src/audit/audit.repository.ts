@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql } from "kysely";
+import type { DialectName } from "../storage/database.js";
 import { likePrefix } from "../storage/like.js";
 import type { AuditEventTable, Schema } from "../storage/schema.js";
 
@@ -67,4 +68,30 @@ export async function selectEntityRows(
     .orderBy("id", "desc")
     .limit(filter.limit)
     .execute();
+}
+
+/**
+ * The retention purge: deletes at most `maxRows` events before `before` (ISO time), oldest first,
+ * through the one path the append-only triggers let through (migrations/021-audit-retention.ts),
+ * and returns how many went. Several instances purging at once each delete what is left.
+ */
+export async function purgeAuditRowsBatch(
+  ex: Executor,
+  dialect: DialectName,
+  before: string,
+  maxRows: number,
+): Promise<number> {
+  if (dialect === "postgres") {
+    const { rows } = await sql<{
+      purged: number;
+    }>`select audit_purge(${before}::timestamptz, ${maxRows}) as purged`.execute(ex);
+    return Number(rows[0]?.purged ?? 0);
+  }
+  return ex.transaction().execute(async (tx) => {
+    await sql`insert into audit_purge_guard (purging) values (1)`.execute(tx);
+    const result = await sql`delete from audit_event where id in
+      (select id from audit_event where at < ${before} order by id limit ${maxRows})`.execute(tx);
+    await sql`delete from audit_purge_guard`.execute(tx);
+    return Number(result.numAffectedRows ?? 0);
+  });
 }

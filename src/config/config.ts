@@ -38,6 +38,8 @@ export interface Config {
   readonly allowExternalForwardWithoutCopy: boolean;
   readonly rectoratPhone: string;
   readonly secret: string;
+  /** Whether the secret came from SESAME_SECRET (true) or from the data folder's secret file. */
+  readonly secretFromEnv: boolean;
   readonly argon2: Argon2Params;
   readonly logLevel: string;
   /** Shared throttling counters and sessions for several instances (unset: in the database). */
@@ -77,6 +79,8 @@ export interface Config {
   readonly mailHost: string;
   /** Days the outbound queue keeps what was relayed or refused (SESAME_OUTBOUND_RETENTION_DAYS). */
   readonly outboundRetentionDays: number;
+  /** Days the audit trail keeps its events; older ones are purged daily (SESAME_AUDIT_RETENTION_DAYS). */
+  readonly auditRetentionDays: number;
   /** DKIM signing of outgoing mail, when a key is configured. */
   readonly dkim: { readonly selector: string; readonly keyFile: string } | null;
   /**
@@ -413,6 +417,7 @@ export function loadConfig(env: Env = process.env): Config {
   const imapMaxPerAddress = readInt(env, "SESAME_IMAP_MAX_PER_ADDRESS", 1000, 1, 1_000_000);
   const imapMaxPerAccount = readInt(env, "SESAME_IMAP_MAX_PER_ACCOUNT", 50, 1, 100_000);
   const outboundRetentionDays = readInt(env, "SESAME_OUTBOUND_RETENTION_DAYS", 30, 1, 3650);
+  const auditRetentionDays = readInt(env, "SESAME_AUDIT_RETENTION_DAYS", 365, 30, 36500);
   const mailMaxBytes = readInt(env, "SESAME_MAIL_MAX_SIZE_MB", 25, 1, 1024) * 1024 * 1024;
   const mailQuotaBytes = readInt(env, "SESAME_MAIL_QUOTA_MB", 1024, 1, 1024 * 1024) * 1024 * 1024;
   const passwordMinLength = readInt(env, "SESAME_PASSWORD_MIN_LENGTH", 12, 8, 64);
@@ -475,6 +480,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowExternalForwardWithoutCopy: readBoolean(env, "SESAME_ALLOW_EXTERNAL_FORWARD_WITHOUT_COPY", false),
     rectoratPhone: readText(env, "SESAME_RECTORAT_PHONE", "04 72 80 60 60"),
     secret: readSecret(env, dataDir),
+    secretFromEnv: (env.SESAME_SECRET ?? "") !== "",
     argon2: Object.freeze(argon2),
     logLevel,
     redisUrl: redisRaw === "" ? null : redisRaw,
@@ -499,6 +505,7 @@ export function loadConfig(env: Env = process.env): Config {
     imapMaxPerAccount,
     mailHost: readMailHost(env, publicUrl),
     outboundRetentionDays,
+    auditRetentionDays,
     dkim: dkimKey === "" ? null : Object.freeze({ selector: dkimSelector, keyFile: path.resolve(dkimKey) }),
     dnsServers: Object.freeze(dnsServers),
     trustedRelays: Object.freeze(trustedRelays),

@@ -6,7 +6,8 @@
  *   keep-alive connection, a POST is half sent, another client never finishes its request, an SMTP
  *   session is between two RCPTs, an IMAP client is in IDLE, and the parent has closed the pipes of
  *   the process's standard output and error (it went away): the POST gets its answer, the SMTP
- *   session a 421, the IMAP client `* BYE`, and the process exits with 0 within 30 s.
+ *   session a 421, the IMAP client `* BYE`, and the process exits with 0 within 30 s. Right after
+ *   SIGTERM it drains: /readyz answers 503 while a page asked on a new connection still gets 200.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -17,6 +18,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
+import { DRAIN_MS } from "../../src/main.js";
 import { openServices } from "../../src/services.js";
 import { buildApp } from "../../src/web/app.js";
 import { createReadiness, type Readiness } from "../../src/web/routes/health.routes.js";
@@ -88,6 +90,18 @@ describe("/readyz: Redis and migrations", () => {
     }
   });
 });
+
+/** The status of a GET on a connection of its own (no keep-alive). */
+function statusOf(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      })
+      .on("error", reject);
+  });
+}
 
 /** Reads the HTTP response on a raw socket (until the server closes it or a whole response came). */
 function responseOn(socket: net.Socket): Promise<string> {
@@ -184,8 +198,19 @@ describe("sesame serve: SIGTERM with clients connected and the parent gone", () 
       child.stdout.destroy();
       child.stderr.destroy();
 
+      assert.equal(await statusOf(new URL("/readyz", ports.url).href), 200);
       const t0 = Date.now();
       child.kill("SIGTERM");
+
+      // Draining: /readyz says 503 at once (the signal takes a moment to arrive), while the
+      // listeners stay open and serve a new connection's request.
+      let ready = 200;
+      while (ready === 200 && Date.now() - t0 < 1_500) ready = await statusOf(new URL("/readyz", ports.url).href);
+      assert.equal(ready, 503);
+      const drainedAfter = Date.now() - t0;
+      assert.equal(await statusOf(ports.url), 200);
+      assert.ok(Date.now() - t0 < DRAIN_MS, `the page was served ${Date.now() - t0} ms after SIGTERM`);
+      console.log(`# drain: /readyz 503 after ${drainedAfter} ms`);
 
       // IMAP: BYE (IDLE is no command under way).
       assert.match(await imap.line(10_000), /^\* BYE /);
@@ -201,6 +226,7 @@ describe("sesame serve: SIGTERM with clients connected and the parent gone", () 
 
       const [code, signal] = await exited;
       const ms = Date.now() - t0;
+      console.log(`# stop: exited after ${ms} ms`);
       assert.equal(signal, null);
       assert.equal(code, 0);
       assert.ok(ms < 30_000, `exited after ${ms} ms`);
