@@ -203,7 +203,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   });
   const base = { db, secret: config.secret, mailDomain: config.mailDomain, clock, audit };
   const directory = new DirectoryService({ ...base, dialect: database.dialect });
-  const staffImport = new StaffImportService(base);
+  const staffImport = new StaffImportService({ ...base, dialect: database.dialect });
   const hasher = new PasswordHasher(config.argon2, { queue: config.hashQueue });
   // The demo fills the mailboxes through the SMTP reception, which needs the mail service below.
   let mailRef: MailService | undefined;

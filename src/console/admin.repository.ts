@@ -4,7 +4,6 @@
  * names of people an import touched, and ANALYZE after a big import on PostgreSQL.
  */
 import { type Kysely, sql } from "kysely";
-import type { DialectName } from "../storage/database.js";
 import type { Schema } from "../storage/schema.js";
 
 type Db = Kysely<Schema>;
@@ -192,10 +191,4 @@ export async function personNames(db: Db, ids: readonly number[]): Promise<Map<n
     .where("id", "in", [...ids])
     .execute();
   return new Map(rows.map((r) => [Number(r.id), `${r.prenom} ${r.nom}`]));
-}
-
-/** The planner's statistics refreshed after a big import (PostgreSQL; SQLite's are left to `optimize`). */
-export async function analyzeDirectoryTables(db: Db, dialect: DialectName): Promise<void> {
-  if (dialect !== "postgres") return;
-  await sql`analyze person, account, establishment, person_search_term, audit_event`.execute(db);
 }

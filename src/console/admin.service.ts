@@ -48,8 +48,6 @@ export const IMPORT_MAX_BYTES = 64 * 1024 * 1024;
 export const SAMPLE_ROWS = 100;
 /** An upload not applied within this time is forgotten and its file removed. */
 export const IMPORT_TTL_MS = 3_600_000;
-/** Rows past which an applied import refreshes the planner's statistics (PostgreSQL). */
-const ANALYZE_ABOVE_ROWS = 1_000;
 
 /** One row of a report's sample: who or what, and a detail (an address, the fields changed). */
 export interface SampleRow {
@@ -280,9 +278,6 @@ export class AdminService {
         job.result = outcome;
         job.state = "applied";
         await rm(job.path, { force: true });
-        if (outcome.applied && outcome.rows > ANALYZE_ABOVE_ROWS) {
-          await repo.analyzeDirectoryTables(this.deps.database.db, this.deps.database.dialect);
-        }
       }
     } catch (error) {
       job.error = error instanceof DomainError ? error.code : "INTERNAL";
@@ -295,7 +290,14 @@ export class AdminService {
   async #import(job: ImportJob, actor: string, step: { dryRun: boolean; force: boolean }): Promise<ImportOutcome> {
     const { config, database, clock } = this.deps;
     const audit = new SamplingAudit(database.db, clock);
-    const base = { db: database.db, secret: config.secret, mailDomain: config.mailDomain, clock, audit };
+    const base = {
+      db: database.db,
+      dialect: database.dialect,
+      secret: config.secret,
+      mailDomain: config.mailDomain,
+      clock,
+      audit,
+    };
     if (job.kind === "staff") {
       const report = await new StaffImportService(base).importFile(job.path, {
         actor,

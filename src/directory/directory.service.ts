@@ -13,6 +13,7 @@ import type { Schema } from "../storage/schema.js";
 import { isAcademieAddress } from "./academie-domains.js";
 import { openCsv } from "./csv-source.js";
 import {
+  analyzeAfterImport,
   countPersons,
   type Executor,
   findAccountByUsernameOrAddress,
@@ -421,6 +422,7 @@ export class DirectoryService {
     } catch (error) {
       if (!(error instanceof Rollback)) throw error;
     }
+    if (applied) await analyzeAfterImport(this.deps.db, this.deps.dialect, rows);
     return { created, updated, unchanged, departed: 0, rejected, applied, rows };
   }
 }

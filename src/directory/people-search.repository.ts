@@ -352,7 +352,10 @@ export async function findSimilarTerms(
 
 /**
  * The terms among `words` the directory holds (the misspellings one edit away, hundreds of them: an
- * index look-up each; on PostgreSQL one array parameter rather than hundreds).
+ * index look-up each; on PostgreSQL one array parameter rather than hundreds). On PostgreSQL the
+ * probes go to person_search_term's primary key (a b-tree): pg_trgm's GiST index on
+ * person_search_word also answers `=`, and the planner, misjudging its cost, took it for
+ * `= any(…)` — 100 to 300 ms a search on 100,000 people, against about 1 ms through the b-tree.
  */
 export async function findExistingTerms(
   ex: Executor,
@@ -362,9 +365,8 @@ export async function findExistingTerms(
   if (words.length === 0) return [];
   const { rows } =
     dialect === "postgres"
-      ? await sql<{
-          term: string;
-        }>`select term from person_search_word where term = any(cast(${[...words]} as text[]))`.execute(ex)
+      ? await sql<{ term: string }>`select q.term from unnest(cast(${[...words]} as text[]) collate "C") as q(term)
+          where exists (select 1 from person_search_term t where t.term = q.term)`.execute(ex)
       : await sql<{ term: string }>`select term from person_search_word where term in (${sql.join(words)})`.execute(ex);
   return rows.map((r) => r.term);
 }

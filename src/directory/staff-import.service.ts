@@ -8,8 +8,10 @@ import type { AuditEventInput, AuditService } from "../audit/audit.service.js";
 import type { Clock } from "../shared/clock.js";
 import { keyedHash } from "../shared/crypto.js";
 import { DomainError, isDomainError } from "../shared/errors.js";
+import type { DialectName } from "../storage/database.js";
 import { openCsv } from "./csv-source.js";
 import {
+  analyzeAfterImport,
   countPersons,
   type Executor,
   findPersonsByNumenHashes,
@@ -56,6 +58,7 @@ export interface StaffImportOptions {
 
 export interface StaffImportDeps {
   readonly db: Executor;
+  readonly dialect: DialectName;
   readonly secret: string;
   readonly mailDomain: string;
   readonly clock: Clock;
@@ -385,6 +388,7 @@ export class StaffImportService {
       if (!(error instanceof Rollback)) throw error;
     }
     if (!report) throw new Error("import finished without a report");
+    if (report.applied) await analyzeAfterImport(this.deps.db, this.deps.dialect, rows);
     return report;
   }
 }
