@@ -59,9 +59,12 @@ Commands:
                                        List the messages users reported as phishing, by
                                        Message-ID: how many reported each, how many local
                                        mailboxes hold a copy, the sender's domain
-  mail quarantine --message-id ID [--dry-run]
-                                       Move every local copy of that message (all mailboxes)
-                                       to Indésirables; never deletes
+  mail quarantine (--message-id ID | --sender ADDRESS) [--release] [--reason TEXT] [--dry-run]
+                                       Move every local copy of that message, or every message
+                                       from that address (Sent and drafts left out), in all
+                                       mailboxes to Indésirables; never deletes. --release puts
+                                       back in the inbox what is in Indésirables. Audited, with
+                                       the reason when given
   role grant|revoke USERNAME ROLE      Grant or revoke a console role (assistance, admin,
                                        securite) to an academic account; the first admin is made
                                        here. Revoking ends the account's console sessions
@@ -489,17 +492,36 @@ async function run(argv: string[]): Promise<number> {
     case "mail": {
       const { values, positionals } = parse(rest, {
         "message-id": { type: "string" },
+        sender: { type: "string" },
+        release: { type: "boolean" },
+        reason: { type: "string" },
         "dry-run": { type: "boolean" },
       });
       const messageId = values["message-id"];
-      if (positionals[0] !== "quarantine" || positionals.length !== 1 || messageId === undefined) {
-        throw new UsageError("expected: sesame mail quarantine --message-id ID [--dry-run]");
+      const sender = values.sender;
+      if (
+        positionals[0] !== "quarantine" ||
+        positionals.length !== 1 ||
+        (messageId === undefined) === (sender === undefined)
+      ) {
+        throw new UsageError(
+          "expected: sesame mail quarantine (--message-id ID | --sender ADDRESS) [--release] [--reason TEXT] [--dry-run]",
+        );
       }
       const dryRun = values["dry-run"] === true;
-      const result = await withServices(config, (s) => s.reports.quarantine(messageId, { actor, dryRun }));
+      const release = values.release === true;
+      const target = messageId !== undefined ? { messageId } : { sender: sender ?? "" };
+      const options = { actor, dryRun, ...(values.reason !== undefined ? { reason: values.reason } : {}) };
+      const result = await withServices(config, (s) =>
+        release ? s.reports.release(target, options) : s.reports.quarantine(target, options),
+      );
       const copies = (n: number) => `${n} ${n === 1 ? "copy" : "copies"}`;
+      const what = messageId !== undefined ? `of ${messageId.trim()}` : `of the messages from ${(sender ?? "").trim()}`;
+      const moved = release
+        ? `${copies(result.moved)} ${dryRun ? "would be put back" : "put back"} in the inbox, ${copies(result.copies - result.moved)} not in Indésirables`
+        : `${copies(result.moved)} ${dryRun ? "would be moved" : "moved"} to Indésirables, ${copies(result.copies - result.moved)} already there`;
       out(
-        `${copies(result.copies)} of ${messageId.trim()} in ${result.mailboxes} mailbox${result.mailboxes === 1 ? "" : "es"}: ${copies(result.moved)} ${dryRun ? "would be moved" : "moved"} to Indésirables, ${copies(result.copies - result.moved)} already there.`,
+        `${copies(result.copies)} ${what} in ${result.mailboxes} mailbox${result.mailboxes === 1 ? "" : "es"}: ${moved}.`,
       );
       if (dryRun) out("Dry run: nothing was moved.");
       return 0;

@@ -21,6 +21,7 @@ import * as m018 from "./migrations/018-console.js";
 import * as m019 from "./migrations/019-helpdesk.js";
 import * as m020 from "./migrations/020-webauthn.js";
 import * as m021 from "./migrations/021-audit-retention.js";
+import * as m022 from "./migrations/022-sender-index.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -47,6 +48,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["019-helpdesk", m019],
   ["020-webauthn", m020],
   ["021-audit-retention", m021],
+  ["022-sender-index", m022],
 ];
 
 class StaticProvider implements MigrationProvider {

@@ -118,9 +118,46 @@ describe("sesame reports and sesame mail quarantine (SQLite)", () => {
       assert.equal(audited.length, 1, "the dry run is not audited");
       assert.equal(audited[0]?.actor, "cli:mail quarantine");
 
+      // By sender, case folded: the release puts every copy back in the inbox, with the reason audited.
+      const sender = "Support@Faux-Rectorat.example";
+      const dryRelease = await sesame(["mail", "quarantine", "--sender", sender, "--release", "--dry-run"]);
+      assert.equal(dryRelease.code, 0, dryRelease.stderr);
+      assert.match(
+        dryRelease.stdout,
+        /^3 copies of the messages from Support@Faux-Rectorat\.example in 3 mailboxes: 3 copies would be put back in the inbox, 0 copies not in Indésirables\.\nDry run: nothing was moved\.\n$/,
+      );
+      assert.deepEqual(await roles(accounts, ids), ["junk", "junk", "junk"]);
+      const released = await sesame([
+        "mail",
+        "quarantine",
+        "--sender",
+        sender,
+        "--release",
+        "--reason",
+        "Faux positif",
+      ]);
+      assert.equal(released.code, 0, released.stderr);
+      assert.match(released.stdout, /: 3 copies put back in the inbox, 0 copies not in Indésirables\.\n$/);
+      assert.deepEqual(await roles(accounts, ids), ["inbox", "inbox", "inbox"]);
+      const releases = await withServices((s) => s.audit.list({ action: "mail.released" }));
+      assert.equal(releases.length, 1);
+      assert.equal(releases[0]?.details.sender, "support@faux-rectorat.example");
+      assert.equal(releases[0]?.details.reason, "Faux positif");
+      const again = await sesame(["mail", "quarantine", "--sender", sender]);
+      assert.match(again.stdout, /: 3 copies moved to Indésirables, 0 copies already there\.\n$/);
+      assert.deepEqual(await roles(accounts, ids), ["junk", "junk", "junk"]);
+
       const usage = await sesame(["mail", "quarantine"]);
       assert.equal(usage.code, 2);
-      assert.match(usage.stderr, /expected: sesame mail quarantine --message-id ID \[--dry-run\]/);
+      assert.match(
+        usage.stderr,
+        /expected: sesame mail quarantine \(--message-id ID \| --sender ADDRESS\) \[--release\] \[--reason TEXT\] \[--dry-run\]/,
+      );
+      const both = await sesame(["mail", "quarantine", "--message-id", MESSAGE_ID, "--sender", sender]);
+      assert.equal(both.code, 2);
+      const badSender = await sesame(["mail", "quarantine", "--sender", "pas-une-adresse"]);
+      assert.equal(badSender.code, 2, badSender.stderr);
+      assert.match(badSender.stderr, /^sesame: .*address/);
       const bad = await sesame(["mail", "quarantine", "--message-id", "pas un id"]);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /^sesame: a Message-ID is written <…@…>, without spaces\n$/);
