@@ -3,13 +3,13 @@
  * with axe-core on every page (wcag2a, wcag2aa, wcag21aa).
  */
 import assert from "node:assert/strict";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { AxeBuilder } from "@axe-core/playwright";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { type RunningServer, startServer } from "../../src/main.js";
 import type { ServicesOptions } from "../../src/services.js";
-import { openServices } from "../../src/services.js";
-import { testConfig } from "./env.js";
+import type { DialectName } from "../../src/storage/database.js";
+import { openTestDatabase } from "./env.js";
 import { MAILBOX_PASSWORD } from "./web.js";
 
 export const CHROMIUM = process.env.SESAME_CHROMIUM ?? "/usr/bin/chromium";
@@ -48,14 +48,18 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
 }
 
-/** A server on a fresh SQLite database and a Chromium with a fresh profile. */
+/** A server on a fresh database (SQLite unless said) and a Chromium with a fresh profile. */
 export async function openBrowserEnv(
   env: Record<string, string> = {},
   options: ServicesOptions = {},
+  dialect: DialectName = "sqlite",
 ): Promise<BrowserEnv> {
   const browser = await launchChromium();
-  const config = testConfig({ SESAME_HTTP_HOST: "127.0.0.1", ...env });
-  const services = await openServices(config, options);
+  const { services, config, release } = await openTestDatabase(
+    dialect,
+    { SESAME_HTTP_HOST: "127.0.0.1", ...env },
+    options,
+  );
   const server = await startServer(config, services);
   const baseUrl = server.url.replace(/\/$/, "");
   return {
@@ -73,7 +77,7 @@ export async function openBrowserEnv(
     async close() {
       await browser.close();
       await server.stop();
-      rmSync(config.dataDir, { recursive: true, force: true });
+      await release();
     },
   };
 }

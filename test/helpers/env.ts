@@ -103,18 +103,31 @@ export async function openTestServices(
   overrides: Record<string, string> = {},
   options: ServicesOptions = {},
 ): Promise<TestContext> {
+  const { services, config, release } = await openTestDatabase(dialect, overrides, options);
+  return {
+    services,
+    config,
+    dialect,
+    close: async () => {
+      await services.close();
+      await release();
+    },
+  };
+}
+
+/**
+ * The same, for a caller whose server closes the services itself (`startServer`'s stop):
+ * `release` removes what is left once they are closed (the PostgreSQL schema, the data folder).
+ */
+export async function openTestDatabase(
+  dialect: DialectName,
+  overrides: Record<string, string> = {},
+  options: ServicesOptions = {},
+): Promise<{ services: Services; config: Config; release(): Promise<void> }> {
   if (dialect === "sqlite") {
     const config = testConfig(overrides);
     const services = await openServices(config, options);
-    return {
-      services,
-      config,
-      dialect,
-      close: async () => {
-        await services.close();
-        rmSync(config.dataDir, { recursive: true, force: true });
-      },
-    };
+    return { services, config, release: async () => rmSync(config.dataDir, { recursive: true, force: true }) };
   }
   const { schema, drop } = await createSchema();
   const config = testConfig({ SESAME_DATABASE_URL: POSTGRES_URL, ...overrides });
@@ -124,9 +137,7 @@ export async function openTestServices(
   return {
     services,
     config,
-    dialect,
-    close: async () => {
-      await services.close();
+    release: async () => {
       await drop();
       rmSync(config.dataDir, { recursive: true, force: true });
     },
