@@ -1,7 +1,8 @@
 /**
  * Audit retention (SESAME_AUDIT_RETENTION_DAYS, CNIL guidance on access logs: 6 to 12 months): the
  * events older than the retention are deleted, the only deletion the trail allows, and the purge is
- * itself audited (`audit.purged`, with the cutoff and the count). The service runs it daily
+ * itself audited (`audit.purged`, with the cutoff and the count, one entry per batch written in the
+ * batch's transaction). The service runs it daily
  * (services.ts, purgeExpired); operators may run it with `sesame audit purge`.
  *
  * Several instances may purge at once: each deletes what is left before the cutoff, in batches (a
@@ -44,17 +45,17 @@ export class AuditRetention {
     const cutoff = new Date(clock.now().getTime() - retentionDays * DAY_MS).toISOString();
     let count = 0;
     for (;;) {
-      const deleted = await purgeAuditRowsBatch(db, dialect, cutoff, batch);
+      // Each batch's deletion and its own `audit.purged` entry commit together: a crash between
+      // two batches leaves no deletion unrecorded.
+      const deleted = await purgeAuditRowsBatch(db, dialect, cutoff, batch, async (tx, n) => {
+        if (n === 0) return;
+        await audit.record(
+          { actor, action: "audit.purged", entity: "audit_event", details: { cutoff, count: n, retentionDays } },
+          tx,
+        );
+      });
       count += deleted;
       if (deleted < batch) break;
-    }
-    if (count > 0) {
-      await audit.record({
-        actor,
-        action: "audit.purged",
-        entity: "audit_event",
-        details: { cutoff, count, retentionDays },
-      });
     }
     return { cutoff, count };
   }

@@ -73,25 +73,31 @@ export async function selectEntityRows(
 /**
  * The retention purge: deletes at most `maxRows` events before `before` (ISO time), oldest first,
  * through the one path the append-only triggers let through (migrations/021-audit-retention.ts),
- * and returns how many went. Several instances purging at once each delete what is left.
+ * and returns how many went. Several instances purging at once each delete what is left. `within`
+ * runs in the same transaction (the batch's own audit entry: no deletion without its record).
  */
 export async function purgeAuditRowsBatch(
   ex: Executor,
   dialect: DialectName,
   before: string,
   maxRows: number,
+  within: (tx: Executor, deleted: number) => Promise<void>,
 ): Promise<number> {
-  if (dialect === "postgres") {
-    const { rows } = await sql<{
-      purged: number;
-    }>`select audit_purge(${before}::timestamptz, ${maxRows}) as purged`.execute(ex);
-    return Number(rows[0]?.purged ?? 0);
-  }
   return ex.transaction().execute(async (tx) => {
-    await sql`insert into audit_purge_guard (purging) values (1)`.execute(tx);
-    const result = await sql`delete from audit_event where id in
-      (select id from audit_event where at < ${before} order by id limit ${maxRows})`.execute(tx);
-    await sql`delete from audit_purge_guard`.execute(tx);
-    return Number(result.numAffectedRows ?? 0);
+    let deleted: number;
+    if (dialect === "postgres") {
+      const { rows } = await sql<{
+        purged: number;
+      }>`select audit_purge(${before}::timestamptz, ${maxRows}) as purged`.execute(tx);
+      deleted = Number(rows[0]?.purged ?? 0);
+    } else {
+      await sql`insert into audit_purge_guard (purging) values (1)`.execute(tx);
+      const result = await sql`delete from audit_event where id in
+        (select id from audit_event where at < ${before} order by id limit ${maxRows})`.execute(tx);
+      await sql`delete from audit_purge_guard`.execute(tx);
+      deleted = Number(result.numAffectedRows ?? 0);
+    }
+    await within(tx, deleted);
+    return deleted;
   });
 }

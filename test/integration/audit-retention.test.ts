@@ -1,7 +1,7 @@
 /**
  * Audit retention (issue 17, SESAME_AUDIT_RETENTION_DAYS) on SQLite and PostgreSQL: the purge deletes
  * the events older than the retention (in batches), keeps the recent ones, records `audit.purged`
- * with the cutoff and the count, and is harmless when run twice or by two instances at once; the
+ * with the cutoff and the count in each batch's own transaction, and is harmless when run twice or by two instances at once; the
  * table still refuses a plain DELETE and any UPDATE. Also the setting's check and `sesame audit purge`.
  */
 import assert from "node:assert/strict";
@@ -9,6 +9,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { sql } from "kysely";
+import { purgeAuditRowsBatch } from "../../src/audit/audit.repository.js";
 import { AuditRetention } from "../../src/audit/audit-retention.js";
 import { ConfigError, loadConfig } from "../../src/config/config.js";
 import { openServices } from "../../src/services.js";
@@ -50,7 +51,27 @@ async function refused(work: Promise<unknown>): Promise<void> {
 
 for (const dialect of DIALECTS) {
   describe(`audit retention (${dialect})`, () => {
-    it("purges what is older than the retention, in batches, keeps the rest, and audits it once", async () => {
+    it("a batch whose audit entry cannot be written deletes nothing (one transaction)", async () => {
+      const ctx = await openTestServices(dialect);
+      try {
+        await seed(ctx, "unrecorded", 4, 400);
+        const { db, dialect: name } = ctx.services.database;
+        const cutoff = new Date(Date.now() - 365 * DAY_MS).toISOString();
+        await assert.rejects(
+          purgeAuditRowsBatch(db, name, cutoff, 10, async (tx, deleted) => {
+            assert.equal(deleted, 4);
+            await sql`insert into audit_event (no_such_column) values (1)`.execute(tx);
+          }),
+        );
+        assert.equal(await countOf(ctx, "unrecorded"), 4);
+        // The trail is append-only again afterwards.
+        await refused(sql`delete from audit_event`.execute(db));
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it("purges what is older than the retention, in batches, keeps the rest, and audits each batch", async () => {
       const ctx = await openTestServices(dialect);
       try {
         await seed(ctx, "old", 7, 400);
@@ -74,15 +95,18 @@ for (const dialect of DIALECTS) {
         assert.equal(await countOf(ctx, "edge"), 0);
         assert.equal(await countOf(ctx, "recent"), 3);
         assert.equal(await countOf(ctx, "new"), 2);
+        // One entry per batch, each written with its batch's deletion: three batches of 3.
         const events = await ctx.services.audit.list({ action: "audit.purged" });
-        assert.equal(events.length, 1);
-        assert.equal(events[0]?.actor, "test:purge");
-        assert.deepEqual(events[0]?.details, { cutoff: first.cutoff, count: 9, retentionDays: 365 });
+        assert.equal(events.length, 3);
+        for (const event of events) {
+          assert.equal(event.actor, "test:purge");
+          assert.deepEqual(event.details, { cutoff: first.cutoff, count: 3, retentionDays: 365 });
+        }
 
         // Twice: nothing more deleted, nothing more written.
         const second = await retention.purge("test:purge");
         assert.equal(second.count, 0);
-        assert.equal((await ctx.services.audit.list({ action: "audit.purged" })).length, 1);
+        assert.equal((await ctx.services.audit.list({ action: "audit.purged" })).length, 3);
         assert.equal(await countOf(ctx, "recent"), 3);
 
         // Two instances at once: between them, each old event deleted once.
