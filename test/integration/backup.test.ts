@@ -20,43 +20,18 @@ import nodemailer from "nodemailer";
 import { openServices } from "../../src/services.js";
 import { POSTGRES_URL, tempDir, testConfig } from "../helpers/env.js";
 import { IMAP_PASSWORD, imapAccount } from "../helpers/imap.js";
+import { runSesame, SESAME_BIN, sesameEnv } from "../helpers/sesame-process.js";
 import { accountOf, seedStaff, uniqueStaff } from "../helpers/web.js";
-
-const BIN = path.resolve("bin/sesame.js");
 
 /** The environment of a data folder whose secret is the generated file (no SESAME_SECRET). */
 function envOf(dir: string): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? "",
+  return sesameEnv({
     SESAME_DATA_DIR: dir,
     SESAME_SECRET: "",
-    SESAME_HTTP_PORT: "0",
-    SESAME_SMTP_PORT: "0",
-    SESAME_IMAP_PORT: "0",
-    SESAME_IMAPS_PORT: "0",
-    SESAME_SUBMISSION_PORT: "0",
-    SESAME_LOG_LEVEL: "warn",
     SESAME_ARGON2_MEMORY_KIB: "1024",
     SESAME_ARGON2_TIME_COST: "1",
     SESAME_TRUSTED_RELAYS: "127.0.0.0/8",
-  };
-}
-
-async function cli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => {
-    stdout += d;
   });
-  child.stderr.setEncoding("utf8").on("data", (d: string) => {
-    stderr += d;
-  });
-  const [code] = (await once(child, "exit")) as [number | null];
-  return { code, stdout, stderr };
 }
 
 const cleanups: Array<() => void> = [];
@@ -84,7 +59,7 @@ describe("sesame backup and restore (SQLite)", () => {
     await seeded.close();
     const secret = readFileSync(path.join(source.dir, "secret"), "utf8");
 
-    const server = spawn(process.execPath, [BIN, "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const server = spawn(process.execPath, [SESAME_BIN, "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
     const exited = once(server, "exit");
     try {
       let stdout = "";
@@ -131,7 +106,7 @@ describe("sesame backup and restore (SQLite)", () => {
       while (accepted.length < 40) await new Promise((r) => setImmediate(r));
       const backupStartedAt = performance.now();
       const acceptedBefore = accepted.map((a) => a.messageId);
-      const backup = await cli(["backup", backupFile], env);
+      const backup = await runSesame(["backup", backupFile], env);
       const countAtBackupEnd = accepted.length;
       // A little more mail after the backup, then the burst stops.
       while (accepted.length < countAtBackupEnd + 20) await new Promise((r) => setImmediate(r));
@@ -150,7 +125,7 @@ describe("sesame backup and restore (SQLite)", () => {
 
       // Restored into a fresh data folder (its own generated secret replaced by the backup's).
       const targetEnv = envOf(target.dir);
-      const restore = await cli(["restore", backupFile], targetEnv);
+      const restore = await runSesame(["restore", backupFile], targetEnv);
       assert.equal(restore.code, 0, restore.stderr);
       assert.match(restore.stdout, /Restored the backup of \d{4}-\d\d-\d\dT.* into .*sesame\.db/);
       assert.equal(readFileSync(path.join(target.dir, "secret"), "utf8"), secret);
@@ -178,10 +153,10 @@ describe("sesame backup and restore (SQLite)", () => {
       }
 
       // Not again over a database that holds data, unless --force.
-      const again = await cli(["restore", backupFile], targetEnv);
+      const again = await runSesame(["restore", backupFile], targetEnv);
       assert.notEqual(again.code, 0);
       assert.match(again.stderr, /already holds a database; stop the service and run again with --force/);
-      const forced = await cli(["restore", backupFile, "--force"], targetEnv);
+      const forced = await runSesame(["restore", backupFile, "--force"], targetEnv);
       assert.equal(forced.code, 0, forced.stderr);
     } finally {
       server.kill("SIGTERM");
@@ -195,7 +170,7 @@ describe("sesame backup and restore (SQLite)", () => {
     const env = envOf(path.join(work.dir, "data"));
     const notSqlite = path.join(work.dir, "notes.txt");
     writeFileSync(notSqlite, "Ceci n'est pas une sauvegarde.\n".repeat(200));
-    const first = await cli(["restore", notSqlite], env);
+    const first = await runSesame(["restore", notSqlite], env);
     assert.notEqual(first.code, 0);
     assert.match(first.stderr, /is not a Sésame backup/);
     assert.equal(existsSync(path.join(work.dir, "data", "sesame.db")), false);
@@ -204,18 +179,18 @@ describe("sesame backup and restore (SQLite)", () => {
     const seeded = await openServices(testConfig({ ...env, SESAME_DATA_DIR: path.join(work.dir, "source") }));
     await seeded.close();
     const whole = path.join(work.dir, "whole.backup");
-    const made = await cli(["backup", whole], { ...env, SESAME_DATA_DIR: path.join(work.dir, "source") });
+    const made = await runSesame(["backup", whole], { ...env, SESAME_DATA_DIR: path.join(work.dir, "source") });
     assert.equal(made.code, 0, made.stderr);
     const bytes = readFileSync(whole);
     const half = path.join(work.dir, "half.backup");
     writeFileSync(half, bytes.subarray(0, Math.floor(bytes.length / 2)));
-    const damaged = await cli(["restore", half], env);
+    const damaged = await runSesame(["restore", half], env);
     assert.notEqual(damaged.code, 0);
     assert.match(damaged.stderr, /is damaged|is not a Sésame backup/);
     assert.equal(existsSync(path.join(work.dir, "data", "sesame.db")), false);
 
     // A backup file that exists already is not overwritten.
-    const twice = await cli(["backup", whole], { ...env, SESAME_DATA_DIR: path.join(work.dir, "source") });
+    const twice = await runSesame(["backup", whole], { ...env, SESAME_DATA_DIR: path.join(work.dir, "source") });
     assert.notEqual(twice.code, 0);
     assert.match(twice.stderr, /already exists/);
   });
@@ -226,12 +201,12 @@ describe("sesame backup and restore (SQLite)", () => {
     const url = new URL(POSTGRES_URL);
     url.password = "motdepasse-secret";
     const env = { ...envOf(work.dir), SESAME_DATABASE_URL: url.toString() };
-    const backup = await cli(["backup", "/tmp/x.dump"], env);
+    const backup = await runSesame(["backup", "/tmp/x.dump"], env);
     assert.equal(backup.code, 1);
     assert.match(backup.stderr, /pg_dump --format=custom --file=\/tmp\/x\.dump/);
     assert.match(backup.stderr, /Save the secret file .*secret/);
     assert.doesNotMatch(backup.stderr, /motdepasse-secret/);
-    const restore = await cli(["restore", "/tmp/x.dump"], env);
+    const restore = await runSesame(["restore", "/tmp/x.dump"], env);
     assert.equal(restore.code, 1);
     assert.match(restore.stderr, /pg_restore --clean/);
   });

@@ -5,7 +5,6 @@
  * port would need a login; a closed port fails), the TLS certificate and key, the secret file.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { chmodSync, rmSync } from "node:fs";
 import net from "node:net";
@@ -14,9 +13,9 @@ import { after, describe, it } from "node:test";
 import { checkConfiguration } from "../../src/operations/config-check.js";
 import { openServices } from "../../src/services.js";
 import { POSTGRES_URL, REDIS_URL, tempDir, testConfig } from "../helpers/env.js";
+import { runSesame, type SesameRun } from "../helpers/sesame-process.js";
 import { selfSigned } from "../helpers/smtp.js";
 
-const BIN = path.resolve("bin/sesame.js");
 const SECRET = "le-secret-du-test-qui-ne-doit-jamais-paraitre-0123456789";
 const RELAY_PASSWORD = "mot-de-passe-du-relais-jamais-affiche";
 
@@ -34,18 +33,8 @@ function baseEnv(dir: string): Record<string, string> {
   };
 }
 
-async function check(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, "config", "check"], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding("utf8").on("data", (d: string) => {
-    stderr += d;
-  });
-  const [code] = (await once(child, "exit")) as [number | null];
-  return { code, stdout, stderr };
+function check(env: Record<string, string>): Promise<SesameRun> {
+  return runSesame(["config", "check"], env);
 }
 
 /** A loopback port with nothing listening on it. */

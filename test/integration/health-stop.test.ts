@@ -32,6 +32,7 @@ import {
   testConfig,
 } from "../helpers/env.js";
 import { IMAP_PASSWORD, imapAccount, RawImap } from "../helpers/imap.js";
+import { sesameEnv } from "../helpers/sesame-process.js";
 import { RawSmtp } from "../helpers/smtp.js";
 
 const BIN = path.resolve("bin/sesame.js");
@@ -119,20 +120,14 @@ function responseOn(socket: net.Socket): Promise<string> {
 describe("sesame serve: SIGTERM with clients connected and the parent gone", () => {
   it("answers what is under way, says 421 and BYE, and exits with 0 within 30 s", { timeout: 60_000 }, async () => {
     const tmp = tempDir();
-    const env = {
-      PATH: process.env.PATH ?? "",
+    const env = sesameEnv({
       SESAME_DATA_DIR: tmp.dir,
       SESAME_SECRET: TEST_SECRET,
-      SESAME_HTTP_PORT: "0",
-      SESAME_SMTP_PORT: "0",
-      SESAME_IMAP_PORT: "0",
-      SESAME_IMAPS_PORT: "0",
-      SESAME_SUBMISSION_PORT: "0",
       SESAME_LOG_LEVEL: "info",
       SESAME_ARGON2_MEMORY_KIB: "1024",
       SESAME_ARGON2_TIME_COST: "1",
       SESAME_TRUSTED_RELAYS: "127.0.0.0/8",
-    };
+    });
     // An account to write to and to read with, in the data folder the process will serve.
     const seeded = await openServices(testConfig(env));
     const account = await imapAccount(seeded);

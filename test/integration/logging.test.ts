@@ -15,6 +15,7 @@ import { type RunningServer, startServer } from "../../src/main.js";
 import { buildApp } from "../../src/web/app.js";
 import { openTestServices, REDIS_URL, TEST_SECRET, tempDir } from "../helpers/env.js";
 import { capturingLogger } from "../helpers/logger.js";
+import { sesameEnv } from "../helpers/sesame-process.js";
 import { WebClient } from "../helpers/web.js";
 
 const BIN = path.resolve("bin/sesame.js");
@@ -133,17 +134,7 @@ describe("sesame serve's output", () => {
   it("human lines alone on standard output, JSON lines on standard error", { timeout: 60_000 }, async () => {
     const tmp = tempDir();
     const child = spawn(process.execPath, [BIN, "serve"], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        SESAME_DATA_DIR: tmp.dir,
-        SESAME_SECRET: TEST_SECRET,
-        SESAME_HTTP_PORT: "0",
-        SESAME_SMTP_PORT: "0",
-        SESAME_IMAP_PORT: "0",
-        SESAME_IMAPS_PORT: "0",
-        SESAME_SUBMISSION_PORT: "0",
-        SESAME_LOG_LEVEL: "info",
-      },
+      env: sesameEnv({ SESAME_DATA_DIR: tmp.dir, SESAME_SECRET: TEST_SECRET, SESAME_LOG_LEVEL: "info" }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

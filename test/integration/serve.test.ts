@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import { openServices } from "../../src/services.js";
 import { TEST_SECRET, tempDir, testConfig } from "../helpers/env.js";
 import { RawImap } from "../helpers/imap.js";
+import { sesameEnv } from "../helpers/sesame-process.js";
 
 const BIN = path.resolve("bin/sesame.js");
 
@@ -13,17 +14,7 @@ describe("sesame serve", () => {
   it("starts on the configured port, answers, and stops cleanly on SIGTERM (IMAP clients get BYE)", async () => {
     const tmp = tempDir();
     const child = spawn(process.execPath, [BIN, "serve"], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        SESAME_DATA_DIR: tmp.dir,
-        SESAME_SECRET: TEST_SECRET,
-        SESAME_HTTP_PORT: "0",
-        SESAME_SMTP_PORT: "0",
-        SESAME_IMAP_PORT: "0",
-        SESAME_IMAPS_PORT: "0",
-        SESAME_SUBMISSION_PORT: "0",
-        SESAME_LOG_LEVEL: "warn",
-      },
+      env: sesameEnv({ SESAME_DATA_DIR: tmp.dir, SESAME_SECRET: TEST_SECRET }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     try {

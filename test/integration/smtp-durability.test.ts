@@ -19,6 +19,7 @@ import nodemailer from "nodemailer";
 import type { Services } from "../../src/services.js";
 import type { DialectName } from "../../src/storage/database.js";
 import { DIALECTS, openTestServices, POSTGRES_URL, TEST_SECRET, type TestContext } from "../helpers/env.js";
+import { sesameEnv } from "../helpers/sesame-process.js";
 import { newAddress } from "../helpers/smtp.js";
 import { openTwinServices } from "../helpers/web.js";
 
@@ -43,20 +44,13 @@ async function schemaOf(services: Services): Promise<string> {
 
 /** Starts the server in a child process on free ports; resolves once the SMTP reception listens. */
 async function startChild(ctx: TestContext): Promise<Child> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
+  const env = sesameEnv({
     SESAME_DATA_DIR: ctx.config.dataDir,
     SESAME_DATABASE_URL: ctx.config.databaseUrl,
     SESAME_SECRET: TEST_SECRET,
-    SESAME_HTTP_PORT: "0",
-    SESAME_SMTP_PORT: "0",
-    SESAME_IMAP_PORT: "0",
-    SESAME_IMAPS_PORT: "0",
-    SESAME_SUBMISSION_PORT: "0",
-    SESAME_LOG_LEVEL: "warn",
     SESAME_ARGON2_MEMORY_KIB: "1024",
     SESAME_ARGON2_TIME_COST: "1",
-  };
+  });
   const args = ctx.dialect === "sqlite" ? [BIN, "serve"] : ["--import", "tsx", CHILD];
   if (ctx.dialect === "postgres") {
     env.SESAME_DATABASE_URL = POSTGRES_URL;
