@@ -8,6 +8,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import nodemailer from "nodemailer";
 import type { Options as MailOptions } from "nodemailer/lib/mailer/index.js";
+import { DNS_BUDGET_MS } from "../../src/mail/sender-auth.js";
 import { type SmtpReception, startSmtpReception } from "../../src/mail/smtp-reception.js";
 import {
   startDnsServer,
@@ -17,6 +18,13 @@ import {
 } from "../helpers/dns-server.js";
 import { DIALECTS, openTestServices, type TestContext } from "../helpers/env.js";
 import { inbox, newAddress, RawSmtp } from "../helpers/smtp.js";
+
+/**
+ * What the rest of a reception may take beyond the DNS budget before a test calls it a hang: the
+ * parsing, the other checks and the commit, on a 2-core CI machine running two test files at once
+ * (a huge DNS answer measured 1.8 s alone and 7.6 s there).
+ */
+const RECEPTION_SLACK_MS = 5_000;
 
 const MAIL_DOMAIN = "ac-lyon.fr";
 
@@ -339,7 +347,7 @@ describe("sender checks when DNS fails", () => {
         );
         const elapsed = Date.now() - started;
         assert.equal(reply.code, 250);
-        assert.ok(elapsed < 7_000, `${elapsed} ms`);
+        assert.ok(elapsed < DNS_BUDGET_MS + RECEPTION_SLACK_MS, `${elapsed} ms`);
         const { items } = await inbox(ctx.services, rcpt.accountId);
         assert.equal(items[0]?.subject, "DNS muet");
         assert.ok(items[0]?.warnings.includes("unverified"));
@@ -372,7 +380,7 @@ describe("sender checks when DNS fails", () => {
         // Whatever the resolver makes of it (a truncated answer, a record too long, several DMARC
         // records): a verdict that is not a pass, in time, and the message kept.
         assert.equal(reply.code, 250, reply.text);
-        assert.ok(elapsed < 7_000, `${elapsed} ms`);
+        assert.ok(elapsed < DNS_BUDGET_MS + RECEPTION_SLACK_MS, `${elapsed} ms`);
         const { items } = await inbox(ctx.services, rcpt.accountId);
         assert.equal(items.length, 1);
         assert.ok(items[0]?.warnings.includes("unverified"), String(items[0]?.warnings));
