@@ -34,14 +34,13 @@ import { countFields, readHeaderBlock } from "./header-block.js";
 import type { DeliveryMeta } from "./mail.types.js";
 import {
   arcVouch,
-  dnsLookups,
   isVerified,
   type SenderContext,
   type SenderVerdict,
-  verifySender,
   withAuthenticationResults,
   withNote,
 } from "./sender-auth.js";
+import { createSenderCheckPool } from "./sender-check-pool.js";
 import { DMARC_REJECT_REPLY, FROM_FIELD_REPLY, OWN_DOMAIN_REPLY, type SmtpReply } from "./smtp-replies.js";
 import type { SpamCheck } from "./spam-check.js";
 
@@ -70,12 +69,19 @@ export interface InboundCheckOptions {
   readonly budgetMs?: number;
   /** spamd's scoring (spam-check.ts); without it, none. */
   readonly spam?: SpamCheck;
+  /**
+   * Worker threads for SPF, DKIM, DMARC and ARC (sender-check-pool.ts); 0 or absent: on the calling
+   * thread.
+   */
+  readonly threads?: number;
 }
 
 export interface InboundCheck {
   /** Whether the client at `ip` is a trusted relay. */
   trusted(ip: string): boolean;
   decide(raw: Buffer, context: SenderContext): Promise<InboundDecision>;
+  /** Stops the worker threads, if any. */
+  close(): Promise<void>;
 }
 
 function blockListOf(cidrs: readonly string[]): BlockList {
@@ -89,7 +95,13 @@ function blockListOf(cidrs: readonly string[]): BlockList {
 
 export function createInboundCheck(options: InboundCheckOptions): InboundCheck {
   const relays = blockListOf(options.trustedRelays);
-  const lookups = dnsLookups(options.dnsServers);
+  const checks = createSenderCheckPool({
+    authservId: options.mailDomain,
+    dnsServers: options.dnsServers,
+    threads: options.threads ?? 0,
+    ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   const sealers = (options.arcTrustedSealers ?? []).map((d) => d.toLowerCase());
   const protectedDomains = (options.protectedDomains ?? []).map((d) => d.toLowerCase());
   /** A mailing list's message whose author's domain asks for no strict DMARC. */
@@ -108,6 +120,7 @@ export function createInboundCheck(options: InboundCheckOptions): InboundCheck {
   };
   return {
     trusted,
+    close: () => checks.close(),
     async decide(raw, context) {
       if (trusted(context.ip)) {
         return { action: "deliver", raw, inbound: { verified: null, placement: "inbox" }, verdict: null };
@@ -117,16 +130,7 @@ export function createInboundCheck(options: InboundCheckOptions): InboundCheck {
       if (froms !== 1) {
         return { action: "refuse", reply: FROM_FIELD_REPLY, reason: `${froms} From fields` };
       }
-      const verdict = await verifySender(
-        raw,
-        context,
-        {
-          authservId: options.mailDomain,
-          lookups,
-          ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
-        },
-        block,
-      );
+      const verdict = await checks.verify(raw, context, block);
       if (
         isAcademieAddress(`x@${verdict.fromDomain}`, options.academieDomains) &&
         !verdict.alignedDkim &&

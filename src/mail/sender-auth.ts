@@ -212,6 +212,11 @@ function temporaryFailure(authservId: string, fromDomain: string, reason: string
   };
 }
 
+/** The verdict on a message whose verification ran out of time. */
+export function outOfTimeVerdict(authservId: string, block: HeaderBlock): SenderVerdict {
+  return temporaryFailure(authservId, fromDomainOf(null, block), "time budget");
+}
+
 /** The message as given to the verifier: only the first MAX_DKIM_SIGNATURES signatures kept. */
 function boundedSignatures(raw: Buffer, block: HeaderBlock): Buffer {
   if (countFields(block, "dkim-signature") <= MAX_DKIM_SIGNATURES) return raw;
@@ -345,7 +350,7 @@ export async function verifySender(
   } finally {
     clearTimeout(timer);
   }
-  if (result === "timeout") return temporaryFailure(options.authservId, fromDomainOf(null, block), "time budget");
+  if (result === "timeout") return outOfTimeVerdict(options.authservId, block);
 
   const fromDomain = fromDomainOf(result, block);
   const dkimResults = result.dkim.results ?? [];

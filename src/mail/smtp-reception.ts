@@ -31,6 +31,7 @@ import type { ProtocolMetrics } from "../shared/metrics.js";
 import { createHarvestGuard, type HarvestGuard, type HarvestSession, type HarvestVerdict } from "./harvest-guard.js";
 import { createInboundCheck, type InboundCheck } from "./inbound-check.js";
 import type { MailApi, Recipient } from "./mail.types.js";
+import { defaultCheckThreads } from "./sender-check-pool.js";
 import {
   createGreetingGate,
   type GreetingGate,
@@ -140,6 +141,8 @@ export async function startSmtpReception(
       arcTrustedSealers: config.arcTrustedSealers,
       protectedDomains: config.protectedDomains,
       spam: deps.spam ?? createSpamCheck({ spamd: config.spamd, ...(log ? { logger: log } : {}) }),
+      threads: defaultCheckThreads(),
+      ...(log ? { logger: log } : {}),
     });
   // Per connection (smtp-server keeps one session object per connection, across transactions).
   const harvestSessions = new WeakMap<SMTPServerSession, HarvestSession>();
@@ -361,5 +364,12 @@ export async function startSmtpReception(
     },
     shuttingDown: SHUTTING_DOWN_REPLY,
   });
-  return listener;
+  if (deps.inbound) return listener; // its owner closes it
+  return {
+    ...listener,
+    async close() {
+      await listener.close();
+      await inbound.close();
+    },
+  };
 }

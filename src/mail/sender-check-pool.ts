@@ -1,0 +1,127 @@
+/**
+ * The sender checks (SPF, DKIM, DMARC, ARC: `verifySender`) off the main thread: a pool of worker
+ * threads (piscina), so that hashing the bodies, parsing the DKIM keys and verifying the signatures
+ * of one message run on another core while the main thread receives and stores the next ones.
+ *
+ * - `threads: 0` verifies on the calling thread (the same function, the same resolver rules).
+ * - The pool starts at the first message (a server that receives nothing starts no thread); each
+ *   worker has its own resolver and answer cache, and takes several messages at once, so that one
+ *   waiting for a slow DNS server holds up no other.
+ * - Each worker bounds its lookups by the DNS budget; the main thread also gives up a little after
+ *   it (a `temperror` verdict), so a stuck worker never holds a 250.
+ * - A worker that fails (it crashed, it could not start) costs no message: that message is verified
+ *   on the main thread, and the pool starts a new worker for the next.
+ */
+import { availableParallelism } from "node:os";
+import { Piscina } from "piscina";
+import type { Logger } from "../shared/logger.js";
+import type { HeaderBlock } from "./header-block.js";
+import {
+  DNS_BUDGET_MS,
+  dnsLookups,
+  outOfTimeVerdict,
+  type SenderContext,
+  type SenderVerdict,
+  verifySender,
+} from "./sender-auth.js";
+import type { SenderCheckTask, SenderCheckWorkerData } from "./sender-check-task.js";
+
+/** How long past the DNS budget the main thread waits for a worker's verdict. */
+const WORKER_GRACE_MS = 1_000;
+/** Messages one worker checks at once (most of a check's time with a cold cache is waiting for DNS). */
+const TASKS_PER_WORKER = 32;
+
+export interface SenderCheckPoolOptions {
+  /** Sésame's authserv-id (the mail domain). */
+  readonly authservId: string;
+  readonly dnsServers: readonly string[];
+  /** All the lookups of one message together (default DNS_BUDGET_MS). */
+  readonly budgetMs?: number;
+  /** Worker threads; 0: on the calling thread. */
+  readonly threads: number;
+  readonly logger?: Logger;
+}
+
+export interface SenderCheckPool {
+  /** The verdict on `raw` (the message as received, without Sésame's trace fields). */
+  verify(raw: Buffer, context: SenderContext, block: HeaderBlock): Promise<SenderVerdict>;
+  /** Stops the workers (the checks under way are given up). */
+  close(): Promise<void>;
+}
+
+/** The default number of workers: every core but the one the main thread needs, at least one. */
+export function defaultCheckThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+/** The worker's entry, next to this file (`.mjs`: it registers the TypeScript loader first). */
+const WORKER_ENTRY = new URL("./sender-check.worker.mjs", import.meta.url).href;
+
+export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCheckPool {
+  const budgetMs = options.budgetMs ?? DNS_BUDGET_MS;
+  let local: ReturnType<typeof dnsLookups> | undefined;
+  const onThisThread = (raw: Buffer, context: SenderContext, block: HeaderBlock) => {
+    local ??= dnsLookups(options.dnsServers);
+    return verifySender(raw, context, { authservId: options.authservId, lookups: local, budgetMs }, block);
+  };
+  if (options.threads <= 0) {
+    return { verify: onThisThread, close: async () => {} };
+  }
+
+  let pool: Piscina<SenderCheckTask, SenderVerdict> | undefined;
+  let closed = false;
+  const workerData: SenderCheckWorkerData = {
+    authservId: options.authservId,
+    dnsServers: [...options.dnsServers],
+    budgetMs,
+  };
+  const poolOf = (): Piscina<SenderCheckTask, SenderVerdict> => {
+    pool ??= new Piscina<SenderCheckTask, SenderVerdict>({
+      filename: WORKER_ENTRY,
+      name: "default",
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      concurrentTasksPerWorker: TASKS_PER_WORKER,
+      // The tasks wait for DNS answers and keep the resolver's sockets between tasks: no pausing the
+      // thread between tasks (the Atomics mode would).
+      atomics: "disabled",
+      workerData,
+    });
+    return pool;
+  };
+
+  return {
+    async verify(raw, context, block) {
+      if (closed) return onThisThread(raw, context, block);
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), budgetMs + WORKER_GRACE_MS);
+      });
+      // A copy for the worker (the caller keeps `raw` to store it). No abort signal: piscina gives a
+      // task that can be aborted a worker of its own, and the messages must share the workers.
+      const task = poolOf().run({ raw: new Uint8Array(raw), context });
+      try {
+        const verdict = await Promise.race([task, gaveUp]);
+        if (verdict !== "timeout") return verdict;
+        task.catch(() => {}); // given up: whatever it ends with is not waited for
+        options.logger?.warn({ budgetMs }, "sender checks: a worker gave no verdict within the DNS budget");
+        return outOfTimeVerdict(options.authservId, block);
+      } catch (error) {
+        options.logger?.warn(
+          { err: error },
+          "sender checks: a worker failed, the message is checked on the main thread",
+        );
+        return onThisThread(raw, context, block);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      closed = true;
+      const running = pool;
+      pool = undefined;
+      if (running) await running.destroy();
+    },
+  };
+}

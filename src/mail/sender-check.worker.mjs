@@ -1,0 +1,9 @@
+// A worker thread of the sender checks (sender-check-pool.ts). The sources are TypeScript, loaded
+// through tsx as bin/sesame.js does for the main thread (a worker does not inherit a loader that
+// was registered from code).
+import { register } from "tsx/esm/api";
+
+register();
+const { verifyTask } = await import("./sender-check-task.ts");
+
+export default verifyTask;

@@ -1,0 +1,104 @@
+/**
+ * The sender checks in worker threads (sender-check-pool.ts), against a real DNS server on a
+ * loopback port: the same verdict as on the main thread, a DNS server that never answers costs no
+ * more than the budget, a slow sender holds up no other, and a closed pool still checks.
+ */
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import nodemailer from "nodemailer";
+import { readHeaderBlock } from "../../src/mail/header-block.js";
+import { createSenderCheckPool, type SenderCheckPool } from "../../src/mail/sender-check-pool.js";
+import { startDnsServer, type TestDnsServer } from "../helpers/dns-server.js";
+
+const AUTHSERV = "ac-lyon.fr";
+const CONTEXT = { ip: "127.0.0.1", helo: "mx.partner.example", envelopeFrom: "marie@partner.example" };
+
+const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const KEY_PEM = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+const KEY_TXT = `v=DKIM1; k=rsa; p=${publicKey.export({ type: "spki", format: "der" }).toString("base64")}`;
+
+/** A message from `from`, DKIM-signed by partner.example's key under `domain`. */
+async function signed(from: string, domain = "partner.example"): Promise<Buffer> {
+  const transport = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    dkim: { domainName: domain, keySelector: "sel", privateKey: KEY_PEM },
+  });
+  const info = await transport.sendMail({
+    from,
+    to: "paul.martin@ac-lyon.fr",
+    subject: "Réunion de jeudi",
+    text: "Bonjour,\n\nLa réunion est déplacée à 14 h.\n",
+  });
+  return info.message as Buffer;
+}
+
+describe("sender checks in worker threads", () => {
+  let dns: TestDnsServer;
+  let workers: SenderCheckPool;
+  let here: SenderCheckPool;
+
+  before(async () => {
+    dns = await startDnsServer({
+      "partner.example": { TXT: ["v=spf1 ip4:127.0.0.1 -all"] },
+      "sel._domainkey.partner.example": { TXT: [KEY_TXT] },
+      "_dmarc.partner.example": { TXT: ["v=DMARC1; p=reject"] },
+      "sel._domainkey.slow.example": { TXT: [KEY_TXT] },
+    });
+    // slow.example's SPF and DMARC questions are never answered.
+    dns.silent.add("slow.example");
+    dns.silent.add("_dmarc.slow.example");
+    workers = createSenderCheckPool({ authservId: AUTHSERV, dnsServers: [dns.server], threads: 1, budgetMs: 1_500 });
+    here = createSenderCheckPool({ authservId: AUTHSERV, dnsServers: [dns.server], threads: 0, budgetMs: 1_500 });
+  });
+  after(async () => {
+    await workers.close();
+    await here.close();
+    await dns.close();
+  });
+
+  it("gives the same verdict in a worker as on the main thread", async () => {
+    const raw = await signed("Marie Dupont <marie@partner.example>");
+    const block = readHeaderBlock(raw);
+    const inWorker = await workers.verify(raw, CONTEXT, block);
+    const onThread = await here.verify(raw, CONTEXT, block);
+    assert.equal(inWorker.dkim, "pass");
+    assert.equal(inWorker.spf, "pass");
+    assert.equal(inWorker.dmarc, "pass");
+    assert.equal(inWorker.alignedDkim, true);
+    assert.equal(inWorker.fromDomain, "partner.example");
+    assert.match(inWorker.header, /^Authentication-Results: ac-lyon\.fr;/);
+    assert.deepEqual({ ...inWorker, header: "" }, { ...onThread, header: "" });
+  });
+
+  it("answers temperror within the budget when the DNS server never answers, and holds up no other message", async () => {
+    const slowRaw = await signed("Paul <paul@slow.example>", "slow.example");
+    const quickRaw = await signed("Marie Dupont <marie@partner.example>");
+    const started = Date.now();
+    const slow = workers.verify(slowRaw, { ...CONTEXT, envelopeFrom: "paul@slow.example" }, readHeaderBlock(slowRaw));
+    // While the slow one waits for its answers in the worker, ten others go through it.
+    const quick = await Promise.all(
+      Array.from({ length: 10 }, () => workers.verify(quickRaw, CONTEXT, readHeaderBlock(quickRaw))),
+    );
+    const quickMs = Date.now() - started;
+    assert.ok(
+      quick.every((v) => v.dmarc === "pass"),
+      "every quick message verified",
+    );
+    assert.ok(quickMs < 1_500, `the quick messages waited for the slow one (${quickMs} ms)`);
+    const verdict = await slow;
+    const slowMs = Date.now() - started;
+    assert.equal(verdict.dmarc, "temperror");
+    assert.equal(verdict.fromDomain, "slow.example");
+    assert.ok(slowMs < 1_500 + 1_000, `the slow message took ${slowMs} ms`);
+  });
+
+  it("still checks, on the main thread, once closed", async () => {
+    const pool = createSenderCheckPool({ authservId: AUTHSERV, dnsServers: [dns.server], threads: 1 });
+    const raw = await signed("Marie Dupont <marie@partner.example>");
+    assert.equal((await pool.verify(raw, CONTEXT, readHeaderBlock(raw))).dmarc, "pass");
+    await pool.close();
+    assert.equal((await pool.verify(raw, CONTEXT, readHeaderBlock(raw))).dmarc, "pass");
+  });
+});
