@@ -200,7 +200,7 @@ export async function measureDashboard(
       const dashboard = await stats.dashboard("30d");
       const t1 = performance.now();
       render(h(DashboardSection, { dashboard, range: "30d" }));
-      for (const name of CHART_NAMES) chartSvg(CHARTS[name], dashboard, "clair");
+      for (const name of CHART_NAMES) await chartSvg(CHARTS[name], dashboard, "clair");
       return { total: performance.now() - t0, query: t1 - t0 };
     };
     for (let i = 0; i < 5; i++) await page();

@@ -200,7 +200,7 @@ type Figures = Record<string, unknown> & { ratio: number; database: string };
 /** One whole measurement on one database (SQLite when `postgresUrl` is null): prints the summary. */
 async function measure(postgresUrl: string | null, child: LoadChild): Promise<{ ok: boolean; figures: Figures }> {
   const before = machineState();
-  const bench = await startBenchServer({}, { postgresUrl });
+  const bench = await startBenchServer(JSON.parse(process.env.BENCH_EXTRA_ENV ?? "{}"), { postgresUrl });
   try {
     const { services } = bench;
     const setupStart = performance.now();

@@ -10,14 +10,35 @@
  * series differ by more than their colour too (line dashes and symbols, bar patterns), and each
  * chart has a table beside it (console-dashboard.view.tsx).
  */
-import { BarChart, LineChart } from "echarts/charts";
-import { AriaComponent, GridComponent, LegendComponent } from "echarts/components";
-import * as echarts from "echarts/core";
-import { SVGRenderer } from "echarts/renderers";
+import type * as Echarts from "echarts/core";
 import { type Dashboard, SIGN_IN_DOORS, type StatsSeries } from "../console/stats.types.js";
 import { consoleStatsFr } from "./i18n/console-stats.fr.js";
 
-echarts.use([BarChart, LineChart, GridComponent, LegendComponent, AriaComponent, SVGRenderer]);
+/**
+ * ECharts, loaded at the first chart: it holds about 80 MB of memory once loaded, which a server
+ * that never draws the dashboard (an instance receiving mail, a burst of sign-ins) does not carry.
+ */
+let loaded: Promise<typeof Echarts> | undefined;
+function loadEcharts(): Promise<typeof Echarts> {
+  loaded ??= (async () => {
+    const [echarts, charts, components, renderers] = await Promise.all([
+      import("echarts/core"),
+      import("echarts/charts"),
+      import("echarts/components"),
+      import("echarts/renderers"),
+    ]);
+    echarts.use([
+      charts.BarChart,
+      charts.LineChart,
+      components.GridComponent,
+      components.LegendComponent,
+      components.AriaComponent,
+      renderers.SVGRenderer,
+    ]);
+    return echarts;
+  })();
+  return loaded;
+}
 
 const t = consoleStatsFr;
 
@@ -142,7 +163,8 @@ function assertInert(svg: string): void {
 }
 
 /** One chart of a dashboard as an SVG document (complete, with its XML declaration). */
-export function chartSvg(spec: ChartSpec, dashboard: Dashboard, theme: ChartTheme = "clair"): string {
+export async function chartSvg(spec: ChartSpec, dashboard: Dashboard, theme: ChartTheme = "clair"): Promise<string> {
+  const echarts = await loadEcharts();
   const palette = PALETTES[theme];
   const labels = dashboard.buckets.map((b) => t.axisLabel(b, dashboard.range));
   const stacked = spec.kind === "stacked-bars";
@@ -224,14 +246,14 @@ export const CHART_HEADERS: Readonly<Record<string, string>> = {
  * The reply to `GET /console/admin/graphiques/:name.svg?periode=…&theme=…`: the SVG and its headers,
  * or null for a chart that does not exist (404). An unknown theme is the light one.
  */
-export function renderChart(
+export async function renderChart(
   name: string,
   dashboard: Dashboard,
   theme?: string,
-): { body: string; headers: Readonly<Record<string, string>> } | null {
+): Promise<{ body: string; headers: Readonly<Record<string, string>> } | null> {
   if (!isChartName(name)) return null;
   const chosen: ChartTheme = theme === "sombre" ? "sombre" : "clair";
-  return { body: chartSvg(CHARTS[name], dashboard, chosen), headers: CHART_HEADERS };
+  return { body: await chartSvg(CHARTS[name], dashboard, chosen), headers: CHART_HEADERS };
 }
 
 /** The URL of a chart (the view's default `chartUrl`; the route reads `periode` and `theme`). */

@@ -321,6 +321,14 @@ for (const dialect of DIALECTS) {
       assert.equal((await signingIn.get("/console")).statusCode, 404, "no session");
     });
 
+    it("draws a dashboard chart (ECharts loaded at the first one) and 404s an unknown one", async () => {
+      const res = await boss.c.get("/console/admin/graphiques/connexions.svg?periode=24h&theme=sombre");
+      assert.equal(res.statusCode, 200);
+      assert.match(String(res.headers["content-type"]), /^image\/svg\+xml/);
+      assert.match(res.body, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg /);
+      assert.equal((await boss.c.get("/console/admin/graphiques/inconnu.svg?periode=24h")).statusCode, 404);
+    });
+
     it("answers 404 with a French page for unknown ids on every console detail page", async () => {
       for (const url of [
         "/console/assistance/personnes/999999999",

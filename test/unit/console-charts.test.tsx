@@ -78,7 +78,7 @@ function contrast(a: string, b: string): number {
 
 describe("dashboard charts (SVG)", () => {
   for (const range of ["24h", "30d"] as const) {
-    it(`are well-formed SVG documents with nothing active or external (${range})`, () => {
+    it(`are well-formed SVG documents with nothing active or external (${range})`, async () => {
       const dashboard = sampleDashboard(range, range === "24h" ? 24 : 30);
       const parser = new XMLParser({
         ignoreAttributes: false,
@@ -87,7 +87,7 @@ describe("dashboard charts (SVG)", () => {
       });
       for (const name of CHART_NAMES) {
         for (const theme of CHART_THEMES) {
-          const svg = chartSvg(CHARTS[name], dashboard, theme);
+          const svg = await chartSvg(CHARTS[name], dashboard, theme);
           assert.equal(XMLValidator.validate(svg), true, `${name} ${theme}`);
           assert.doesNotMatch(svg, /<script|<foreignObject|javascript:/i);
           const doc = parser.parse(svg) as { svg?: { title?: string; "@_xmlns"?: string } };
@@ -109,18 +109,18 @@ describe("dashboard charts (SVG)", () => {
     });
   }
 
-  it("draws every series in its legend and labels the axis in French", () => {
-    const svg = chartSvg(CHARTS.connexions, sampleDashboard(), "clair");
+  it("draws every series in its legend and labels the axis in French", async () => {
+    const svg = await chartSvg(CHARTS.connexions, sampleDashboard(), "clair");
     for (const label of ["Webmail", "Assistance", "IMAP", "Envoi SMTP", "Console"])
       assert.match(svg, new RegExp(`>${label}<`));
     assert.match(svg, />\d{1,2} h</);
-    const month = chartSvg(CHARTS.messages, sampleDashboard("30d", 30), "sombre");
+    const month = await chartSvg(CHARTS.messages, sampleDashboard("30d", 30), "sombre");
     assert.match(month, />(\d+ (janv|févr|mars)\.?)</);
     assert.match(month, /fill="#161616"/);
   });
 
-  it("renders a chart by its name with its own headers, and nothing for an unknown name", () => {
-    const reply = renderChart("file-attente", sampleDashboard(), "sombre");
+  it("renders a chart by its name with its own headers, and nothing for an unknown name", async () => {
+    const reply = await renderChart("file-attente", sampleDashboard(), "sombre");
     assert.ok(reply);
     assert.match(reply.body, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg /);
     assert.deepEqual(reply.headers, CHART_HEADERS);
@@ -131,10 +131,10 @@ describe("dashboard charts (SVG)", () => {
     );
     assert.equal(reply.headers["x-content-type-options"], "nosniff");
     assert.equal(reply.headers["cache-control"], "no-store");
-    assert.equal(renderChart("inconnu", sampleDashboard()), null);
-    assert.equal(renderChart("__proto__", sampleDashboard()), null);
+    assert.equal(await renderChart("inconnu", sampleDashboard()), null);
+    assert.equal(await renderChart("__proto__", sampleDashboard()), null);
     // An unknown theme is the light one.
-    assert.match(renderChart("messages", sampleDashboard(), "<script>")?.body ?? "", /fill="#ffffff"/);
+    assert.match((await renderChart("messages", sampleDashboard(), "<script>"))?.body ?? "", /fill="#ffffff"/);
   });
 
   it("uses colours of at least 3:1 on their background, light and dark", () => {

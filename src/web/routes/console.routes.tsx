@@ -309,7 +309,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOptions> = asy
     const periode = req.query.periode;
     const range: StatsRange = typeof periode === "string" && isStatsRange(periode) ? periode : "24h";
     const theme = req.query.theme === "sombre" ? "sombre" : "clair";
-    const chart = renderChart(name, await services.consoleStats.dashboard(range), theme);
+    const chart = await renderChart(name, await services.consoleStats.dashboard(range), theme);
     if (!chart) throw new NotFoundError("no such chart");
     return reply.headers({ ...chart.headers }).send(chart.body);
   });
