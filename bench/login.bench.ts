@@ -27,6 +27,11 @@
  *   npm run bench:login
  *   BENCH_SECONDS=20 BENCH_ROUNDS=10 BENCH_WARMUP_SECONDS=20 BENCH_LOGIN_CONCURRENCY=8 BENCH_ACCOUNTS=200 npm run bench:login
  *
+ * BENCH_EXTRA_ENV (a JSON object of SESAME_* variables) configures the server further; with a cheap
+ * hash it shows what a sign-in costs the main thread without argon2 taking the cores (not a ratio):
+ *
+ *   BENCH_EXTRA_ENV='{"SESAME_ARGON2_MEMORY_KIB":"1024","SESAME_ARGON2_TIME_COST":"1"}' npm run bench:login
+ *
  * SQLite first; with BENCH_DATABASE_URL=postgres://…, PostgreSQL next in the same run (a schema of its
  * own, dropped at the end), then both figures side by side.
  *
