@@ -276,14 +276,15 @@ export class AdminService {
         job.state = "checked";
       } else {
         job.result = outcome;
+        // The upload is gone before the job says it is applied (whoever sees "applied" sees no file).
+        await rm(job.path, { force: true }).catch((error: unknown) => this.deps.onError?.(error));
         job.state = "applied";
-        await rm(job.path, { force: true });
       }
     } catch (error) {
       job.error = error instanceof DomainError ? error.code : "INTERNAL";
       if (!(error instanceof DomainError)) this.deps.onError?.(error);
+      await rm(job.path, { force: true }).catch((failure: unknown) => this.deps.onError?.(failure));
       job.state = "failed";
-      await rm(job.path, { force: true });
     }
   }
 
