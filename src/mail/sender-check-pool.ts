@@ -4,9 +4,10 @@
  * of one message run on another core while the main thread receives and stores the next ones.
  *
  * - `threads: 0` verifies on the calling thread (the same function, the same resolver rules).
- * - The pool starts at the first message (a server that receives nothing starts no thread); each
- *   worker has its own resolver and answer cache, and takes several messages at once, so that one
- *   waiting for a slow DNS server holds up no other.
+ * - The pool starts at the first message (a server that receives nothing starts no thread); until
+ *   its worker has loaded the checks (about a second), messages are checked on the main thread, so
+ *   that no message waits for a thread to start. Each worker has its own resolver and answer cache,
+ *   and takes several messages at once, so that one waiting for a slow DNS server holds up no other.
  * - Each worker bounds its lookups by the DNS budget; the main thread also gives up a little after
  *   it (a `temperror` verdict), so a stuck worker never holds a 250.
  * - A worker that fails (it crashed, it could not start) costs no message: that message is verified
@@ -47,6 +48,10 @@ export interface SenderCheckPool {
   verify(raw: Buffer, context: SenderContext, block: HeaderBlock): Promise<SenderVerdict>;
   /** Stops the workers (the checks under way are given up). */
   close(): Promise<void>;
+  /** Starts the workers if need be; true once they take messages (false: on the calling thread). */
+  ready(): Promise<boolean>;
+  /** Messages checked so far by a worker and on the calling thread. */
+  counts(): { readonly worker: number; readonly thread: number };
 }
 
 /** The default number of workers: every core but the one the main thread needs, at least one. */
@@ -60,15 +65,25 @@ const WORKER_ENTRY = new URL("./sender-check.worker.mjs", import.meta.url).href;
 export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCheckPool {
   const budgetMs = options.budgetMs ?? DNS_BUDGET_MS;
   let local: ReturnType<typeof dnsLookups> | undefined;
+  const counted = { worker: 0, thread: 0 };
   const onThisThread = (raw: Buffer, context: SenderContext, block: HeaderBlock) => {
+    counted.thread++;
     local ??= dnsLookups(options.dnsServers);
     return verifySender(raw, context, { authservId: options.authservId, lookups: local, budgetMs }, block);
   };
   if (options.threads <= 0) {
-    return { verify: onThisThread, close: async () => {} };
+    return {
+      verify: onThisThread,
+      close: async () => {},
+      ready: async () => false,
+      counts: () => ({ ...counted }),
+    };
   }
 
   let pool: Piscina<SenderCheckTask, SenderVerdict> | undefined;
+  /** The worker has answered its first task: messages go to the pool. */
+  let ready = false;
+  let started: Promise<boolean> = Promise.resolve(false);
   let closed = false;
   const workerData: SenderCheckWorkerData = {
     authservId: options.authservId,
@@ -88,22 +103,39 @@ export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCh
       atomics: "disabled",
       workerData,
     });
+    const created = pool;
+    // The worker's `ready` export takes no task (the cast: piscina types every task of a pool alike).
+    started = created.run(null as unknown as SenderCheckTask, { name: "ready" }).then(
+      () => {
+        if (pool === created) ready = true;
+        return ready;
+      },
+      (error: unknown) => {
+        options.logger?.warn({ err: error }, "sender checks: the worker thread did not start");
+        return false;
+      },
+    );
     return pool;
   };
 
   return {
     async verify(raw, context, block) {
       if (closed) return onThisThread(raw, context, block);
+      const workers = poolOf();
+      if (!ready) return onThisThread(raw, context, block);
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), budgetMs + WORKER_GRACE_MS);
       });
       // A copy for the worker (the caller keeps `raw` to store it). No abort signal: piscina gives a
       // task that can be aborted a worker of its own, and the messages must share the workers.
-      const task = poolOf().run({ raw: new Uint8Array(raw), context });
+      const task = workers.run({ raw: new Uint8Array(raw), context });
       try {
         const verdict = await Promise.race([task, gaveUp]);
-        if (verdict !== "timeout") return verdict;
+        if (verdict !== "timeout") {
+          counted.worker++;
+          return verdict;
+        }
         task.catch(() => {}); // given up: whatever it ends with is not waited for
         options.logger?.warn({ budgetMs }, "sender checks: a worker gave no verdict within the DNS budget");
         return outOfTimeVerdict(options.authservId, block);
@@ -117,8 +149,15 @@ export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCh
         clearTimeout(timer);
       }
     },
+    ready() {
+      if (closed) return Promise.resolve(false);
+      poolOf();
+      return started;
+    },
+    counts: () => ({ ...counted }),
     async close() {
       closed = true;
+      ready = false;
       const running = pool;
       pool = undefined;
       if (running) await running.destroy();

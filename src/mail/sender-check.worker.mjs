@@ -7,3 +7,5 @@ register();
 const { verifyTask } = await import("./sender-check-task.ts");
 
 export default verifyTask;
+/** Answers once the worker has loaded the checks: the pool sends messages to it from then on. */
+export const ready = () => true;

@@ -1,7 +1,8 @@
 /**
  * The sender checks in worker threads (sender-check-pool.ts), against a real DNS server on a
- * loopback port: the same verdict as on the main thread, a DNS server that never answers costs no
- * more than the budget, a slow sender holds up no other, and a closed pool still checks.
+ * loopback port: no message waits for the worker to start, the same verdict as on the main thread,
+ * a DNS server that never answers costs no more than the budget, a slow sender holds up no other,
+ * and a closed pool still checks.
  */
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
@@ -58,11 +59,18 @@ describe("sender checks in worker threads", () => {
     await dns.close();
   });
 
-  it("gives the same verdict in a worker as on the main thread", async () => {
+  it("checks on the main thread while the worker starts, then in the worker: the same verdict", async () => {
     const raw = await signed("Marie Dupont <marie@partner.example>");
     const block = readHeaderBlock(raw);
+    // The first message starts the worker and does not wait for it.
+    const first = await workers.verify(raw, CONTEXT, block);
+    assert.deepEqual(workers.counts(), { worker: 0, thread: 1 });
+    assert.equal(await workers.ready(), true);
     const inWorker = await workers.verify(raw, CONTEXT, block);
+    assert.deepEqual(workers.counts(), { worker: 1, thread: 1 });
+    assert.deepEqual({ ...first, header: "" }, { ...inWorker, header: "" });
     const onThread = await here.verify(raw, CONTEXT, block);
+    assert.equal(await here.ready(), false, "no worker with threads: 0");
     assert.equal(inWorker.dkim, "pass");
     assert.equal(inWorker.spf, "pass");
     assert.equal(inWorker.dmarc, "pass");
@@ -82,6 +90,7 @@ describe("sender checks in worker threads", () => {
       Array.from({ length: 10 }, () => workers.verify(quickRaw, CONTEXT, readHeaderBlock(quickRaw))),
     );
     const quickMs = Date.now() - started;
+    assert.equal(workers.counts().thread, 1, "all in the worker");
     assert.ok(
       quick.every((v) => v.dmarc === "pass"),
       "every quick message verified",
@@ -97,8 +106,11 @@ describe("sender checks in worker threads", () => {
   it("still checks, on the main thread, once closed", async () => {
     const pool = createSenderCheckPool({ authservId: AUTHSERV, dnsServers: [dns.server], threads: 1 });
     const raw = await signed("Marie Dupont <marie@partner.example>");
+    assert.equal(await pool.ready(), true);
     assert.equal((await pool.verify(raw, CONTEXT, readHeaderBlock(raw))).dmarc, "pass");
     await pool.close();
     assert.equal((await pool.verify(raw, CONTEXT, readHeaderBlock(raw))).dmarc, "pass");
+    assert.deepEqual(pool.counts(), { worker: 1, thread: 1 });
+    assert.equal(await pool.ready(), false);
   });
 });
