@@ -71,6 +71,22 @@ describe("the console's administration (Chromium)", () => {
     assert.deepEqual(problems, []);
     await context.close();
   });
+});
+
+/**
+ * The progress page of a big import, on PostgreSQL: there the import's transaction holds one of the
+ * pool's connections and the pages go on being served. On SQLite an import holds the only connection
+ * for its whole length, so the page after the upload is served once the dry run has ended (a known
+ * limit, to be lifted in its own change): the test would depend on winning that race.
+ */
+describe("the console's import progress (Chromium, postgres)", () => {
+  let env: BrowserEnv;
+  before(async () => {
+    env = await openBrowserEnv({}, {}, "postgres");
+  });
+  after(async () => {
+    await env.close();
+  });
 
   it("shows the progress bar while a big import runs", async () => {
     const services = env.server.services;
