@@ -111,21 +111,39 @@ export interface AdminAgent {
   readonly sessionHash: string;
 }
 
-/** An audit service that also keeps the first events of each kind an import writes (its samples). */
-class SamplingAudit extends AuditService {
-  readonly kept = new Map<string, AuditEventInput[]>();
+/** The first events of each kind an import writes, or would write on a dry run (its samples). */
+class EventSamples {
+  readonly #kept = new Map<string, AuditEventInput[]>();
 
-  override async recordMany(events: readonly AuditEventInput[], ex?: Parameters<AuditService["recordMany"]>[1]) {
+  keep(events: readonly AuditEventInput[]): void {
     for (const e of events) {
-      const list = this.kept.get(e.action) ?? [];
+      const list = this.#kept.get(e.action) ?? [];
       if (list.length < SAMPLE_ROWS) list.push(e);
-      this.kept.set(e.action, list);
+      this.#kept.set(e.action, list);
     }
-    return super.recordMany(events, ex);
   }
 
   of(action: string): AuditEventInput[] {
-    return this.kept.get(action) ?? [];
+    return this.#kept.get(action) ?? [];
+  }
+}
+
+/**
+ * An audit service that also keeps the events it writes as samples: the establishments import, whose
+ * dry run writes in a transaction rolled back at the end (the staff import reports its events itself).
+ */
+class SamplingAudit extends AuditService {
+  constructor(
+    db: ConstructorParameters<typeof AuditService>[0],
+    clock: Clock,
+    readonly samples: EventSamples,
+  ) {
+    super(db, clock);
+  }
+
+  override async recordMany(events: readonly AuditEventInput[], ex?: Parameters<AuditService["recordMany"]>[1]) {
+    this.samples.keep(events);
+    return super.recordMany(events, ex);
   }
 }
 
@@ -290,17 +308,17 @@ export class AdminService {
 
   async #import(job: ImportJob, actor: string, step: { dryRun: boolean; force: boolean }): Promise<ImportOutcome> {
     const { config, database, clock } = this.deps;
-    const audit = new SamplingAudit(database.db, clock);
+    const samples = new EventSamples();
     const base = {
       db: database.db,
       dialect: database.dialect,
       secret: config.secret,
       mailDomain: config.mailDomain,
       clock,
-      audit,
     };
     if (job.kind === "staff") {
-      const report = await new StaffImportService(base).importFile(job.path, {
+      const staff = new StaffImportService({ ...base, audit: new AuditService(database.db, clock) });
+      const report = await staff.importFile(job.path, {
         actor,
         full: job.full,
         force: step.force,
@@ -308,10 +326,11 @@ export class AdminService {
         onProgress: (bytes) => {
           job.progress = bytes;
         },
+        onEvents: (events) => samples.keep(events),
       });
       const names = await repo.personNames(database.db, [
-        ...audit.of("person.updated").map((e) => Number(e.entityId)),
-        ...audit.of("person.returned").map((e) => Number(e.entityId)),
+        ...samples.of("person.updated").map((e) => Number(e.entityId)),
+        ...samples.of("person.returned").map((e) => Number(e.entityId)),
         ...(report.departedIds ?? []),
       ]);
       const nameOf = (e: AuditEventInput) => names.get(Number(e.entityId)) ?? `#${String(e.entityId)}`;
@@ -327,11 +346,11 @@ export class AdminService {
         ...(report.refused ? { refused: report.refused } : {}),
         ...(report.departures ? { departures: report.departures } : {}),
         samples: {
-          created: audit.of("person.created").map((e) => ({
+          created: samples.of("person.created").map((e) => ({
             label: String(e.details?.username ?? ""),
             detail: String(e.details?.address ?? ""),
           })),
-          updated: [...audit.of("person.updated"), ...audit.of("person.returned")]
+          updated: [...samples.of("person.updated"), ...samples.of("person.returned")]
             .slice(0, SAMPLE_ROWS)
             .map((e) => ({ label: nameOf(e), detail: e.action === "person.returned" ? "(returned)" : fields(e) })),
           departed: (report.departedIds ?? []).map((id) => ({ label: names.get(id) ?? `#${id}`, detail: "" })),
@@ -339,7 +358,11 @@ export class AdminService {
         },
       };
     }
-    const directory = new DirectoryService({ ...base, dialect: database.dialect });
+    const directory = new DirectoryService({
+      ...base,
+      dialect: database.dialect,
+      audit: new SamplingAudit(database.db, clock, samples),
+    });
     const report = await directory.importEstablishments(job.path, { actor, dryRun: step.dryRun });
     job.progress = job.size;
     return {
@@ -353,11 +376,11 @@ export class AdminService {
       // The same rule as the staff import's (the establishments' report says it by `applied` only).
       ...(report.rejected.length > report.rows * MAX_REJECTED_SHARE ? { refused: "too_many_rejected" as const } : {}),
       samples: {
-        created: audit.of("establishment.created").map((e) => ({
+        created: samples.of("establishment.created").map((e) => ({
           label: String(e.entityId ?? ""),
           detail: String(e.details?.libelle ?? ""),
         })),
-        updated: audit.of("establishment.updated").map((e) => ({
+        updated: samples.of("establishment.updated").map((e) => ({
           label: String(e.entityId ?? ""),
           detail: ((e.details?.fields as string[] | undefined) ?? []).join(", "),
         })),

@@ -1,8 +1,13 @@
 /**
  * HR import of staff: streams the CSV, validates each row, writes people and their academic
  * accounts in batches, all in one transaction. Rows with errors are reported with their line and
- * reason; when more than 10 % of rows are rejected, when a `--full` import would depart too many
- * people (the departure guard, unless forced), or on a dry run, nothing is written.
+ * reason; when more than 10 % of rows are rejected, or when a `--full` import would depart too many
+ * people (the departure guard, unless forced), the transaction is rolled back: nothing is written.
+ *
+ * A dry run writes nothing and so opens no transaction: it reads what it compares against batch by
+ * batch, like any request. On SQLite a transaction holds the only connection for as long as it lasts,
+ * so a dry run in one would keep every other request of the instance (sign-ins, mail, the console's
+ * own progress page) waiting until the whole file had been read.
  */
 import type { AuditEventInput, AuditService } from "../audit/audit.service.js";
 import type { Clock } from "../shared/clock.js";
@@ -54,6 +59,11 @@ export interface StaffImportOptions {
   /** Who runs it, for the audit trail (`cli:import staff`). */
   readonly actor: string;
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * Each batch's audit events, as they are written (or, on a dry run, as they would be): the console
+   * shows the first ones as samples.
+   */
+  readonly onEvents?: (events: readonly AuditEventInput[]) => void;
 }
 
 export interface StaffImportDeps {
@@ -157,7 +167,13 @@ function changedFields(a: StaffRecord, b: StaffRecord): string[] {
 /**
  * Writes validated staff records inside one transaction: creates people with their academic
  * account, updates changed people (never their username or address). Shared with the demo.
+ * `dryRun`: counts, names and events as a real run would give, without a write (no transaction needed).
  */
+interface WriterOptions {
+  readonly dryRun?: boolean;
+  readonly onEvents?: (events: readonly AuditEventInput[]) => void;
+}
+
 export class StaffWriter {
   created = 0;
   updated = 0;
@@ -175,14 +191,21 @@ export class StaffWriter {
     private readonly deps: StaffImportDeps,
     private readonly actor: string,
     private readonly names: { usernames: Set<string>; addresses: Set<string> },
+    private readonly options: WriterOptions,
   ) {}
 
-  static async open(trx: Executor, deps: StaffImportDeps, actor: string): Promise<StaffWriter> {
-    return new StaffWriter(trx, deps, actor, await loadIssuedNames(trx));
+  static async open(
+    trx: Executor,
+    deps: StaffImportDeps,
+    actor: string,
+    options: WriterOptions = {},
+  ): Promise<StaffWriter> {
+    return new StaffWriter(trx, deps, actor, await loadIssuedNames(trx), options);
   }
 
   async write(records: readonly StaffRecord[]): Promise<void> {
     if (records.length === 0) return;
+    const dryRun = this.options.dryRun === true;
     const now = this.deps.clock.now().toISOString();
     const existing = await findPersonsByNumenHashes(
       this.trx,
@@ -203,8 +226,10 @@ export class StaffWriter {
         this.unchanged++;
         continue;
       }
-      await updatePerson(this.trx, current, record, now);
-      if (returning) await reenableAccountsAfterReturn(this.trx, current.id, now);
+      if (!dryRun) {
+        await updatePerson(this.trx, current, record, now);
+        if (returning) await reenableAccountsAfterReturn(this.trx, current.id, now);
+      }
       this.updated++;
       events.push({
         actor: this.actor,
@@ -215,7 +240,7 @@ export class StaffWriter {
       });
     }
     if (fresh.length > 0) {
-      const ids = await insertPersons(this.trx, fresh, now);
+      const ids = dryRun ? new Map<string, number>() : await insertPersons(this.trx, fresh, now);
       const accounts: NewAccount[] = fresh.map((r) => {
         const username = this.firstFree(usernameBase(r.prenom, r.nom) as string, this.usernameHint, (c) =>
           this.names.usernames.has(c),
@@ -234,7 +259,7 @@ export class StaffWriter {
         this.names.addresses.add(address);
         return staffAccount("academique", username, address, ids.get(r.numenHash) ?? null, null);
       });
-      await insertAccounts(this.trx, accounts, now);
+      if (!dryRun) await insertAccounts(this.trx, accounts, now);
       for (const a of accounts) {
         events.push({
           actor: this.actor,
@@ -246,7 +271,8 @@ export class StaffWriter {
       }
       this.created += fresh.length;
     }
-    await this.deps.audit.recordMany(events, this.trx);
+    this.options.onEvents?.(events);
+    if (!dryRun) await this.deps.audit.recordMany(events, this.trx);
   }
 
   /**
@@ -305,85 +331,92 @@ export class StaffImportService {
     const rejected: RejectedRow[] = [];
     let rows = 0;
     let report: StaffImportReport | undefined;
-    try {
-      await this.deps.db.transaction().execute(async (trx) => {
-        // Counted before any write: the guard's share is of the people active before this import.
-        const active = options.full ? await countPersons(trx, "active") : 0;
-        const writer = await StaffWriter.open(trx, this.deps, options.actor);
-        const firstLineOf = new Map<string, number>();
-        let batch: StaffRecord[] = [];
-        const onBytes = options.onProgress ? (n: number) => options.onProgress?.(n, source.size) : undefined;
-        for await (const { line, fields } of source.records(onBytes)) {
-          rows++;
-          const v = validateStaffRow(fields, today, this.deps.secret);
-          if (!v.ok) {
-            rejected.push({ line, reason: v.reason });
-            // A person whose row has an error is still in the file: --full must not make them departed.
-            const numen = normalizeNumen(text(fields, "numen"));
-            if (numen !== null) writer.seen.add(keyedHash(this.deps.secret, numen));
-            continue;
-          }
-          const first = firstLineOf.get(v.numenHash);
-          if (first !== undefined) {
-            rejected.push({ line, reason: `NUMEN repeated in the file (first on line ${first})` });
-            continue;
-          }
-          firstLineOf.set(v.numenHash, line);
-          batch.push(v.record);
-          if (batch.length >= BATCH) {
-            await writer.write(batch);
-            batch = [];
-          }
-        }
-        await writer.write(batch);
-        if (rows === 0) throw new DomainError("CSV_INVALID", "the file has a header row but no data rows");
-        const gone = options.full ? await writer.unseenActive() : [];
-        let departures: DepartureCheck | undefined;
-        if (options.full) {
-          const max = maxDepartures(active);
-          const exceeded = gone.length > max;
-          departures = { active, maxDepartures: max, exceeded, forced: exceeded && options.force === true };
-        }
-        const refused: ImportRefusal | undefined =
-          rejected.length > rows * MAX_REJECTED_SHARE
-            ? "too_many_rejected"
-            : departures?.exceeded && !departures.forced
-              ? "too_many_departures"
-              : undefined;
-        const applied = refused === undefined && !options.dryRun;
-        report = {
-          created: writer.created,
-          updated: writer.updated,
-          unchanged: writer.unchanged,
-          departed: gone.length,
-          rejected,
-          applied,
-          rows,
-          ...(departures ? { departures } : {}),
-          ...(refused ? { refused } : {}),
-          ...(options.full ? { departedIds: gone.slice(0, 100) } : {}),
-        };
-        if (!applied) throw new Rollback();
-        await writer.depart(gone);
-        await this.deps.audit.record(
-          {
-            actor: options.actor,
-            action: "import.staff",
-            entity: "import",
-            details: {
-              file,
-              rows,
-              created: writer.created,
-              updated: writer.updated,
-              departed: gone.length,
-              rejected: rejected.length,
-              // The departure guard was overridden with --force: who, when and against which figures.
-              ...(departures?.forced ? { forced: { active, maxDepartures: departures.maxDepartures } } : {}),
-            },
-          },
-          trx,
-        );
+    const dryRun = options.dryRun === true;
+    const body = async (trx: Executor): Promise<void> => {
+      // Counted before any write: the guard's share is of the people active before this import.
+      const active = options.full ? await countPersons(trx, "active") : 0;
+      const writer = await StaffWriter.open(trx, this.deps, options.actor, {
+        dryRun,
+        ...(options.onEvents ? { onEvents: options.onEvents } : {}),
       });
+      const firstLineOf = new Map<string, number>();
+      let batch: StaffRecord[] = [];
+      const onBytes = options.onProgress ? (n: number) => options.onProgress?.(n, source.size) : undefined;
+      for await (const { line, fields } of source.records(onBytes)) {
+        rows++;
+        const v = validateStaffRow(fields, today, this.deps.secret);
+        if (!v.ok) {
+          rejected.push({ line, reason: v.reason });
+          // A person whose row has an error is still in the file: --full must not make them departed.
+          const numen = normalizeNumen(text(fields, "numen"));
+          if (numen !== null) writer.seen.add(keyedHash(this.deps.secret, numen));
+          continue;
+        }
+        const first = firstLineOf.get(v.numenHash);
+        if (first !== undefined) {
+          rejected.push({ line, reason: `NUMEN repeated in the file (first on line ${first})` });
+          continue;
+        }
+        firstLineOf.set(v.numenHash, line);
+        batch.push(v.record);
+        if (batch.length >= BATCH) {
+          await writer.write(batch);
+          batch = [];
+        }
+      }
+      await writer.write(batch);
+      if (rows === 0) throw new DomainError("CSV_INVALID", "the file has a header row but no data rows");
+      const gone = options.full ? await writer.unseenActive() : [];
+      let departures: DepartureCheck | undefined;
+      if (options.full) {
+        const max = maxDepartures(active);
+        const exceeded = gone.length > max;
+        departures = { active, maxDepartures: max, exceeded, forced: exceeded && options.force === true };
+      }
+      const refused: ImportRefusal | undefined =
+        rejected.length > rows * MAX_REJECTED_SHARE
+          ? "too_many_rejected"
+          : departures?.exceeded && !departures.forced
+            ? "too_many_departures"
+            : undefined;
+      const applied = refused === undefined && !dryRun;
+      report = {
+        created: writer.created,
+        updated: writer.updated,
+        unchanged: writer.unchanged,
+        departed: gone.length,
+        rejected,
+        applied,
+        rows,
+        ...(departures ? { departures } : {}),
+        ...(refused ? { refused } : {}),
+        ...(options.full ? { departedIds: gone.slice(0, 100) } : {}),
+      };
+      if (!applied) throw new Rollback();
+      await writer.depart(gone);
+      await this.deps.audit.record(
+        {
+          actor: options.actor,
+          action: "import.staff",
+          entity: "import",
+          details: {
+            file,
+            rows,
+            created: writer.created,
+            updated: writer.updated,
+            departed: gone.length,
+            rejected: rejected.length,
+            // The departure guard was overridden with --force: who, when and against which figures.
+            ...(departures?.forced ? { forced: { active, maxDepartures: departures.maxDepartures } } : {}),
+          },
+        },
+        trx,
+      );
+    };
+    try {
+      // A dry run writes nothing: no transaction (see the header), its reads interleave with requests.
+      if (dryRun) await body(this.deps.db);
+      else await this.deps.db.transaction().execute(body);
     } catch (error) {
       if (!(error instanceof Rollback)) throw error;
     }

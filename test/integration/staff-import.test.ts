@@ -346,6 +346,42 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it("a dry run holds no connection: a write made while it reads its file is done at once", async () => {
+      await withCtx(dialect, async (ctx, dir) => {
+        // Many batches and many chunks of the file: the dry run is still reading when the write comes.
+        const file = writeCsv(dir, "big.csv", staffCsv(Array.from({ length: 6_000 }, (_, i) => staffRow(10_000 + i))));
+        const order: string[] = [];
+        let write: Promise<void> | undefined;
+        const events: string[] = [];
+        const report = ctx.services.staffImport
+          .importFile(file, {
+            actor: "test",
+            dryRun: true,
+            onEvents: (batch) => events.push(...batch.map((e) => e.action)),
+            onProgress: () => {
+              // On SQLite a transaction would hold the only connection until the whole file was read.
+              write ??= ctx.services.audit
+                .record({ actor: "test", action: "import.staff", entity: "import" })
+                .then(() => void order.push("write"));
+            },
+          })
+          .then((r) => {
+            order.push("dry run");
+            return r;
+          });
+        const dry = await report;
+        await write;
+        assert.deepEqual(order, ["write", "dry run"]);
+        assert.equal(dry.created, 6_000);
+        // The events a real run would write, given to the caller (the console's samples), none written.
+        assert.equal(events.length, 6_000);
+        assert.ok(events.every((a) => a === "person.created"));
+        assert.deepEqual(await counts(ctx), { person: 0, account: 0, audit: 1 });
+        const real = await ctx.services.staffImport.importFile(file, { actor: "test" });
+        assert.deepEqual(summary(real), { ...summary(dry), applied: true });
+      });
+    });
+
     it("--full does not make departed a person whose row was rejected", async () => {
       await withCtx(dialect, async (ctx, dir) => {
         const rows = Array.from({ length: 12 }, (_, i) => staffRow(400 + i));
