@@ -76,6 +76,20 @@ class UsageError extends Error {}
 const out = (line = "") => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
+/** A listener refused by the system: its port taken, or a privileged port without the capability. */
+function isListenError(
+  error: unknown,
+): error is NodeJS.ErrnoException & { code: "EADDRINUSE" | "EACCES"; address: string; port: number } {
+  const e = error as (NodeJS.ErrnoException & { address?: unknown; port?: unknown }) | null;
+  return (
+    e instanceof Error &&
+    (e.code === "EADDRINUSE" || e.code === "EACCES") &&
+    e.syscall === "listen" &&
+    typeof e.address === "string" &&
+    typeof e.port === "number"
+  );
+}
+
 function parse<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -270,7 +284,13 @@ async function run(argv: string[]): Promise<number> {
         out("Empty directory: creating the demo académie (2,000 staff, 50 establishments, 20 external users)…");
         await services.demo.fill("cli:start");
       }
-      const server = await startServer(config, services);
+      // A door that cannot listen (its port taken, a privileged port) ends the command: the services
+      // are closed too, or their connections (Redis, PostgreSQL) and timers would keep the process
+      // alive with nothing listening, a service that looks up to its supervisor.
+      const server = await startServer(config, services).catch(async (error: unknown) => {
+        await services.close().catch(() => {});
+        throw error;
+      });
       stopOnSignals(server);
       out(`Sésame (${config.academieName}) is running at ${config.publicUrl}/ (listening on ${server.url})`);
       out(`SMTP reception for @${config.mailDomain} listening on ${config.smtpHost}:${server.smtpPort}`);
@@ -622,6 +642,11 @@ try {
     process.exitCode = 2;
   } else if (error instanceof ConfigError) {
     err(`sesame: configuration error: ${error.message}`);
+    process.exitCode = 2;
+  } else if (isListenError(error)) {
+    err(
+      `sesame: cannot listen on ${error.address}:${error.port}: ${error.code === "EADDRINUSE" ? "the port is already in use (another Sésame, or another program?)" : "permission denied (a port below 1024 needs the capability CAP_NET_BIND_SERVICE)"}`,
+    );
     process.exitCode = 2;
   } else if (isDomainError(error)) {
     err(`sesame: ${error.message}`);

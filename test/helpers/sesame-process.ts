@@ -33,9 +33,24 @@ export interface SesameRun {
   readonly stderr: string;
 }
 
-/** Runs `sesame args…` with `env` to its end. */
-export async function runSesame(args: readonly string[], env: Record<string, string>): Promise<SesameRun> {
+/**
+ * Runs `sesame args…` with `env` to its end. With `timeoutMs`, a command still running then is
+ * killed and the promise rejects with what it printed (a command that should end must not hang a test).
+ */
+export async function runSesame(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: { readonly timeoutMs?: number } = {},
+): Promise<SesameRun> {
   const child = spawn(process.execPath, [SESAME_BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let timedOut = false;
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          child.kill("SIGKILL");
+        }, options.timeoutMs);
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -45,5 +60,9 @@ export async function runSesame(args: readonly string[], env: Record<string, str
     stderr += d;
   });
   const [code] = (await once(child, "exit")) as [number | null];
+  clearTimeout(timer);
+  if (timedOut) {
+    throw new Error(`sesame ${args.join(" ")} still running after ${options.timeoutMs} ms:\n${stdout}${stderr}`);
+  }
   return { code, stdout, stderr };
 }

@@ -78,13 +78,18 @@ interface InstancePorts {
 class Instance {
   child: ChildProcess | null = null;
   output = "";
+  /** Zeros until the first start: the instance's system-chosen ports, kept for its restart. */
+  ports: InstancePorts = { http: 0, smtp: 0, submission: 0, imap: 0 };
   constructor(
     readonly name: string,
-    readonly ports: InstancePorts,
     private readonly env: Record<string, string>,
   ) {}
 
-  /** Spawns `sesame serve`; resolves once it listens. */
+  /**
+   * Spawns `sesame serve`; resolves once it listens. The first start lets the system choose every
+   * port (read back from what serve prints: ports picked free beforehand could be taken meanwhile by
+   * another program's connection); a restart asks for the same ones, HAProxy's configuration names them.
+   */
   async start(): Promise<void> {
     this.output = "";
     const child = spawn(process.execPath, [BIN, "serve"], {
@@ -101,7 +106,12 @@ class Instance {
     child.stderr?.setEncoding("utf8").on("data", (d: string) => {
       this.output += d;
     });
+    let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`${this.name} not listening after 60 s: ${this.output}`));
+      }, 60_000);
       child.stdout?.setEncoding("utf8").on("data", (d: string) => {
         this.output += d;
         if (/IMAP \(mail clients\) listening on/.test(this.output)) resolve();
@@ -109,7 +119,19 @@ class Instance {
       child.once("exit", (code, signal) =>
         reject(new Error(`${this.name} exited (${code ?? signal}) before listening: ${this.output}`)),
       );
-    });
+    }).finally(() => clearTimeout(timer));
+    const port = (pattern: RegExp) => {
+      const found = Number(pattern.exec(this.output)?.[1]);
+      if (!Number.isInteger(found) || found <= 0)
+        throw new Error(`${this.name}: no port for ${pattern}: ${this.output}`);
+      return found;
+    };
+    this.ports = {
+      http: port(/\(listening on http:\/\/[^:]+:(\d+)\/\)/),
+      smtp: port(/SMTP reception for \S+ listening on [^:]+:(\d+)/),
+      submission: port(/SMTP submission \(mail clients, AUTH\) listening on [^:]+:(\d+)/),
+      imap: port(/IMAP \(mail clients\) listening on [^:]+:(\d+)/),
+    };
   }
 
   /** Sends `signal` and waits for the exit; still there after 35 s (the unit's TimeoutStopSec): SIGKILL. */
@@ -383,13 +405,7 @@ describe("two instances behind HAProxy (deploy/haproxy.cfg)", () => {
       SESAME_LOG_LEVEL: "warn",
     };
     for (const name of ["sesame1", "sesame2"]) {
-      const ports = {
-        http: await freePort(),
-        smtp: await freePort(),
-        submission: await freePort(),
-        imap: await freePort(),
-      };
-      instances.push(new Instance(name, ports, { ...env, SESAME_DATA_DIR: path.join(tmp.dir, name) }));
+      instances.push(new Instance(name, { ...env, SESAME_DATA_DIR: path.join(tmp.dir, name) }));
     }
     await Promise.all(instances.map((i) => i.start()));
 

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:net";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { openServices } from "../../src/services.js";
-import { TEST_SECRET, tempDir, testConfig } from "../helpers/env.js";
+import { REDIS_URL, TEST_SECRET, tempDir, testConfig } from "../helpers/env.js";
 import { RawImap } from "../helpers/imap.js";
-import { sesameEnv } from "../helpers/sesame-process.js";
+import { runSesame, sesameEnv } from "../helpers/sesame-process.js";
 
 const BIN = path.resolve("bin/sesame.js");
 
@@ -80,4 +81,38 @@ describe("sesame serve", () => {
       tmp.remove();
     }
   });
+
+  // Seen in a test run: a port taken by another program between its choice and the listen. The
+  // command printed the error and stayed alive, its Redis connections keeping it up with nothing
+  // listening (a service its supervisor believes running).
+  for (const redis of [false, true]) {
+    it(`exits at once, naming the port, when a door cannot listen${redis ? " (with Redis)" : ""}`, async () => {
+      const tmp = tempDir();
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+      const address = taken.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      try {
+        const run = await runSesame(
+          ["serve"],
+          sesameEnv({
+            SESAME_DATA_DIR: tmp.dir,
+            SESAME_SECRET: TEST_SECRET,
+            SESAME_SMTP_PORT: String(port),
+            ...(redis ? { SESAME_REDIS_URL: REDIS_URL } : {}),
+          }),
+          { timeoutMs: 30_000 },
+        );
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(
+          run.stderr,
+          new RegExp(`sesame: cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use`),
+        );
+        assert.doesNotMatch(run.stdout, /listening on/);
+      } finally {
+        await new Promise<void>((resolve) => taken.close(() => resolve()));
+        tmp.remove();
+      }
+    });
+  }
 });
