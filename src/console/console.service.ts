@@ -9,16 +9,11 @@
  * that goes back refused, failures throttled with the TOTP codes'. Every step is audited.
  */
 import { createHmac, randomInt } from "node:crypto";
-import {
-  type AuthenticatorTransportFuture,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticatorTransportFuture,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
 } from "@simplewebauthn/server";
-import { isoBase64URL } from "@simplewebauthn/server/helpers";
 import type { Kysely } from "kysely";
 import { generateSecret, generateURI, verify } from "otplib";
 import type { AuditService } from "../audit/audit.service.js";
@@ -43,6 +38,16 @@ import {
 } from "./console.types.js";
 import { parseAuthenticationResponse, parseRegistrationResponse, type RelyingParty, relyingParty } from "./webauthn.js";
 import * as keys from "./webauthn.repository.js";
+
+/**
+ * @simplewebauthn/server (about 11 MB resident with its ASN.1 and X.509 code) is loaded at the first
+ * security-key step, not at start: most instances never see one (ECharts is loaded likewise).
+ */
+let webauthnLibrary: Promise<typeof import("@simplewebauthn/server")> | undefined;
+const webauthn = () => {
+  webauthnLibrary ??= import("@simplewebauthn/server");
+  return webauthnLibrary;
+};
 
 export interface ConsoleDeps {
   readonly db: Kysely<Schema>;
@@ -417,6 +422,7 @@ export class ConsoleService {
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     if (!(await this.#mayAsk(session, "register"))) throw new DomainError("NOT_FOUND", "no key registration here");
     const existing = await keys.credentialsOf(this.deps.db, session.accountId);
+    const { generateRegistrationOptions } = await webauthn();
     const options = await generateRegistrationOptions({
       rpName: this.#rp.name,
       rpID: this.#rp.id,
@@ -441,6 +447,7 @@ export class ConsoleService {
     if (!(await this.#mayAsk(session, purpose))) throw new DomainError("NOT_FOUND", "no key to use here");
     const existing = await keys.credentialsOf(this.deps.db, session.accountId);
     if (existing.length === 0) throw new DomainError("NOT_FOUND", "no security key");
+    const { generateAuthenticationOptions } = await webauthn();
     const options = await generateAuthenticationOptions({
       rpID: this.#rp.id,
       timeout: KEY_TIMEOUT_MS,
@@ -483,6 +490,7 @@ export class ConsoleService {
       transports?: string[] | undefined;
     };
     try {
+      const { verifyRegistrationResponse } = await webauthn();
       const result = await verifyRegistrationResponse({
         response,
         expectedChallenge: challenge,
@@ -505,7 +513,7 @@ export class ConsoleService {
       const keyId = await keys.insertCredential(trx, {
         accountId,
         credentialId: credential.id,
-        publicKey: isoBase64URL.fromBuffer(credential.publicKey),
+        publicKey: Buffer.from(credential.publicKey).toString("base64url"),
         signCount: credential.counter,
         transports: transports.join(","),
         name: keyName,
@@ -575,6 +583,7 @@ export class ConsoleService {
     if (!row) return this.#keyFailed(accountId, kind, "unknown-key");
     let received: number;
     try {
+      const { verifyAuthenticationResponse } = await webauthn();
       const result = await verifyAuthenticationResponse({
         response,
         expectedChallenge: challenge,
@@ -583,7 +592,7 @@ export class ConsoleService {
         // The counter is checked below, where a counter gone back is told apart.
         credential: {
           id: row.credential_id,
-          publicKey: isoBase64URL.toBuffer(row.public_key),
+          publicKey: new Uint8Array(Buffer.from(row.public_key, "base64url")),
           counter: 0,
           transports: transportsOf(row.transports),
         },
