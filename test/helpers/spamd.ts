@@ -7,12 +7,13 @@
  *
  * Also the spamds that do not score: a closed port, a server that never answers, one that answers garbage.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { accessSync, chmodSync, constants, copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { createSpamdClient } from "../../src/mail/spamd.js";
 import { tempDir } from "./env.js";
+import { spawnTied } from "./tied-process.js";
 
 export const SPAMD_BIN = process.env.SESAME_SPAMD_BIN ?? "/usr/sbin/spamd";
 /** The plugin loads (`*.pre`) of the installed SpamAssassin: without them spamd cannot scan. */
@@ -85,16 +86,17 @@ export async function startSpamd(): Promise<TestSpamd> {
     "--syslog=stderr",
     ...(process.getuid?.() === 0 ? ["--username=nobody"] : []),
   ];
-  const child = spawn(SPAMD_BIN, args, { stdio: ["ignore", "ignore", "pipe"] });
+  // Tied to this process: an interrupted run leaves no spamd behind.
+  const child = spawnTied(SPAMD_BIN, args, { stdout: "ignore", stderr: "pipe" });
   let log = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     log = (log + chunk.toString("utf8")).slice(-4000);
   });
   const stop = async () => {
     if (!(await waitForExit(child, 0))) {
+      // Passed on to spamd by the shell it runs under, which ends with it (or kills it after 5 s).
       child.kill("SIGTERM");
-      if (!(await waitForExit(child, 5_000))) child.kill("SIGKILL");
-      await waitForExit(child, 5_000);
+      await waitForExit(child, 10_000);
     }
     temp.remove();
   };

@@ -14,6 +14,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
+import { once } from "node:events";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { type AddressInfo, connect, createServer } from "node:net";
@@ -28,6 +29,7 @@ import type { Account } from "../../src/directory/directory.types.js";
 import { openServices, type Services } from "../../src/services.js";
 import { POSTGRES_URL, REDIS_URL, TEST_SECRET, tempDir, testConfig } from "../helpers/env.js";
 import { RawImap } from "../helpers/imap.js";
+import { spawnTied } from "../helpers/tied-process.js";
 import { accountOf, seedStaff, textOf, uniqueStaff } from "../helpers/web.js";
 
 const HAPROXY = "/usr/sbin/haproxy";
@@ -427,7 +429,8 @@ describe("two instances behind HAProxy (deploy/haproxy.cfg)", () => {
       }),
     );
     execFileSync(HAPROXY, ["-c", "-q", "-f", cfg]);
-    haproxy = spawn(HAPROXY, ["-db", "-f", cfg], { stdio: ["ignore", "pipe", "pipe"] });
+    // Tied to this process: an interrupted run leaves no HAProxy health-checking dead ports.
+    haproxy = spawnTied(HAPROXY, ["-db", "-f", cfg], { stdout: "pipe", stderr: "pipe" });
     haproxy.stdout?.setEncoding("utf8").on("data", (d: string) => {
       haproxyOutput += d;
     });
@@ -450,7 +453,11 @@ describe("two instances behind HAProxy (deploy/haproxy.cfg)", () => {
   });
 
   after(async () => {
-    haproxy?.kill("SIGKILL");
+    if (haproxy && haproxy.exitCode === null && haproxy.signalCode === null) {
+      const exited = once(haproxy, "exit");
+      haproxy.kill("SIGTERM"); // passed on to HAProxy by the shell it runs under
+      await exited;
+    }
     for (const instance of instances) await instance.kill("SIGTERM");
     await new Promise<void>((resolve) => (relay ? relay.close(() => resolve()) : resolve()));
     if (redis) {
