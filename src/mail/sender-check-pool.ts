@@ -90,8 +90,10 @@ export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCh
     dnsServers: [...options.dnsServers],
     budgetMs,
   };
+  /** The pool, started at the first call: its worker is then asked once whether it has loaded. */
   const poolOf = (): Piscina<SenderCheckTask, SenderVerdict> => {
-    pool ??= new Piscina<SenderCheckTask, SenderVerdict>({
+    if (pool) return pool;
+    const created = new Piscina<SenderCheckTask, SenderVerdict>({
       filename: WORKER_ENTRY,
       name: "default",
       minThreads: options.threads,
@@ -103,7 +105,7 @@ export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCh
       atomics: "disabled",
       workerData,
     });
-    const created = pool;
+    pool = created;
     // The worker's `ready` export takes no task (the cast: piscina types every task of a pool alike).
     started = created.run(null as unknown as SenderCheckTask, { name: "ready" }).then(
       () => {
@@ -115,7 +117,7 @@ export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCh
         return false;
       },
     );
-    return pool;
+    return created;
   };
 
   return {
