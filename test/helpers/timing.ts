@@ -43,3 +43,30 @@ export function compareKinds<K extends string>(
     .join(", ");
   return { medians, relative, ok, summary };
 }
+
+/**
+ * Rounds of sets (`measure` gives one round's), compared as the timing tests do: the comparison
+ * passes at the first round within tolerance, or from the second on when all the rounds so far,
+ * pooled, are (load moves one round's medians; a real difference shows in every round and in the
+ * pool). Otherwise, the summary of every round for the failure's message.
+ */
+export async function compareInRounds<K extends string>(
+  rounds: number,
+  kinds: readonly K[],
+  measure: (round: number) => Promise<ReadonlyArray<Record<K, number>>>,
+  onRound?: (summary: string) => void,
+): Promise<{ readonly ok: boolean; readonly summary: string }> {
+  const summaries: string[] = [];
+  const pooled: Array<Record<K, number>> = [];
+  for (let round = 0; round < rounds; round++) {
+    const sets = await measure(round);
+    pooled.push(...sets);
+    const one = compareKinds(sets, kinds);
+    const all = compareKinds(pooled, kinds);
+    const summary = `round ${round + 1}: ${one.summary}; all rounds: ${all.summary}`;
+    onRound?.(summary);
+    summaries.push(summary);
+    if (one.ok || (round > 0 && all.ok)) return { ok: true, summary };
+  }
+  return { ok: false, summary: summaries.join("; ") };
+}

@@ -16,7 +16,7 @@ import { frenchTime } from "../../src/web/i18n/fr.js";
 import { openTestServices, type TestContext, tempDir } from "../helpers/env.js";
 import { messagesTo } from "../helpers/mail-to.js";
 import { type StaffRow, staffCsv, writeCsv } from "../helpers/staff.js";
-import { compareKinds } from "../helpers/timing.js";
+import { compareInRounds } from "../helpers/timing.js";
 import {
   accountOf,
   inputTag,
@@ -598,10 +598,8 @@ describe("timing: unknown NUMEN, wrong date, wrong account type", () => {
     const kinds = ["unknown", "date", "type"] as const;
     type TrySet = Record<(typeof kinds)[number], number>;
     let reference: string | undefined;
-    const summaries: string[] = [];
     let next = 0;
-    const pooled: TrySet[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
+    const measure = async () => {
       const sets: TrySet[] = [];
       for (let i = 0; i < n; i++) {
         const set: TrySet = { unknown: 0, date: 0, type: 0 };
@@ -631,15 +629,10 @@ describe("timing: unknown NUMEN, wrong date, wrong account type", () => {
         }
         if (i >= WARMUP) sets.push(set);
       }
-      pooled.push(...sets);
-      const one = compareKinds(sets, kinds);
-      const all = compareKinds(pooled, kinds);
-      const summary = `round ${round + 1}: ${one.summary}; all rounds: ${all.summary}`;
-      t.diagnostic(summary);
-      summaries.push(summary);
-      if (one.ok || (round > 0 && all.ok)) return;
-    }
-    assert.fail(`medians differ by more than 20 %: ${summaries.join("; ")}`);
+      return sets;
+    };
+    const result = await compareInRounds(ROUNDS, kinds, measure, (summary) => t.diagnostic(summary));
+    assert.ok(result.ok, `medians differ by more than 20 %: ${result.summary}`);
   });
 });
 
