@@ -6,7 +6,7 @@
  * transaction as the messages they count: the folder list and the quota never scan the messages.
  */
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
-import type { DialectName } from "../storage/database.js";
+import { type DialectName, syncCommits } from "../storage/database.js";
 import type { MailFolderTable, MailMessageTable, Schema } from "../storage/schema.js";
 
 export type Executor = Kysely<Schema> | Transaction<Schema>;
@@ -106,23 +106,19 @@ export interface SearchFilters {
 
 /**
  * A transaction whose commit is on disk before it resolves. PostgreSQL commits durably anyway;
- * SQLite runs in WAL mode with `synchronous = NORMAL` (durable across a crash of the process,
- * not of the machine), so mail deliveries switch to FULL for their own transaction.
+ * SQLite runs in WAL mode with `synchronous = NORMAL` (durable across a crash of the process, not
+ * of the machine), so these transactions then wait for the group commit's sync of the WAL
+ * (storage/commit-sync.ts), shared with the other durable writes of the moment and run off the
+ * main thread.
  */
 export async function durably<T>(
   db: Kysely<Schema>,
   dialect: DialectName,
   fn: (trx: Transaction<Schema>) => Promise<T>,
 ): Promise<T> {
-  if (dialect === "postgres") return db.transaction().execute(fn);
-  return db.connection().execute(async (conn) => {
-    await sql`pragma synchronous = FULL`.execute(conn);
-    try {
-      return await conn.transaction().execute(fn);
-    } finally {
-      await sql`pragma synchronous = NORMAL`.execute(conn);
-    }
-  });
+  const out = await db.transaction().execute(fn);
+  if (dialect === "sqlite") await syncCommits(db);
+  return out;
 }
 
 export function transaction<T>(db: Kysely<Schema>, fn: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@ import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { createPrivateFile, makePrivateDir } from "../shared/private-files.js";
+import { CommitSync, sqliteWalSync } from "./commit-sync.js";
 import type { Schema } from "./schema.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -21,6 +22,23 @@ export interface DatabaseOptions {
   /** PostgreSQL only: the schema to work in (tests give each run its own). */
   readonly searchPath?: string;
   readonly poolSize?: number;
+}
+
+/** The group commit of each SQLite database in a file (commit-sync.ts), by its Kysely handle. */
+const commitSyncs = new WeakMap<Kysely<Schema>, CommitSync>();
+
+/**
+ * Resolves once every commit made so far on `db` is durable across a crash of the machine:
+ * PostgreSQL commits durably anyway, an SQLite database in memory has no disk, and an SQLite file
+ * shares one `fdatasync` of its WAL among the callers of the moment (commit-sync.ts).
+ */
+export function syncCommits(db: Kysely<Schema>): Promise<void> {
+  return commitSyncs.get(db)?.sync() ?? Promise.resolve();
+}
+
+/** WAL syncs run so far for `db` (SQLite in a file), for the tests; null elsewhere. */
+export function commitSyncCount(db: Kysely<Schema>): number | null {
+  return commitSyncs.get(db)?.count ?? null;
 }
 
 // PostgreSQL BIGINT (count(*) and the like) comes back as a string by default; our counts fit in a
@@ -77,6 +95,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
       },
     };
     const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+    if (file !== null) commitSyncs.set(db, new CommitSync(sqliteWalSync(file)));
     return {
       db,
       dialect: "sqlite",

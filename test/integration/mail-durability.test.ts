@@ -1,13 +1,15 @@
 /**
- * Deliveries on SQLite in a file resolve only once committed (mail.repository.ts, durably: each
- * delivery's transaction commits with synchronous = FULL): many at once all resolve, and each is
- * then seen by another connection to the same file; one that fails (over quota) leaves nothing and
- * does not take the others with it. What a power cut would do cannot be tested here.
+ * Deliveries on SQLite in a file resolve only once committed and synced (mail.repository.ts,
+ * durably: the commit, then the group commit's fdatasync of the WAL, storage/commit-sync.ts): many
+ * at once all resolve, share syncs, and each is then seen by another connection to the same file;
+ * one that fails (over quota) leaves nothing and does not take the others with it. What a power
+ * cut would do cannot be tested here.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import SqliteDatabase from "better-sqlite3";
 import { isDomainError } from "../../src/shared/errors.js";
+import { commitSyncCount } from "../../src/storage/database.js";
 import { openTestServices, type TestContext } from "../helpers/env.js";
 import { inbox, newAddress } from "../helpers/smtp.js";
 
@@ -29,11 +31,14 @@ describe("durable deliveries, many at once (SQLite in a file)", () => {
   it("forty deliveries at once: each resolves, then another connection to the file sees it", async () => {
     const account = await newAddress(ctx.services);
     const recipient = await ctx.services.mail.checkRecipient(account.address);
+    const syncsBefore = commitSyncCount(ctx.services.database.db) ?? Number.NaN;
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, n) => ctx.services.mail.deliver(message(account.address, n), [recipient])),
     );
     const ids = results.flatMap((r) => r.messageIds);
     assert.equal(new Set(ids).size, 40);
+    const syncs = (commitSyncCount(ctx.services.database.db) ?? Number.NaN) - syncsBefore;
+    assert.ok(syncs >= 1 && syncs < 40, `the WAL synced ${syncs} times for 40 deliveries at once`);
     const other = new SqliteDatabase(ctx.config.databaseUrl.replace(/^sqlite:/, ""), { readonly: true });
     try {
       const row = other
