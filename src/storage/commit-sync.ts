@@ -12,7 +12,7 @@
  * transaction to `synchronous = FULL`, whose `fsync` blocked the event loop (better-sqlite3 is
  * synchronous) for about 1 ms per delivery, once each.
  */
-import { open } from "node:fs/promises";
+import { closeSync, fdatasync, openSync } from "node:fs";
 
 /** Makes durable every commit made before it starts (an `fdatasync` or equivalent). */
 export type SyncFn = () => Promise<void>;
@@ -64,26 +64,47 @@ export class CommitSync {
   }
 }
 
+/** A sync function with a file to close when the database closes. */
+export interface FileSync {
+  readonly sync: SyncFn;
+  close(): void;
+}
+
 /**
- * The sync of an SQLite database in WAL mode: `fdatasync` of its `-wal` file, opened afresh each
- * time (SQLite may remove it when its last connection closes); when there is none, the database
- * file itself (every commit is then in it).
+ * The sync of an SQLite database in WAL mode: `fdatasync` of its `-wal` file, kept open from the
+ * first sync (SQLite removes that file only when its last connection closes, and `close` is called
+ * before); when there is none, the database file itself (every commit is then in it). A sync that
+ * fails closes the file: the next one opens it again.
  */
-export function sqliteWalSync(databaseFile: string): SyncFn {
-  const syncPath = async (file: string) => {
-    const handle = await open(file, "r+");
-    try {
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
+export function sqliteWalSync(databaseFile: string): FileSync {
+  let fd: number | null = null;
+  const closeFd = () => {
+    if (fd !== null) closeSync(fd);
+    fd = null;
   };
-  return async () => {
+  const openFd = (): number => {
     try {
-      await syncPath(`${databaseFile}-wal`);
+      return openSync(`${databaseFile}-wal`, "r+");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      await syncPath(databaseFile);
+      return openSync(databaseFile, "r+");
     }
+  };
+  return {
+    sync: () =>
+      new Promise<void>((resolve, reject) => {
+        try {
+          fd ??= openFd();
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        fdatasync(fd, (error) => {
+          if (!error) return resolve();
+          closeFd();
+          reject(error);
+        });
+      }),
+    close: closeFd,
   };
 }

@@ -95,11 +95,15 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
       },
     };
     const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
-    if (file !== null) commitSyncs.set(db, new CommitSync(sqliteWalSync(file)));
+    const wal = file === null ? null : sqliteWalSync(file);
+    if (wal) commitSyncs.set(db, new CommitSync(wal.sync));
     return {
       db,
       dialect: "sqlite",
-      close: () => db.destroy(),
+      close: async () => {
+        await db.destroy();
+        wal?.close();
+      },
     };
   }
   const pool = new pg.Pool({

@@ -78,11 +78,16 @@ describe("group commit (commit-sync.ts)", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "sesame-commit-sync-"));
     try {
       const file = path.join(dir, "sesame.db");
-      await assert.rejects(sqliteWalSync(file)(), { code: "ENOENT" });
+      const missing = sqliteWalSync(file);
+      await assert.rejects(missing.sync(), { code: "ENOENT" });
       writeFileSync(file, "");
-      await sqliteWalSync(file)();
+      await missing.sync(); // the failure kept nothing open: the database file now
+      missing.close();
       writeFileSync(`${file}-wal`, "");
-      await sqliteWalSync(file)();
+      const wal = sqliteWalSync(file);
+      await wal.sync();
+      await wal.sync();
+      wal.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
