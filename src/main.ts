@@ -109,8 +109,10 @@ export async function startServer(
   let metricsServer: MetricsServer | undefined;
   try {
     await app.listen({ port: config.httpPort, host: config.httpHost });
+    // What an earlier run took in and did not store yet is stored before the reception listens.
+    await svc.intake.start();
     smtp = await startSmtpReception({
-      mail: svc.mail,
+      mail: svc.intake,
       config,
       logger,
       harvest: svc.harvest,
@@ -136,6 +138,7 @@ export async function startServer(
     await imap?.close();
     await submission?.close();
     await smtp?.close();
+    await svc.intake.stop();
     await app.close();
     if (!services) await svc.close();
     throw error;
@@ -178,6 +181,8 @@ export async function startServer(
         metricsServer ? bounded(metricsServer.close(), left(), "metrics", logger) : Promise.resolve(),
       ]);
       clearTimeout(cut);
+      // The message being stored from the intake finishes; the others wait for the next start.
+      await bounded(svc.intake.stop(), left(), "SMTP intake", logger);
       await bounded(svc.close(), left(), "database and Redis", logger);
       logger.info({ ms: Date.now() - started }, "stopped");
     })();

@@ -31,6 +31,7 @@ import { PasswordPolicy } from "./identity/password-policy.js";
 import { createSessionStore, SessionService } from "./identity/session.service.js";
 import { ContactsService } from "./mail/contacts.service.js";
 import { HarvestGuard } from "./mail/harvest-guard.js";
+import { MailIntake } from "./mail/intake.js";
 import { MailService } from "./mail/mail.service.js";
 import { createMailEvents } from "./mail/mail-events.js";
 import { MailboxAccess } from "./mail/mailbox-access.service.js";
@@ -91,6 +92,11 @@ export interface Services {
   readonly send: SendService;
   /** External recipients waiting for the SMTP relay (the worker is started by `startServer`). */
   readonly outboundQueue: OutboundQueue;
+  /**
+   * The SMTP reception's way in: stores at once, or takes a message of a burst into the intake
+   * to store just after (started by `startServer`; intake.ts).
+   */
+  readonly intake: MailIntake;
   /** Signature, away message and forwarding (applied by the mail store at each local delivery). */
   readonly settings: MailSettingsService;
   /** Unknown recipients per SMTP client (address harvesting): in Redis when configured, else in memory. */
@@ -351,6 +357,13 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     mailDomain: config.mailDomain,
     relayUrl: config.smtpRelayUrl,
   });
+  const intake = new MailIntake({
+    db,
+    dialect: database.dialect,
+    clock,
+    mail,
+    logger: logger.child({ component: "smtp" }),
+  });
   const send = new SendService({
     mail,
     directory,
@@ -467,6 +480,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     }),
     send,
     outboundQueue,
+    intake,
     settings,
     harvest: new HarvestGuard({ limiter: limits.rate("smtp-harvest"), audit }),
     reports,
@@ -491,6 +505,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     checkHealth: () => ping(database),
     close: async () => {
       await recovery.stop();
+      await intake.stop();
       await outboundQueue.close();
       await outbound.close();
       await bus.close();

@@ -284,9 +284,36 @@ export class MailService implements MailApi {
   }
 
   async deliver(raw: Buffer, recipients: readonly Recipient[], meta: DeliveryMeta = {}): Promise<DeliveryResult> {
+    return this.#deliver(raw, recipients, meta, {});
+  }
+
+  /**
+   * Stores a message the reception already answered `250` (the intake, intake.ts), as `deliver`
+   * does but for two things: `take(trx)` runs first in the delivery's transaction (it claims the
+   * intake's row: the message is stored once, and a `take` that throws stores nothing), and the
+   * quota, checked when the message was accepted, is not checked again (a message accepted is never
+   * refused afterwards; a burst may take a mailbox past its quota by what it accepted).
+   */
+  async storeAccepted(
+    raw: Buffer,
+    recipients: readonly Recipient[],
+    meta: DeliveryMeta,
+    accepted: { receivedAt: Date; take: (trx: Transaction<Schema>) => Promise<void> },
+  ): Promise<DeliveryResult> {
+    return this.#deliver(raw, recipients, meta, { within: accepted.take, receivedAt: accepted.receivedAt });
+  }
+
+  async #deliver(
+    raw: Buffer,
+    recipients: readonly Recipient[],
+    meta: DeliveryMeta,
+    accepted: { within?: (trx: Transaction<Schema>) => Promise<void>; receivedAt?: Date },
+  ): Promise<DeliveryResult> {
     if (recipients.length === 0) throw new DomainError("VALIDATION_FAILED", "no recipient");
     if (raw.length > this.maxMessageBytes) throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
-    const prepared = await this.#prepare(raw, meta);
+    const parsed = await this.#prepare(raw, meta);
+    const prepared = accepted.receivedAt ? { ...parsed, received: accepted.receivedAt } : parsed;
+    const quota = accepted.within ? "accepted" : "enforced";
     const accounts = [...new Set(recipients.map((r) => r.accountId))];
     const role = meta.inbound?.placement === "junk" ? "junk" : "inbox";
     const inboxes = new Map<number, number>();
@@ -296,12 +323,13 @@ export class MailService implements MailApi {
       prepared: await this.#prepareCopies(p),
       accounts,
       run: async (trx) => {
+        if (accepted.within) await accepted.within(trx);
         const kept = accounts.filter((id) => !p?.skipInbox.has(id));
         const ids: number[] = [];
         if (kept.length === 0) return ids;
         const blobId = await repo.insertBlob(trx, raw);
         for (const accountId of kept) {
-          ids.push(await this.#insertIn(trx, accountId, inboxes.get(accountId) ?? 0, prepared, blobId, {}));
+          ids.push(await this.#insertIn(trx, accountId, inboxes.get(accountId) ?? 0, prepared, blobId, {}, quota));
         }
         return ids;
       },
@@ -363,10 +391,14 @@ export class MailService implements MailApi {
     m: PreparedMessage,
     blobId: number,
     flags: { seen?: boolean; draft?: boolean; answered?: boolean; flagged?: boolean; keywords?: string },
+    /** "accepted": a message answered 250 before (storeAccepted), stored whatever the quota now. */
+    quota: "enforced" | "accepted" = "enforced",
   ): Promise<number> {
-    const used = await repo.usedBytes(trx, accountId);
-    if (used + m.size > this.#deps.quotaBytes) {
-      throw new DomainError("QUOTA_EXCEEDED", "the mailbox is full", { accountId });
+    if (quota === "enforced") {
+      const used = await repo.usedBytes(trx, accountId);
+      if (used + m.size > this.#deps.quotaBytes) {
+        throw new DomainError("QUOTA_EXCEEDED", "the mailbox is full", { accountId });
+      }
     }
     const { parsed } = m;
     const id = await repo.insertMessage(trx, {

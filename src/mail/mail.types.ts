@@ -204,6 +204,8 @@ export interface Recipient {
 export interface DeliveryResult {
   /** The stored messages' ids, one per recipient whose inbox keeps the message. */
   readonly messageIds: readonly number[];
+  /** Taken into the reception's intake (intake.ts) to be stored just after: its row. */
+  readonly queuedAs?: number;
 }
 
 /** What the client that delivers a message said about it (kept for the audit trail and logs). */

@@ -336,7 +336,12 @@ export async function startSmtpReception(
                 },
                 "smtp message stored",
               );
-              answer(null, `OK: message stored (${result.messageIds.length} recipient(s))`);
+              answer(
+                null,
+                result.queuedAs === undefined
+                  ? `OK: message stored (${result.messageIds.length} recipient(s))`
+                  : `OK: queued as ${result.queuedAs}`,
+              );
             },
             (error: unknown) => {
               inFlight.delete(delivery);

@@ -22,6 +22,7 @@ import * as m019 from "./migrations/019-helpdesk.js";
 import * as m020 from "./migrations/020-webauthn.js";
 import * as m021 from "./migrations/021-audit-retention.js";
 import * as m022 from "./migrations/022-sender-index.js";
+import * as m023 from "./migrations/023-mail-intake.js";
 
 type MigrationModule = { up(db: Parameters<Migration["up"]>[0], dialect: DialectName): Promise<void> };
 
@@ -49,6 +50,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ["020-webauthn", m020],
   ["021-audit-retention", m021],
   ["022-sender-index", m022],
+  ["023-mail-intake", m023],
 ];
 
 class StaticProvider implements MigrationProvider {

@@ -165,6 +165,21 @@ export interface MailFolderTable {
   vanished_floor: Generated<number>;
 }
 
+/** A message answered 250 and not stored yet (migration 023, mail/intake.ts). */
+export interface MailIntakeTable {
+  id: Generated<number>;
+  raw: Buffer;
+  /** JSON: `Recipient[]`. */
+  recipients: string;
+  /** JSON: the delivery's `DeliveryMeta`. */
+  meta: string;
+  received_at: string;
+  /** When the next attempt to store it is due (ISO-8601); now when it arrives. */
+  next_attempt_at: string;
+  attempts: Generated<number>;
+  last_error: string | null;
+}
+
 export interface MailBlobTable {
   id: Generated<number>;
   /** The message exactly as received (RFC 5322 bytes). */
@@ -279,6 +294,7 @@ export interface Schema {
   outbox_message: OutboxMessageTable;
   mail_folder: MailFolderTable;
   mail_blob: MailBlobTable;
+  mail_intake: MailIntakeTable;
   mail_message: MailMessageTable;
   mail_search: MailSearchTable;
   contact: ContactTable;

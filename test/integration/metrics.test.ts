@@ -193,6 +193,8 @@ for (const dialect of DIALECTS) {
       assert.equal(seriesValue(text, "sesame_argon2_overloaded_total"), 1);
       assert.equal(seriesValue(text, "sesame_outbound_queue_depth", { state: "queued" }), 0);
       assert.equal(seriesValue(text, "sesame_outbound_queue_oldest_age_seconds"), 0);
+      assert.equal(seriesValue(text, "sesame_smtp_intake_messages", { state: "waiting" }), 0);
+      assert.equal(seriesValue(text, "sesame_smtp_intake_messages", { state: "failing" }), 0);
       assert.equal(seriesValue(text, "sesame_outbound_deliveries_total", { result: "sent" }), 0);
       assert.equal(seriesValue(text, "sesame_argon2_queue_length"), 0);
       if (dialect === "postgres") {

@@ -188,18 +188,25 @@ export function createMetrics(services: Services): Metrics {
     },
   });
 
-  // The outbound queue (read from the database at most every QUEUE_FIGURES_MS)
-  let queueFigures: Promise<{ queued: number; sending: number; oldestAgeSeconds: number }> | null = null;
+  // The outbound queue and the reception's intake (read from the database at most every QUEUE_FIGURES_MS)
+  let queueFigures: Promise<{
+    queued: number;
+    sending: number;
+    oldestAgeSeconds: number;
+    intake: { waiting: number; failing: number };
+  }> | null = null;
   let queueFiguresAt = 0;
   const readQueue = () => {
     const now = Date.now();
     if (!queueFigures || now - queueFiguresAt > QUEUE_FIGURES_MS) {
       queueFiguresAt = now;
       queueFigures = Promise.all([services.outboundQueue.counts(), services.outboundQueue.oldestWaitingAt()]).then(
-        ([counts, oldest]) => ({
+        // The intake's counts after the queue's (one connection more at a time would be one too many).
+        async ([counts, oldest]) => ({
           queued: counts.queued,
           sending: counts.sending,
           oldestAgeSeconds: oldest ? Math.max(0, (services.clock.now().getTime() - Date.parse(oldest)) / 1000) : 0,
+          intake: await services.intake.counts(),
         }),
         (error: unknown) => {
           queueFigures = null;
@@ -226,6 +233,17 @@ export function createMetrics(services: Services): Metrics {
     registers: register,
     async collect() {
       this.set((await readQueue()).oldestAgeSeconds);
+    },
+  });
+  new Gauge({
+    name: "sesame_smtp_intake_messages",
+    help: "Messages answered 250 and not stored yet (every instance's), by state: waiting (all of them), failing (an attempt to store it failed; tried again later).",
+    labelNames: ["state"] as const,
+    registers: register,
+    async collect() {
+      const counts = (await readQueue()).intake;
+      this.set({ state: "waiting" }, counts.waiting);
+      this.set({ state: "failing" }, counts.failing);
     },
   });
   const seen = { sent: 0, retried: 0, failed: 0 };

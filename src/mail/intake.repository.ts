@@ -1,0 +1,94 @@
+/**
+ * The only SQL of the reception's intake (intake.ts, migration 023): messages answered 250 and not
+ * stored yet. A row is claimed by deleting it inside the transaction that stores its message
+ * (`takeIntake`): on PostgreSQL a second instance storing the same row waits for the first's row
+ * lock, then deletes nothing and gives up; on SQLite there is one writer.
+ */
+import { sql } from "kysely";
+import type { Executor } from "./mail.repository.js";
+
+export interface NewIntake {
+  readonly raw: Buffer;
+  /** JSON of the recipients. */
+  readonly recipients: string;
+  /** JSON of the delivery's DeliveryMeta. */
+  readonly meta: string;
+  readonly receivedAt: string;
+}
+
+export interface IntakeRow {
+  readonly id: number;
+  readonly raw: Buffer;
+  readonly recipients: string;
+  readonly meta: string;
+  readonly receivedAt: string;
+  readonly attempts: number;
+}
+
+export async function insertIntake(ex: Executor, row: NewIntake): Promise<number> {
+  const inserted = await ex
+    .insertInto("mail_intake")
+    .values({
+      raw: row.raw,
+      recipients: row.recipients,
+      meta: row.meta,
+      received_at: row.receivedAt,
+      next_attempt_at: row.receivedAt,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return inserted.id;
+}
+
+/**
+ * The row due longest ago (rows arrive due at once: the oldest first) that is not among `busy` (rows
+ * this instance is storing). Its id is found on the index alone, then the row read by its key.
+ */
+export async function nextDueIntake(ex: Executor, now: string, busy: readonly number[]): Promise<IntakeRow | null> {
+  let query = ex.selectFrom("mail_intake").select("id").where("next_attempt_at", "<=", now);
+  if (busy.length > 0) query = query.where("id", "not in", busy);
+  const next = await query.orderBy("next_attempt_at").orderBy("id").limit(1).executeTakeFirst();
+  if (!next) return null;
+  const row = await ex
+    .selectFrom("mail_intake")
+    .select(["id", "raw", "recipients", "meta", "received_at", "attempts"])
+    .where("id", "=", next.id)
+    .executeTakeFirst();
+  return row
+    ? {
+        id: row.id,
+        raw: Buffer.from(row.raw),
+        recipients: row.recipients,
+        meta: row.meta,
+        receivedAt: row.received_at,
+        attempts: row.attempts,
+      }
+    : null;
+}
+
+/** Deletes the row `id` (in the storing transaction); false when it is gone (stored by another instance). */
+export async function takeIntake(ex: Executor, id: number): Promise<boolean> {
+  const taken = await ex.deleteFrom("mail_intake").where("id", "=", id).returning("id").executeTakeFirst();
+  return taken !== undefined;
+}
+
+/** An attempt failed: the row is tried again at `nextAttemptAt`. */
+export async function deferIntake(ex: Executor, id: number, nextAttemptAt: string, error: string): Promise<void> {
+  await ex
+    .updateTable("mail_intake")
+    .set({ next_attempt_at: nextAttemptAt, last_error: error, attempts: sql`attempts + 1` })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Rows waiting, and among them those that failed at least once. */
+export async function intakeCounts(ex: Executor): Promise<{ waiting: number; failing: number }> {
+  const row = await ex
+    .selectFrom("mail_intake")
+    .select((eb) => [
+      eb.fn.countAll<number>().as("waiting"),
+      eb.fn.sum<number>(sql`case when attempts > 0 then 1 else 0 end`).as("failing"),
+    ])
+    .executeTakeFirst();
+  return { waiting: Number(row?.waiting ?? 0), failing: Number(row?.failing ?? 0) };
+}

@@ -1,0 +1,223 @@
+/**
+ * The reception's intake (issue 13, §5): what lets a burst of mail be answered as fast as it arrives.
+ *
+ * Storing a message (parsing it, the sender warnings, its thread, the full-text index, the folder
+ * counters) costs the main thread far more than receiving it. When nothing else is being stored,
+ * a message is stored at once and answered `250` after its commit, as always. When another delivery
+ * is being stored, or messages already wait, it is written whole into `mail_intake` (one row, one
+ * durable commit shared with the others of the moment: storage/commit-sync.ts) and answered `250`
+ * at once; the intake then stores the waiting messages one after the other, oldest first, each
+ * after the event loop has served the connections (`setImmediate`), so that receiving and storing
+ * take turns instead of every client waiting for every store. Postfix does the same (smtpd writes
+ * the queue file, local delivery follows).
+ *
+ * - Exactly once: a row is deleted in the transaction that stores its message (intake.repository.ts),
+ *   so a crash before the commit leaves the row (stored at the next start), after it leaves nothing.
+ * - Never refused afterwards: the recipients and the quota were checked before the `250`; a message
+ *   from the intake is stored whatever its mailbox's quota is by then (MailService.storeAccepted).
+ *   An attempt that fails (the database, a message that cannot be parsed) is retried later
+ *   (outbound-queue.ts's schedule), logged, and counted (`sesame_smtp_intake_failing`).
+ * - Bounded: past `maxWaiting` messages waiting, the reception stores at once again (its clients
+ *   wait for their answers as before): the intake absorbs bursts, it never grows without end.
+ * - Several instances (PostgreSQL): each stores what it took in; every `sweepMs` each also looks
+ *   for rows due (another instance's leftovers after a crash, retries).
+ */
+import type { Kysely } from "kysely";
+import type { Clock } from "../shared/clock.js";
+import type { WarnLogger } from "../shared/logger.js";
+import { type DialectName, syncCommits } from "../storage/database.js";
+import type { Schema } from "../storage/schema.js";
+import * as repo from "./intake.repository.js";
+import type { MailService } from "./mail.service.js";
+import type { DeliveryMeta, DeliveryResult, Recipient } from "./mail.types.js";
+import { retryDelayMs } from "./outbound-queue.js";
+
+/** Messages waiting past which the reception stores at once again. */
+export const INTAKE_MAX_WAITING = 2_000;
+/** Between two looks for rows due that nothing announced (retries, another instance's leftovers). */
+const SWEEP_MS = 10_000;
+
+export interface MailIntakeOptions {
+  readonly db: Kysely<Schema>;
+  readonly dialect: DialectName;
+  readonly clock: Clock;
+  readonly mail: Pick<MailService, "deliver" | "storeAccepted" | "checkRecipient" | "maxMessageBytes">;
+  readonly logger?: WarnLogger;
+  readonly maxWaiting?: number;
+  readonly sweepMs?: number;
+}
+
+/** The row was stored by another instance meanwhile (its transaction is rolled back). */
+class TakenElsewhere extends Error {}
+
+export class MailIntake {
+  readonly #opts: MailIntakeOptions;
+  readonly #maxWaiting: number;
+  /** Deliveries being stored at once by `deliver` now. */
+  #storing = 0;
+  /** Rows waiting, as this instance knows them (counted at start and at each sweep). */
+  #waiting = 0;
+  /** Rows this instance is storing now. */
+  readonly #busy = new Set<number>();
+  #scheduled = false;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #started = false;
+  #stopped = false;
+  #sweep: NodeJS.Timeout | null = null;
+  #stored = 0;
+
+  constructor(options: MailIntakeOptions) {
+    this.#opts = options;
+    this.#maxWaiting = options.maxWaiting ?? INTAKE_MAX_WAITING;
+  }
+
+  get maxMessageBytes(): number {
+    return this.#opts.mail.maxMessageBytes;
+  }
+
+  checkRecipient(address: string, sizeHint?: number): Promise<Recipient> {
+    return this.#opts.mail.checkRecipient(address, sizeHint);
+  }
+
+  /**
+   * Stores the message now, or (while another is being stored, or messages wait) takes it into the
+   * intake: either way it is durable when this resolves. `queuedAs`: the intake's row.
+   */
+  async deliver(raw: Buffer, recipients: readonly Recipient[], meta: DeliveryMeta = {}): Promise<DeliveryResult> {
+    const direct =
+      !this.#started ||
+      this.#stopped ||
+      (this.#storing === 0 && this.#waiting === 0) ||
+      this.#waiting >= this.#maxWaiting ||
+      recipients.length === 0 ||
+      raw.length > this.#opts.mail.maxMessageBytes;
+    if (direct) {
+      this.#storing++;
+      try {
+        return await this.#opts.mail.deliver(raw, recipients, meta);
+      } finally {
+        this.#storing--;
+      }
+    }
+    this.#waiting++; // counted at once: the deliveries of this moment see it
+    let id: number;
+    try {
+      id = await repo.insertIntake(this.#opts.db, {
+        raw,
+        recipients: JSON.stringify(recipients.map((r) => ({ accountId: r.accountId, address: r.address }))),
+        meta: JSON.stringify(meta),
+        receivedAt: this.#opts.clock.now().toISOString(),
+      });
+    } catch (error) {
+      this.#waiting = Math.max(0, this.#waiting - 1);
+      throw error;
+    }
+    if (this.#opts.dialect === "sqlite") await syncCommits(this.#opts.db);
+    this.#schedule();
+    return { messageIds: [], queuedAs: id };
+  }
+
+  /** Stores what an earlier run left (before the reception listens), then stores as messages come. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    await this.drain();
+    this.#waiting = (await repo.intakeCounts(this.#opts.db)).waiting;
+    this.#started = true;
+    this.#sweep = setInterval(() => this.#lookAgain(), this.#opts.sweepMs ?? SWEEP_MS);
+    this.#sweep.unref();
+  }
+
+  /** Stops storing (the one being stored finishes); what waits stays for the next start. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#sweep) clearInterval(this.#sweep);
+    this.#sweep = null;
+    await this.#running;
+  }
+
+  /** Stores every row due now, one after the other (start, tests, `sesame` commands). */
+  async drain(): Promise<number> {
+    let stored = 0;
+    for (;;) {
+      while (await this.#storeNext()) stored++;
+      // The row being stored in the background is done too when this resolves.
+      if (!this.#running) return stored;
+      await this.#running;
+    }
+  }
+
+  /** Rows waiting and failing (the database's count: every instance's), messages stored by this one. */
+  async counts(): Promise<{ waiting: number; failing: number; stored: number }> {
+    return { ...(await repo.intakeCounts(this.#opts.db)), stored: this.#stored };
+  }
+
+  #lookAgain(): void {
+    repo.intakeCounts(this.#opts.db).then(
+      (counts) => {
+        this.#waiting = counts.waiting;
+        if (counts.waiting > 0) this.#schedule();
+      },
+      (error: unknown) => this.#opts.logger?.warn({ err: error }, "intake: counting the waiting messages failed"),
+    );
+  }
+
+  /** Stores the next row after the connections had their turn; again while rows are due. */
+  #schedule(): void {
+    if (this.#stopped) return;
+    if (this.#running || this.#scheduled) {
+      this.#again = true;
+      return;
+    }
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#again = false;
+      this.#running = this.#storeNext().then(
+        (more) => {
+          this.#running = null;
+          if (more || this.#again) this.#schedule();
+        },
+        (error: unknown) => {
+          this.#running = null;
+          this.#opts.logger?.warn({ err: error }, "intake: reading the next message failed");
+        },
+      );
+    });
+  }
+
+  /** Stores the oldest row due; false when there is none. */
+  async #storeNext(): Promise<boolean> {
+    const now = this.#opts.clock.now();
+    const row = await repo.nextDueIntake(this.#opts.db, now.toISOString(), [...this.#busy]);
+    if (!row) {
+      if (this.#busy.size === 0 && (await repo.intakeCounts(this.#opts.db)).waiting === 0) this.#waiting = 0;
+      return false;
+    }
+    this.#busy.add(row.id);
+    try {
+      await this.#opts.mail.storeAccepted(row.raw, JSON.parse(row.recipients), JSON.parse(row.meta), {
+        receivedAt: new Date(row.receivedAt),
+        take: async (trx) => {
+          if (!(await repo.takeIntake(trx, row.id))) throw new TakenElsewhere();
+        },
+      });
+      this.#stored++;
+      this.#waiting = Math.max(0, this.#waiting - 1);
+    } catch (error) {
+      if (error instanceof TakenElsewhere) {
+        this.#waiting = Math.max(0, this.#waiting - 1);
+      } else {
+        const next = new Date(now.getTime() + retryDelayMs(row.attempts)).toISOString();
+        this.#opts.logger?.warn(
+          { err: error, intakeId: row.id, attempts: row.attempts + 1, nextAttemptAt: next },
+          "intake: storing an accepted message failed; it is kept and tried again",
+        );
+        await repo.deferIntake(this.#opts.db, row.id, next, error instanceof Error ? error.message : String(error));
+      }
+    } finally {
+      this.#busy.delete(row.id);
+    }
+    return true;
+  }
+}
