@@ -25,9 +25,10 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../shared/clock.js";
 import type { WarnLogger } from "../shared/logger.js";
-import { type DialectName, syncCommits } from "../storage/database.js";
+import type { DialectName } from "../storage/database.js";
 import type { Schema } from "../storage/schema.js";
 import * as repo from "./intake.repository.js";
+import { durably } from "./mail.repository.js";
 import type { MailService } from "./mail.service.js";
 import type { DeliveryMeta, DeliveryResult, Recipient } from "./mail.types.js";
 import { retryDelayMs } from "./outbound-queue.js";
@@ -103,17 +104,19 @@ export class MailIntake {
     this.#waiting++; // counted at once: the deliveries of this moment see it
     let id: number;
     try {
-      id = await repo.insertIntake(this.#opts.db, {
-        raw,
-        recipients: JSON.stringify(recipients.map((r) => ({ accountId: r.accountId, address: r.address }))),
-        meta: JSON.stringify(meta),
-        receivedAt: this.#opts.clock.now().toISOString(),
-      });
+      // Durable before the 250, as a delivery is (on SQLite, the group commit's sync).
+      id = await durably(this.#opts.db, this.#opts.dialect, (trx) =>
+        repo.insertIntake(trx, {
+          raw,
+          recipients: JSON.stringify(recipients.map((r) => ({ accountId: r.accountId, address: r.address }))),
+          meta: JSON.stringify(meta),
+          receivedAt: this.#opts.clock.now().toISOString(),
+        }),
+      );
     } catch (error) {
       this.#waiting = Math.max(0, this.#waiting - 1);
       throw error;
     }
-    if (this.#opts.dialect === "sqlite") await syncCommits(this.#opts.db);
     this.#schedule();
     return { messageIds: [], queuedAs: id };
   }
