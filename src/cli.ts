@@ -59,6 +59,9 @@ Commands:
                                        List the messages users reported as phishing, by
                                        Message-ID: how many reported each, how many local
                                        mailboxes hold a copy, the sender's domain
+  mail intake [--json]                 Print the messages the SMTP reception answered 250 and has
+                                       not stored yet (a burst's, stored a moment later), those
+                                       whose store failed first, with the error and next attempt
   mail quarantine (--message-id ID | --sender ADDRESS) [--release] [--reason TEXT] [--dry-run]
                                        Move every local copy of that message, or every message
                                        from that address (Sent and drafts left out), in all
@@ -72,6 +75,9 @@ Commands:
 `;
 
 class UsageError extends Error {}
+
+/** Rows `sesame mail intake` prints at most. */
+const INTAKE_LISTED = 100;
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -516,7 +522,31 @@ async function run(argv: string[]): Promise<number> {
         release: { type: "boolean" },
         reason: { type: "string" },
         "dry-run": { type: "boolean" },
+        json: { type: "boolean" },
       });
+      if (positionals[0] === "intake") {
+        if (positionals.length !== 1) throw new UsageError("expected: sesame mail intake [--json]");
+        const [counts, entries] = await withServices(config, (s) =>
+          Promise.all([s.intake.counts(), s.intake.list(INTAKE_LISTED)]),
+        );
+        if (values.json === true) {
+          for (const e of entries) out(JSON.stringify(e));
+          return 0;
+        }
+        out(
+          `${counts.waiting} message${counts.waiting === 1 ? "" : "s"} answered 250 and not stored yet, ${counts.failing} failing.`,
+        );
+        for (const e of entries) {
+          out(
+            `#${e.id}  received ${e.receivedAt}  ${e.size} bytes  to ${e.recipients.join(", ")}` +
+              (e.attempts > 0
+                ? `  ${e.attempts} failed attempt(s), next ${e.nextAttemptAt}: ${e.lastError ?? ""}`
+                : ""),
+          );
+        }
+        if (counts.waiting > entries.length) out(`(the first ${entries.length} shown)`);
+        return 0;
+      }
       const messageId = values["message-id"];
       const sender = values.sender;
       if (
@@ -525,7 +555,7 @@ async function run(argv: string[]): Promise<number> {
         (messageId === undefined) === (sender === undefined)
       ) {
         throw new UsageError(
-          "expected: sesame mail quarantine (--message-id ID | --sender ADDRESS) [--release] [--reason TEXT] [--dry-run]",
+          "expected: sesame mail quarantine (--message-id ID | --sender ADDRESS) [--release] [--reason TEXT] [--dry-run], or sesame mail intake [--json]",
         );
       }
       const dryRun = values["dry-run"] === true;

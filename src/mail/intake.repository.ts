@@ -92,3 +92,42 @@ export async function intakeCounts(ex: Executor): Promise<{ waiting: number; fai
     .executeTakeFirst();
   return { waiting: Number(row?.waiting ?? 0), failing: Number(row?.failing ?? 0) };
 }
+
+/** A row as the operators see it (`sesame mail intake`): everything but the message's bytes. */
+export interface IntakeEntry {
+  readonly id: number;
+  readonly receivedAt: string;
+  readonly recipients: readonly string[];
+  readonly size: number;
+  readonly attempts: number;
+  readonly nextAttemptAt: string;
+  readonly lastError: string | null;
+}
+
+/** The rows waiting, the ones that failed first, then the oldest; at most `limit`. */
+export async function listIntake(ex: Executor, limit: number): Promise<IntakeEntry[]> {
+  const rows = await ex
+    .selectFrom("mail_intake")
+    .select((eb) => [
+      "id",
+      "received_at",
+      "recipients",
+      "attempts",
+      "next_attempt_at",
+      "last_error",
+      eb.fn<number>("length", ["raw"]).as("size"),
+    ])
+    .orderBy("attempts", "desc")
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    receivedAt: r.received_at,
+    recipients: (JSON.parse(r.recipients) as { address: string }[]).map((x) => x.address),
+    size: Number(r.size),
+    attempts: Number(r.attempts),
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+  }));
+}

@@ -155,6 +155,11 @@ export class MailIntake {
     return { ...(await repo.intakeCounts(this.#opts.db)), stored: this.#stored };
   }
 
+  /** The rows waiting (every instance's), the failing ones first, at most `limit` (`sesame mail intake`). */
+  list(limit = 100): Promise<repo.IntakeEntry[]> {
+    return repo.listIntake(this.#opts.db, limit);
+  }
+
   #lookAgain(): void {
     repo.intakeCounts(this.#opts.db).then(
       (counts) => {

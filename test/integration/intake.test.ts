@@ -10,9 +10,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { sql } from "kysely";
 import { MailIntake } from "../../src/mail/intake.js";
+import { insertIntake } from "../../src/mail/intake.repository.js";
 import { startSmtpReception } from "../../src/mail/smtp-reception.js";
 import type { Services } from "../../src/services.js";
-import { DIALECTS, openTestServices, type TestContext } from "../helpers/env.js";
+import { openServices } from "../../src/services.js";
+import { DIALECTS, openTestServices, TEST_SECRET, type TestContext, tempDir, testConfig } from "../helpers/env.js";
+import { runSesame, sesameEnv } from "../helpers/sesame-process.js";
 import { inbox, newAddress, textMessage, transport } from "../helpers/smtp.js";
 
 function intakeOf(services: Services, options: { maxWaiting?: number } = {}): MailIntake {
@@ -235,3 +238,61 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe("sesame mail intake (the real command, SQLite)", () => {
+  it("prints what waits, the failing first with its error; --json one line per message", async () => {
+    const tmp = tempDir();
+    const env = sesameEnv({ SESAME_DATA_DIR: tmp.dir, SESAME_SECRET: TEST_SECRET });
+    try {
+      const services = await openServices(testConfig({ SESAME_DATA_DIR: tmp.dir }));
+      let failingId: number;
+      try {
+        const rcpt = await services.mail.checkRecipient((await newAddress(services)).address);
+        const row = (to: { accountId: number; address: string }, n: number) => ({
+          raw: messageFor(to.address, n, "cli"),
+          recipients: JSON.stringify([to]),
+          meta: "{}",
+          receivedAt: new Date().toISOString(),
+        });
+        // A row for an account that no longer exists: one attempt fails and records why.
+        failingId = await insertIntake(
+          services.database.db,
+          row({ accountId: 2_000_000_000, address: "parti@example.org" }, 1),
+        );
+        await intakeOf(services).drain();
+        // And one that simply waits.
+        await insertIntake(services.database.db, row(rcpt, 2));
+      } finally {
+        await services.close();
+      }
+      const text = await runSesame(["mail", "intake"], env, { timeoutMs: 60_000 });
+      assert.equal(text.code, 0, text.stderr);
+      const lines = text.stdout.trimEnd().split("\n");
+      assert.equal(lines[0], "2 messages answered 250 and not stored yet, 1 failing.");
+      assert.match(
+        lines[1] ?? "",
+        new RegExp(
+          `^#${failingId}  received \\S+  \\d+ bytes  to parti@example\\.org  1 failed attempt\\(s\\), next \\S+: .+`,
+        ),
+      );
+      assert.match(lines[2] ?? "", /^#\d+ {2}received \S+ {2}\d+ bytes {2}to \S+@\S+$/);
+      const json = await runSesame(["mail", "intake", "--json"], env, { timeoutMs: 60_000 });
+      assert.equal(json.code, 0, json.stderr);
+      const entries = json.stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { id: number; attempts: number; lastError: string | null; recipients: string[] });
+      assert.equal(entries.length, 2);
+      assert.equal(entries[0]?.id, failingId);
+      assert.equal(entries[0]?.attempts, 1);
+      assert.ok(entries[0]?.lastError);
+      assert.deepEqual(entries[0]?.recipients, ["parti@example.org"]);
+      assert.equal(entries[1]?.attempts, 0);
+      const usage = await runSesame(["mail", "intake", "extra"], env, { timeoutMs: 60_000 });
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /expected: sesame mail intake \[--json\]/);
+    } finally {
+      tmp.remove();
+    }
+  });
+});
