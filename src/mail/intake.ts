@@ -16,7 +16,8 @@
  * - Never refused afterwards: the recipients and the quota were checked before the `250`; a message
  *   from the intake is stored whatever its mailbox's quota is by then (MailService.storeAccepted).
  *   An attempt that fails (the database, a message that cannot be parsed) is retried later
- *   (outbound-queue.ts's schedule), logged, and counted (`sesame_smtp_intake_failing`).
+ *   (outbound-queue.ts's schedule), logged, counted (`sesame_smtp_intake_messages{state="failing"}`)
+ *   and listed by `sesame mail intake`.
  * - Bounded: past `maxWaiting` messages waiting, the reception stores at once again (its clients
  *   wait for their answers as before): the intake absorbs bursts, it never grows without end.
  * - Several instances (PostgreSQL): each stores what it took in; every `sweepMs` each also looks
@@ -91,6 +92,7 @@ export class MailIntake {
       this.#stopped ||
       (this.#storing === 0 && this.#waiting === 0) ||
       this.#waiting >= this.#maxWaiting ||
+      // What the store refuses anyway is refused at once, with the store's own error.
       recipients.length === 0 ||
       raw.length > this.#opts.mail.maxMessageBytes;
     if (direct) {

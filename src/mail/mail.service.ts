@@ -284,7 +284,7 @@ export class MailService implements MailApi {
   }
 
   async deliver(raw: Buffer, recipients: readonly Recipient[], meta: DeliveryMeta = {}): Promise<DeliveryResult> {
-    return this.#deliver(raw, recipients, meta, {});
+    return this.#deliver(raw, recipients, meta, null);
   }
 
   /**
@@ -300,20 +300,21 @@ export class MailService implements MailApi {
     meta: DeliveryMeta,
     accepted: { receivedAt: Date; take: (trx: Transaction<Schema>) => Promise<void> },
   ): Promise<DeliveryResult> {
-    return this.#deliver(raw, recipients, meta, { within: accepted.take, receivedAt: accepted.receivedAt });
+    return this.#deliver(raw, recipients, meta, accepted);
   }
 
+  /** `accepted`: a message answered 250 before (storeAccepted); null for a delivery of now. */
   async #deliver(
     raw: Buffer,
     recipients: readonly Recipient[],
     meta: DeliveryMeta,
-    accepted: { within?: (trx: Transaction<Schema>) => Promise<void>; receivedAt?: Date },
+    accepted: { receivedAt: Date; take: (trx: Transaction<Schema>) => Promise<void> } | null,
   ): Promise<DeliveryResult> {
     if (recipients.length === 0) throw new DomainError("VALIDATION_FAILED", "no recipient");
     if (raw.length > this.maxMessageBytes) throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
     const parsed = await this.#prepare(raw, meta);
-    const prepared = accepted.receivedAt ? { ...parsed, received: accepted.receivedAt } : parsed;
-    const quota = accepted.within ? "accepted" : "enforced";
+    const prepared = accepted ? { ...parsed, received: accepted.receivedAt } : parsed;
+    const quota = accepted ? "accepted" : "enforced";
     const accounts = [...new Set(recipients.map((r) => r.accountId))];
     const role = meta.inbound?.placement === "junk" ? "junk" : "inbox";
     const inboxes = new Map<number, number>();
@@ -323,7 +324,7 @@ export class MailService implements MailApi {
       prepared: await this.#prepareCopies(p),
       accounts,
       run: async (trx) => {
-        if (accepted.within) await accepted.within(trx);
+        if (accepted) await accepted.take(trx);
         const kept = accounts.filter((id) => !p?.skipInbox.has(id));
         const ids: number[] = [];
         if (kept.length === 0) return ids;

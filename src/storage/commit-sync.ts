@@ -29,7 +29,7 @@ export class CommitSync {
     this.#syncFn = syncFn;
   }
 
-  /** Syncs started so far (for the monitoring and the tests). */
+  /** Syncs started so far (the tests check that callers share them). */
   get count(): number {
     return this.#count;
   }
