@@ -7,9 +7,14 @@
  * is being stored, or messages already wait, it is written whole into `mail_intake` (one row, one
  * durable commit shared with the others of the moment: storage/commit-sync.ts) and answered `250`
  * at once; the intake then stores the waiting messages one after the other, oldest first, each
- * after the event loop has served the connections (`setImmediate`), so that receiving and storing
- * take turns instead of every client waiting for every store. Postfix does the same (smtpd writes
- * the queue file, local delivery follows).
+ * after the event loop has served the connections (`setImmediate`). Postfix does the same (smtpd
+ * writes the queue file, local delivery follows).
+ * - Receiving first: while the event loop is busy (more than YIELD_LOAD of a short window, the
+ *   intake's own stores left out of it: `measureLoad`), the stores wait, so that a burst's clients
+ *   get their answers at the rate the reception can give them rather than at the rate of the stores;
+ *   they run as soon as the loop has room (then for STORING_MS before looking again), and in any
+ *   case once the oldest message waits for MAX_DELAY_MS (from then on one store per turn, as a fair
+ *   share). A server that receives little stores what it takes in a few milliseconds later.
  *
  * - Exactly once: a row is deleted in the transaction that stores its message (intake.repository.ts),
  *   so a crash before the commit leaves the row (stored at the next start), after it leaves nothing.
@@ -23,6 +28,7 @@
  * - Several instances (PostgreSQL): each stores what it took in; every `sweepMs` each also looks
  *   for rows due (another instance's leftovers after a crash, retries).
  */
+import { performance } from "node:perf_hooks";
 import type { Kysely } from "kysely";
 import type { Clock } from "../shared/clock.js";
 import type { WarnLogger } from "../shared/logger.js";
@@ -38,6 +44,25 @@ import { retryDelayMs } from "./outbound-queue.js";
 export const INTAKE_MAX_WAITING = 2_000;
 /** Between two looks for rows due that nothing announced (retries, another instance's leftovers). */
 const SWEEP_MS = 10_000;
+/** The event loop's busy share above which the stores wait for the reception (0–1). */
+export const INTAKE_YIELD_LOAD = 0.5;
+/** How long a message waits at most for the reception to calm down before it is stored anyway. */
+export const INTAKE_MAX_DELAY_MS = 10_000;
+/** The window over which the loop's load is measured (no store runs during it). */
+const LOAD_WINDOW_MS = 50;
+/** How long stores run, once the loop had room, before the load is measured again. */
+const STORING_MS = 250;
+
+/**
+ * The event loop's busy share (0–1) over the next `ms` milliseconds: the share of the time it ran
+ * callbacks rather than waiting for I/O (`performance.eventLoopUtilization`).
+ */
+export function measureLoopLoad(ms: number): Promise<number> {
+  const start = performance.eventLoopUtilization();
+  return new Promise((resolve) => {
+    setTimeout(() => resolve(performance.eventLoopUtilization(start).utilization), ms);
+  });
+}
 
 export interface MailIntakeOptions {
   readonly db: Kysely<Schema>;
@@ -47,6 +72,10 @@ export interface MailIntakeOptions {
   readonly logger?: WarnLogger;
   readonly maxWaiting?: number;
   readonly sweepMs?: number;
+  /** The loop's busy share over the next `ms` milliseconds (default measureLoopLoad; tests set their own). */
+  readonly measureLoad?: (ms: number) => Promise<number>;
+  /** How long a message waits at most for the reception (default INTAKE_MAX_DELAY_MS). */
+  readonly maxDelayMs?: number;
 }
 
 /** The row was stored by another instance meanwhile (its transaction is rolled back). */
@@ -68,10 +97,18 @@ export class MailIntake {
   #stopped = false;
   #sweep: NodeJS.Timeout | null = null;
   #stored = 0;
+  readonly #measureLoad: (ms: number) => Promise<number>;
+  readonly #maxDelayMs: number;
+  /** When this instance took in the messages it has not stored yet, oldest first (performance.now()). */
+  readonly #arrivals: number[] = [];
+  /** Stores run without measuring the load until then (performance.now()). */
+  #storingUntil = 0;
 
   constructor(options: MailIntakeOptions) {
     this.#opts = options;
     this.#maxWaiting = options.maxWaiting ?? INTAKE_MAX_WAITING;
+    this.#measureLoad = options.measureLoad ?? measureLoopLoad;
+    this.#maxDelayMs = options.maxDelayMs ?? INTAKE_MAX_DELAY_MS;
   }
 
   get maxMessageBytes(): number {
@@ -119,6 +156,7 @@ export class MailIntake {
       this.#waiting = Math.max(0, this.#waiting - 1);
       throw error;
     }
+    this.#arrivals.push(performance.now());
     this.#schedule();
     return { messageIds: [], queuedAs: id };
   }
@@ -180,9 +218,10 @@ export class MailIntake {
       return;
     }
     this.#scheduled = true;
-    setImmediate(() => {
+    const store = () => {
       this.#scheduled = false;
       this.#again = false;
+      if (this.#stopped) return;
       this.#running = this.#storeNext().then(
         (more) => {
           this.#running = null;
@@ -193,7 +232,29 @@ export class MailIntake {
           this.#opts.logger?.warn({ err: error }, "intake: reading the next message failed");
         },
       );
-    });
+    };
+    this.#turn().then(
+      () => setImmediate(store),
+      () => setImmediate(store), // measuring cannot fail; were it to, storing goes on
+    );
+  }
+
+  /**
+   * Resolves when the next store may run: at once while stores have the loop (`#storingUntil`) or
+   * the oldest message has waited MAX_DELAY_MS; otherwise once a window of the loop was not busier
+   * than YIELD_LOAD with everything else (receiving, above all).
+   */
+  async #turn(): Promise<void> {
+    for (;;) {
+      if (this.#stopped) return;
+      const now = performance.now();
+      const oldest = this.#arrivals[0];
+      if (now < this.#storingUntil || (oldest !== undefined && now - oldest >= this.#maxDelayMs)) return;
+      if ((await this.#measureLoad(LOAD_WINDOW_MS)) <= INTAKE_YIELD_LOAD) {
+        this.#storingUntil = performance.now() + STORING_MS;
+        return;
+      }
+    }
   }
 
   /** Stores the oldest row due; false when there is none. */
@@ -201,7 +262,10 @@ export class MailIntake {
     const now = this.#opts.clock.now();
     const row = await repo.nextDueIntake(this.#opts.db, now.toISOString(), [...this.#busy]);
     if (!row) {
-      if (this.#busy.size === 0 && (await repo.intakeCounts(this.#opts.db)).waiting === 0) this.#waiting = 0;
+      if (this.#busy.size === 0 && (await repo.intakeCounts(this.#opts.db)).waiting === 0) {
+        this.#waiting = 0;
+        this.#arrivals.length = 0;
+      }
       return false;
     }
     this.#busy.add(row.id);
@@ -214,9 +278,11 @@ export class MailIntake {
       });
       this.#stored++;
       this.#waiting = Math.max(0, this.#waiting - 1);
+      this.#arrivals.shift();
     } catch (error) {
       if (error instanceof TakenElsewhere) {
         this.#waiting = Math.max(0, this.#waiting - 1);
+        this.#arrivals.shift();
       } else {
         const next = new Date(now.getTime() + retryDelayMs(row.attempts)).toISOString();
         this.#opts.logger?.warn(
@@ -224,6 +290,7 @@ export class MailIntake {
           "intake: storing an accepted message failed; it is kept and tried again",
         );
         await repo.deferIntake(this.#opts.db, row.id, next, error instanceof Error ? error.message : String(error));
+        this.#arrivals.shift(); // its next attempt is the retry schedule's, not the reception's
       }
     } finally {
       this.#busy.delete(row.id);

@@ -18,7 +18,10 @@ import { DIALECTS, openTestServices, TEST_SECRET, type TestContext, tempDir, tes
 import { runSesame, sesameEnv } from "../helpers/sesame-process.js";
 import { inbox, newAddress, textMessage, transport } from "../helpers/smtp.js";
 
-function intakeOf(services: Services, options: { maxWaiting?: number } = {}): MailIntake {
+function intakeOf(
+  services: Services,
+  options: { maxWaiting?: number; measureLoad?: (ms: number) => Promise<number>; maxDelayMs?: number } = {},
+): MailIntake {
   return new MailIntake({
     db: services.database.db,
     dialect: services.database.dialect,
@@ -89,6 +92,63 @@ for (const dialect of DIALECTS) {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
         assert.equal((await subjects(ctx.services, rcpt.accountId)).length, 5);
+      } finally {
+        await intake.stop();
+      }
+    });
+
+    it("while the loop is busy receiving, the stores wait; they run once it has room", async () => {
+      let busy = true;
+      let measured = 0;
+      // The loop's load as a test sets it, over a window of the real length (no spinning).
+      const measureLoad = (ms: number) =>
+        new Promise<number>((resolve) =>
+          setTimeout(() => {
+            measured++;
+            resolve(busy ? 0.95 : 0.1);
+          }, ms),
+        );
+      const intake = intakeOf(ctx.services, { measureLoad });
+      await intake.start();
+      try {
+        const rcpt = await ctx.services.mail.checkRecipient((await newAddress(ctx.services)).address);
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, n) => intake.deliver(messageFor(rcpt.address, n, `busy-${dialect}`), [rcpt])),
+        );
+        assert.equal(results.filter((r) => r.queuedAs !== undefined).length, 5);
+        // It looked at the load three times and found it busy each time: nothing of the intake stored.
+        while (measured < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+        assert.deepEqual(await subjects(ctx.services, rcpt.accountId), ["Arrivée 0"]);
+        assert.equal((await intakeRows(ctx.services)).length, 5);
+        busy = false;
+        const deadline = Date.now() + 10_000;
+        while ((await subjects(ctx.services, rcpt.accountId)).length < 6 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        assert.equal((await subjects(ctx.services, rcpt.accountId)).length, 6);
+        assert.deepEqual(await intakeRows(ctx.services), []);
+      } finally {
+        await intake.stop();
+      }
+    });
+
+    it("a message waits for the reception at most its longest delay, however busy the loop stays", async () => {
+      const measureLoad = (ms: number) => new Promise<number>((resolve) => setTimeout(() => resolve(1), ms));
+      const intake = intakeOf(ctx.services, { measureLoad, maxDelayMs: 300 });
+      await intake.start();
+      try {
+        const rcpt = await ctx.services.mail.checkRecipient((await newAddress(ctx.services)).address);
+        await Promise.all(
+          Array.from({ length: 4 }, (_, n) => intake.deliver(messageFor(rcpt.address, n, `late-${dialect}`), [rcpt])),
+        );
+        const answered = performance.now();
+        const deadline = Date.now() + 10_000;
+        while ((await subjects(ctx.services, rcpt.accountId)).length < 4 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        assert.equal((await subjects(ctx.services, rcpt.accountId)).length, 4);
+        assert.ok(performance.now() - answered >= 250, "the intake waited for the loop before storing");
+        assert.deepEqual(await intakeRows(ctx.services), []);
       } finally {
         await intake.stop();
       }
