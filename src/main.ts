@@ -115,6 +115,7 @@ export async function startServer(
       mail: svc.intake,
       config,
       logger,
+      checks: svc.senderChecks,
       harvest: svc.harvest,
       spam: svc.spam,
       stats: svc.consoleStats,

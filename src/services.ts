@@ -39,6 +39,7 @@ import { OutboundService } from "./mail/outbound.service.js";
 import { OutboundQueue } from "./mail/outbound-queue.js";
 import { ReportService } from "./mail/report.service.js";
 import { SendService } from "./mail/send.service.js";
+import { createSenderCheckPool, defaultCheckThreads, type SenderCheckPool } from "./mail/sender-check-pool.js";
 import { MailSettingsService } from "./mail/settings.service.js";
 import { createSpamCheck, type SpamCheck } from "./mail/spam-check.js";
 import { type RecoveryMessages, RecoveryService } from "./recovery/recovery.service.js";
@@ -97,6 +98,11 @@ export interface Services {
    * to store just after (started by `startServer`; intake.ts).
    */
   readonly intake: MailIntake;
+  /**
+   * Worker threads for the SMTP reception's sender checks (SPF, DKIM, DMARC, ARC) and the intake's
+   * analyses of the messages it stores (started at the first message; sender-check-pool.ts).
+   */
+  readonly senderChecks: SenderCheckPool;
   /** Signature, away message and forwarding (applied by the mail store at each local delivery). */
   readonly settings: MailSettingsService;
   /** Unknown recipients per SMTP client (address harvesting): in Redis when configured, else in memory. */
@@ -357,11 +363,22 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     mailDomain: config.mailDomain,
     relayUrl: config.smtpRelayUrl,
   });
+  const senderChecks = createSenderCheckPool({
+    authservId: config.mailDomain,
+    dnsServers: config.dnsServers,
+    threads: defaultCheckThreads(),
+    warnings: {
+      academieDomains: academieDomains(config.mailDomain, config.internalDomains),
+      protectedDomains: config.protectedDomains,
+    },
+    logger: logger.child({ component: "smtp" }),
+  });
   const intake = new MailIntake({
     db,
     dialect: database.dialect,
     clock,
     mail,
+    analyse: (raw, inbound) => senderChecks.analyse(raw, inbound),
     logger: logger.child({ component: "smtp" }),
   });
   const send = new SendService({
@@ -481,6 +498,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     send,
     outboundQueue,
     intake,
+    senderChecks,
     settings,
     harvest: new HarvestGuard({ limiter: limits.rate("smtp-harvest"), audit }),
     reports,
@@ -506,6 +524,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     close: async () => {
       await recovery.stop();
       await intake.stop();
+      await senderChecks.close();
       await outboundQueue.close();
       await outbound.close();
       await bus.close();

@@ -40,7 +40,7 @@ import {
   withAuthenticationResults,
   withNote,
 } from "./sender-auth.js";
-import { createSenderCheckPool } from "./sender-check-pool.js";
+import { createSenderCheckPool, type SenderCheckPool } from "./sender-check-pool.js";
 import { DMARC_REJECT_REPLY, FROM_FIELD_REPLY, OWN_DOMAIN_REPLY, type SmtpReply } from "./smtp-replies.js";
 import type { SpamCheck } from "./spam-check.js";
 
@@ -74,6 +74,11 @@ export interface InboundCheckOptions {
    * thread.
    */
   readonly threads?: number;
+  /**
+   * The workers to check on, shared with the intake's analyses (services.senderChecks; its owner
+   * closes it). Without it, a pool of this check's own with `threads` workers.
+   */
+  readonly checks?: SenderCheckPool;
 }
 
 export interface InboundCheck {
@@ -95,13 +100,16 @@ function blockListOf(cidrs: readonly string[]): BlockList {
 
 export function createInboundCheck(options: InboundCheckOptions): InboundCheck {
   const relays = blockListOf(options.trustedRelays);
-  const checks = createSenderCheckPool({
-    authservId: options.mailDomain,
-    dnsServers: options.dnsServers,
-    threads: options.threads ?? 0,
-    ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
+  const checks =
+    options.checks ??
+    createSenderCheckPool({
+      authservId: options.mailDomain,
+      dnsServers: options.dnsServers,
+      threads: options.threads ?? 0,
+      warnings: { academieDomains: options.academieDomains, protectedDomains: options.protectedDomains ?? [] },
+      ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   const sealers = (options.arcTrustedSealers ?? []).map((d) => d.toLowerCase());
   const protectedDomains = (options.protectedDomains ?? []).map((d) => d.toLowerCase());
   /** A mailing list's message whose author's domain asks for no strict DMARC. */
@@ -120,7 +128,7 @@ export function createInboundCheck(options: InboundCheckOptions): InboundCheck {
   };
   return {
     trusted,
-    close: () => checks.close(),
+    close: () => (options.checks ? Promise.resolve() : checks.close()),
     async decide(raw, context) {
       if (trusted(context.ip)) {
         return { action: "deliver", raw, inbound: { verified: null, placement: "inbox" }, verdict: null };

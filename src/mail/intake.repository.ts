@@ -41,29 +41,44 @@ export async function insertIntake(ex: Executor, row: NewIntake): Promise<number
 }
 
 /**
- * The row due longest ago (rows arrive due at once: the oldest first) that is not among `busy` (rows
- * this instance is storing). Its id is found on the index alone, then the row read by its key.
+ * The `limit` rows due longest ago (rows arrive due at once: the oldest first) that are not among
+ * `busy` (rows this instance is storing or about to), oldest first. Their ids are found on the index
+ * alone, then the rows read by their keys.
  */
-export async function nextDueIntake(ex: Executor, now: string, busy: readonly number[]): Promise<IntakeRow | null> {
+export async function nextDueIntakes(
+  ex: Executor,
+  now: string,
+  busy: readonly number[],
+  limit: number,
+): Promise<IntakeRow[]> {
   let query = ex.selectFrom("mail_intake").select("id").where("next_attempt_at", "<=", now);
   if (busy.length > 0) query = query.where("id", "not in", busy);
-  const next = await query.orderBy("next_attempt_at").orderBy("id").limit(1).executeTakeFirst();
-  if (!next) return null;
-  const row = await ex
+  const due = await query.orderBy("next_attempt_at").orderBy("id").limit(limit).execute();
+  if (due.length === 0) return [];
+  const rows = await ex
     .selectFrom("mail_intake")
     .select(["id", "raw", "recipients", "meta", "received_at", "attempts"])
-    .where("id", "=", next.id)
-    .executeTakeFirst();
-  return row
-    ? {
-        id: row.id,
-        raw: Buffer.from(row.raw),
-        recipients: row.recipients,
-        meta: row.meta,
-        receivedAt: row.received_at,
-        attempts: row.attempts,
-      }
-    : null;
+    .where(
+      "id",
+      "in",
+      due.map((d) => d.id),
+    )
+    .execute();
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const out: IntakeRow[] = [];
+  for (const { id } of due) {
+    const row = byId.get(id);
+    if (!row) continue; // stored by another instance meanwhile
+    out.push({
+      id: row.id,
+      raw: Buffer.from(row.raw),
+      recipients: row.recipients,
+      meta: row.meta,
+      receivedAt: row.received_at,
+      attempts: row.attempts,
+    });
+  }
+  return out;
 }
 
 /** Deletes the row `id` (in the storing transaction); false when it is gone (stored by another instance). */

@@ -39,6 +39,7 @@ import { durably } from "./mail.repository.js";
 import type { MailService } from "./mail.service.js";
 import type { DeliveryMeta, DeliveryResult, Recipient } from "./mail.types.js";
 import { retryDelayMs } from "./outbound-queue.js";
+import type { StorageAnalysis } from "./storage-analysis.js";
 
 /** Messages waiting past which the reception stores at once again. */
 export const INTAKE_MAX_WAITING = 2_000;
@@ -48,6 +49,8 @@ const SWEEP_MS = 10_000;
 export const INTAKE_YIELD_LOAD = 0.5;
 /** How long a message waits at most for the reception to calm down before it is stored anyway. */
 export const INTAKE_MAX_DELAY_MS = 10_000;
+/** Rows fetched and analysed ahead of the one being stored. */
+const LOOK_AHEAD = 8;
 /** The window over which the loop's load is measured (no store runs during it). */
 const LOAD_WINDOW_MS = 50;
 /** How long stores run, once the loop had room, before the load is measured again. */
@@ -76,6 +79,11 @@ export interface MailIntakeOptions {
   readonly measureLoad?: (ms: number) => Promise<number>;
   /** How long a message waits at most for the reception (default INTAKE_MAX_DELAY_MS). */
   readonly maxDelayMs?: number;
+  /**
+   * Analyses a message before it is stored (services: on the sender checks' worker thread,
+   * sender-check-pool.ts); without it, the store analyses it on this thread.
+   */
+  readonly analyse?: (raw: Buffer, inbound: { readonly verified: boolean | null } | null) => Promise<StorageAnalysis>;
 }
 
 /** The row was stored by another instance meanwhile (its transaction is rolled back). */
@@ -103,6 +111,9 @@ export class MailIntake {
   readonly #arrivals: number[] = [];
   /** Stores run without measuring the load until then (performance.now()). */
   #storingUntil = 0;
+  /** Rows fetched ahead, their analyses under way, not stored yet (oldest first; in `#busy`). */
+  readonly #ahead: { row: repo.IntakeRow; analysis: Promise<StorageAnalysis | undefined> }[] = [];
+  #fetching: Promise<void> | null = null;
 
   constructor(options: MailIntakeOptions) {
     this.#opts = options;
@@ -257,24 +268,66 @@ export class MailIntake {
     }
   }
 
+  /**
+   * Fetches the next rows due (up to LOOK_AHEAD waiting, oldest first) and starts their analyses
+   * (on a worker thread: `analyse`), so that the worker reads the next messages while this thread
+   * stores one. One fetch at a time.
+   */
+  #fetchAhead(now: Date): Promise<void> {
+    this.#fetching ??= (async () => {
+      try {
+        const wanted = LOOK_AHEAD - this.#ahead.length;
+        if (wanted <= 0) return;
+        const rows = await repo.nextDueIntakes(this.#opts.db, now.toISOString(), [...this.#busy], wanted);
+        for (const row of rows) {
+          this.#busy.add(row.id);
+          this.#ahead.push({ row, analysis: this.#analyse(row) });
+        }
+      } finally {
+        this.#fetching = null;
+      }
+    })();
+    return this.#fetching;
+  }
+
+  /** The row's analysis from `analyse`; undefined (the store analyses it itself) without it or on failure. */
+  async #analyse(row: repo.IntakeRow): Promise<StorageAnalysis | undefined> {
+    if (!this.#opts.analyse) return undefined;
+    try {
+      const meta = JSON.parse(row.meta) as DeliveryMeta;
+      return await this.#opts.analyse(row.raw, meta.inbound ?? null);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Stores the oldest row due; false when there is none. */
   async #storeNext(): Promise<boolean> {
     const now = this.#opts.clock.now();
-    const row = await repo.nextDueIntake(this.#opts.db, now.toISOString(), [...this.#busy]);
-    if (!row) {
+    if (this.#ahead.length === 0) await this.#fetchAhead(now);
+    const next = this.#ahead.shift();
+    if (!next) {
       if (this.#busy.size === 0 && (await repo.intakeCounts(this.#opts.db)).waiting === 0) {
         this.#waiting = 0;
         this.#arrivals.length = 0;
       }
       return false;
     }
-    this.#busy.add(row.id);
+    // The following ones are fetched and analysed while this one is stored.
+    if (this.#ahead.length < LOOK_AHEAD / 2) {
+      this.#fetchAhead(now).catch((error: unknown) =>
+        this.#opts.logger?.warn({ err: error }, "intake: reading the next messages failed"),
+      );
+    }
+    const { row } = next;
+    const analysis = await next.analysis;
     try {
       await this.#opts.mail.storeAccepted(row.raw, JSON.parse(row.recipients), JSON.parse(row.meta), {
         receivedAt: new Date(row.receivedAt),
         take: async (trx) => {
           if (!(await repo.takeIntake(trx, row.id))) throw new TakenElsewhere();
         },
+        ...(analysis ? { analysis } : {}),
       });
       this.#stored++;
       this.#waiting = Math.max(0, this.#waiting - 1);

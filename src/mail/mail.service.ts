@@ -43,9 +43,9 @@ import {
   type SenderWarning,
 } from "./mail.types.js";
 import type { MailEvents } from "./mail-events.js";
-import { foldText, readForDisplay, readForStorage, type StoredHeaders } from "./mime.js";
+import { readForDisplay, type StoredHeaders } from "./mime.js";
 import { describeSender, repliesElsewhere } from "./sender-display.js";
-import { senderWarnings } from "./sender-warnings.js";
+import { analyseForStorage, indexWords, type StorageAnalysis } from "./storage-analysis.js";
 
 export interface MailDeps {
   readonly db: Kysely<Schema>;
@@ -77,6 +77,16 @@ interface PreparedMessage {
   readonly spamScore: number | null;
 }
 
+/** A message the reception answered `250` before, stored now (MailService.storeAccepted). */
+export interface AcceptedMessage {
+  /** When it was answered. */
+  readonly receivedAt: Date;
+  /** Runs first in the storing transaction (claims the intake's row); throwing stores nothing. */
+  readonly take: (trx: Transaction<Schema>) => Promise<void>;
+  /** Its analysis, already made (on a worker thread); without it, made on this thread. */
+  readonly analysis?: StorageAnalysis;
+}
+
 /** The forwarded local copies of a delivery plan, ready for the transaction. */
 interface Prepared {
   readonly copies: { accountId: number; inboxId: number; prepared: PreparedMessage; raw: Buffer }[];
@@ -90,13 +100,6 @@ const MAX_DEPTH = 8;
 const MAX_SEARCH_WORDS = 12;
 /** A Date header further in the future than this is not believed (the arrival time is shown). */
 const FUTURE_SLACK_MS = 24 * 3_600_000;
-
-/** Letters and digits only, accents folded and lowercase: what the index holds and queries use. */
-function indexWords(value: string): string {
-  return foldText(value)
-    .replace(/[^\p{L}\p{N}]+/gu, " ")
-    .trim();
-}
 
 /** The words of a search, as the index holds them (at most MAX_SEARCH_WORDS): the webmail's and IMAP's. */
 export function searchWords(value: string | undefined): string[] {
@@ -298,7 +301,7 @@ export class MailService implements MailApi {
     raw: Buffer,
     recipients: readonly Recipient[],
     meta: DeliveryMeta,
-    accepted: { receivedAt: Date; take: (trx: Transaction<Schema>) => Promise<void> },
+    accepted: AcceptedMessage,
   ): Promise<DeliveryResult> {
     return this.#deliver(raw, recipients, meta, accepted);
   }
@@ -308,11 +311,11 @@ export class MailService implements MailApi {
     raw: Buffer,
     recipients: readonly Recipient[],
     meta: DeliveryMeta,
-    accepted: { receivedAt: Date; take: (trx: Transaction<Schema>) => Promise<void> } | null,
+    accepted: AcceptedMessage | null,
   ): Promise<DeliveryResult> {
     if (recipients.length === 0) throw new DomainError("VALIDATION_FAILED", "no recipient");
     if (raw.length > this.maxMessageBytes) throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
-    const parsed = await this.#prepare(raw, meta);
+    const parsed = await this.#prepare(raw, meta, accepted?.analysis);
     const prepared = accepted ? { ...parsed, received: accepted.receivedAt } : parsed;
     const quota = accepted ? "accepted" : "enforced";
     const accounts = [...new Set(recipients.map((r) => r.accountId))];
@@ -341,22 +344,16 @@ export class MailService implements MailApi {
 
   /**
    * Parses a message once, outside any transaction: what its rows and its index entry need, and
-   * for mail from outside what its sender warrants (sender-warnings.ts).
+   * for mail from outside what its sender warrants (storage-analysis.ts). `analysis`: already made
+   * (on a worker thread, for the intake's stores).
    */
-  async #prepare(raw: Buffer, meta: DeliveryMeta = {}): Promise<PreparedMessage> {
-    const parsed = await readForStorage(raw);
-    const found = meta.inbound
-      ? senderWarnings(
-          {
-            fromName: parsed.from?.name ?? "",
-            fromAddress: parsed.from?.address ?? "",
-            subject: parsed.subject,
-            text: parsed.indexText,
-            verified: meta.inbound.verified,
-          },
-          { academieDomains: this.#academie, protectedDomains: this.#deps.protectedDomains },
-        )
-      : null;
+  async #prepare(raw: Buffer, meta: DeliveryMeta = {}, analysis?: StorageAnalysis): Promise<PreparedMessage> {
+    const { parsed, fields, warnings, imitates } =
+      analysis ??
+      (await analyseForStorage(raw, meta.inbound ?? null, {
+        academieDomains: this.#academie,
+        protectedDomains: this.#deps.protectedDomains,
+      }));
     const now = this.#deps.clock.now();
     const sent =
       parsed.date && parsed.date.getTime() > 0 && parsed.date.getTime() < now.getTime() + FUTURE_SLACK_MS
@@ -368,14 +365,9 @@ export class MailService implements MailApi {
       sent,
       received: now,
       related: [...(parsed.inReplyTo ? [parsed.inReplyTo] : []), ...parsed.references],
-      fields: {
-        sender: indexWords(`${parsed.from?.name ?? ""} ${parsed.from?.address ?? ""}`),
-        recipients: indexWords(parsed.recipientsText),
-        subject: indexWords(parsed.subject),
-        body: indexWords(parsed.indexText),
-      },
-      warnings: found?.warnings.join(",") ?? "",
-      imitates: found?.lookalike?.imitates ?? null,
+      fields,
+      warnings,
+      imitates,
       spamScore: meta.inbound?.spamScore ?? null,
     };
   }

@@ -25,7 +25,9 @@ import {
   type SenderVerdict,
   verifySender,
 } from "./sender-auth.js";
-import type { SenderCheckTask, SenderCheckWorkerData } from "./sender-check-task.js";
+import type { SenderCheckTask, SenderCheckWorkerData, StorageAnalysisTask } from "./sender-check-task.js";
+import type { WarningContext } from "./sender-warnings.js";
+import { analyseForStorage, type StorageAnalysis } from "./storage-analysis.js";
 
 /** How long past the DNS budget the main thread waits for a worker's verdict. */
 const WORKER_GRACE_MS = 1_000;
@@ -40,6 +42,8 @@ export interface SenderCheckPoolOptions {
   readonly budgetMs?: number;
   /** Worker threads; 0: on the calling thread. */
   readonly threads: number;
+  /** The académie's and the protected domains, for the sender warnings of `analyse`. */
+  readonly warnings: WarningContext;
   readonly logger?: Logger;
 }
 
@@ -50,8 +54,18 @@ export interface SenderCheckPool {
   close(): Promise<void>;
   /** Starts the workers if need be; true once they take messages (false: on the calling thread). */
   ready(): Promise<boolean>;
-  /** Messages checked so far by a worker and on the calling thread. */
-  counts(): { readonly worker: number; readonly thread: number };
+  /**
+   * The analysis of a message about to be stored (storage-analysis.ts: its MIME parse, index words,
+   * sender warnings), on a worker once one is ready, else (or should the worker fail) on this thread.
+   */
+  analyse(raw: Buffer, inbound: StorageAnalysisTask["inbound"]): Promise<StorageAnalysis>;
+  /** Messages checked so far by a worker and on the calling thread; messages analysed likewise. */
+  counts(): {
+    readonly worker: number;
+    readonly thread: number;
+    readonly analysedWorker: number;
+    readonly analysedThread: number;
+  };
 }
 
 /** The default number of workers: every core but the one the main thread needs, at least one. */
@@ -65,15 +79,20 @@ const WORKER_ENTRY = new URL("./sender-check.worker.mjs", import.meta.url).href;
 export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCheckPool {
   const budgetMs = options.budgetMs ?? DNS_BUDGET_MS;
   let local: ReturnType<typeof dnsLookups> | undefined;
-  const counted = { worker: 0, thread: 0 };
+  const counted = { worker: 0, thread: 0, analysedWorker: 0, analysedThread: 0 };
   const onThisThread = (raw: Buffer, context: SenderContext, block: HeaderBlock) => {
     counted.thread++;
     local ??= dnsLookups(options.dnsServers);
     return verifySender(raw, context, { authservId: options.authservId, lookups: local, budgetMs }, block);
   };
+  const analyseHere = (raw: Buffer, inbound: StorageAnalysisTask["inbound"]) => {
+    counted.analysedThread++;
+    return analyseForStorage(raw, inbound, options.warnings);
+  };
   if (options.threads <= 0) {
     return {
       verify: onThisThread,
+      analyse: analyseHere,
       close: async () => {},
       ready: async () => false,
       counts: () => ({ ...counted }),
@@ -89,6 +108,10 @@ export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCh
     authservId: options.authservId,
     dnsServers: [...options.dnsServers],
     budgetMs,
+    warnings: {
+      academieDomains: [...options.warnings.academieDomains],
+      protectedDomains: [...options.warnings.protectedDomains],
+    },
   };
   /** The pool, started at the first call: its worker is then asked once whether it has loaded. */
   const poolOf = (): Piscina<SenderCheckTask, SenderVerdict> => {
@@ -149,6 +172,26 @@ export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCh
         return onThisThread(raw, context, block);
       } finally {
         clearTimeout(timer);
+      }
+    },
+    async analyse(raw, inbound) {
+      if (closed) return analyseHere(raw, inbound);
+      const workers = poolOf();
+      if (!ready) return analyseHere(raw, inbound);
+      try {
+        // The cast: piscina types every task of a pool alike (this one is the worker's `analyse`).
+        const task: StorageAnalysisTask = { raw: new Uint8Array(raw), inbound };
+        const analysis = (await workers.run(task as unknown as SenderCheckTask, {
+          name: "analyse",
+        })) as unknown as StorageAnalysis;
+        counted.analysedWorker++;
+        return analysis;
+      } catch (error) {
+        options.logger?.warn(
+          { err: error },
+          "mail analysis: a worker failed, the message is analysed on the main thread",
+        );
+        return analyseHere(raw, inbound);
       }
     },
     ready() {

@@ -1,16 +1,21 @@
 /**
  * What a worker thread of the sender checks runs (sender-check-pool.ts): `verifySender` with the
  * worker's own resolver and answer cache, for one message at a time per task (several tasks share
- * the thread while they wait for DNS).
+ * the thread while they wait for DNS); and the analysis of a message the intake is about to store
+ * (storage-analysis.ts), so that its MIME parse does not take the main thread's time.
  */
 import { workerData } from "piscina";
 import { dnsLookups, type SenderContext, type SenderVerdict, verifySender } from "./sender-auth.js";
+import type { WarningContext } from "./sender-warnings.js";
+import { analyseForStorage, type StorageAnalysis } from "./storage-analysis.js";
 
 /** What the pool gives each worker when it starts. */
 export interface SenderCheckWorkerData {
   readonly authservId: string;
   readonly dnsServers: readonly string[];
   readonly budgetMs: number;
+  /** The académie's and the protected domains, for the sender warnings of `analyseTask`. */
+  readonly warnings: WarningContext;
 }
 
 /** One message to check: its bytes (copied to the worker) and what the client said. */
@@ -25,4 +30,15 @@ const lookups = dnsLookups(options.dnsServers);
 export function verifyTask(task: SenderCheckTask): Promise<SenderVerdict> {
   const raw = Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength);
   return verifySender(raw, task.context, { authservId: options.authservId, lookups, budgetMs: options.budgetMs });
+}
+
+/** One message to analyse for storage: its bytes (copied to the worker) and the reception's verdict. */
+export interface StorageAnalysisTask {
+  readonly raw: Uint8Array;
+  readonly inbound: { readonly verified: boolean | null } | null;
+}
+
+export function analyseTask(task: StorageAnalysisTask): Promise<StorageAnalysis> {
+  const raw = Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength);
+  return analyseForStorage(raw, task.inbound, options.warnings);
 }

@@ -4,8 +4,10 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { verifyTask } = await import("./sender-check-task.ts");
+const { verifyTask, analyseTask } = await import("./sender-check-task.ts");
 
 export default verifyTask;
+/** The analysis of a message the intake is about to store (storage-analysis.ts). */
+export const analyse = analyseTask;
 /** Answers once the worker has loaded the checks: the pool sends messages to it from then on. */
 export const ready = () => true;

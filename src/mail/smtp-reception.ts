@@ -31,7 +31,7 @@ import type { ProtocolMetrics } from "../shared/metrics.js";
 import { createHarvestGuard, type HarvestGuard, type HarvestSession, type HarvestVerdict } from "./harvest-guard.js";
 import { createInboundCheck, type InboundCheck } from "./inbound-check.js";
 import type { MailApi, Recipient } from "./mail.types.js";
-import { defaultCheckThreads } from "./sender-check-pool.js";
+import { defaultCheckThreads, type SenderCheckPool } from "./sender-check-pool.js";
 import {
   createGreetingGate,
   type GreetingGate,
@@ -79,6 +79,11 @@ export interface SmtpReceptionDeps {
   readonly harvest?: HarvestGuard;
   /** The sender checks (inbound-check.ts); without it, one made from the configuration. */
   readonly inbound?: InboundCheck;
+  /**
+   * The worker threads that check (services.senderChecks, shared with the intake's analyses), for
+   * the sender checks made from the configuration; without it, workers of this reception's own.
+   */
+  readonly checks?: SenderCheckPool;
   /** spamd's scoring (services.spam, for its counts); without it, one made from the configuration. */
   readonly spam?: SpamCheck;
   /** The early-talker wait before the greeting (smtp-data.ts); without it, one of this reception's own. */
@@ -142,6 +147,7 @@ export async function startSmtpReception(
       protectedDomains: config.protectedDomains,
       spam: deps.spam ?? createSpamCheck({ spamd: config.spamd, ...(log ? { logger: log } : {}) }),
       threads: defaultCheckThreads(),
+      ...(deps.checks ? { checks: deps.checks } : {}),
       ...(log ? { logger: log } : {}),
     });
   // Per connection (smtp-server keeps one session object per connection, across transactions).

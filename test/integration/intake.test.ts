@@ -20,7 +20,12 @@ import { inbox, newAddress, textMessage, transport } from "../helpers/smtp.js";
 
 function intakeOf(
   services: Services,
-  options: { maxWaiting?: number; measureLoad?: (ms: number) => Promise<number>; maxDelayMs?: number } = {},
+  options: {
+    maxWaiting?: number;
+    measureLoad?: (ms: number) => Promise<number>;
+    maxDelayMs?: number;
+    analyse?: ConstructorParameters<typeof MailIntake>[0]["analyse"];
+  } = {},
 ): MailIntake {
   return new MailIntake({
     db: services.database.db,
@@ -149,6 +154,48 @@ for (const dialect of DIALECTS) {
         assert.equal((await subjects(ctx.services, rcpt.accountId)).length, 4);
         assert.ok(performance.now() - answered >= 250, "the intake waited for the loop before storing");
         assert.deepEqual(await intakeRows(ctx.services), []);
+      } finally {
+        await intake.stop();
+      }
+    });
+
+    it("the messages it stores are read on the sender checks' worker thread, their warnings kept", async () => {
+      const checks = ctx.services.senderChecks;
+      assert.equal(await checks.ready(), true, "the worker started");
+      const intake = intakeOf(ctx.services, { analyse: (raw, inbound) => checks.analyse(raw, inbound) });
+      await intake.start();
+      try {
+        const rcpt = await ctx.services.mail.checkRecipient((await newAddress(ctx.services)).address);
+        const before = checks.counts().analysedWorker;
+        const inbound = { verified: false, placement: "inbox" as const, spamScore: null };
+        const results = await Promise.all(
+          Array.from({ length: 5 }, (_, n) =>
+            intake.deliver(
+              Buffer.from(
+                textMessage({
+                  from: "Support <support@ac-lyon-securite.com>",
+                  to: rcpt.address,
+                  subject: `Alerte ${n}`,
+                  body: "Votre boîte sera désactivée : confirmez votre mot de passe.",
+                }),
+              ),
+              [rcpt],
+              { inbound },
+            ),
+          ),
+        );
+        const queued = results.filter((r) => r.queuedAs !== undefined).length;
+        assert.equal(queued, 4);
+        await intake.drain();
+        assert.equal(checks.counts().analysedWorker, before + queued, "each queued one analysed on the worker");
+        const { items } = await inbox(ctx.services, rcpt.accountId);
+        assert.equal(items.length, 5);
+        for (const item of items) {
+          assert.deepEqual(item.warnings.slice(0, 2), ["lookalike", "unverified"], item.subject);
+        }
+        // The index holds their words (search through the service, as the webmail does).
+        const found = await ctx.services.mail.search(rcpt.accountId, { text: "désactivée" }, null);
+        assert.equal(found.items.length, 5);
       } finally {
         await intake.stop();
       }

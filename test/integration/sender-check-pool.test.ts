@@ -2,7 +2,8 @@
  * The sender checks in worker threads (sender-check-pool.ts), against a real DNS server on a
  * loopback port: no message waits for the worker to start, the same verdict as on the main thread,
  * a DNS server that never answers costs no more than the budget, a slow sender holds up no other,
- * and a closed pool still checks.
+ * and a closed pool still checks. And the analysis of a message about to be stored (the intake's):
+ * the same on the worker as on the main thread.
  */
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
@@ -14,6 +15,7 @@ import { startDnsServer, type TestDnsServer } from "../helpers/dns-server.js";
 
 const AUTHSERV = "ac-lyon.fr";
 const CONTEXT = { ip: "127.0.0.1", helo: "mx.partner.example", envelopeFrom: "marie@partner.example" };
+const WARNINGS = { academieDomains: ["ac-lyon.fr"], protectedDomains: ["ac-lyon.fr", "education.gouv.fr"] };
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const KEY_PEM = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
@@ -50,8 +52,9 @@ describe("sender checks in worker threads", () => {
     // slow.example's SPF and DMARC questions are never answered.
     dns.silent.add("slow.example");
     dns.silent.add("_dmarc.slow.example");
-    workers = createSenderCheckPool({ authservId: AUTHSERV, dnsServers: [dns.server], threads: 1, budgetMs: 1_500 });
-    here = createSenderCheckPool({ authservId: AUTHSERV, dnsServers: [dns.server], threads: 0, budgetMs: 1_500 });
+    const options = { authservId: AUTHSERV, dnsServers: [dns.server], budgetMs: 1_500, warnings: WARNINGS };
+    workers = createSenderCheckPool({ ...options, threads: 1 });
+    here = createSenderCheckPool({ ...options, threads: 0 });
   });
   after(async () => {
     await workers.close();
@@ -64,10 +67,10 @@ describe("sender checks in worker threads", () => {
     const block = readHeaderBlock(raw);
     // The first message starts the worker and does not wait for it.
     const first = await workers.verify(raw, CONTEXT, block);
-    assert.deepEqual(workers.counts(), { worker: 0, thread: 1 });
+    assert.deepEqual(workers.counts(), { worker: 0, thread: 1, analysedWorker: 0, analysedThread: 0 });
     assert.equal(await workers.ready(), true);
     const inWorker = await workers.verify(raw, CONTEXT, block);
-    assert.deepEqual(workers.counts(), { worker: 1, thread: 1 });
+    assert.deepEqual(workers.counts(), { worker: 1, thread: 1, analysedWorker: 0, analysedThread: 0 });
     assert.deepEqual({ ...first, header: "" }, { ...inWorker, header: "" });
     const onThread = await here.verify(raw, CONTEXT, block);
     assert.equal(await here.ready(), false, "no worker with threads: 0");
@@ -103,14 +106,37 @@ describe("sender checks in worker threads", () => {
     assert.ok(slowMs < 1_500 + 1_000, `the slow message took ${slowMs} ms`);
   });
 
+  it("analyses a message for storage on the worker as on the main thread (its warnings included)", async () => {
+    const raw = await signed("Support <support@ac-lyon-securite.com>", "ac-lyon-securite.com");
+    assert.equal(await workers.ready(), true);
+    const before = workers.counts().analysedWorker;
+    const inWorker = await workers.analyse(raw, { verified: false });
+    assert.equal(workers.counts().analysedWorker, before + 1);
+    const onThread = await here.analyse(raw, { verified: false });
+    assert.deepEqual(inWorker, onThread);
+    assert.equal(inWorker.imitates, "ac-lyon.fr");
+    assert.match(inWorker.warnings, /lookalike/);
+    assert.equal(inWorker.parsed.subject, "Réunion de jeudi");
+    assert.ok(inWorker.parsed.date instanceof Date, "the date crosses the thread as a date");
+    assert.match(inWorker.fields.body, /reunion est deplacee/);
+    // The académie's own mail is not judged.
+    assert.equal((await workers.analyse(raw, null)).warnings, "");
+  });
+
   it("still checks, on the main thread, once closed", async () => {
-    const pool = createSenderCheckPool({ authservId: AUTHSERV, dnsServers: [dns.server], threads: 1 });
+    const pool = createSenderCheckPool({
+      authservId: AUTHSERV,
+      dnsServers: [dns.server],
+      threads: 1,
+      warnings: WARNINGS,
+    });
     const raw = await signed("Marie Dupont <marie@partner.example>");
     assert.equal(await pool.ready(), true);
     assert.equal((await pool.verify(raw, CONTEXT, readHeaderBlock(raw))).dmarc, "pass");
     await pool.close();
     assert.equal((await pool.verify(raw, CONTEXT, readHeaderBlock(raw))).dmarc, "pass");
-    assert.deepEqual(pool.counts(), { worker: 1, thread: 1 });
+    assert.equal((await pool.analyse(raw, { verified: true })).parsed.subject, "Réunion de jeudi");
+    assert.deepEqual(pool.counts(), { worker: 1, thread: 1, analysedWorker: 0, analysedThread: 1 });
     assert.equal(await pool.ready(), false);
   });
 });
