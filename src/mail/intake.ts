@@ -6,14 +6,18 @@
  * a message is stored at once and answered `250` after its commit, as always. When another delivery
  * is being stored, or messages already wait, it is written whole into `mail_intake` (one row, one
  * durable commit shared with the others of the moment: storage/commit-sync.ts) and answered `250`
- * at once; the intake then stores the waiting messages one after the other, oldest first, each
- * after the event loop has served the connections (`setImmediate`). Postfix does the same (smtpd
- * writes the queue file, local delivery follows).
+ * at once; the intake then stores the waiting messages, oldest first, BATCH at a time in one
+ * transaction (MailService.storeAcceptedMany: one commit for all), each batch after the event loop
+ * has served the connections (`setImmediate`). Postfix does the same (smtpd writes the queue file,
+ * local delivery follows).
+ * - Read on another thread: the rows are fetched LOOK_AHEAD ahead and analysed (`analyse`: MIME
+ *   parse, index words, sender warnings; services give the sender checks' worker threads) while the
+ *   main thread writes the ones before them.
  * - Receiving first: while the event loop is busy (more than YIELD_LOAD of a short window, the
  *   intake's own stores left out of it: `measureLoad`), the stores wait, so that a burst's clients
  *   get their answers at the rate the reception can give them rather than at the rate of the stores;
  *   they run as soon as the loop has room (then for STORING_MS before looking again), and in any
- *   case once the oldest message waits for MAX_DELAY_MS (from then on one store per turn, as a fair
+ *   case once the oldest message waits for MAX_DELAY_MS (from then on one batch per turn, as a fair
  *   share). A server that receives little stores what it takes in a few milliseconds later.
  *
  * - Exactly once: a row is deleted in the transaction that stores its message (intake.repository.ts),
@@ -49,8 +53,10 @@ const SWEEP_MS = 10_000;
 export const INTAKE_YIELD_LOAD = 0.5;
 /** How long a message waits at most for the reception to calm down before it is stored anyway. */
 export const INTAKE_MAX_DELAY_MS = 10_000;
-/** Rows fetched and analysed ahead of the one being stored. */
-const LOOK_AHEAD = 8;
+/** Rows stored in one transaction (one commit for all). */
+const BATCH = 8;
+/** Rows fetched and analysed ahead of the ones being stored. */
+const LOOK_AHEAD = 2 * BATCH;
 /** The window over which the loop's load is measured (no store runs during it). */
 const LOAD_WINDOW_MS = 50;
 /** How long stores run, once the loop had room, before the load is measured again. */
@@ -71,7 +77,7 @@ export interface MailIntakeOptions {
   readonly db: Kysely<Schema>;
   readonly dialect: DialectName;
   readonly clock: Clock;
-  readonly mail: Pick<MailService, "deliver" | "storeAccepted" | "checkRecipient" | "maxMessageBytes">;
+  readonly mail: Pick<MailService, "deliver" | "storeAcceptedMany" | "checkRecipient" | "maxMessageBytes">;
   readonly logger?: WarnLogger;
   readonly maxWaiting?: number;
   readonly sweepMs?: number;
@@ -194,7 +200,7 @@ export class MailIntake {
   async drain(): Promise<number> {
     let stored = 0;
     for (;;) {
-      while (await this.#storeNext()) stored++;
+      for (let handled = await this.#storeNext(); handled > 0; handled = await this.#storeNext()) stored += handled;
       // The row being stored in the background is done too when this resolves.
       if (!this.#running) return stored;
       await this.#running;
@@ -234,9 +240,9 @@ export class MailIntake {
       this.#again = false;
       if (this.#stopped) return;
       this.#running = this.#storeNext().then(
-        (more) => {
+        (handled) => {
           this.#running = null;
-          if (more || this.#again) this.#schedule();
+          if (handled > 0 || this.#again) this.#schedule();
         },
         (error: unknown) => {
           this.#running = null;
@@ -301,53 +307,73 @@ export class MailIntake {
     }
   }
 
-  /** Stores the oldest row due; false when there is none. */
-  async #storeNext(): Promise<boolean> {
+  /** Stores the oldest rows due (up to BATCH, in one transaction); how many were handled, 0 when none was due. */
+  async #storeNext(): Promise<number> {
     const now = this.#opts.clock.now();
     if (this.#ahead.length === 0) await this.#fetchAhead(now);
-    const next = this.#ahead.shift();
-    if (!next) {
+    const batch = this.#ahead.splice(0, BATCH);
+    if (batch.length === 0) {
       if (this.#busy.size === 0 && (await repo.intakeCounts(this.#opts.db)).waiting === 0) {
         this.#waiting = 0;
         this.#arrivals.length = 0;
       }
-      return false;
+      return 0;
     }
-    // The following ones are fetched and analysed while this one is stored.
+    // The following ones are fetched and analysed while these are stored.
     if (this.#ahead.length < LOOK_AHEAD / 2) {
       this.#fetchAhead(now).catch((error: unknown) =>
         this.#opts.logger?.warn({ err: error }, "intake: reading the next messages failed"),
       );
     }
-    const { row } = next;
-    const analysis = await next.analysis;
     try {
-      await this.#opts.mail.storeAccepted(row.raw, JSON.parse(row.recipients), JSON.parse(row.meta), {
-        receivedAt: new Date(row.receivedAt),
-        take: async (trx) => {
-          if (!(await repo.takeIntake(trx, row.id))) throw new TakenElsewhere();
-        },
-        ...(analysis ? { analysis } : {}),
-      });
-      this.#stored++;
-      this.#waiting = Math.max(0, this.#waiting - 1);
-      this.#arrivals.shift();
-    } catch (error) {
-      if (error instanceof TakenElsewhere) {
-        this.#waiting = Math.max(0, this.#waiting - 1);
-        this.#arrivals.shift();
-      } else {
-        const next = new Date(now.getTime() + retryDelayMs(row.attempts)).toISOString();
-        this.#opts.logger?.warn(
-          { err: error, intakeId: row.id, attempts: row.attempts + 1, nextAttemptAt: next },
-          "intake: storing an accepted message failed; it is kept and tried again",
+      const items = [];
+      for (const { row, analysis } of batch) {
+        const analysed = await analysis;
+        items.push({ row, analysed });
+      }
+      let outcomes: PromiseSettledResult<unknown>[];
+      try {
+        outcomes = await this.#opts.mail.storeAcceptedMany(
+          items.map(({ row, analysed }) => ({
+            raw: row.raw,
+            recipients: JSON.parse(row.recipients) as Recipient[],
+            meta: JSON.parse(row.meta) as DeliveryMeta,
+            accepted: {
+              receivedAt: new Date(row.receivedAt),
+              take: async (trx) => {
+                if (!(await repo.takeIntake(trx, row.id))) throw new TakenElsewhere();
+              },
+              ...(analysed ? { analysis: analysed } : {}),
+            },
+          })),
         );
-        await repo.deferIntake(this.#opts.db, row.id, next, error instanceof Error ? error.message : String(error));
-        this.#arrivals.shift(); // its next attempt is the retry schedule's, not the reception's
+      } catch (error) {
+        // A row that cannot even be read (its JSON): every row of the batch is tried again later.
+        outcomes = items.map(() => ({ status: "rejected", reason: error }));
+      }
+      for (const [k, { row }] of items.entries()) {
+        const outcome = outcomes[k] ?? { status: "rejected", reason: new Error("no outcome") };
+        if (outcome.status === "fulfilled") {
+          this.#stored++;
+          this.#waiting = Math.max(0, this.#waiting - 1);
+          this.#arrivals.shift();
+        } else if (outcome.reason instanceof TakenElsewhere) {
+          this.#waiting = Math.max(0, this.#waiting - 1);
+          this.#arrivals.shift();
+        } else {
+          const error = outcome.reason;
+          const next = new Date(now.getTime() + retryDelayMs(row.attempts)).toISOString();
+          this.#opts.logger?.warn(
+            { err: error, intakeId: row.id, attempts: row.attempts + 1, nextAttemptAt: next },
+            "intake: storing an accepted message failed; it is kept and tried again",
+          );
+          await repo.deferIntake(this.#opts.db, row.id, next, error instanceof Error ? error.message : String(error));
+          this.#arrivals.shift(); // its next attempt is the retry schedule's, not the reception's
+        }
       }
     } finally {
-      this.#busy.delete(row.id);
+      for (const { row } of batch) this.#busy.delete(row.id);
     }
-    return true;
+    return batch.length;
   }
 }

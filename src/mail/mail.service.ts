@@ -306,6 +306,93 @@ export class MailService implements MailApi {
     return this.#deliver(raw, recipients, meta, accepted);
   }
 
+  /**
+   * Stores several messages the reception answered `250` before (the intake's), as `storeAccepted`
+   * does each, but in one transaction: one commit (and on SQLite one group sync) for all, which is
+   * most of a small store's cost. A message its recipients' settings act on (forwarding) is stored
+   * alone, as is every message when the shared transaction fails (a `take` that throws, the
+   * database): the results say, per message and in order, what became of it.
+   */
+  async storeAcceptedMany(
+    items: readonly {
+      readonly raw: Buffer;
+      readonly recipients: readonly Recipient[];
+      readonly meta: DeliveryMeta;
+      readonly accepted: AcceptedMessage;
+    }[],
+  ): Promise<PromiseSettledResult<DeliveryResult>[]> {
+    const settle = (p: Promise<DeliveryResult>) =>
+      p.then(
+        (value): PromiseSettledResult<DeliveryResult> => ({ status: "fulfilled", value }),
+        (reason: unknown): PromiseSettledResult<DeliveryResult> => ({ status: "rejected", reason }),
+      );
+    const results: PromiseSettledResult<DeliveryResult>[] = new Array(items.length);
+    const alone: number[] = [];
+    const together: {
+      index: number;
+      prepared: PreparedMessage;
+      accounts: number[];
+      inboxes: Map<number, number>;
+    }[] = [];
+    for (const [index, item] of items.entries()) {
+      const { raw, recipients, meta, accepted } = item;
+      try {
+        if (recipients.length === 0) throw new DomainError("VALIDATION_FAILED", "no recipient");
+        if (raw.length > this.maxMessageBytes) throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
+        if (await this.#planOf(raw, recipients, meta)) {
+          alone.push(index);
+          continue;
+        }
+        const parsed = await this.#prepare(raw, meta, accepted.analysis);
+        const accounts = [...new Set(recipients.map((r) => r.accountId))];
+        const role = meta.inbound?.placement === "junk" ? "junk" : "inbox";
+        const inboxes = new Map<number, number>();
+        for (const accountId of accounts) inboxes.set(accountId, await this.#folderId(accountId, role));
+        together.push({ index, prepared: { ...parsed, received: accepted.receivedAt }, accounts, inboxes });
+      } catch (error) {
+        results[index] = { status: "rejected", reason: error };
+      }
+    }
+    if (together.length > 0) {
+      const touched = [...new Set(together.flatMap((t) => t.accounts))];
+      let ids: number[][] | null = null;
+      try {
+        ids = await repo.durably(this.#deps.db, this.#deps.dialect, async (trx) => {
+          await repo.lockAccounts(trx, this.#deps.dialect, touched);
+          const out: number[][] = [];
+          for (const t of together) {
+            const item = items[t.index] as (typeof items)[number];
+            await item.accepted.take(trx);
+            const blobId = await repo.insertBlob(trx, item.raw);
+            const messageIds: number[] = [];
+            for (const accountId of t.accounts) {
+              const folderId = t.inboxes.get(accountId) ?? 0;
+              messageIds.push(await this.#insertIn(trx, accountId, folderId, t.prepared, blobId, {}, "accepted"));
+            }
+            out.push(messageIds);
+          }
+          return out;
+        });
+      } catch {
+        // Nothing of the shared transaction was written: each on its own, each with its own outcome.
+        for (const t of together) alone.push(t.index);
+      }
+      if (ids) {
+        this.#changed(touched);
+        for (const [k, t] of together.entries()) {
+          const item = items[t.index] as (typeof items)[number];
+          results[t.index] = { status: "fulfilled", value: { messageIds: ids[k] ?? [] } };
+          await this.#afterDelivery(item.raw, item.recipients, item.meta);
+        }
+      }
+    }
+    for (const index of alone.sort((a, b) => a - b)) {
+      const item = items[index] as (typeof items)[number];
+      results[index] = await settle(this.storeAccepted(item.raw, item.recipients, item.meta, item.accepted));
+    }
+    return results;
+  }
+
   /** `accepted`: a message answered 250 before (storeAccepted); null for a delivery of now. */
   async #deliver(
     raw: Buffer,

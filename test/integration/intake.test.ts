@@ -201,6 +201,42 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it("stores a batch in one transaction; when one of it cannot be taken, the others are stored alone", async () => {
+      const rcpt = await ctx.services.mail.checkRecipient((await newAddress(ctx.services)).address);
+      const item = (n: number, take: () => Promise<void> = async () => {}) => ({
+        raw: messageFor(rcpt.address, n, `many-${dialect}`),
+        recipients: [rcpt],
+        meta: {},
+        accepted: { receivedAt: new Date(), take },
+      });
+      const together = await ctx.services.mail.storeAcceptedMany([item(0), item(1)]);
+      assert.deepEqual(
+        together.map((r) => r.status),
+        ["fulfilled", "fulfilled"],
+      );
+      const refused = new Error("taken elsewhere");
+      const results = await ctx.services.mail.storeAcceptedMany([
+        item(2),
+        item(3, async () => {
+          throw refused;
+        }),
+        item(4),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ["fulfilled", "rejected", "fulfilled"],
+      );
+      assert.equal(results[1]?.status === "rejected" ? results[1].reason : null, refused);
+      // Each stored once: the shared transaction that failed wrote nothing.
+      assert.deepEqual(await subjects(ctx.services, rcpt.accountId), [
+        "Arrivée 0",
+        "Arrivée 1",
+        "Arrivée 2",
+        "Arrivée 4",
+      ]);
+      assert.equal((await inbox(ctx.services, rcpt.accountId)).folder.total, 4);
+    });
+
     it("what an instance left is stored at the next start, before anything else", async () => {
       const first = intakeOf(ctx.services);
       await first.start();
