@@ -326,32 +326,36 @@ export class MailIntake {
       );
     }
     try {
-      const items = [];
-      for (const { row, analysis } of batch) {
+      // Each row read on its own: one that cannot be (its JSON) fails alone, the others are stored.
+      const outcomes: PromiseSettledResult<unknown>[] = [];
+      const readable: { k: number; item: Parameters<MailService["storeAcceptedMany"]>[0][number] }[] = [];
+      for (const [k, { row, analysis }] of batch.entries()) {
         const analysed = await analysis;
-        items.push({ row, analysed });
-      }
-      let outcomes: PromiseSettledResult<unknown>[];
-      try {
-        outcomes = await this.#opts.mail.storeAcceptedMany(
-          items.map(({ row, analysed }) => ({
-            raw: row.raw,
-            recipients: JSON.parse(row.recipients) as Recipient[],
-            meta: JSON.parse(row.meta) as DeliveryMeta,
-            accepted: {
-              receivedAt: new Date(row.receivedAt),
-              take: async (trx) => {
-                if (!(await repo.takeIntake(trx, row.id))) throw new TakenElsewhere();
+        try {
+          readable.push({
+            k,
+            item: {
+              raw: row.raw,
+              recipients: JSON.parse(row.recipients) as Recipient[],
+              meta: JSON.parse(row.meta) as DeliveryMeta,
+              accepted: {
+                receivedAt: new Date(row.receivedAt),
+                take: async (trx) => {
+                  if (!(await repo.takeIntake(trx, row.id))) throw new TakenElsewhere();
+                },
+                ...(analysed ? { analysis: analysed } : {}),
               },
-              ...(analysed ? { analysis: analysed } : {}),
             },
-          })),
-        );
-      } catch (error) {
-        // A row that cannot even be read (its JSON): every row of the batch is tried again later.
-        outcomes = items.map(() => ({ status: "rejected", reason: error }));
+          });
+        } catch (error) {
+          outcomes[k] = { status: "rejected", reason: error };
+        }
       }
-      for (const [k, { row }] of items.entries()) {
+      const stored = await this.#opts.mail.storeAcceptedMany(readable.map((r) => r.item));
+      for (const [i, { k }] of readable.entries()) {
+        outcomes[k] = stored[i] ?? { status: "rejected", reason: new Error("no outcome") };
+      }
+      for (const [k, { row }] of batch.entries()) {
         const outcome = outcomes[k] ?? { status: "rejected", reason: new Error("no outcome") };
         if (outcome.status === "fulfilled") {
           this.#stored++;

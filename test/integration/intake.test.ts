@@ -237,6 +237,33 @@ for (const dialect of DIALECTS) {
       assert.equal((await inbox(ctx.services, rcpt.accountId)).folder.total, 4);
     });
 
+    it("a row that cannot be read fails alone: the others of its batch are stored", async () => {
+      const rcpt = await ctx.services.mail.checkRecipient((await newAddress(ctx.services)).address);
+      const db = ctx.services.database.db;
+      const row = (n: number, recipients: string) => ({
+        raw: messageFor(rcpt.address, n, `unreadable-${dialect}`),
+        recipients,
+        meta: "{}",
+        receivedAt: new Date().toISOString(),
+      });
+      const good = JSON.stringify([rcpt]);
+      await insertIntake(db, row(0, good));
+      const unreadable = await insertIntake(db, row(1, "{not json"));
+      await insertIntake(db, row(2, good));
+      try {
+        await intakeOf(ctx.services).drain();
+        assert.deepEqual(await subjects(ctx.services, rcpt.accountId), ["Arrivée 0", "Arrivée 2"]);
+        const rows = await intakeRows(ctx.services);
+        assert.deepEqual(
+          rows.map((r) => [r.id, r.attempts]),
+          [[unreadable, 1]],
+        );
+        assert.ok(rows[0]?.last_error, "why it failed is recorded");
+      } finally {
+        await sql`delete from mail_intake`.execute(db);
+      }
+    });
+
     it("what an instance left is stored at the next start, before anything else", async () => {
       const first = intakeOf(ctx.services);
       await first.start();
