@@ -40,7 +40,7 @@ import type { DialectName } from "../storage/database.js";
 import type { Schema } from "../storage/schema.js";
 import * as repo from "./intake.repository.js";
 import { durably } from "./mail.repository.js";
-import type { MailService } from "./mail.service.js";
+import type { AcceptedDelivery, MailService } from "./mail.service.js";
 import type { DeliveryMeta, DeliveryResult, Recipient } from "./mail.types.js";
 import { retryDelayMs } from "./outbound-queue.js";
 import type { StorageAnalysis } from "./storage-analysis.js";
@@ -118,7 +118,7 @@ export class MailIntake {
   /** Stores run without measuring the load until then (performance.now()). */
   #storingUntil = 0;
   /** Rows fetched ahead, their analyses under way, not stored yet (oldest first; in `#busy`). */
-  readonly #ahead: { row: repo.IntakeRow; analysis: Promise<StorageAnalysis | undefined> }[] = [];
+  readonly #ahead: { row: repo.IntakeRow; ready: Promise<AcceptedDelivery | Error> }[] = [];
   #fetching: Promise<void> | null = null;
 
   constructor(options: MailIntakeOptions) {
@@ -287,7 +287,7 @@ export class MailIntake {
         const rows = await repo.nextDueIntakes(this.#opts.db, now.toISOString(), [...this.#busy], wanted);
         for (const row of rows) {
           this.#busy.add(row.id);
-          this.#ahead.push({ row, analysis: this.#analyse(row) });
+          this.#ahead.push({ row, ready: this.#ready(row) });
         }
       } finally {
         this.#fetching = null;
@@ -296,15 +296,35 @@ export class MailIntake {
     return this.#fetching;
   }
 
-  /** The row's analysis from `analyse`; undefined (the store analyses it itself) without it or on failure. */
-  async #analyse(row: repo.IntakeRow): Promise<StorageAnalysis | undefined> {
-    if (!this.#opts.analyse) return undefined;
+  /**
+   * What the row stores, read once: its recipients and meta from their JSON, its analysis from
+   * `analyse` (left to the store should there be none, or should it fail). An Error when its JSON
+   * cannot be read: that row fails alone.
+   */
+  async #ready(row: repo.IntakeRow): Promise<AcceptedDelivery | Error> {
+    let recipients: Recipient[];
+    let meta: DeliveryMeta;
     try {
-      const meta = JSON.parse(row.meta) as DeliveryMeta;
-      return await this.#opts.analyse(row.raw, meta.inbound ?? null);
-    } catch {
-      return undefined;
+      recipients = JSON.parse(row.recipients) as Recipient[];
+      meta = JSON.parse(row.meta) as DeliveryMeta;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
     }
+    const analysis = this.#opts.analyse
+      ? await this.#opts.analyse(row.raw, meta.inbound ?? null).catch(() => undefined)
+      : undefined;
+    return {
+      raw: row.raw,
+      recipients,
+      meta,
+      accepted: {
+        receivedAt: new Date(row.receivedAt),
+        take: async (trx) => {
+          if (!(await repo.takeIntake(trx, row.id))) throw new TakenElsewhere();
+        },
+        ...(analysis ? { analysis } : {}),
+      },
+    };
   }
 
   /** Stores the oldest rows due (up to BATCH, in one transaction); how many were handled, 0 when none was due. */
@@ -326,30 +346,13 @@ export class MailIntake {
       );
     }
     try {
-      // Each row read on its own: one that cannot be (its JSON) fails alone, the others are stored.
+      // A row that cannot be read fails alone; the others are stored together.
       const outcomes: PromiseSettledResult<unknown>[] = [];
-      const readable: { k: number; item: Parameters<MailService["storeAcceptedMany"]>[0][number] }[] = [];
-      for (const [k, { row, analysis }] of batch.entries()) {
-        const analysed = await analysis;
-        try {
-          readable.push({
-            k,
-            item: {
-              raw: row.raw,
-              recipients: JSON.parse(row.recipients) as Recipient[],
-              meta: JSON.parse(row.meta) as DeliveryMeta,
-              accepted: {
-                receivedAt: new Date(row.receivedAt),
-                take: async (trx) => {
-                  if (!(await repo.takeIntake(trx, row.id))) throw new TakenElsewhere();
-                },
-                ...(analysed ? { analysis: analysed } : {}),
-              },
-            },
-          });
-        } catch (error) {
-          outcomes[k] = { status: "rejected", reason: error };
-        }
+      const readable: { k: number; item: AcceptedDelivery }[] = [];
+      for (const [k, { ready }] of batch.entries()) {
+        const item = await ready;
+        if (item instanceof Error) outcomes[k] = { status: "rejected", reason: item };
+        else readable.push({ k, item });
       }
       const stored = await this.#opts.mail.storeAcceptedMany(readable.map((r) => r.item));
       for (const [i, { k }] of readable.entries()) {

@@ -87,6 +87,22 @@ export interface AcceptedMessage {
   readonly analysis?: StorageAnalysis;
 }
 
+/** One of the messages `storeAcceptedMany` stores. */
+export interface AcceptedDelivery {
+  readonly raw: Buffer;
+  readonly recipients: readonly Recipient[];
+  readonly meta: DeliveryMeta;
+  readonly accepted: AcceptedMessage;
+}
+
+/** A delivery worked out before its transaction: the message read, its accounts and their folder. */
+interface ReadyDelivery {
+  readonly prepared: PreparedMessage;
+  readonly accounts: readonly number[];
+  /** Each account's inbox, or Indésirables for a message the checks put there. */
+  readonly folders: ReadonlyMap<number, number>;
+}
+
 /** The forwarded local copies of a delivery plan, ready for the transaction. */
 interface Prepared {
   readonly copies: { accountId: number; inboxId: number; prepared: PreparedMessage; raw: Buffer }[];
@@ -313,63 +329,29 @@ export class MailService implements MailApi {
    * alone, as is every message when the shared transaction fails (a `take` that throws, the
    * database): the results say, per message and in order, what became of it.
    */
-  async storeAcceptedMany(
-    items: readonly {
-      readonly raw: Buffer;
-      readonly recipients: readonly Recipient[];
-      readonly meta: DeliveryMeta;
-      readonly accepted: AcceptedMessage;
-    }[],
-  ): Promise<PromiseSettledResult<DeliveryResult>[]> {
-    const settle = (p: Promise<DeliveryResult>) =>
-      p.then(
-        (value): PromiseSettledResult<DeliveryResult> => ({ status: "fulfilled", value }),
-        (reason: unknown): PromiseSettledResult<DeliveryResult> => ({ status: "rejected", reason }),
-      );
+  async storeAcceptedMany(items: readonly AcceptedDelivery[]): Promise<PromiseSettledResult<DeliveryResult>[]> {
     const results: PromiseSettledResult<DeliveryResult>[] = new Array(items.length);
     const alone: number[] = [];
-    const together: {
-      index: number;
-      prepared: PreparedMessage;
-      accounts: number[];
-      inboxes: Map<number, number>;
-    }[] = [];
+    const together: { index: number; item: AcceptedDelivery; ready: ReadyDelivery }[] = [];
     for (const [index, item] of items.entries()) {
-      const { raw, recipients, meta, accepted } = item;
       try {
-        if (recipients.length === 0) throw new DomainError("VALIDATION_FAILED", "no recipient");
-        if (raw.length > this.maxMessageBytes) throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
-        if (await this.#planOf(raw, recipients, meta)) {
-          alone.push(index);
-          continue;
-        }
-        const parsed = await this.#prepare(raw, meta, accepted.analysis);
-        const accounts = [...new Set(recipients.map((r) => r.accountId))];
-        const role = meta.inbound?.placement === "junk" ? "junk" : "inbox";
-        const inboxes = new Map<number, number>();
-        for (const accountId of accounts) inboxes.set(accountId, await this.#folderId(accountId, role));
-        together.push({ index, prepared: { ...parsed, received: accepted.receivedAt }, accounts, inboxes });
+        if (await this.#planOf(item.raw, item.recipients, item.meta)) alone.push(index);
+        else
+          together.push({ index, item, ready: await this.#ready(item.raw, item.recipients, item.meta, item.accepted) });
       } catch (error) {
         results[index] = { status: "rejected", reason: error };
       }
     }
     if (together.length > 0) {
-      const touched = [...new Set(together.flatMap((t) => t.accounts))];
+      const touched = [...new Set(together.flatMap((t) => t.ready.accounts))];
       let ids: number[][] | null = null;
       try {
         ids = await repo.durably(this.#deps.db, this.#deps.dialect, async (trx) => {
           await repo.lockAccounts(trx, this.#deps.dialect, touched);
           const out: number[][] = [];
-          for (const t of together) {
-            const item = items[t.index] as (typeof items)[number];
+          for (const { item, ready } of together) {
             await item.accepted.take(trx);
-            const blobId = await repo.insertBlob(trx, item.raw);
-            const messageIds: number[] = [];
-            for (const accountId of t.accounts) {
-              const folderId = t.inboxes.get(accountId) ?? 0;
-              messageIds.push(await this.#insertIn(trx, accountId, folderId, t.prepared, blobId, {}, "accepted"));
-            }
-            out.push(messageIds);
+            out.push(await this.#writeCopies(trx, item.raw, ready.accounts, ready, "accepted"));
           }
           return out;
         });
@@ -379,16 +361,18 @@ export class MailService implements MailApi {
       }
       if (ids) {
         this.#changed(touched);
-        for (const [k, t] of together.entries()) {
-          const item = items[t.index] as (typeof items)[number];
-          results[t.index] = { status: "fulfilled", value: { messageIds: ids[k] ?? [] } };
+        for (const [k, { index, item }] of together.entries()) {
+          results[index] = { status: "fulfilled", value: { messageIds: ids[k] ?? [] } };
           await this.#afterDelivery(item.raw, item.recipients, item.meta);
         }
       }
     }
     for (const index of alone.sort((a, b) => a - b)) {
-      const item = items[index] as (typeof items)[number];
-      results[index] = await settle(this.storeAccepted(item.raw, item.recipients, item.meta, item.accepted));
+      const { raw, recipients, meta, accepted } = items[index] as AcceptedDelivery;
+      results[index] = await this.storeAccepted(raw, recipients, meta, accepted).then(
+        (value): PromiseSettledResult<DeliveryResult> => ({ status: "fulfilled", value }),
+        (reason: unknown): PromiseSettledResult<DeliveryResult> => ({ status: "rejected", reason }),
+      );
     }
     return results;
   }
@@ -400,33 +384,57 @@ export class MailService implements MailApi {
     meta: DeliveryMeta,
     accepted: AcceptedMessage | null,
   ): Promise<DeliveryResult> {
-    if (recipients.length === 0) throw new DomainError("VALIDATION_FAILED", "no recipient");
-    if (raw.length > this.maxMessageBytes) throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
-    const parsed = await this.#prepare(raw, meta, accepted?.analysis);
-    const prepared = accepted ? { ...parsed, received: accepted.receivedAt } : parsed;
+    const ready = await this.#ready(raw, recipients, meta, accepted);
     const quota = accepted ? "accepted" : "enforced";
-    const accounts = [...new Set(recipients.map((r) => r.accountId))];
-    const role = meta.inbound?.placement === "junk" ? "junk" : "inbox";
-    const inboxes = new Map<number, number>();
-    for (const accountId of accounts) inboxes.set(accountId, await this.#folderId(accountId, role));
     const plan = await this.#planOf(raw, recipients, meta);
     const messageIds = await this.#withPlan(plan, recipients, async (p) => ({
       prepared: await this.#prepareCopies(p),
-      accounts,
+      accounts: ready.accounts,
       run: async (trx) => {
         if (accepted) await accepted.take(trx);
-        const kept = accounts.filter((id) => !p?.skipInbox.has(id));
-        const ids: number[] = [];
-        if (kept.length === 0) return ids;
-        const blobId = await repo.insertBlob(trx, raw);
-        for (const accountId of kept) {
-          ids.push(await this.#insertIn(trx, accountId, inboxes.get(accountId) ?? 0, prepared, blobId, {}, quota));
-        }
-        return ids;
+        const kept = ready.accounts.filter((id) => !p?.skipInbox.has(id));
+        return this.#writeCopies(trx, raw, kept, ready, quota);
       },
     }));
     await this.#afterDelivery(raw, recipients, meta);
     return { messageIds };
+  }
+
+  /** Checks a delivery and works out what it writes, before its transaction. */
+  async #ready(
+    raw: Buffer,
+    recipients: readonly Recipient[],
+    meta: DeliveryMeta,
+    accepted: AcceptedMessage | null,
+  ): Promise<ReadyDelivery> {
+    if (recipients.length === 0) throw new DomainError("VALIDATION_FAILED", "no recipient");
+    if (raw.length > this.maxMessageBytes) throw new DomainError("MESSAGE_TOO_LARGE", "the message is too large");
+    const parsed = await this.#prepare(raw, meta, accepted?.analysis);
+    const prepared = accepted ? { ...parsed, received: accepted.receivedAt } : parsed;
+    const accounts = [...new Set(recipients.map((r) => r.accountId))];
+    const role = meta.inbound?.placement === "junk" ? "junk" : "inbox";
+    const folders = new Map<number, number>();
+    for (const accountId of accounts) folders.set(accountId, await this.#folderId(accountId, role));
+    return { prepared, accounts, folders };
+  }
+
+  /** One blob for the message and a copy of it for each of `accounts`, in their folder; the copies' ids. */
+  async #writeCopies(
+    trx: Transaction<Schema>,
+    raw: Buffer,
+    accounts: readonly number[],
+    ready: ReadyDelivery,
+    quota: "enforced" | "accepted",
+  ): Promise<number[]> {
+    const ids: number[] = [];
+    if (accounts.length === 0) return ids;
+    const blobId = await repo.insertBlob(trx, raw);
+    for (const accountId of accounts) {
+      ids.push(
+        await this.#insertIn(trx, accountId, ready.folders.get(accountId) ?? 0, ready.prepared, blobId, {}, quota),
+      );
+    }
+    return ids;
   }
 
   /**
