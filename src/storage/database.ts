@@ -75,9 +75,11 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     // Reads go through mmap (no copy into SQLite's cache, no read() per page); the cache holds the
     // pages being written. Both are bounded, and not large: mail deliveries pass every body through
     // them, and the process must stay under 300 MB during an SMTP burst (a 64 MiB cache and a
-    // 256 MiB map took it to 320-360 MB; 16 MiB and 64 MiB keep it near 260 MB, no slower).
-    native.pragma("cache_size = -16384");
-    native.pragma("mmap_size = 67108864");
+    // 256 MiB map took it to 320-360 MB; 16 MiB and 64 MiB kept it near 260 MB, no slower, until the
+    // sender checks' worker thread came with issue 13; 8 MiB and 16 MiB take 40-50 MB off that
+    // burst at the same rates: pages past the map are read from the system's page cache).
+    native.pragma("cache_size = -8192");
+    native.pragma("mmap_size = 16777216");
     native.pragma("temp_store = MEMORY");
     // Kysely prepares every statement afresh; better-sqlite3 statements can be reused, and the
     // application runs a small, fixed set of statements: keep them prepared.
