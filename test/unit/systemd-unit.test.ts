@@ -34,6 +34,9 @@ function settings(text: string, section: string): Array<[string, string]> {
 describe("deploy/sesame.service", () => {
   const text = readFileSync(UNIT, "utf8");
   const service = new Map(settings(text, "Service"));
+  const environment = settings(text, "Service")
+    .filter(([key]) => key === "Environment")
+    .map(([, value]) => value);
 
   it("runs as a dedicated user with the hardening options, and stops within 35 s", () => {
     assert.equal(service.get("User"), "sesame");
@@ -44,12 +47,14 @@ describe("deploy/sesame.service", () => {
     assert.equal(service.get("ProtectHome"), "true");
     assert.equal(service.get("CapabilityBoundingSet"), "");
     assert.equal(service.get("ReadWritePaths"), "/var/lib/sesame");
-    assert.match(service.get("Environment") ?? "", /^SESAME_DATA_DIR=\/var\/lib\/sesame$/);
+    // The data folder, and the malloc setting that keeps a burst under 300 MB (bin/sesame.js).
+    assert.deepEqual(environment, ["SESAME_DATA_DIR=/var/lib/sesame", "MALLOC_ARENA_MAX=2"]);
     assert.equal(service.get("EnvironmentFile"), "/etc/sesame/sesame.env");
     assert.equal(service.get("Restart"), "on-failure");
     assert.equal(service.get("TimeoutStopSec"), "35");
     assert.equal(service.get("KillSignal"), "SIGTERM");
     assert.match(service.get("ExecStart") ?? "", / bin\/sesame\.js serve$|\/bin\/sesame\.js serve$/);
+    assert.match(service.get("ExecStart") ?? "", / --max-semi-space-size=2 --heap-growing-percent=20 /);
     assert.equal(service.get("MemoryDenyWriteExecute"), undefined, "V8's JIT needs writable code");
   });
 
