@@ -11,7 +11,9 @@
  *   hour closes. An hour is rolled up once it has been closed for SETTLE_MS (an event written in a
  *   transaction that commits a little after the hour still falls in it);
  * - counters the mail path increments (`count`, StatsRecorder): messages received and refused by
- *   the SMTP reception, per hour, coalesced while a write is under way, never failing the caller;
+ *   the SMTP reception, per hour, added up in memory and written at most once per
+ *   COUNTS_WRITE_DELAY_MS (a burst of messages costs one write a second, not one each), before
+ *   any dashboard is computed and when the services close; never failing the caller;
  * - the outbound queue's depth, sampled by the periodic task (`maintain`, every 10 minutes): the
  *   hour keeps its highest sample.
  *
@@ -53,6 +55,8 @@ export const SETTLE_MS = 5 * 60_000;
 /** How far back the rollup starts on a database that has none (or an old one): the longest range and a margin. */
 const HORIZON_MS = 32 * DAY_MS;
 const ROLLUP = "audit";
+/** How long the mail path's counts wait in memory before they are written (`count`). */
+export const COUNTS_WRITE_DELAY_MS = 1_000;
 /** How long hourly values are kept: the longest range (30 days) and a margin; older ones are pruned by `maintain`. */
 export const KEEP_HOURLY_MS = 35 * DAY_MS;
 
@@ -173,6 +177,8 @@ export class ConsoleStatsService implements StatsRecorder {
   /** Counts not written yet, by hour and series (`<hour> <series>`). */
   readonly #pending = new Map<string, number>();
   #writing: Promise<void> | null = null;
+  /** The write of the pending counts, due COUNTS_WRITE_DELAY_MS after the first of them. */
+  #due: NodeJS.Timeout | null = null;
   #rolling: Promise<string> | null = null;
   /** The dashboards being computed: a page and its six charts ask for the same one at once. */
   readonly #computing = new Map<StatsRange, Promise<Dashboard>>();
@@ -180,38 +186,51 @@ export class ConsoleStatsService implements StatsRecorder {
   constructor(private readonly deps: ConsoleStatsDeps) {}
 
   /**
-   * Adds `n` to a counter of the current hour. Returns at once: the write happens behind (counts
-   * arriving meanwhile are added up and written together), and a failed write is logged, not thrown.
+   * Adds `n` to a counter of the current hour. Returns at once: the write happens behind, up to
+   * COUNTS_WRITE_DELAY_MS later (counts arriving meanwhile are added up and written together), and
+   * a failed write is logged, not thrown.
    */
   count(series: CountedSeries, n = 1): void {
     const key = `${iso(floorHour(this.deps.clock.now().getTime()))} ${series}`;
     this.#pending.set(key, (this.#pending.get(key) ?? 0) + n);
+    if (this.#writing || this.#due) return; // the write under way or due takes these too
+    // unref: a pending write never keeps the process alive; closing the services writes it (settled).
+    this.#due = setTimeout(() => this.#writeNow(), COUNTS_WRITE_DELAY_MS).unref();
+  }
+
+  /** Resolves once the counts given so far are written (or their failure logged): at once, not when due. */
+  async settled(): Promise<void> {
+    // Each write takes every count pending when it starts (a failed one drops them): this ends.
+    while (this.#writing || this.#pending.size > 0) {
+      if (!this.#writing) this.#writeNow();
+      await this.#writing;
+    }
+  }
+
+  #writeNow(): void {
+    if (this.#due) clearTimeout(this.#due);
+    this.#due = null;
     this.#writing ??= this.#writePending();
   }
 
-  /** Resolves once the counts given so far are written (or their failure logged). */
-  async settled(): Promise<void> {
-    while (this.#writing) await this.#writing;
-  }
-
+  /** Writes the counts pending now; those given meanwhile are due COUNTS_WRITE_DELAY_MS later. */
   async #writePending(): Promise<void> {
     // Counts are written from the next tick on, so that `#writing` is set before this ends.
     await Promise.resolve();
+    const rows = [...this.#pending].map(([key, value]) => {
+      const [hour = "", series = ""] = key.split(" ");
+      return { hour, series, value };
+    });
+    this.#pending.clear();
     try {
-      while (this.#pending.size > 0) {
-        const rows = [...this.#pending].map(([key, value]) => {
-          const [hour = "", series = ""] = key.split(" ");
-          return { hour, series, value };
-        });
-        this.#pending.clear();
-        try {
-          await repo.addToCounters(this.deps.db, rows);
-        } catch (error) {
-          this.deps.logger.warn({ err: error, counts: rows.length }, "the dashboard's counters could not be written");
-        }
-      }
+      if (rows.length > 0) await repo.addToCounters(this.deps.db, rows);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, counts: rows.length }, "the dashboard's counters could not be written");
     } finally {
       this.#writing = null;
+      if (this.#pending.size > 0 && !this.#due) {
+        this.#due = setTimeout(() => this.#writeNow(), COUNTS_WRITE_DELAY_MS).unref();
+      }
     }
   }
 
@@ -281,6 +300,8 @@ export class ConsoleStatsService implements StatsRecorder {
   }
 
   async #dashboard(range: StatsRange, now: Date): Promise<Dashboard> {
+    // The counts still in memory first: a dashboard shows every message received so far.
+    await this.settled();
     const nowMs = now.getTime();
     const { buckets, bucketOfHour } = bucketsOf(range, nowMs);
     const values = {} as Record<StatsSeries, (number | null)[]>;

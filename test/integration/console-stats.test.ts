@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ConsoleStatsService } from "../../src/console/stats.service.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { COUNTS_WRITE_DELAY_MS, ConsoleStatsService } from "../../src/console/stats.service.js";
 import type { Dashboard, StatsSeries } from "../../src/console/stats.types.js";
 import { type SmtpReception, startSmtpReception } from "../../src/mail/smtp-reception.js";
 import type { Clock } from "../../src/shared/clock.js";
@@ -194,6 +195,37 @@ for (const dialect of DIALECTS) {
         const [page, chart] = await Promise.all([stats.dashboard("7d"), stats.dashboard("7d")]);
         assert.equal(page, chart);
         assert.notEqual(await stats.dashboard("7d"), page);
+      });
+    });
+
+    it("writes the mail path's counts together, when due or before a dashboard is computed", async () => {
+      await withStats(dialect, "2026-03-10T09:20:00.000Z", async ({ services }) => {
+        const stats = services.consoleStats;
+        const stored = async () =>
+          (
+            await services.database.db
+              .selectFrom("stats_hourly")
+              .select(["series", "value"])
+              .where("series", "like", "mail.%")
+              .orderBy("series")
+              .execute()
+          ).map((r) => `${r.series}=${Number(r.value)}`);
+        for (let i = 0; i < 4; i++) stats.count("mail.received");
+        // Not written one by one: nothing yet (the write is due COUNTS_WRITE_DELAY_MS later).
+        assert.deepEqual(await stored(), []);
+        // A dashboard writes them first, and shows them.
+        assert.equal(valueAt(await stats.dashboard("24h"), "mail.received"), 4);
+        assert.deepEqual(await stored(), ["mail.received=4"]);
+        // Left alone, counts are written once due, in one write.
+        stats.count("mail.received");
+        stats.count("mail.refused", 2);
+        const started = Date.now();
+        while ((await stored()).length < 2) {
+          assert.ok(Date.now() - started < COUNTS_WRITE_DELAY_MS + 5_000, "the counts were not written when due");
+          await sleep(50);
+        }
+        assert.deepEqual(await stored(), ["mail.received=5", "mail.refused=2"]);
+        assert.ok(Date.now() - started >= COUNTS_WRITE_DELAY_MS - 50, "written before they were due");
       });
     });
 
