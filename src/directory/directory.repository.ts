@@ -379,8 +379,15 @@ function byUsernameOrAddress(ident: string) {
     eb.or([eb("account.username", "=", value), eb("account.address", "=", value)]);
 }
 
+/** The look-up by username or address, built and compiled once (each RCPT TO of the reception: bench:smtp). */
+const accountByIdent = compiledOnce(
+  (ex: Executor, a: { ident: string }) => accountWithHolder(ex).where(byUsernameOrAddress(a.ident)),
+  ["ident"],
+);
+
 export async function findAccountByUsernameOrAddress(ex: Executor, ident: string): Promise<Account | null> {
-  const row = await accountWithHolder(ex).where(byUsernameOrAddress(ident)).executeTakeFirst();
+  // The compiled query holds the comparison; the value is normalised here as byUsernameOrAddress would.
+  const row = (await accountByIdent(ex, { ident: normalizeIdent(ident) })).rows[0];
   return row ? toAccount(row) : null;
 }
 
