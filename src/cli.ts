@@ -573,6 +573,11 @@ async function run(argv: string[]): Promise<number> {
       out(
         `${copies(result.copies)} ${what} in ${result.mailboxes} mailbox${result.mailboxes === 1 ? "" : "es"}: ${moved}.`,
       );
+      if (result.stillInIntake) {
+        out(
+          `${result.stillInIntake} message(s) received before the command were still being stored by another instance after 30 s: their copies were not looked at; run the command again in a moment.`,
+        );
+      }
       if (dryRun) out("Dry run: nothing was moved.");
       return 0;
     }

@@ -429,6 +429,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     audit,
     clock,
     abuseAddress: config.abuseAddress,
+    intake,
   });
   const consoleStats = new ConsoleStatsService({
     db,

@@ -117,6 +117,20 @@ export async function intakeCounts(ex: Executor): Promise<{ waiting: number; fai
   return { waiting: Number(row?.waiting ?? 0), failing: Number(row?.failing ?? 0) };
 }
 
+/**
+ * Rows received at or before `asOf` that have not failed yet (a quarantine waits for them to be
+ * stored: intake.storeReceivedBefore). Received times are ISO strings, ordered as text.
+ */
+export async function countReceivedBefore(ex: Executor, asOf: string): Promise<number> {
+  const row = await ex
+    .selectFrom("mail_intake")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("received_at", "<=", asOf)
+    .where("attempts", "=", 0)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 /** A row as the operators see it (`sesame mail intake`): everything but the message's bytes. */
 export interface IntakeEntry {
   readonly id: number;

@@ -49,6 +49,8 @@ import type { StorageAnalysis } from "./storage-analysis.js";
 export const INTAKE_MAX_WAITING = 2_000;
 /** Between two looks for rows due that nothing announced (retries, another instance's leftovers). */
 const SWEEP_MS = 10_000;
+/** How long `storeReceivedBefore` waits at most for the rows another instance is storing. */
+export const STORE_BEFORE_TIMEOUT_MS = 30_000;
 /** The event loop's busy share above which the stores wait for the reception (0–1). */
 export const INTAKE_YIELD_LOAD = 0.5;
 /** How long a message waits at most for the reception to calm down before it is stored anyway. */
@@ -207,6 +209,25 @@ export class MailIntake {
     }
   }
 
+  /**
+   * Stores the messages received up to `asOf` that still wait in the intake, whoever's they are, so
+   * that what looks for copies right after finds them in their mailboxes (a quarantine:
+   * report.service.ts). Rows another instance, or this one's background, is storing are waited for,
+   * `timeoutMs` at most. Resolves with how many were left (0: all stored); a row that failed before
+   * waits for its retry and is not counted. Unlike `drain`, a flood that goes on does not hold it.
+   */
+  async storeReceivedBefore(asOf: Date, timeoutMs = STORE_BEFORE_TIMEOUT_MS): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      while (Date.now() < deadline && (await this.#storeNext(asOf)) > 0) {
+        // stores the due rows of asOf this instance can take, a batch at a time
+      }
+      const left = await repo.countReceivedBefore(this.#opts.db, asOf.toISOString());
+      if (left === 0 || Date.now() >= deadline) return left;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   /** Rows waiting and failing (the database's count: every instance's), messages stored by this one. */
   async counts(): Promise<{ waiting: number; failing: number; stored: number }> {
     return { ...(await repo.intakeCounts(this.#opts.db)), stored: this.#stored };
@@ -328,8 +349,9 @@ export class MailIntake {
   }
 
   /** Stores the oldest rows due (up to BATCH, in one transaction); how many were handled, 0 when none was due. */
-  async #storeNext(): Promise<number> {
-    const now = this.#opts.clock.now();
+  /** Stores the next batch of rows due at `asOf` (default: now); how many rows it handled. */
+  async #storeNext(asOf?: Date): Promise<number> {
+    const now = asOf ?? this.#opts.clock.now();
     if (this.#ahead.length === 0) await this.#fetchAhead(now);
     const batch = this.#ahead.splice(0, BATCH);
     if (batch.length === 0) {

@@ -1373,4 +1373,9 @@ export interface QuarantineResult {
   readonly moved: number;
   /** Mailboxes holding a copy. */
   readonly mailboxes: number;
+  /**
+   * A quarantine (report.service.ts): messages received before it still in the intake when it ran
+   * (another instance was still storing them after 30 s), whose copies it could not look at.
+   */
+  readonly stillInIntake?: number;
 }

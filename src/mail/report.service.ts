@@ -37,6 +37,11 @@ export interface ReportDeps {
   readonly clock: Clock;
   /** SESAME_ABUSE_ADDRESS. */
   readonly abuseAddress: string;
+  /**
+   * The reception's intake (intake.ts): a quarantine first stores the messages it had answered 250
+   * and not stored yet, so that their copies are found. Without it, they are not waited for.
+   */
+  readonly intake?: { storeReceivedBefore(asOf: Date): Promise<number> };
 }
 
 /** A reported message, as `sesame reports` lists it. */
@@ -236,8 +241,13 @@ export class ReportService {
     options: { actor: string; dryRun?: boolean; reason?: string; ip?: string },
   ): Promise<QuarantineResult> {
     const target = checkTarget(messageId);
+    // Copies answered 250 a moment ago may still wait in the intake: stored first, to be found.
+    const waiting =
+      how === "quarantine" && this.#deps.intake
+        ? await this.#deps.intake.storeReceivedBefore(this.#deps.clock.now())
+        : 0;
     const move = how === "quarantine" ? this.#deps.mail.quarantine : this.#deps.mail.release;
-    return move.call(this.#deps.mail, target, {
+    const result = await move.call(this.#deps.mail, target, {
       dryRun: options.dryRun === true,
       within: async (trx, result) => {
         await this.#deps.audit.record(
@@ -250,6 +260,7 @@ export class ReportService {
               ...target,
               moved: result.moved,
               mailboxes: result.mailboxes,
+              ...(waiting > 0 ? { stillInIntake: waiting } : {}),
               ...(options.reason !== undefined ? { reason: options.reason } : {}),
               ...(options.ip ? { ip: options.ip } : {}),
             },
@@ -258,6 +269,7 @@ export class ReportService {
         );
       },
     });
+    return waiting > 0 ? { ...result, stillInIntake: waiting } : result;
   }
 
   /**

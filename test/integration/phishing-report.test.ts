@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { simpleParser } from "mailparser";
 import type { Account } from "../../src/directory/directory.types.js";
+import { insertIntake } from "../../src/mail/intake.repository.js";
 import type { FolderRole } from "../../src/mail/mail.types.js";
 import { ReportService } from "../../src/mail/report.service.js";
 import type { Services } from "../../src/services.js";
@@ -220,6 +221,32 @@ for (const dialect of DIALECTS) {
       const [event] = await services.audit.list({ action: "mail.quarantined", limit: 5 });
       assert.deepEqual(event?.details, { messageId, moved: 1, mailboxes: 3 });
       await assert.rejects(services.reports.quarantine("pas un identifiant", { actor: "cli" }));
+    });
+
+    it("the quarantine first stores the copies the reception answered 250 and had not stored yet", async () => {
+      const a = await staffWithPassword(services);
+      const b = await staffWithPassword(services);
+      const { raw, messageId } = phishing(a.address);
+      await deliver(services, [a], raw);
+      // b's copy arrived during a burst: answered 250, still in the intake (intake.ts).
+      const waiting = await insertIntake(services.database.db, {
+        raw,
+        recipients: JSON.stringify([await services.mail.checkRecipient(b.address)]),
+        meta: "{}",
+        receivedAt: services.clock.now().toISOString(),
+      });
+      const done = await services.reports.quarantine(messageId, { actor: "cli:mail quarantine" });
+      assert.deepEqual(done, { copies: 2, moved: 2, mailboxes: 2 });
+      const left = await services.database.db
+        .selectFrom("mail_intake")
+        .select("id")
+        .where("id", "=", waiting)
+        .execute();
+      assert.deepEqual(left, [], "b's copy was stored, then moved");
+      // A message arriving after the quarantine is not its business: it is delivered as usual.
+      const [later] = await deliver(services, [b], raw);
+      assert.ok(later);
+      assert.equal(await roleOf(services, b, later), "inbox");
     });
 
     it("an abuse address outside: the report waits in the outbox with the original's bytes", async () => {

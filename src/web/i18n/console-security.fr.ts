@@ -100,6 +100,9 @@ export const securityFr = {
     copies === 0
       ? "Aucune copie de ce message dans les boîtes de l'académie."
       : `${moved} ${moved > 1 ? "copies déplacées" : "copie déplacée"} vers Indésirables (${copies} ${copies > 1 ? "copies" : "copie"} dans ${mailboxes} ${mailboxes > 1 ? "boîtes" : "boîte"}).`,
+  /** After a quarantine's result, when messages received before it were still being stored. */
+  stillInIntake: (n: number) =>
+    ` ${n} ${n > 1 ? "messages reçus juste avant étaient" : "message reçu juste avant était"} encore en cours d'enregistrement : relancez la mise en quarantaine dans un instant.`,
   released: (moved: number, copies: number, mailboxes: number) =>
     copies === 0
       ? "Aucune copie de ce message dans les boîtes de l'académie."

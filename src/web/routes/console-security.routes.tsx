@@ -178,7 +178,8 @@ export const securityConsoleRoutes: FastifyPluginAsyncTypebox<ConsoleRouteOption
       if (operation === "quarantaine") {
         const r = await services.security.quarantine(target, reason, agent);
         const text = bySender ? t.quarantinedSender : t.quarantined;
-        return show({ ...model, reason: "", result: text(r.moved, r.copies, r.mailboxes) });
+        const waiting = r.stillInIntake ? t.stillInIntake(r.stillInIntake) : "";
+        return show({ ...model, reason: "", result: text(r.moved, r.copies, r.mailboxes) + waiting });
       }
       const r = await services.security.release(target, reason, agent);
       const text = bySender ? t.releasedSender : t.released;
