@@ -264,6 +264,36 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it("storeReceivedBefore stores what was received up to a time, not what came after nor what awaits a retry", async () => {
+      const rcpt = await ctx.services.mail.checkRecipient((await newAddress(ctx.services)).address);
+      const db = ctx.services.database.db;
+      const asOf = new Date();
+      const row = (n: number, receivedAt: Date) => ({
+        raw: messageFor(rcpt.address, n, `before-${dialect}`),
+        recipients: JSON.stringify([rcpt]),
+        meta: "{}",
+        receivedAt: receivedAt.toISOString(),
+      });
+      await insertIntake(db, row(0, new Date(asOf.getTime() - 1_000)));
+      await insertIntake(db, row(1, asOf));
+      const later = await insertIntake(db, row(2, new Date(asOf.getTime() + 60_000)));
+      const failed = await insertIntake(db, row(3, new Date(asOf.getTime() - 2_000)));
+      const retryAt = new Date(asOf.getTime() + 3_600_000).toISOString();
+      await sql`update mail_intake set attempts = 1, next_attempt_at = ${retryAt} where id = ${failed}`.execute(db);
+      try {
+        const started = Date.now();
+        assert.equal(await intakeOf(ctx.services).storeReceivedBefore(asOf), 0);
+        assert.ok(Date.now() - started < 5_000, "the row awaiting its retry is not waited for");
+        assert.deepEqual(await subjects(ctx.services, rcpt.accountId), ["Arrivée 0", "Arrivée 1"]);
+        assert.deepEqual(
+          (await intakeRows(ctx.services)).map((r) => r.id),
+          [later, failed].sort((a, b) => a - b),
+        );
+      } finally {
+        await sql`delete from mail_intake`.execute(db);
+      }
+    });
+
     it("what an instance left is stored at the next start, before anything else", async () => {
       const first = intakeOf(ctx.services);
       await first.start();
