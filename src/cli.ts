@@ -8,6 +8,7 @@ import { isAuditAction } from "./audit/audit-actions.js";
 import { type Config, ConfigError, loadConfig } from "./config/config.js";
 import type { Account } from "./directory/directory.types.js";
 import type { StaffImportReport } from "./directory/staff-import.service.js";
+import { STORE_BEFORE_TIMEOUT_MS } from "./mail/intake.js";
 import type { Services } from "./services.js";
 import { isDomainError } from "./shared/errors.js";
 import { RedisUnreachableError } from "./shared/redis.js";
@@ -575,7 +576,7 @@ async function run(argv: string[]): Promise<number> {
       );
       if (result.stillInIntake) {
         out(
-          `${result.stillInIntake} message(s) received before the command were still being stored by another instance after 30 s: their copies were not looked at; run the command again in a moment.`,
+          `${result.stillInIntake} message(s) received before the command were still being stored by another instance after ${STORE_BEFORE_TIMEOUT_MS / 1000} s: their copies were not looked at; run the command again in a moment.`,
         );
       }
       if (dryRun) out("Dry run: nothing was moved.");

@@ -193,7 +193,12 @@ export class ConsoleStatsService implements StatsRecorder {
   count(series: CountedSeries, n = 1): void {
     const key = `${iso(floorHour(this.deps.clock.now().getTime()))} ${series}`;
     this.#pending.set(key, (this.#pending.get(key) ?? 0) + n);
-    if (this.#writing || this.#due) return; // the write under way or due takes these too
+    this.#scheduleWrite();
+  }
+
+  /** The pending counts' write, COUNTS_WRITE_DELAY_MS from now unless one is under way or due. */
+  #scheduleWrite(): void {
+    if (this.#writing || this.#due || this.#pending.size === 0) return;
     // unref: a pending write never keeps the process alive; closing the services writes it (settled).
     this.#due = setTimeout(() => this.#writeNow(), COUNTS_WRITE_DELAY_MS).unref();
   }
@@ -228,9 +233,7 @@ export class ConsoleStatsService implements StatsRecorder {
       this.deps.logger.warn({ err: error, counts: rows.length }, "the dashboard's counters could not be written");
     } finally {
       this.#writing = null;
-      if (this.#pending.size > 0 && !this.#due) {
-        this.#due = setTimeout(() => this.#writeNow(), COUNTS_WRITE_DELAY_MS).unref();
-      }
+      this.#scheduleWrite(); // the counts given meanwhile
     }
   }
 

@@ -348,8 +348,10 @@ export class MailIntake {
     };
   }
 
-  /** Stores the oldest rows due (up to BATCH, in one transaction); how many were handled, 0 when none was due. */
-  /** Stores the next batch of rows due at `asOf` (default: now); how many rows it handled. */
+  /**
+   * Stores the oldest rows due at `asOf` (default: now), up to BATCH in one transaction; how many
+   * were handled, 0 when none was due.
+   */
   async #storeNext(asOf?: Date): Promise<number> {
     const now = asOf ?? this.#opts.clock.now();
     if (this.#ahead.length === 0) await this.#fetchAhead(now);
@@ -368,20 +370,18 @@ export class MailIntake {
       );
     }
     try {
-      // A row that cannot be read fails alone; the others are stored together.
-      const outcomes: PromiseSettledResult<unknown>[] = [];
-      const readable: { k: number; item: AcceptedDelivery }[] = [];
-      for (const [k, { ready }] of batch.entries()) {
-        const item = await ready;
-        if (item instanceof Error) outcomes[k] = { status: "rejected", reason: item };
-        else readable.push({ k, item });
-      }
-      const stored = await this.#opts.mail.storeAcceptedMany(readable.map((r) => r.item));
-      for (const [i, { k }] of readable.entries()) {
-        outcomes[k] = stored[i] ?? { status: "rejected", reason: new Error("no outcome") };
-      }
+      // A row that cannot be read fails alone; the others are stored together, in order.
+      const items = await Promise.all(batch.map((b) => b.ready));
+      const stored = await this.#opts.mail.storeAcceptedMany(
+        items.filter((item): item is AcceptedDelivery => !(item instanceof Error)),
+      );
+      let next = 0;
       for (const [k, { row }] of batch.entries()) {
-        const outcome = outcomes[k] ?? { status: "rejected", reason: new Error("no outcome") };
+        const item = items[k];
+        const outcome: PromiseSettledResult<unknown> =
+          item instanceof Error
+            ? { status: "rejected", reason: item }
+            : (stored[next++] ?? { status: "rejected", reason: new Error("no outcome") });
         if (outcome.status === "fulfilled") {
           this.#stored++;
           this.#waiting = Math.max(0, this.#waiting - 1);
@@ -391,12 +391,18 @@ export class MailIntake {
           this.#arrivals.shift();
         } else {
           const error = outcome.reason;
-          const next = new Date(now.getTime() + retryDelayMs(row.attempts)).toISOString();
+          // From the clock, not `asOf`: a retry is scheduled from when the attempt failed.
+          const retryAt = new Date(this.#opts.clock.now().getTime() + retryDelayMs(row.attempts)).toISOString();
           this.#opts.logger?.warn(
-            { err: error, intakeId: row.id, attempts: row.attempts + 1, nextAttemptAt: next },
+            { err: error, intakeId: row.id, attempts: row.attempts + 1, nextAttemptAt: retryAt },
             "intake: storing an accepted message failed; it is kept and tried again",
           );
-          await repo.deferIntake(this.#opts.db, row.id, next, error instanceof Error ? error.message : String(error));
+          await repo.deferIntake(
+            this.#opts.db,
+            row.id,
+            retryAt,
+            error instanceof Error ? error.message : String(error),
+          );
           this.#arrivals.shift(); // its next attempt is the retry schedule's, not the reception's
         }
       }
