@@ -118,6 +118,7 @@ export function createInboundCheck(options: InboundCheckOptions): InboundCheck {
     (v.dmarc === "none" || (v.dmarc === "fail" && v.policy === "none")) &&
     !protectedDomains.some((d) => v.fromDomain === d || v.fromDomain.endsWith(`.${d}`));
   const trusted = (ip: string): boolean => {
+    if (options.trustedRelays.length === 0) return false; // the default: nothing to parse the address for
     const address = ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
     const family = address.includes(":") ? "ipv6" : "ipv4";
     try {

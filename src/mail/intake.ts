@@ -39,7 +39,7 @@ import type { WarnLogger } from "../shared/logger.js";
 import type { DialectName } from "../storage/database.js";
 import type { Schema } from "../storage/schema.js";
 import * as repo from "./intake.repository.js";
-import { durably } from "./mail.repository.js";
+import { durablyAlone } from "./mail.repository.js";
 import type { AcceptedDelivery, MailService } from "./mail.service.js";
 import type { DeliveryMeta, DeliveryResult, Recipient } from "./mail.types.js";
 import { retryDelayMs } from "./outbound-queue.js";
@@ -163,8 +163,8 @@ export class MailIntake {
     let id: number;
     try {
       // Durable before the 250, as a delivery is (on SQLite, the group commit's sync).
-      id = await durably(this.#opts.db, this.#opts.dialect, (trx) =>
-        repo.insertIntake(trx, {
+      id = await durablyAlone(this.#opts.db, this.#opts.dialect, (ex) =>
+        repo.insertIntake(ex, {
           raw,
           recipients: JSON.stringify(recipients.map((r) => ({ accountId: r.accountId, address: r.address }))),
           meta: JSON.stringify(meta),

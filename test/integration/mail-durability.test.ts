@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import SqliteDatabase from "better-sqlite3";
+import { MailIntake } from "../../src/mail/intake.js";
 import { isDomainError } from "../../src/shared/errors.js";
 import { commitSyncCount } from "../../src/storage/database.js";
 import { openTestServices, type TestContext } from "../helpers/env.js";
@@ -71,5 +72,45 @@ describe("durable deliveries, many at once (SQLite in a file)", () => {
     }
     const stored = await inbox(ctx.services, account.accountId);
     assert.deepEqual(stored.items.map((m) => m.subject).sort(), ["Livraison 1", "Livraison 3"]);
+  });
+
+  it("messages taken into the intake at once: each is synced before its answer, then another connection sees it", async () => {
+    const { services } = ctx;
+    let busy = true;
+    const intake = new MailIntake({
+      db: services.database.db,
+      dialect: services.database.dialect,
+      clock: services.clock,
+      mail: services.mail,
+      // The loop looks busy until the test has looked: what waits is not stored before.
+      measureLoad: (ms) => new Promise((resolve) => setTimeout(() => resolve(busy ? 1 : 0), ms)),
+      maxDelayMs: 60_000,
+    });
+    await intake.start();
+    try {
+      const account = await newAddress(services);
+      const recipient = await services.mail.checkRecipient(account.address);
+      const syncsBefore = commitSyncCount(services.database.db) ?? Number.NaN;
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, n) => intake.deliver(message(account.address, 100 + n), [recipient])),
+      );
+      const queued = results.flatMap((r) => (r.queuedAs === undefined ? [] : [r.queuedAs]));
+      assert.equal(queued.length, 11, "the first is stored at once, the others go into the intake");
+      const syncs = (commitSyncCount(services.database.db) ?? Number.NaN) - syncsBefore;
+      assert.ok(syncs >= 2 && syncs < 12, `the WAL synced ${syncs} times for 12 deliveries at once`);
+      const other = new SqliteDatabase(ctx.config.databaseUrl.replace(/^sqlite:/, ""), { readonly: true });
+      try {
+        const row = other
+          .prepare(`select count(*) as n from mail_intake where id in (${queued.map(() => "?").join(",")})`)
+          .get(...queued) as { n: number };
+        assert.equal(row.n, 11);
+      } finally {
+        other.close();
+      }
+    } finally {
+      busy = false;
+      await intake.drain();
+      await intake.stop();
+    }
   });
 });
