@@ -4,9 +4,9 @@
  * a load generator run in a CHILD process (the script forks itself), so that the measuring does not
  * take the server's event loop and its garbage collector (server and load share the same cores).
  */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
 import { availableParallelism, cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
@@ -176,6 +176,54 @@ export function threadTimesSince(start: ThreadTimes | null): ThreadTimes | null 
 }
 
 /** The p-th percentile (0–100) of sorted values (nearest rank). */
+let ticksPerSecond: number | undefined;
+/** The kernel's clock ticks per second (the unit of /proc/<pid>/stat's times). */
+function clockTicks(): number {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100; // the Linux default
+  }
+}
+
+/**
+ * The CPU time, in milliseconds, that the process `rootPid` and every process descending from it
+ * have used so far: user and system time of each live one (all its threads), with the time of the
+ * children each has already reaped (so that a Postfix smtpd that exited between two readings is
+ * still counted, in its master's). Linux only (/proc); null elsewhere.
+ */
+export function processTreeCpuMs(rootPid: number): number | null {
+  ticksPerSecond ??= clockTicks();
+  const processes = new Map<number, { ppid: number; ticks: number }>();
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return null;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // After the command's name (in parentheses, which may hold spaces): state, ppid, … utime (14th
+      // field), stime, cutime, cstime.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0);
+      processes.set(Number(entry), { ppid: Number(fields[1]), ticks });
+    } catch {
+      // it ended meanwhile
+    }
+  }
+  if (!processes.has(rootPid)) return null;
+  let total = 0;
+  for (const [pid, { ticks }] of processes) {
+    let ancestor: number | undefined = pid;
+    while (ancestor !== undefined && ancestor !== rootPid && ancestor > 1) ancestor = processes.get(ancestor)?.ppid;
+    if (ancestor === rootPid) total += ticks;
+  }
+  return (total * 1000) / (ticksPerSecond ?? 100);
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

@@ -118,6 +118,8 @@ async function waitForPort(port: number, ms: number): Promise<void> {
 
 export interface PostfixInstance {
   readonly port: number;
+  /** The process `postfix start-fg` runs as: master and every Postfix process descend from it. */
+  readonly pid: number;
   /** The recipient every message goes to (one Maildir). */
   readonly recipient: string;
   /** Messages delivered to the Maildir so far. */
@@ -197,6 +199,7 @@ export async function startPostfix(): Promise<PostfixInstance> {
   const maildir = path.join(mail, "sink", "new");
   return {
     port,
+    pid: master.pid ?? 0,
     recipient: "sink@bench.test",
     delivered: () => (existsSync(maildir) ? readdirSync(maildir).length : 0),
     async stop() {

@@ -21,7 +21,10 @@
  *   connections reused, against a throwaway Postfix delivering to a Maildir and against Sésame with
  *   every check on, in the same run, interleaved; the ratios are Sésame's rate over Postfix's, as
  *   smtp-source measures them (its answers), and until every message is in its mailbox for both
- *   (Postfix's Maildir holds them all, Sésame's intake is empty).
+ *   (Postfix's Maildir holds them all, Sésame's intake is empty). Beside them, the CPU time each used per
+ *   message over the same runs, received and stored (every thread of Sésame's process; Postfix's
+ *   process tree, with the smtpd processes it reaped meanwhile), a figure the machine's other load
+ *   moves much less than the rates.
  *
  *   npm run bench:smtp          (node --import tsx bench/smtp.bench.ts)
  *   BENCH_MESSAGES=5000 BENCH_CLIENTS=8 npm run bench:smtp
@@ -42,7 +45,7 @@ import { loadConfig } from "../src/config/config.js";
 import { startServer } from "../src/main.js";
 import { openServices } from "../src/services.js";
 import { startDnsServer, txtChunks, type ZoneRecords } from "../test/helpers/dns-server.js";
-import { machineLine, machineState, progress, round, SECRET } from "./lib.js";
+import { machineLine, machineState, processTreeCpuMs, progress, round, SECRET } from "./lib.js";
 import { ensurePostfix, type PostfixInstance, smtpSource, startPostfix } from "./postfix.js";
 
 /** Checks off (the reception's own issue). */
@@ -422,6 +425,11 @@ async function main(): Promise<void> {
       sesameReusedStored: number;
       postfixNewStored: number;
       postfixReusedStored: number;
+      /** CPU time per message, received and stored (ms): every Sésame thread, every Postfix process. */
+      sesameNewCpuMs: number | null;
+      sesameReusedCpuMs: number | null;
+      postfixNewCpuMs: number | null;
+      postfixReusedCpuMs: number | null;
     } | null = null;
     if (process.env.BENCH_PEER === "off") {
       progress("BENCH_PEER=off: no side-by-side run");
@@ -450,13 +458,21 @@ async function main(): Promise<void> {
         sesameReusedStored: [] as number[],
         postfixNewStored: [] as number[],
         postfixReusedStored: [] as number[],
+        sesameNewCpuMs: [] as number[],
+        sesameReusedCpuMs: [] as number[],
+        postfixNewCpuMs: [] as number[],
+        postfixReusedCpuMs: [] as number[],
       };
       const peer = postfix;
       const sesame = server;
       let postfixExpected = 0;
       /** One smtp-source run: its rate (answers), and its rate until every message is in its mailbox. */
+      /** CPU time per message of a run, from the readings of the process tree before and after. */
+      const cpuPerMessage = (before: number | null, after: number | null) =>
+        before === null || after === null ? null : (after - before) / sourceMessages;
       const postfixRun = async (reuse: boolean) => {
         const started = performance.now();
+        const cpuBefore = processTreeCpuMs(peer.pid);
         const run = await source(peer.port, peer.recipient, reuse);
         postfixExpected += sourceMessages;
         const deadline = Date.now() + 120_000;
@@ -464,13 +480,23 @@ async function main(): Promise<void> {
           if (Date.now() > deadline) throw new Error(`Postfix delivered ${peer.delivered()} of ${postfixExpected}`);
           await new Promise((resolve) => setTimeout(resolve, 5));
         }
-        return { accepted: run.perSecond, stored: sourceMessages / ((performance.now() - started) / 1000) };
+        return {
+          accepted: run.perSecond,
+          stored: sourceMessages / ((performance.now() - started) / 1000),
+          cpuMs: cpuPerMessage(cpuBefore, processTreeCpuMs(peer.pid)),
+        };
       };
+      const sesamePid = sesame.child.pid ?? 0;
       const sesameRun = async (recipient: string, reuse: boolean) => {
         const started = performance.now();
+        const cpuBefore = processTreeCpuMs(sesamePid);
         const run = await source(sesamePort, recipient, reuse);
         await sesame.ask({ type: "stored" });
-        return { accepted: run.perSecond, stored: sourceMessages / ((performance.now() - started) / 1000) };
+        return {
+          accepted: run.perSecond,
+          stored: sourceMessages / ((performance.now() - started) / 1000),
+          cpuMs: cpuPerMessage(cpuBefore, processTreeCpuMs(sesamePid)),
+        };
       };
       // Warm both up (Postfix starts its smtpd processes; Sésame's gate learns the client).
       await postfixRun(true);
@@ -492,7 +518,12 @@ async function main(): Promise<void> {
         runs.postfixReusedStored.push(pReused.stored);
         runs.sesameReused.push(sReused.accepted);
         runs.sesameReusedStored.push(sReused.stored);
+        if (pNew.cpuMs !== null) runs.postfixNewCpuMs.push(pNew.cpuMs);
+        if (sNew.cpuMs !== null) runs.sesameNewCpuMs.push(sNew.cpuMs);
+        if (pReused.cpuMs !== null) runs.postfixReusedCpuMs.push(pReused.cpuMs);
+        if (sReused.cpuMs !== null) runs.sesameReusedCpuMs.push(sReused.cpuMs);
       }
+      const medianOrNull = (values: number[]) => (values.length === 3 ? median(values) : null);
       sideBySide = {
         sesameNew: median(runs.sesameNew),
         sesameReused: median(runs.sesameReused),
@@ -502,6 +533,10 @@ async function main(): Promise<void> {
         sesameReusedStored: median(runs.sesameReusedStored),
         postfixNewStored: median(runs.postfixNewStored),
         postfixReusedStored: median(runs.postfixReusedStored),
+        sesameNewCpuMs: medianOrNull(runs.sesameNewCpuMs),
+        sesameReusedCpuMs: medianOrNull(runs.sesameReusedCpuMs),
+        postfixNewCpuMs: medianOrNull(runs.postfixNewCpuMs),
+        postfixReusedCpuMs: medianOrNull(runs.postfixReusedCpuMs),
       };
       await postfix.stop();
       postfix = undefined;
@@ -557,7 +592,10 @@ async function main(): Promise<void> {
           `  new connection per message: Sésame ${round(sideBySide.sesameNew)} /s, Postfix ${round(sideBySide.postfixNew)} /s, ratio ${round(ratioNew ?? 0, 2)}` +
           ` (until in the mailbox: ${round(sideBySide.sesameNewStored)} /s and ${round(sideBySide.postfixNewStored)} /s, ratio ${round(sideBySide.sesameNewStored / sideBySide.postfixNewStored, 2)})\n` +
           `  connections reused:         Sésame ${round(sideBySide.sesameReused)} /s, Postfix ${round(sideBySide.postfixReused)} /s, ratio ${round(ratioReused ?? 0, 2)}` +
-          ` (until in the mailbox: ${round(sideBySide.sesameReusedStored)} /s and ${round(sideBySide.postfixReusedStored)} /s, ratio ${round(sideBySide.sesameReusedStored / sideBySide.postfixReusedStored, 2)})`
+          ` (until in the mailbox: ${round(sideBySide.sesameReusedStored)} /s and ${round(sideBySide.postfixReusedStored)} /s, ratio ${round(sideBySide.sesameReusedStored / sideBySide.postfixReusedStored, 2)})\n` +
+          `  CPU time per message, received and stored (every thread of Sésame's process, every Postfix process): ` +
+          `new connections Sésame ${cpuText(sideBySide.sesameNewCpuMs)}, Postfix ${cpuText(sideBySide.postfixNewCpuMs)}; ` +
+          `reused Sésame ${cpuText(sideBySide.sesameReusedCpuMs)}, Postfix ${cpuText(sideBySide.postfixReusedCpuMs)}`
         : "smtp-source / Postfix: not installed, no side-by-side figures",
       `verdict: ${pass ? "PASS" : "FAIL"}`,
     ];
@@ -582,6 +620,10 @@ async function main(): Promise<void> {
         postfixRatioReusedStored: sideBySide
           ? round(sideBySide.sesameReusedStored / sideBySide.postfixReusedStored, 2)
           : null,
+        sesameCpuMsPerMessageNew: cpuValue(sideBySide?.sesameNewCpuMs),
+        postfixCpuMsPerMessageNew: cpuValue(sideBySide?.postfixNewCpuMs),
+        sesameCpuMsPerMessageReused: cpuValue(sideBySide?.sesameReusedCpuMs),
+        postfixCpuMsPerMessageReused: cpuValue(sideBySide?.postfixReusedCpuMs),
         smtpPerSec: round(uncheckedPerSec),
         target: TARGET_PER_SEC,
         checkedTarget: CHECKED_TARGET_PER_SEC,
@@ -601,6 +643,15 @@ async function main(): Promise<void> {
     await dns.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A CPU time per message for the summary (ms, two decimals), or "n/a" off Linux. */
+function cpuText(ms: number | null): string {
+  return ms === null ? "n/a" : `${round(ms, 2)} ms`;
+}
+
+function cpuValue(ms: number | null | undefined): number | null {
+  return ms === null || ms === undefined ? null : round(ms, 2);
 }
 
 function median(values: readonly number[]): number {
