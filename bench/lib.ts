@@ -175,15 +175,17 @@ export function threadTimesSince(start: ThreadTimes | null): ThreadTimes | null 
   return start && now ? { cpuMs: now.cpuMs - start.cpuMs, waitMs: now.waitMs - start.waitMs } : null;
 }
 
-/** The p-th percentile (0–100) of sorted values (nearest rank). */
+/** The kernel's clock ticks per second (the unit of /proc/<pid>/stat's times), read once. */
 let ticksPerSecond: number | undefined;
-/** The kernel's clock ticks per second (the unit of /proc/<pid>/stat's times). */
 function clockTicks(): number {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100; // the Linux default
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100; // the Linux default
+    }
   }
+  return ticksPerSecond;
 }
 
 /**
@@ -193,7 +195,6 @@ function clockTicks(): number {
  * still counted, in its master's). Linux only (/proc); null elsewhere.
  */
 export function processTreeCpuMs(rootPid: number): number | null {
-  ticksPerSecond ??= clockTicks();
   const processes = new Map<number, { ppid: number; ticks: number }>();
   let entries: string[];
   try {
@@ -221,9 +222,10 @@ export function processTreeCpuMs(rootPid: number): number | null {
     while (ancestor !== undefined && ancestor !== rootPid && ancestor > 1) ancestor = processes.get(ancestor)?.ppid;
     if (ancestor === rootPid) total += ticks;
   }
-  return (total * 1000) / (ticksPerSecond ?? 100);
+  return (total * 1000) / clockTicks();
 }
 
+/** The p-th percentile (0–100) of sorted values (nearest rank). */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

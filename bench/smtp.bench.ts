@@ -466,10 +466,10 @@ async function main(): Promise<void> {
       const peer = postfix;
       const sesame = server;
       let postfixExpected = 0;
-      /** One smtp-source run: its rate (answers), and its rate until every message is in its mailbox. */
       /** CPU time per message of a run, from the readings of the process tree before and after. */
       const cpuPerMessage = (before: number | null, after: number | null) =>
         before === null || after === null ? null : (after - before) / sourceMessages;
+      /** One smtp-source run: its rate (answers), its rate until every message is in its mailbox, its CPU. */
       const postfixRun = async (reuse: boolean) => {
         const started = performance.now();
         const cpuBefore = processTreeCpuMs(peer.pid);

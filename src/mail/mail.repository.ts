@@ -117,9 +117,7 @@ export async function durably<T>(
   dialect: DialectName,
   fn: (trx: Transaction<Schema>) => Promise<T>,
 ): Promise<T> {
-  const out = await db.transaction().execute(fn);
-  if (dialect === "sqlite") await syncCommits(db);
-  return out;
+  return durablyAlone(db, dialect, (ex) => ex.transaction().execute(fn));
 }
 
 /**
