@@ -1,10 +1,12 @@
 /**
  * SMTP reception benchmark (issue 13 §5; first written for the reception's own issue).
  *
+ * - The server is the service as deployed: its JavaScript build (dist/, built first when the sources
+ *   changed: scripts/build.mjs), run by bench/smtp-server-child.mjs with the service's own flags.
  * - Setup: a temporary data directory (SQLite, the default configuration), BENCH_RECIPIENTS accounts
  *   (default 20), a real DNS server on a loopback UDP port (dns2, the tests' own: SPF, DKIM key and
  *   DMARC of the senders) named by SESAME_DNS_SERVERS, and the real server (startServer: web + SMTP)
- *   in a CHILD process (this script, forked), so that its memory is its own: it samples its RSS every
+ *   in a CHILD process (bench/smtp-server-child.mjs), so that its memory is its own: it samples its RSS every
  *   20 ms and reports the peak of the burst, and its VmHWM (the peak since it started).
  * - Received means stored in its mailbox: a message answered 250 during a burst may wait in the
  *   reception's intake (src/mail/intake.ts) for a moment; each burst's clock runs until the server has
@@ -33,16 +35,15 @@
  *
  * Prints a readable summary, then as its last line one JSON object with the figures.
  */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, fork, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import nodemailer from "nodemailer";
 import { loadConfig } from "../src/config/config.js";
-import { startServer } from "../src/main.js";
 import { openServices } from "../src/services.js";
 import { startDnsServer, txtChunks, type ZoneRecords } from "../test/helpers/dns-server.js";
 import { machineLine, machineState, processTreeCpuMs, progress, round, SECRET } from "./lib.js";
@@ -54,7 +55,8 @@ const TARGET_PER_SEC = 200;
 const CHECKED_TARGET_PER_SEC = 150;
 const CHECKED_RATIO_TARGET = 0.75;
 const MEMORY_LIMIT_MB = 300;
-const SERVER_FLAG = "--smtp-server-child";
+/** The server, run from the build (dist/) as deployed: see buildService. */
+const SERVER_CHILD = fileURLToPath(new URL("./smtp-server-child.mjs", import.meta.url));
 const MB = 1024 * 1024;
 
 export interface SmtpBurstOptions {
@@ -149,6 +151,7 @@ interface MemoryReport {
   readonly idleRss: number;
 }
 
+/** What the server child (bench/smtp-server-child.mjs) is asked, and answers. */
 type ToChild = { type: "reset" } | { type: "memory" } | { type: "stored" } | { type: "stop" };
 type FromChild =
   | { type: "ready"; port: number }
@@ -156,62 +159,14 @@ type FromChild =
   | { type: "stored"; fromIntake: number }
   | { type: "stopped" };
 
-/** One "Name: N kB" line of /proc/self/status, in bytes; null where there is no /proc. */
-function procStatus(name: string): number | null {
-  try {
-    const m = new RegExp(`${name}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"));
-    return m?.[1] ? Number(m[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-async function serverChild(): Promise<void> {
-  const config = loadConfig();
-  const services = await openServices(config);
-  const server = await startServer(config, services);
-  const idleRss = process.memoryUsage.rss();
-  let peak = idleRss;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 20);
-  const send = (message: FromChild) => process.send?.(message);
-  process.on("message", (message: ToChild) => {
-    if (message.type === "reset") peak = process.memoryUsage.rss();
-    if (message.type === "reset" || message.type === "memory") {
-      const rss = process.memoryUsage.rss();
-      peak = Math.max(peak, rss);
-      send({
-        type: "memory",
-        peakRss: peak,
-        rss,
-        hwm: procStatus("VmHWM"),
-        rssAnon: procStatus("RssAnon"),
-        rssFile: procStatus("RssFile"),
-        heapTotal: process.memoryUsage().heapTotal,
-        idleRss,
-      });
-    }
-    if (message.type === "stored") {
-      // Every message answered 250 is in its mailbox once the intake is empty (mail/intake.ts).
-      services.intake.drain().then(
-        (fromIntake) => send({ type: "stored", fromIntake }),
-        () => process.exit(1),
-      );
-    }
-    if (message.type === "stop") {
-      clearInterval(sampler);
-      server.stop().then(
-        () => {
-          send({ type: "stopped" });
-          process.exit(0);
-        },
-        () => process.exit(1),
-      );
-    }
-  });
-  process.on("disconnect", () => process.exit(0));
-  send({ type: "ready", port: server.smtpPort });
+/**
+ * The service's JavaScript build (`npm run build`: nothing to do when dist/ is current), which the
+ * server child runs: the benchmark measures the service as deployed, not the sources through tsx.
+ */
+function buildService(): void {
+  const script = fileURLToPath(new URL("../scripts/build.mjs", import.meta.url));
+  const built = spawnSync(process.execPath, [script], { stdio: ["ignore", "inherit", "inherit"] });
+  if (built.status !== 0) throw new Error("the build failed (npm run build)");
 }
 
 /** The server child and a request/answer channel to it. */
@@ -220,7 +175,7 @@ async function forkServer(env: Record<string, string>): Promise<{
   ask(message: ToChild): Promise<FromChild>;
   child: ChildProcess;
 }> {
-  const child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG], {
+  const child = fork(SERVER_CHILD, [], {
     // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops.
     // The service's own V8 flags and malloc setting (bin/sesame.js, npm start): a small young
     // generation, an old generation that grows by 20 % between full collections, two malloc arenas.
@@ -229,8 +184,6 @@ async function forkServer(env: Record<string, string>): Promise<{
       "--heap-growing-percent=20",
       // BENCH_NODE_FLAGS: more V8 or Node flags for the server, to try one (e.g. "--optimize-for-size").
       ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : []),
-      "--import",
-      "tsx",
       ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
     ],
     env: { MALLOC_ARENA_MAX: "2", ...process.env, ...env },
@@ -325,6 +278,7 @@ async function main(): Promise<void> {
   const clients = Number(process.env.BENCH_CLIENTS ?? 4);
   const sizeBytes = Number(process.env.BENCH_SIZE_KB ?? 20) * 1024;
   const sourceMessages = Number(process.env.BENCH_SOURCE_MESSAGES ?? 2_000);
+  buildService();
   const state = machineState();
   const dir = mkdtempSync(path.join(tmpdir(), "sesame-bench-smtp-"));
   const { zone, dkim } = benchZone();
@@ -661,12 +615,7 @@ function median(values: readonly number[]): number {
 }
 
 const entry = process.argv[1] ? path.resolve(process.argv[1]) : "";
-if (process.argv.includes(SERVER_FLAG)) {
-  serverChild().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  });
-} else if (entry === fileURLToPath(import.meta.url)) {
+if (entry === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);

@@ -9,6 +9,9 @@ echo "== check: format, lint (zero warnings), types, module rules"
 npx biome ci --error-on-warnings .
 npx tsc --noEmit
 npx depcruise src --config .dependency-cruiser.cjs --output-type err
+# The JavaScript build the service runs (dist/): the tests that start `sesame` as an operator does
+# (bin/sesame.js) run it, test/integration/build.test.ts checks it.
+node scripts/build.mjs
 
 bash scripts/ensure-spamd.sh # the reception's spam scoring tests (integration, in both modes)
 # mbsync, one of the IMAP clients the IMAP tests use (imapflow and Python's imaplib are the others)

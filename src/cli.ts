@@ -305,6 +305,12 @@ async function run(argv: string[]): Promise<number> {
       out(
         `IMAP (mail clients) listening on ${config.smtpHost}:${server.imapPort}${server.imapsPort === null ? " (no TLS certificate: log in from this machine only)" : `, IMAPS on ${config.smtpHost}:${server.imapsPort}`}`,
       );
+      // Which code runs: the build (`npm run build`, dist/) or, without a current one, the sources.
+      out(
+        import.meta.url.endsWith(".js")
+          ? "Running the JavaScript build (dist/)"
+          : "Running the TypeScript sources through tsx (no current build: npm run build)",
+      );
       if (command === "start") await printDemoIdentities(services, `${config.publicUrl}/`);
       return -1; // keep running
     }

@@ -35,6 +35,8 @@ export interface ClientAssets {
 }
 
 const CLIENT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "client");
+/** The client's sources are TypeScript; in the build (dist/) they were compiled to JavaScript like this module. */
+const CLIENT_EXTENSION = path.extname(fileURLToPath(import.meta.url)) === ".js" ? ".js" : ".ts";
 const require = createRequire(import.meta.url);
 
 const brotli = promisify(brotliCompress);
@@ -58,7 +60,7 @@ async function asset(url: string, body: string, type: string): Promise<ClientAss
 
 async function bundle(name: string): Promise<ClientAsset> {
   const result = await build({
-    entryPoints: [path.join(CLIENT_DIR, `${name}.ts`)],
+    entryPoints: [path.join(CLIENT_DIR, `${name}${CLIENT_EXTENSION}`)],
     bundle: true,
     minify: true,
     format: "esm",
