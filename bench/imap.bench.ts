@@ -121,7 +121,7 @@ interface ServerHandle {
 
 async function startServerChild(): Promise<ServerHandle> {
   const child: ChildProcess = fork(HERE, ["--imap-bench-server"], {
-    execArgv: ["--import", "tsx", "--max-semi-space-size=2", "--heap-growing-percent=20"],
+    execArgv: ["--import", "tsx", "--max-semi-space-size=4", "--heap-growing-percent=20"],
     serialization: "advanced",
     env: { MALLOC_ARENA_MAX: "2", ...process.env },
     stdio: ["ignore", "inherit", "inherit", "ipc"],

@@ -180,7 +180,7 @@ async function forkServer(env: Record<string, string>): Promise<{
     // The service's own V8 flags and malloc setting (bin/sesame.js, npm start): a small young
     // generation, an old generation that grows by 20 % between full collections, two malloc arenas.
     execArgv: [
-      "--max-semi-space-size=2",
+      "--max-semi-space-size=4",
       "--heap-growing-percent=20",
       // BENCH_NODE_FLAGS: more V8 or Node flags for the server, to try one (e.g. "--optimize-for-size").
       ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : []),

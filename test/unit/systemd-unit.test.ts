@@ -54,7 +54,7 @@ describe("deploy/sesame.service", () => {
     assert.equal(service.get("TimeoutStopSec"), "35");
     assert.equal(service.get("KillSignal"), "SIGTERM");
     assert.match(service.get("ExecStart") ?? "", / bin\/sesame\.js serve$|\/bin\/sesame\.js serve$/);
-    assert.match(service.get("ExecStart") ?? "", / --max-semi-space-size=2 --heap-growing-percent=20 /);
+    assert.match(service.get("ExecStart") ?? "", / --max-semi-space-size=4 --heap-growing-percent=20 /);
     assert.equal(service.get("MemoryDenyWriteExecute"), undefined, "V8's JIT needs writable code");
   });
 
