@@ -68,14 +68,9 @@ export interface SenderCheckPool {
   };
 }
 
-/**
- * The default number of workers: every core but the one the main thread needs, at least two and at
- * most four. Two on a two-core machine: with one, a burst's sender checks (DKIM, SPF, DMARC) waited
- * behind the intake's analyses on the same thread, and the checked burst ran at 0.69–0.72 of the
- * unchecked one once the collector's cost fell (bench:smtp); with two, 0.77–0.85.
- */
+/** The default number of workers: every core but the one the main thread needs, at least one. */
 export function defaultCheckThreads(): number {
-  return Math.max(2, Math.min(4, availableParallelism() - 1));
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 /** The worker's entry, next to this file (`.mjs`: it registers the TypeScript loader first). */
