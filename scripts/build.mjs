@@ -32,7 +32,7 @@ function copyAssets(from, to) {
 if (distIsCurrent() && !process.argv.includes("--force")) {
   console.log("build: dist/ is up to date");
 } else {
-  const started = Date.now();
+  const started = new Date();
   rmSync(DIST, { recursive: true, force: true });
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   const compiled = spawnSync(process.execPath, [tsc, "-p", path.join(ROOT, "tsconfig.build.json")], {
@@ -45,7 +45,7 @@ if (distIsCurrent() && !process.argv.includes("--force")) {
   }
   copyAssets(path.join(ROOT, "src"), DIST);
   // The stamp is dated from the build's start: a source saved while it ran is newer, hence built again.
-  writeFileSync(STAMP, `${new Date(started).toISOString()}\n`);
-  utimesSync(STAMP, new Date(started), new Date(started));
-  console.log(`build: src/ compiled to dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  writeFileSync(STAMP, `${started.toISOString()}\n`);
+  utimesSync(STAMP, started, started);
+  console.log(`build: src/ compiled to dist/ in ${((Date.now() - started.getTime()) / 1000).toFixed(1)} s`);
 }

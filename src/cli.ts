@@ -10,6 +10,7 @@ import type { Account } from "./directory/directory.types.js";
 import type { StaffImportReport } from "./directory/staff-import.service.js";
 import { STORE_BEFORE_TIMEOUT_MS } from "./mail/intake.js";
 import type { Services } from "./services.js";
+import { RUNS_BUILD } from "./shared/build.js";
 import { isDomainError } from "./shared/errors.js";
 import { RedisUnreachableError } from "./shared/redis.js";
 
@@ -307,7 +308,7 @@ async function run(argv: string[]): Promise<number> {
       );
       // Which code runs: the build (`npm run build`, dist/) or, without a current one, the sources.
       out(
-        import.meta.url.endsWith(".js")
+        RUNS_BUILD
           ? "Running the JavaScript build (dist/)"
           : "Running the TypeScript sources through tsx (no current build: npm run build)",
       );

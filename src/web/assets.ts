@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
 import { build } from "esbuild";
+import { MODULE_EXTENSION } from "../shared/build.js";
 
 /** The content codings an asset is kept in besides its plain body, in the server's order of preference. */
 export const ASSET_ENCODINGS = ["br", "gzip"] as const;
@@ -34,9 +35,8 @@ export interface ClientAssets {
   readonly vendor: readonly ClientAsset[];
 }
 
+/** The client's modules: TypeScript in the sources, compiled to JavaScript in the build (dist/). */
 const CLIENT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "client");
-/** The client's sources are TypeScript; in the build (dist/) they were compiled to JavaScript like this module. */
-const CLIENT_EXTENSION = path.extname(fileURLToPath(import.meta.url)) === ".js" ? ".js" : ".ts";
 const require = createRequire(import.meta.url);
 
 const brotli = promisify(brotliCompress);
@@ -60,7 +60,7 @@ async function asset(url: string, body: string, type: string): Promise<ClientAss
 
 async function bundle(name: string): Promise<ClientAsset> {
   const result = await build({
-    entryPoints: [path.join(CLIENT_DIR, `${name}${CLIENT_EXTENSION}`)],
+    entryPoints: [path.join(CLIENT_DIR, `${name}${MODULE_EXTENSION}`)],
     bundle: true,
     minify: true,
     format: "esm",
