@@ -136,6 +136,20 @@ function isListed(a: ParsedAttachment): boolean {
   return !(a.related && a.cid && a.contentDisposition !== "attachment");
 }
 
+/**
+ * The list's preview of a body: its first PREVIEW_LENGTH characters without the quoted lines, as one
+ * line of header text. Neither removing quoted lines nor cleaning ever lengthens a text, and a line
+ * is quoted by its first character, so a preview of a prefix that is already full is the preview of
+ * the whole: a long body is read a window at a time, not cleaned in full for 160 characters.
+ */
+export function previewOf(text: string): string {
+  for (let window = PREVIEW_LENGTH * 8; ; window *= 8) {
+    const part = window < text.length ? text.slice(0, window) : text;
+    const preview = cleanHeaderText(part.replace(/^>.*$/gm, ""), PREVIEW_LENGTH);
+    if (part === text || preview.length >= PREVIEW_LENGTH) return preview;
+  }
+}
+
 /** Parses a message for storage: envelope-level headers, preview, text to index. */
 export async function readForStorage(raw: Buffer, limitMs = PARSE_TIME_LIMIT_MS): Promise<StoredHeaders> {
   const mail = await parseWithin(raw, limitMs);
@@ -155,7 +169,7 @@ export async function readForStorage(raw: Buffer, limitMs = PARSE_TIME_LIMIT_MS)
     subject: cleanHeaderText(mail.subject ?? ""),
     date,
     hasAttachments: attachmentNames.length > 0,
-    preview: cleanHeaderText(text.replace(/^>.*$/gm, ""), PREVIEW_LENGTH),
+    preview: previewOf(text),
     indexText: `${text.slice(0, MAX_INDEXED_TEXT)} ${attachmentNames.join(" ")}`,
   };
 }

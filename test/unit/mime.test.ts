@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cleanHeaderText, foldText, readForDisplay, readForStorage, safeFilename } from "../../src/mail/mime.js";
+import {
+  cleanHeaderText,
+  foldText,
+  previewOf,
+  readForDisplay,
+  readForStorage,
+  safeFilename,
+} from "../../src/mail/mime.js";
 import { isDomainError } from "../../src/shared/errors.js";
 
 /** A message from its lines, joined with CRLF. */
@@ -136,6 +143,25 @@ describe("readForStorage", () => {
     assert.match(quoted.indexText, /Jean a écrit/);
     const long = await readForStorage(mail("Subject: x", "", "mot ".repeat(200)));
     assert.equal(long.preview.length, 160);
+  });
+
+  it("the preview of a long body, read a window at a time, is the preview of the whole body", () => {
+    const whole = (text: string) => cleanHeaderText(text.replace(/^>.*$/gm, ""), 160);
+    const quote = "> une ligne citée de la conversation précédente, assez longue\r\n";
+    const bodies = [
+      // The reply after thousands of characters of quoted lines (past the first windows).
+      `${quote.repeat(400)}Ma réponse vient après la citation.\r\n${"suite ".repeat(100)}`,
+      // A run of blank lines and spaces across the windows' edges, then the words.
+      `Bonjour,${"\r\n".repeat(700)}${" ".repeat(9000)}la suite, enfin.`,
+      // Short bodies, quoted only, empty.
+      "Oui.",
+      quote.repeat(3000),
+      "",
+      // Words up to the edge of the first window, a quoted line straddling it.
+      `${"x".repeat(1279)}\n> citée\n${"mot ".repeat(50)}`,
+    ];
+    for (const body of bodies) assert.equal(previewOf(body), whole(body));
+    assert.equal(previewOf(bodies[0] as string).slice(0, 35), "Ma réponse vient après la citation.");
   });
 
   it("indexes at most 64 KiB of text, then the listed attachments' names", async () => {
