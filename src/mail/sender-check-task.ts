@@ -38,7 +38,18 @@ export interface StorageAnalysisTask {
   readonly inbound: { readonly verified: boolean | null } | null;
 }
 
+/** The analysis under way on this thread, or the last one (settled). */
+let analysing: Promise<unknown> = Promise.resolve();
+
+/**
+ * One analysis at a time on the thread, in the order asked. The intake asks for a batch ahead of its
+ * stores; run together, each would advance a step at a time among the others, and so would a
+ * verification — a client waiting for its `250` — which then waited for the whole batch (7 ms a
+ * message in a burst, for 0.5 ms of its own work). One at a time, it waits for one step of one.
+ */
 export function analyseTask(task: StorageAnalysisTask): Promise<StorageAnalysis> {
   const raw = Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength);
-  return analyseForStorage(raw, task.inbound, options.warnings);
+  const analysis = analysing.then(() => analyseForStorage(raw, task.inbound, options.warnings));
+  analysing = analysis.catch(() => undefined);
+  return analysis;
 }

@@ -10,6 +10,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import nodemailer from "nodemailer";
 import { readHeaderBlock } from "../../src/mail/header-block.js";
+import { dnsLookups, verifySender } from "../../src/mail/sender-auth.js";
 import { createSenderCheckPool, type SenderCheckPool } from "../../src/mail/sender-check-pool.js";
 import { startDnsServer, type TestDnsServer } from "../helpers/dns-server.js";
 
@@ -21,12 +22,12 @@ const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 20
 const KEY_PEM = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 const KEY_TXT = `v=DKIM1; k=rsa; p=${publicKey.export({ type: "spki", format: "der" }).toString("base64")}`;
 
-/** A message from `from`, DKIM-signed by partner.example's key under `domain`. */
-async function signed(from: string, domain = "partner.example"): Promise<Buffer> {
+/** A message from `from`, DKIM-signed by partner.example's key (or `key`) under `domain`. */
+async function signed(from: string, domain = "partner.example", key = KEY_PEM): Promise<Buffer> {
   const transport = nodemailer.createTransport({
     streamTransport: true,
     buffer: true,
-    dkim: { domainName: domain, keySelector: "sel", privateKey: KEY_PEM },
+    dkim: { domainName: domain, keySelector: "sel", privateKey: key },
   });
   const info = await transport.sendMail({
     from,
@@ -121,6 +122,53 @@ describe("sender checks in worker threads", () => {
     assert.match(inWorker.fields.body, /reunion est deplacee/);
     // The académie's own mail is not judged.
     assert.equal((await workers.analyse(raw, null)).warnings, "");
+  });
+
+  it("a verification waits for the analysis under way, not for every one the intake asked before it", async () => {
+    assert.equal(await workers.ready(), true);
+    const text = "Bonjour, voici le compte rendu de la réunion du conseil pédagogique.\r\n".repeat(4_000);
+    const long = Buffer.from(
+      `From: Marie <marie@partner.example>\r\nTo: paul.martin@ac-lyon.fr\r\nSubject: Compte rendu\r\n` +
+        `Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${text}`,
+    );
+    const raw = await signed("Marie Dupont <marie@partner.example>");
+    // Each kind of task once first: its DNS answers kept (no waiting on the network), its code loaded.
+    await workers.verify(raw, CONTEXT, readHeaderBlock(raw));
+    await workers.analyse(raw, { verified: true });
+    const done: string[] = [];
+    const analyses = Array.from({ length: 12 }, (_, i) =>
+      workers.analyse(long, { verified: true }).then(() => done.push(`analysis ${i}`)),
+    );
+    const verdict = await workers.verify(raw, CONTEXT, readHeaderBlock(raw));
+    done.push("verification");
+    await Promise.all(analyses);
+    assert.equal(verdict.dmarc, "pass");
+    const at = done.indexOf("verification");
+    assert.ok(at <= 2, `the verification came after ${at} analyses: ${done.join(", ")}`);
+  });
+
+  it("verifies with the key the DNS record publishes now, not one kept from an earlier message", async () => {
+    // mailauth keeps the keys it parsed, by record (patches/mailauth+*.patch): a rotated or revoked
+    // key must be seen at once. No answer cache here, so that each message reads the record again.
+    const lookups = dnsLookups([dns.server], { cacheMs: 0 });
+    const check = (raw: Buffer) =>
+      verifySender(raw, { ...CONTEXT, envelopeFrom: "anne@rotating.example" }, { authservId: AUTHSERV, lookups });
+    const next = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const nextPem = next.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const nextTxt = `v=DKIM1; k=rsa; p=${next.publicKey.export({ type: "spki", format: "der" }).toString("base64")}`;
+    const selector = "sel._domainkey.rotating.example";
+    const byOldKey = await signed("Anne <anne@rotating.example>", "rotating.example");
+    const byNextKey = await signed("Anne <anne@rotating.example>", "rotating.example", nextPem);
+    dns.zone.set(selector, { TXT: [KEY_TXT] });
+    assert.equal((await check(byOldKey)).dkim, "pass");
+    assert.equal((await check(byOldKey)).dkim, "pass", "the kept key verifies as the parsed one did");
+    dns.zone.set(selector, { TXT: [nextTxt] }); // rotated
+    assert.equal((await check(byOldKey)).dkim, "fail");
+    assert.equal((await check(byNextKey)).dkim, "pass");
+    dns.zone.set(selector, { TXT: ["v=DKIM1; k=rsa; p="] }); // revoked
+    assert.notEqual((await check(byNextKey)).dkim, "pass");
+    dns.zone.set(selector, { TXT: [nextTxt] });
+    assert.equal((await check(byNextKey)).dkim, "pass");
   });
 
   it("still checks, on the main thread, once closed", async () => {
