@@ -53,6 +53,13 @@ function zone() {
     // p=quarantine, same SPF.
     "careful.example": { TXT: ["v=spf1 ip4:192.0.2.1 -all"] },
     "_dmarc.careful.example": { TXT: ["v=DMARC1; p=quarantine"] },
+    // Strict alignment (adkim=s, aspf=s), and the same relaxed: both sign and send from a subdomain.
+    "mail.exact.example": { TXT: ["v=spf1 ip4:127.0.0.1 -all"] },
+    "sel._domainkey.mail.exact.example": { TXT: [partnerKey.txt] },
+    "_dmarc.exact.example": { TXT: ["v=DMARC1; p=reject; adkim=s; aspf=s"] },
+    "mail.loose.example": { TXT: ["v=spf1 ip4:127.0.0.1 -all"] },
+    "sel._domainkey.mail.loose.example": { TXT: [partnerKey.txt] },
+    "_dmarc.loose.example": { TXT: ["v=DMARC1; p=reject"] },
     // SPF only, for loopback, no DKIM and no DMARC.
     "spf-only.example": { TXT: ["v=spf1 ip4:127.0.0.1 -all"] },
     // Signs with a key of its own.
@@ -227,6 +234,31 @@ for (const dialect of DIALECTS) {
       assert.equal(junk?.item.subject, "Promo");
       assert.match(junk?.authResults ?? "", /dmarc=fail/);
       assert.ok(junk?.item.warnings.includes("unverified"));
+    });
+
+    it("DMARC adkim=s and aspf=s: a subdomain's signature and SPF do not align (550); relaxed, they do", async () => {
+      const rcpt = await newAddress(ctx.services);
+      const send = (domain: string) =>
+        sendWith(
+          smtp.port,
+          {
+            envelope: { from: `bounce@mail.${domain}`, to: [rcpt.address] },
+            from: `Anne <anne@${domain}>`,
+            to: rcpt.address,
+            subject: `Alignement ${domain}`,
+            text: "Bonjour,\nle compte rendu suit.\n",
+          },
+          { domain: `mail.${domain}`, selector: "sel", key: partnerKey.privateKey },
+        );
+      // RFC 7489 3.1: strict, the domains must be identical; mail.exact.example is not exact.example.
+      await assert.rejects(send("exact.example"), (error: Error) => /550 5\.7\.1.*DMARC/.test(error.message));
+      assert.equal(await newest(rcpt.accountId, "inbox"), null);
+      const info = await send("loose.example");
+      assert.match(info.response, /^250 /);
+      const stored = await newest(rcpt.accountId, "inbox");
+      assert.equal(stored?.item.subject, "Alignement loose.example");
+      assert.match(stored?.authResults ?? "", /dkim=pass/);
+      assert.match(stored?.authResults ?? "", /dmarc=pass/);
     });
 
     it("no DMARC policy and nothing aligned: delivered, marked unverified", async () => {
