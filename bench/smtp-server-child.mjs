@@ -13,14 +13,18 @@ const { loadConfig } = await import("../dist/config/config.js");
 const { openServices } = await import("../dist/services.js");
 const { startServer } = await import("../dist/main.js");
 
-/** One "Name: N kB" line of /proc/self/status, in bytes; null where there is no /proc. */
-function procStatus(name) {
+/** The "Name: N kB" lines of /proc/self/status, read once, in bytes (null where there is no /proc). */
+function procStatus(...names) {
+  let status = "";
   try {
-    const m = new RegExp(`${name}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"));
-    return m?.[1] ? Number(m[1]) * 1024 : null;
+    status = readFileSync("/proc/self/status", "utf8");
   } catch {
-    return null;
+    // no /proc: every figure is null
   }
+  return names.map((name) => {
+    const m = new RegExp(`${name}:\\s+(\\d+) kB`).exec(status);
+    return m?.[1] ? Number(m[1]) * 1024 : null;
+  });
 }
 
 const config = loadConfig();
@@ -37,13 +41,14 @@ process.on("message", (message) => {
   if (message.type === "reset" || message.type === "memory") {
     const rss = process.memoryUsage.rss();
     peak = Math.max(peak, rss);
+    const [hwm, rssAnon, rssFile] = procStatus("VmHWM", "RssAnon", "RssFile");
     send({
       type: "memory",
       peakRss: peak,
       rss,
-      hwm: procStatus("VmHWM"),
-      rssAnon: procStatus("RssAnon"),
-      rssFile: procStatus("RssFile"),
+      hwm,
+      rssAnon,
+      rssFile,
       heapTotal: process.memoryUsage().heapTotal,
       idleRss,
     });

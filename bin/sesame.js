@@ -18,8 +18,8 @@
 // MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (the worker, libuv's and V8's
 //   threads) an arena of its own, which keeps what it freed; two arenas take ~20 MB off.
 // Together, from the build: 240-245 MB at the same rates. V8's flags are the process's: they hold
-// for the worker threads too. The same settings are in package.json's `start` script, deploy/sesame.service and
-// the benchmarks' server processes.
+// for the worker threads too. The same settings are in package.json's `start` script,
+// deploy/sesame.service and the benchmarks' server processes.
 import { distIsCurrent } from "../scripts/build-state.mjs";
 
 if (distIsCurrent()) {
