@@ -12,6 +12,10 @@
  *   it (a `temperror` verdict), so a stuck worker never holds a 250.
  * - A worker that fails (it crashed, it could not start) costs no message: that message is verified
  *   on the main thread, and the pool starts a new worker for the next.
+ * - The intake's analyses for storage (`analyse`) run on a thread of their own, which loads only
+ *   their code (storage-analysis-task.ts), as the checks' threads load only mailauth's. Sharing the
+ *   checks' thread, a verification (a client waiting for its `250`) waited behind the analysis
+ *   under way, and the intake asks for them ahead of its stores all through a burst.
  */
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
@@ -25,9 +29,10 @@ import {
   type SenderVerdict,
   verifySender,
 } from "./sender-auth.js";
-import type { SenderCheckTask, SenderCheckWorkerData, StorageAnalysisTask } from "./sender-check-task.js";
+import type { SenderCheckTask, SenderCheckWorkerData } from "./sender-check-task.js";
 import type { WarningContext } from "./sender-warnings.js";
 import { analyseForStorage, type StorageAnalysis } from "./storage-analysis.js";
+import type { StorageAnalysisTask } from "./storage-analysis-task.js";
 
 /** How long past the DNS budget the main thread waits for a worker's verdict. */
 const WORKER_GRACE_MS = 1_000;
@@ -40,7 +45,7 @@ export interface SenderCheckPoolOptions {
   readonly dnsServers: readonly string[];
   /** All the lookups of one message together (default DNS_BUDGET_MS). */
   readonly budgetMs?: number;
-  /** Worker threads; 0: on the calling thread. */
+  /** Worker threads for the checks (and one for the analyses); 0: both on the calling thread. */
   readonly threads: number;
   /** The académie's and the protected domains, for the sender warnings of `analyse`. */
   readonly warnings: WarningContext;
@@ -76,6 +81,78 @@ export function defaultCheckThreads(): number {
 /** The worker's entry, next to this file (`.mjs`: it registers the TypeScript loader first). */
 const WORKER_ENTRY = new URL("./sender-check.worker.mjs", import.meta.url).href;
 
+/**
+ * Worker threads of one kind (the checks, or the analyses), started at the first task: until they
+ * have loaded their code, `take` gives none and the caller works on its own thread.
+ */
+class Lane<Task, Result> {
+  #pool: Piscina<Task, Result> | undefined;
+  /** The worker has answered its first task: tasks go to the pool. */
+  #ready = false;
+  #started: Promise<boolean> = Promise.resolve(false);
+  #closed = false;
+
+  readonly #data: SenderCheckWorkerData;
+  readonly #threads: number;
+  readonly #logger: Logger | undefined;
+
+  constructor(data: SenderCheckWorkerData, threads: number, logger: Logger | undefined) {
+    this.#data = data;
+    this.#threads = threads;
+    this.#logger = logger;
+  }
+
+  /** The pool once ready (started by the first call); undefined until then, and once closed. */
+  take(): Piscina<Task, Result> | undefined {
+    if (this.#closed) return undefined;
+    this.#start();
+    return this.#ready ? this.#pool : undefined;
+  }
+
+  /** Starts the workers if need be; true once they take tasks. */
+  ready(): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    this.#start();
+    return this.#started;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#ready = false;
+    const running = this.#pool;
+    this.#pool = undefined;
+    if (running) await running.destroy();
+  }
+
+  #start(): void {
+    if (this.#pool) return;
+    const created = new Piscina<Task, Result>({
+      filename: WORKER_ENTRY,
+      name: "default",
+      minThreads: this.#threads,
+      maxThreads: this.#threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      concurrentTasksPerWorker: TASKS_PER_WORKER,
+      // The checks wait for DNS answers and keep the resolver's sockets between tasks: no pausing the
+      // thread between tasks (the Atomics mode would).
+      atomics: "disabled",
+      workerData: this.#data,
+    });
+    this.#pool = created;
+    // The worker's `ready` export takes no task (the cast: piscina types every task of a pool alike).
+    this.#started = created.run(null as unknown as Task, { name: "ready" }).then(
+      () => {
+        if (this.#pool === created) this.#ready = true;
+        return this.#ready;
+      },
+      (error: unknown) => {
+        this.#logger?.warn({ err: error, kind: this.#data.kind }, "sender checks: a worker thread did not start");
+        return false;
+      },
+    );
+  }
+}
+
 export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCheckPool {
   const budgetMs = options.budgetMs ?? DNS_BUDGET_MS;
   let local: ReturnType<typeof dnsLookups> | undefined;
@@ -99,12 +176,8 @@ export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCh
     };
   }
 
-  let pool: Piscina<SenderCheckTask, SenderVerdict> | undefined;
-  /** The worker has answered its first task: messages go to the pool. */
-  let ready = false;
-  let started: Promise<boolean> = Promise.resolve(false);
-  let closed = false;
-  const workerData: SenderCheckWorkerData = {
+  const workerData = (kind: SenderCheckWorkerData["kind"]): SenderCheckWorkerData => ({
+    kind,
     authservId: options.authservId,
     dnsServers: [...options.dnsServers],
     budgetMs,
@@ -112,42 +185,14 @@ export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCh
       academieDomains: [...options.warnings.academieDomains],
       protectedDomains: [...options.warnings.protectedDomains],
     },
-  };
-  /** The pool, started at the first call: its worker is then asked once whether it has loaded. */
-  const poolOf = (): Piscina<SenderCheckTask, SenderVerdict> => {
-    if (pool) return pool;
-    const created = new Piscina<SenderCheckTask, SenderVerdict>({
-      filename: WORKER_ENTRY,
-      name: "default",
-      minThreads: options.threads,
-      maxThreads: options.threads,
-      idleTimeout: Number.POSITIVE_INFINITY,
-      concurrentTasksPerWorker: TASKS_PER_WORKER,
-      // The tasks wait for DNS answers and keep the resolver's sockets between tasks: no pausing the
-      // thread between tasks (the Atomics mode would).
-      atomics: "disabled",
-      workerData,
-    });
-    pool = created;
-    // The worker's `ready` export takes no task (the cast: piscina types every task of a pool alike).
-    started = created.run(null as unknown as SenderCheckTask, { name: "ready" }).then(
-      () => {
-        if (pool === created) ready = true;
-        return ready;
-      },
-      (error: unknown) => {
-        options.logger?.warn({ err: error }, "sender checks: the worker thread did not start");
-        return false;
-      },
-    );
-    return created;
-  };
-
+  });
+  const checks = new Lane<SenderCheckTask, SenderVerdict>(workerData("verify"), options.threads, options.logger);
+  // One thread is enough for the analyses: one main thread stores, slower than a thread analyses.
+  const analyses = new Lane<StorageAnalysisTask, StorageAnalysis>(workerData("analyse"), 1, options.logger);
   return {
     async verify(raw, context, block) {
-      if (closed) return onThisThread(raw, context, block);
-      const workers = poolOf();
-      if (!ready) return onThisThread(raw, context, block);
+      const workers = checks.take();
+      if (!workers) return onThisThread(raw, context, block);
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), budgetMs + WORKER_GRACE_MS);
@@ -175,15 +220,10 @@ export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCh
       }
     },
     async analyse(raw, inbound) {
-      if (closed) return analyseHere(raw, inbound);
-      const workers = poolOf();
-      if (!ready) return analyseHere(raw, inbound);
+      const workers = analyses.take();
+      if (!workers) return analyseHere(raw, inbound);
       try {
-        // The cast: piscina types every task of a pool alike (this one is the worker's `analyse`).
-        const task: StorageAnalysisTask = { raw: new Uint8Array(raw), inbound };
-        const analysis = (await workers.run(task as unknown as SenderCheckTask, {
-          name: "analyse",
-        })) as unknown as StorageAnalysis;
+        const analysis = await workers.run({ raw: new Uint8Array(raw), inbound });
         counted.analysedWorker++;
         return analysis;
       } catch (error) {
@@ -194,18 +234,13 @@ export function createSenderCheckPool(options: SenderCheckPoolOptions): SenderCh
         return analyseHere(raw, inbound);
       }
     },
-    ready() {
-      if (closed) return Promise.resolve(false);
-      poolOf();
-      return started;
+    async ready() {
+      const [checking, analysing] = await Promise.all([checks.ready(), analyses.ready()]);
+      return checking && analysing;
     },
     counts: () => ({ ...counted }),
     async close() {
-      closed = true;
-      ready = false;
-      const running = pool;
-      pool = undefined;
-      if (running) await running.destroy();
+      await Promise.all([checks.close(), analyses.close()]);
     },
   };
 }

@@ -1,22 +1,24 @@
-// A worker thread of the sender checks (sender-check-pool.ts). In the build (dist/, scripts/build.mjs)
-// the checks are JavaScript beside this file; in the sources they are TypeScript, loaded through tsx
-// as bin/sesame.js does for the main thread (a worker does not inherit a loader that was registered
-// from code).
+// A worker thread of the sender checks or of the analyses for storage (sender-check-pool.ts): the
+// pool says which in its workerData (`kind`), and the thread loads that code only (mailauth for the
+// checks, the MIME parser and the sender warnings for the analyses). In the build (dist/,
+// scripts/build.mjs) the tasks are JavaScript beside this file; in the sources they are TypeScript,
+// loaded through tsx as bin/sesame.js does for the main thread (a worker does not inherit a loader
+// that was registered from code).
 import { existsSync } from "node:fs";
+import { workerData } from "piscina";
 
-const compiled = new URL("./sender-check-task.js", import.meta.url);
+const name = workerData?.kind === "analyse" ? "storage-analysis-task" : "sender-check-task";
+const compiled = new URL(`./${name}.js`, import.meta.url);
 let task;
 if (existsSync(compiled)) {
   task = await import(compiled.href);
 } else {
   const { register } = await import("tsx/esm/api");
   register();
-  task = await import("./sender-check-task.ts");
+  task = await import(`./${name}.ts`);
 }
-const { verifyTask, analyseTask } = task;
 
-export default verifyTask;
-/** The analysis of a message the intake is about to store (storage-analysis.ts). */
-export const analyse = analyseTask;
-/** Answers once the worker has loaded the checks: the pool sends messages to it from then on. */
+/** The thread's one kind of task: a verification, or an analysis. */
+export default task.verifyTask ?? task.analyseTask;
+/** Answers once the worker has loaded its code: the pool sends messages to it from then on. */
 export const ready = () => true;
