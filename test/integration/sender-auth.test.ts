@@ -68,6 +68,10 @@ function zone() {
     // The académie publishes SPF and DMARC like any domain.
     [MAIL_DOMAIN]: { TXT: ["v=spf1 ip4:192.0.2.10 -all"] },
     [`_dmarc.${MAIL_DOMAIN}`]: { TXT: ["v=DMARC1; p=none"] },
+    // Malformed DKIM keys: not base64, cut short, an unknown key type (no SPF, no DMARC).
+    "sel._domainkey.badkey.example": { TXT: ["v=DKIM1; k=rsa; p=!!!not-base64!!!"] },
+    "sel._domainkey.shortkey.example": { TXT: [partnerKey.txt.slice(0, 60)] },
+    "sel._domainkey.oddkey.example": { TXT: ["v=DKIM1; k=foo; p=AAAA"] },
     // An SPF include loop and a chain past the ten lookups.
     "loop.example": { TXT: ["v=spf1 include:loop2.example -all"] },
     "loop2.example": { TXT: ["v=spf1 include:loop.example -all"] },
@@ -295,6 +299,82 @@ for (const dialect of DIALECTS) {
       );
       assert.equal(two.code, 550);
       assert.equal((await inbox(ctx.services, rcpt.accountId)).items.length, 0);
+    });
+
+    it("malformed DKIM keys: a verdict that is not a pass, delivered unverified", async () => {
+      for (const domain of ["badkey.example", "shortkey.example", "oddkey.example"]) {
+        const rcpt = await newAddress(ctx.services);
+        const info = await sendWith(
+          smtp.port,
+          { from: `someone@${domain}`, to: rcpt.address, subject: `Clé de ${domain}`, text: "x" },
+          { domain, selector: "sel", key: partnerKey.privateKey },
+        );
+        assert.match(info.response, /^250 /, domain);
+        const got = await newest(rcpt.accountId, "inbox");
+        assert.equal(got?.item.subject, `Clé de ${domain}`);
+        assert.match(got?.authResults ?? "", /dkim=(fail|neutral|permerror|policy)/, domain);
+        assert.doesNotMatch(got?.authResults ?? "", /dkim=pass|dmarc=pass/, domain);
+        assert.deepEqual(got?.item.warnings, ["unverified", "outside"], domain);
+      }
+    });
+
+    it("a From with a comment, an encoded word or an IDN domain is read for its domain", async () => {
+      const signedRaw = async (from: string, subject: string) => {
+        const rcpt = await newAddress(ctx.services);
+        const raw = [`From: ${from}`, `To: <${rcpt.address}>`, `Subject: ${subject}`, "", "Bonjour."].join("\r\n");
+        const info = await sendWith(
+          smtp.port,
+          { envelope: { from: "marie@partner.example", to: [rcpt.address] }, raw },
+          { domain: "partner.example", selector: "sel", key: partnerKey.privateKey },
+        );
+        assert.match(info.response, /^250 /, from);
+        return (await newest(rcpt.accountId, "inbox"))?.authResults ?? "";
+      };
+      // A comment after the address and one inside it: the domain is partner.example's, aligned.
+      for (const from of ["marie@partner.example (Marie Dupont)", "Marie <marie(bureau)@partner.example>"]) {
+        const results = await signedRaw(from, "Commentaire");
+        assert.match(results, /dmarc=pass/, from);
+        assert.match(results, /header\.from=partner\.example/, from);
+      }
+      // A display name in an encoded word that itself holds an address: the real address counts.
+      const encoded = await signedRaw("=?utf-8?B?ZHNpQGFjLWx5b24uZnI=?= <marie@partner.example>", "Mot codé");
+      assert.match(encoded, /header\.from=partner\.example/);
+      // The académie's name in Cyrillic, as UTF-8 (SMTPUTF8) and as punycode: not the académie, not
+      // verified, delivered; never read as ac-lyon.fr.
+      for (const from of ["<info@ac-ly\u043en.fr>", "<info@xn--ac-lyn-0qf.fr>"]) {
+        const rcpt = await newAddress(ctx.services);
+        const reply = await sendRaw(
+          smtp.port,
+          "info@xn--ac-lyn-0qf.fr",
+          rcpt.address,
+          [`From: ${from}`, `To: <${rcpt.address}>`, "Subject: Domaine internationalisé", "", "x"].join("\r\n"),
+        );
+        assert.equal(reply.code, 250, from);
+        const got = await newest(rcpt.accountId, "inbox");
+        assert.doesNotMatch(got?.authResults ?? "", /dmarc=pass|header\.from=ac-lyon\.fr/, from);
+        assert.ok(got?.item.warnings.includes("lookalike"), `${from}: ${got?.item.warnings.join(", ")}`);
+      }
+    });
+
+    it("CR and LF out of place in the header: a verdict, the message stored as it came", async () => {
+      const cases = [
+        // A bare CR inside a value; a line that is not a field; a From folded across two lines.
+        "From: <x@spf-only.example>\r\nSubject: Retour\rchariot\r\nTo: <RCPT>\r\n\r\nx\r\n",
+        "From: <x@spf-only.example>\r\nCeci n'est pas un champ\r\nSubject: Sans deux-points\r\nTo: <RCPT>\r\n\r\nx\r\n",
+        "From: Marie\r\n <x@spf-only.example>\r\nSubject: Plié\r\nTo: <RCPT>\r\n\r\nx\r\n",
+      ];
+      for (const template of cases) {
+        const rcpt = await newAddress(ctx.services);
+        const message = template.replace("RCPT", rcpt.address);
+        const reply = await sendRaw(smtp.port, "x@spf-only.example", rcpt.address, message);
+        assert.equal(reply.code, 250, JSON.stringify(message));
+        const got = await newest(rcpt.accountId, "inbox");
+        assert.match(got?.authResults ?? "", /spf=pass/, JSON.stringify(message));
+        assert.match(got?.authResults ?? "", /header\.from=spf-only\.example/, JSON.stringify(message));
+        // Sésame's fields on top, then the message byte for byte as it came.
+        const asSent = Buffer.from(message, "utf8").toString("latin1"); // `newest` reads the bytes as latin1
+        assert.ok(got?.raw.endsWith(`\r\n${asSent}`), JSON.stringify(got?.raw.slice(-300)));
+      }
     });
 
     it("SPF include loops and chains past ten lookups: permerror, delivered unverified, no hang", async () => {
