@@ -7,7 +7,9 @@
 import { existsSync } from "node:fs";
 import { workerData } from "piscina";
 
-const name = workerData?.kind === "analyse" ? "storage-analysis-task" : "sender-check-task";
+// Each kind of thread: its module, and the task it exports.
+const [name, run] =
+  workerData?.kind === "analyse" ? ["storage-analysis-task", "analyseTask"] : ["sender-check-task", "verifyTask"];
 const compiled = new URL(`./${name}.js`, import.meta.url);
 let task;
 if (existsSync(compiled)) {
@@ -19,6 +21,6 @@ if (existsSync(compiled)) {
 }
 
 /** The thread's one kind of task: a verification, or an analysis. */
-export default task.verifyTask ?? task.analyseTask;
+export default task[run];
 /** Answers once the worker has loaded its code: the pool sends messages to it from then on. */
 export const ready = () => true;
